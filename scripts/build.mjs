@@ -1,0 +1,21 @@
+// Bundles the CLI into one file so that start-up reads one module instead of hundreds.
+import { build } from 'esbuild';
+import { readFileSync, chmodSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const outfile = 'dist/hostnet.js';
+await build({
+  entryPoints: ['src/cli/main.ts'],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  minify: false,
+  legalComments: 'linked',
+  define: { __HOSTNET_VERSION__: JSON.stringify(pkg.version) },
+  // CommonJS dependencies inside an ES module bundle need a real `require` for Node built-ins.
+  banner: { js: "import { createRequire as __hostnetRequire } from 'node:module'; const require = __hostnetRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
+chmodSync(outfile, 0o755);

@@ -1,0 +1,32 @@
+/** `hostnet collect`: record this host (or a namespace) into a snapshot file. */
+import { Command } from 'commander';
+import { collectHere } from '../collect/index.js';
+import { collectLive } from './input.js';
+import { emit, progressReporter } from './output.js';
+
+export function collectCommand(): Command {
+  return new Command('collect')
+    .description('Record this host\'s network state (links, addresses, routes, sysfs, udev, .link/.network files) into a snapshot')
+    .option('-o, --output <file>', 'write the snapshot here instead of stdout')
+    .option('--netns <name>', 'collect the interfaces, addresses, routes and sysfs of this network namespace')
+    .option('--root <dir>', 'read configuration files below this directory (a mounted image, an unpacked sos report)')
+    .option('--redact', 'leave out what identifies the machine (machine-id)')
+    .addOption(new Command().createOption('--internal-netns-label <name>').hideHelp())
+    .addHelpText('after', `
+Examples:
+  hostnet collect -o node1.json                  # this host
+  sudo hostnet collect --netns lab1 -o lab1.json # one network namespace
+  hostnet collect --root /mnt/image --redact     # config files of a mounted image
+
+Nothing that cannot be read stops the collection: it is recorded under "gaps" with the reason.`)
+    .action(async (opts: { output?: string; netns?: string; root?: string; redact?: boolean; internalNetnsLabel?: string }) => {
+      const progress = progressReporter();
+      const snapshot = opts.internalNetnsLabel
+        ? await collectHere({ root: opts.root, redact: opts.redact, netnsLabel: opts.internalNetnsLabel })
+        : await collectLive({ netns: opts.netns, root: opts.root, redact: opts.redact, progress });
+      emit(`${JSON.stringify(snapshot, null, 1)}\n`, opts.output);
+      if (opts.output) {
+        progress(`wrote ${opts.output}: ${snapshot.interfaces.length} interfaces, ${snapshot.routes.length} routes, ${snapshot.files.length} files, ${snapshot.gaps.length} gaps`);
+      }
+    });
+}

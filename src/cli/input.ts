@@ -1,0 +1,78 @@
+/**
+ * Where an analysis verb gets its host from: a snapshot file, or a live collection of this host or of
+ * a network namespace. Shared by every analysis verb so they all accept the same flags.
+ */
+import { spawn } from 'node:child_process';
+import type { Command } from 'commander';
+import { collectHere } from '../collect/index.js';
+import { InputError } from '../errors.js';
+import { loadSnapshotFile, parseSnapshot } from '../snapshot/load.js';
+import type { Snapshot } from '../snapshot/schema.js';
+
+export interface HostInputOptions {
+  snapshot?: string;
+  netns?: string;
+  root?: string;
+}
+
+export function addHostInputOptions(cmd: Command): Command {
+  return cmd
+    .option('--snapshot <file>', 'analyse a snapshot written by `hostnet collect` instead of this host')
+    .option('--netns <name>', 'collect live from this network namespace (ip netns name)')
+    .option('--root <dir>', 'read configuration files below this directory (a mounted image)');
+}
+
+/** The snapshot to analyse and a short description of where it came from. */
+export async function loadHostInput(opts: HostInputOptions): Promise<{ snapshot: Snapshot; source: string }> {
+  if (opts.snapshot && (opts.netns || opts.root)) {
+    throw new InputError('--snapshot cannot be combined with --netns or --root', undefined,
+      'a snapshot already holds what was collected; drop --netns/--root or drop --snapshot');
+  }
+  if (opts.snapshot) return { snapshot: loadSnapshotFile(opts.snapshot), source: opts.snapshot };
+  const snapshot = await collectLive({ netns: opts.netns, root: opts.root });
+  return { snapshot, source: opts.netns ? `network namespace ${opts.netns}` : 'this host' };
+}
+
+export interface LiveOptions {
+  netns?: string;
+  root?: string;
+  redact?: boolean;
+  progress?: (message: string) => void;
+}
+
+export async function collectLive(opts: LiveOptions): Promise<Snapshot> {
+  if (!opts.netns) return collectHere({ root: opts.root, redact: opts.redact, progress: opts.progress });
+  return collectInNetns(opts.netns, opts);
+}
+
+/**
+ * sysfs and `ip` show the namespace of the process that reads them, so collection runs once inside
+ * the namespace (one process for the whole collection, not one per interface).
+ */
+async function collectInNetns(netns: string, opts: LiveOptions): Promise<Snapshot> {
+  const self = process.argv[1];
+  if (!self) throw new InputError('cannot find the hostnet entry point to run inside the namespace');
+  const args = ['netns', 'exec', netns, process.execPath, ...process.execArgv, self, 'collect', '--internal-netns-label', netns];
+  if (opts.root) args.push('--root', opts.root);
+  if (opts.redact) args.push('--redact');
+  opts.progress?.(`collecting inside network namespace ${netns}`);
+  const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (c) => resolve({ code: c ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+  }).catch((e: NodeJS.ErrnoException) => {
+    throw new InputError(`cannot run ip netns exec: ${e.code === 'ENOENT' ? 'ip (iproute2) is not installed' : e.message}`);
+  });
+  if (code !== 0) {
+    const msg = stderr.trim().split('\n').filter((l) => l.trim()).slice(-2).join(' ');
+    throw new InputError(`cannot collect in network namespace ${JSON.stringify(netns)}: ${msg || `exit ${code}`}`, undefined,
+      /No such file|Cannot open network namespace/.test(stderr)
+        ? `see \`ip netns list\` for the namespaces that exist`
+        : /Operation not permitted|Permission denied/.test(stderr) ? 'entering a namespace needs root (run with sudo)' : undefined);
+  }
+  return parseSnapshot(stdout, `collection in ${netns}`);
+}

@@ -1,0 +1,103 @@
+/**
+ * Configuration files, read below a root directory (`/` or a mounted image) and recorded under the
+ * path they have on the analysed host. Masks (a symlink to /dev/null, an empty file) are recorded as
+ * such, because they change which file udevd or networkd uses.
+ */
+import { lstat, readdir, readFile, readlink, realpath } from 'node:fs/promises';
+import { isAbsolute, join, posix } from 'node:path';
+import type { FileRecord, Gap } from '../snapshot/schema.js';
+import { gapReason } from './exec.js';
+
+/** systemd's network directories in its own precedence order; /lib only where it is not /usr/lib. */
+export const NETWORK_DIRS = [
+  '/etc/systemd/network',
+  '/run/systemd/network',
+  '/usr/local/lib/systemd/network',
+  '/usr/lib/systemd/network',
+  '/lib/systemd/network',
+];
+
+const NETWORK_FILE = /\.(link|network|netdev)$/;
+
+/** Other sources later analyses read, each a directory and the names taken from it. */
+export const EXTRA_SOURCES: { dir: string; name: RegExp; live?: boolean }[] = [
+  { dir: '/proc/net/bonding', name: /.*/, live: true },
+];
+
+export interface FileCollection {
+  files: FileRecord[];
+  gaps: Gap[];
+}
+
+export async function collectFiles(root: string): Promise<FileCollection> {
+  const out: FileCollection = { files: [], gaps: [] };
+  const seenDirs = new Set<string>();
+  for (const dir of NETWORK_DIRS) {
+    const real = await realpath(join(root, dir)).catch(() => null);
+    if (real === null) continue; // an absent directory is normal, not a gap
+    if (seenDirs.has(real)) continue; // /lib -> /usr/lib on merged-usr systems
+    seenDirs.add(real);
+    await collectNetworkDir(root, dir, out);
+  }
+  for (const src of EXTRA_SOURCES) {
+    await collectDir(src.live ? '/' : root, src.dir, src.name, out);
+  }
+  return out;
+}
+
+async function collectNetworkDir(root: string, dir: string, out: FileCollection): Promise<void> {
+  const names = await list(root, dir, out);
+  for (const name of names.sort()) {
+    const path = posix.join(dir, name);
+    if (NETWORK_FILE.test(name)) {
+      await collectOne(root, path, out);
+    } else if (/\.(link|network|netdev)\.d$/.test(name)) {
+      for (const conf of (await list(root, path, out)).sort()) {
+        if (conf.endsWith('.conf')) await collectOne(root, posix.join(path, conf), out);
+      }
+    }
+  }
+}
+
+async function collectDir(root: string, dir: string, pattern: RegExp, out: FileCollection): Promise<void> {
+  const real = await realpath(join(root, dir)).catch(() => null);
+  if (real === null) return;
+  for (const name of (await list(root, dir, out)).sort()) {
+    if (pattern.test(name)) await collectOne(root, posix.join(dir, name), out);
+  }
+}
+
+async function list(root: string, dir: string, out: FileCollection): Promise<string[]> {
+  try {
+    return await readdir(join(root, dir));
+  } catch (err) {
+    if (gapReason(err) !== 'not-found') out.gaps.push({ source: dir, reason: gapReason(err), detail: String((err as Error).message) });
+    return [];
+  }
+}
+
+/** Reads one file, following a symlink inside the root, and records a mask for what systemd treats as one. */
+export async function collectOne(root: string, path: string, out: FileCollection): Promise<void> {
+  const onDisk = join(root, path);
+  try {
+    const st = await lstat(onDisk);
+    if (st.isSymbolicLink()) {
+      const target = await readlink(onDisk);
+      if (target === '/dev/null') {
+        out.files.push({ path, content: null, mask: 'dev-null' });
+        return;
+      }
+      // An absolute link in a mounted image points into that image, not into our filesystem.
+      const resolved = isAbsolute(target) ? join(root, target) : join(onDisk, '..', target);
+      const content = await readFile(resolved, 'utf8');
+      out.files.push(content.length === 0 ? { path, content: null, mask: 'empty' } : { path, content, mask: null });
+      return;
+    }
+    if (st.isDirectory()) return;
+    const content = await readFile(onDisk, 'utf8');
+    // systemd treats an empty regular file as a mask; /proc files report size 0 but have content.
+    out.files.push(content.length === 0 && !path.startsWith('/proc/') ? { path, content: null, mask: 'empty' } : { path, content, mask: null });
+  } catch (err) {
+    out.gaps.push({ source: path, reason: gapReason(err), detail: String((err as Error).message) });
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Converters from iproute2's JSON (`ip -d -j addr show`, `ip -j route show table all`) to snapshot
+ * records. Pure: they take the parsed JSON and return records, so they are tested on recorded output.
+ * `ip -d -j addr show` carries the link details and the addresses in one call, which is why the
+ * collector needs no separate `ip link`.
+ */
+import type { Address, Interface, Route } from '../snapshot/schema.js';
+
+type Json = Record<string, unknown>;
+
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const int = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) ? v : null);
+
+/** ip prints masks as "0x4000" or "0"; either way a number comes out. */
+export function parseMask(v: unknown): number | null {
+  if (typeof v === 'number') return v;
+  if (typeof v !== 'string' || v.trim() === '') return null;
+  const n = Number(v.trim());
+  return Number.isInteger(n) && n >= 0 ? n : null;
+}
+
+/** The sysfs-only fields, filled in by the sysfs reader. */
+export type SysfsFields = Pick<Interface,
+  'arphrdType' | 'devtype' | 'addrAssignType' | 'driver' | 'devicePath' | 'speed' | 'duplex' | 'udev'>;
+
+export const NO_SYSFS: SysfsFields = {
+  arphrdType: null, devtype: null, addrAssignType: null, driver: null, devicePath: null,
+  speed: null, duplex: null, udev: null,
+};
+
+export function interfacesFromIpAddr(entries: unknown): Interface[] {
+  if (!Array.isArray(entries)) throw new Error('ip -j addr show did not print a JSON array');
+  return entries.map((raw) => interfaceFromIp(raw as Json));
+}
+
+function interfaceFromIp(l: Json): Interface {
+  const linkinfo = (l.linkinfo ?? {}) as Json;
+  const kind = str(linkinfo.info_kind);
+  const infoData = (linkinfo.info_data ?? {}) as Json;
+  const slaveKind = str(linkinfo.info_slave_kind);
+  const slaveData = (linkinfo.info_slave_data ?? {}) as Json;
+  const flags = Array.isArray(l.flags) ? l.flags.filter((f): f is string => typeof f === 'string') : [];
+  return {
+    index: int(l.ifindex) ?? -1,
+    name: String(l.ifname),
+    kind,
+    kindData: kind === 'bridge' ? {} : infoData,
+    // A vxlan names its lower device only inside info_data.
+    link: str(l.link) ?? (kind === 'vxlan' ? str(infoData.link) : null),
+    linkNetns: l.link_netnsid !== undefined,
+    master: str(l.master),
+    slaveKind,
+    linkType: str(l.link_type),
+    mac: macOrNull(l.address),
+    permaddr: macOrNull(l.permaddr),
+    mtu: int(l.mtu) ?? 0,
+    flags,
+    operstate: str(l.operstate),
+    promiscuity: int(l.promiscuity),
+    parentBus: str(l.parentbus),
+    numTxQueues: int(l.num_tx_queues),
+    numRxQueues: int(l.num_rx_queues),
+    bridge: kind === 'bridge'
+      ? {
+          groupFwdMask: parseMask(infoData.group_fwd_mask) ?? 0,
+          stpState: int(infoData.stp_state) ?? 0,
+          vlanFiltering: infoData.vlan_filtering === 1 || infoData.vlan_filtering === true,
+        }
+      : null,
+    bridgePort: slaveKind === 'bridge'
+      ? { groupFwdMask: parseMask(slaveData.group_fwd_mask), state: str(slaveData.state) ?? 'unknown' }
+      : null,
+    addresses: addressesFromIp(l.addr_info),
+    ...NO_SYSFS,
+  };
+}
+
+/** Only 6-byte hardware addresses are MACs; an IP tunnel's address (an IPv4 address) is not. */
+function macOrNull(address: unknown): string | null {
+  return typeof address === 'string' && /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(address) ? address : null;
+}
+
+function addressesFromIp(list: unknown): Address[] {
+  if (!Array.isArray(list)) return [];
+  const out: Address[] = [];
+  for (const a of list as Json[]) {
+    const family = a.family;
+    if (family !== 'inet' && family !== 'inet6') continue;
+    out.push({
+      family,
+      local: String(a.local),
+      prefixlen: int(a.prefixlen) ?? (family === 'inet' ? 32 : 128),
+      scope: str(a.scope),
+      peer: str(a.address) !== str(a.local) ? str(a.address) : null,
+    });
+  }
+  return out;
+}
+
+export function routesFromIp(entries: unknown, family: 'inet' | 'inet6'): Route[] {
+  if (!Array.isArray(entries)) throw new Error('ip -j route show did not print a JSON array');
+  return (entries as Json[]).map((r) => {
+    const metrics = Array.isArray(r.metrics) ? (r.metrics as Json[]) : [];
+    const mtuEntry = metrics.find((m) => m && typeof m === 'object' && 'mtu' in m);
+    return {
+      family,
+      table: str(r.table) ?? 'main',
+      type: str(r.type) ?? 'unicast',
+      dst: str(r.dst) ?? 'default',
+      gateway: str(r.gateway),
+      dev: str(r.dev),
+      protocol: str(r.protocol),
+      scope: str(r.scope),
+      metric: int(r.metric),
+      prefsrc: str(r.prefsrc),
+      mtu: mtuEntry ? int(mtuEntry.mtu) : null,
+    };
+  });
+}

@@ -1,0 +1,28 @@
+/**
+ * An error the user can act on: what was wrong, where, and what to do.
+ * The CLI prints it as one message and exits 2 ("could not evaluate"); it never shows a stack trace.
+ */
+export class InputError extends Error {
+  constructor(
+    message: string,
+    /** Where the problem is: a path, `path:line`, or an interface name. */
+    readonly where?: string,
+    /** What the user can do about it. */
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'InputError';
+  }
+
+  describe(): string {
+    const head = this.where ? `${this.where}: ${this.message}` : this.message;
+    return this.hint ? `${head}\n  hint: ${this.hint}` : head;
+  }
+}
+
+/** Exit codes shared by every verb and every output format. */
+export const ExitCode = {
+  ok: 0,
+  findings: 1,
+  couldNotEvaluate: 2,
+} as const;

@@ -1,0 +1,57 @@
+/** Text output of `check`: findings grouped by severity, evidence as file:line, then the fix. */
+import pc from 'picocolors';
+import type { Report } from '../rules/engine.js';
+import type { Evidence, Finding, Severity } from '../rules/types.js';
+
+export interface TextOptions {
+  color: boolean;
+  source: string;
+}
+
+const HEADINGS: [Severity, string][] = [['error', 'Errors'], ['warning', 'Warnings'], ['note', 'Notes']];
+
+export function renderText(report: Report, options: TextOptions): string {
+  const c = pc.createColors(options.color);
+  const paint: Record<Severity, (s: string) => string> = { error: c.red, warning: c.yellow, note: c.cyan };
+  const lines: string[] = [];
+  lines.push(c.bold(`hostnet check: ${options.source}`));
+  lines.push(c.dim(`${report.rulesRun.length} rules run`));
+  for (const d of report.diagnostics) lines.push(`${c.yellow('input')}: ${d.where}: ${d.message}`);
+  if (report.findings.length === 0) {
+    lines.push('', c.green('No findings.'));
+  }
+  for (const [severity, heading] of HEADINGS) {
+    const group = report.findings.filter((f) => f.severity === severity);
+    if (group.length === 0) continue;
+    lines.push('', paint[severity](c.bold(`${heading} (${group.length})`)));
+    for (const finding of group) lines.push(...renderFinding(finding, paint[severity], c));
+  }
+  if (report.gaps.length > 0) {
+    lines.push('', c.dim(`Not seen (${report.gaps.length}): ${report.gaps.map((g) => `${g.source} (${g.reason})`).join('; ')}`));
+  }
+  const counts = HEADINGS.map(([s]) => `${report.findings.filter((f) => f.severity === s).length} ${s}s`);
+  lines.push('', counts.join(', '));
+  return `${lines.join('\n')}\n`;
+}
+
+function renderFinding(f: Finding, paint: (s: string) => string, c: ReturnType<typeof pc.createColors>): string[] {
+  const out = ['', `  ${paint(f.severity)} ${c.bold(f.ruleId)}${f.interface ? ` ${c.dim(`[${f.interface}]`)}` : ''}: ${f.message}`];
+  for (const e of f.evidence) out.push(`    ${c.dim('at')} ${where(e)}${e.message}`);
+  for (const fix of f.fixes) {
+    out.push(`    ${c.green('fix')}: ${fix.title}${fix.verified ? c.dim(' (verified: the finding is gone with it)') : ''}`);
+    for (const file of fix.files) {
+      out.push(`      ${c.dim(`# ${file.path}`)}`);
+      for (const l of file.content.trimEnd().split('\n')) out.push(`      ${l}`);
+    }
+    for (const cmd of fix.commands) out.push(`      ${c.dim('$')} ${cmd}`);
+  }
+  out.push(`    ${c.dim(`docs: docs/rules/${f.ruleId.replace('/', '-')}.md`)}`);
+  return out;
+}
+
+function where(e: Evidence): string {
+  const parts: string[] = [];
+  if (e.file) parts.push(e.line ? `${e.file}:${e.line}` : e.file);
+  if (e.interface && !e.file) parts.push(e.interface);
+  return parts.length ? `${parts.join(' ')}: ` : '';
+}

@@ -1,0 +1,67 @@
+/**
+ * What a rule is and what it returns. A rule is one module: stable metadata and a pure check over the
+ * host model. Fixes are data (files to write, commands to run) so the engine can verify them by
+ * applying them to the snapshot and checking again, and `fix` can write them.
+ */
+import type { Host } from '../model/host.js';
+
+export type Severity = 'error' | 'warning' | 'note';
+
+export const SEVERITY_RANK: Record<Severity, number> = { note: 1, warning: 2, error: 3 };
+
+export interface Evidence {
+  /** What this piece of evidence shows, in a sentence. */
+  message: string;
+  file?: string;
+  line?: number;
+  interface?: string;
+  field?: string;
+  value?: string;
+}
+
+export interface FixFile {
+  /** Absolute path on the analysed host. */
+  path: string;
+  content: string;
+}
+
+export interface Fix {
+  title: string;
+  /** Files to create; verification adds them to the snapshot and re-runs the rule. */
+  files: FixFile[];
+  /** Commands that make the change take effect, shown to the user, never run by `check`. */
+  commands: string[];
+  /** Set by the engine: the finding disappears once the files are in place. */
+  verified?: boolean;
+}
+
+export interface Finding {
+  ruleId: string;
+  severity: Severity;
+  message: string;
+  /** The main interface the finding is about, when there is one. */
+  interface?: string;
+  evidence: Evidence[];
+  fixes: Fix[];
+}
+
+export interface RuleMeta {
+  /** Stable id, `area/name`; part of the interface (waivers, SARIF, docs/rules/<area>-<name>.md). */
+  id: string;
+  title: string;
+  /** The highest severity this rule reports. */
+  severity: Severity;
+  /** Where the trap is described: seeds, upstream docs, issues. */
+  references: string[];
+}
+
+export interface Rule {
+  meta: RuleMeta;
+  check(host: Host): Finding[];
+}
+
+/** A problem with an input that did not stop the check: a file that could not be parsed, say. */
+export interface Diagnostic {
+  where: string;
+  message: string;
+}

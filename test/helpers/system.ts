@@ -1,0 +1,65 @@
+/**
+ * Helpers for tests on the real kernel and udevd: root checks, throw-away namespaces, and running the
+ * CLI from source. A test that needs root skips with the reason when not root, but under CI
+ * (CI=true) it fails instead, so CI can never go green without running it.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { TestContext } from 'node:test';
+
+export const isRoot = process.getuid?.() === 0;
+const inCI = process.env.CI === 'true';
+
+/** Returns false (and marks the test skipped) when the test cannot run here; throws under CI. */
+export function requireRealSystem(t: TestContext, needs: { tools?: string[] } = {}): boolean {
+  const missing = (needs.tools ?? []).filter((tool) => spawnSync('sh', ['-c', 'command -v "$1"', 'sh', tool]).status !== 0);
+  const reason = !isRoot ? 'needs root (network namespaces)' : missing.length ? `needs ${missing.join(', ')} (apt-get install ${missing.join(' ')})` : null;
+  if (reason === null) return true;
+  if (inCI) throw new Error(`this test must run under CI but cannot: ${reason}`);
+  t.skip(reason);
+  return false;
+}
+
+/** Runs a command with an argument array; returns stdout, throws with stderr on failure. */
+export function sh(argv: string[], input?: string): string {
+  const [file, ...args] = argv as [string, ...string[]];
+  return execFileSync(file, args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+/** A unique namespace name per test process so parallel test files never collide. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${process.pid.toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+}
+
+/** Creates a network namespace and deletes it when the test ends. */
+export function netns(t: TestContext, prefix = 'hn'): { name: string; ip: (...args: string[]) => string; exec: (...argv: string[]) => string } {
+  const name = uniqueName(prefix);
+  sh(['ip', 'netns', 'add', name]);
+  t.after(() => {
+    spawnSync('ip', ['netns', 'del', name]);
+  });
+  return {
+    name,
+    ip: (...args) => sh(['ip', '-n', name, ...args]),
+    exec: (...argv) => sh(['ip', 'netns', 'exec', name, ...argv]),
+  };
+}
+
+const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `hostnet ARGS` from source. */
+export function hostnet(args: string[], options: { input?: string; env?: Record<string, string> } = {}): CliResult {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    encoding: 'utf8',
+    input: options.input,
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    maxBuffer: 1 << 30,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
