@@ -3,8 +3,8 @@
  * to the snapshot and running the rule again.
  */
 import { buildHost, type Host } from '../model/host.js';
-import type { Snapshot } from '../snapshot/schema.js';
-import { SEVERITY_RANK, type Diagnostic, type Finding, type Fix, type Rule, type Severity } from './types.js';
+import type { Interface, Snapshot } from '../snapshot/schema.js';
+import { SEVERITY_RANK, type Diagnostic, type Finding, type Fix, type InterfaceChange, type Rule, type Severity } from './types.js';
 
 export interface CheckOptions {
   /** Rule ids not to run. */
@@ -31,11 +31,41 @@ export function runChecks(host: Host, rules: readonly Rule[], options: CheckOpti
   return { findings, rulesRun: active.map((r) => r.meta.id), diagnostics, gaps: host.snapshot.gaps };
 }
 
-/** A fix is verified when, with its files in place, the rule no longer reports the same finding. */
+/**
+ * A fix is verified when, with its files in place and its interface changes made, the rule no longer
+ * reports the same finding. A fix that is only advice (commands with no modelled effect) stays unverified.
+ */
 export function verifyFix(host: Host, rule: Rule, finding: Finding, fix: Fix): boolean {
-  if (fix.files.length === 0) return false;
-  const patched = buildHost(withFiles(host.snapshot, fix.files));
+  if (fix.files.length === 0 && (fix.changes ?? []).length === 0) return false;
+  const patched = buildHost(applyFix(host.snapshot, fix));
   return !rule.check(patched).some((f) => sameFinding(f, finding));
+}
+
+/** The snapshot as it would be with the fix in place. */
+export function applyFix(snapshot: Snapshot, fix: Pick<Fix, 'files' | 'changes'>): Snapshot {
+  return withInterfaceChanges(withFiles(snapshot, fix.files), fix.changes ?? []);
+}
+
+export function withInterfaceChanges(snapshot: Snapshot, changes: readonly InterfaceChange[]): Snapshot {
+  if (changes.length === 0) return snapshot;
+  return {
+    ...snapshot,
+    interfaces: snapshot.interfaces.map((iface) => {
+      let out = iface;
+      for (const change of changes) {
+        if (change.interface !== iface.name) continue;
+        const merged: Record<string, unknown> = { ...out };
+        for (const [key, value] of Object.entries(change.set)) {
+          const current = merged[key];
+          merged[key] = value && typeof value === 'object' && !Array.isArray(value) && current && typeof current === 'object'
+            ? { ...current, ...value }
+            : value;
+        }
+        out = merged as Interface;
+      }
+      return out;
+    }),
+  };
 }
 
 export function withFiles(snapshot: Snapshot, files: Fix['files']): Snapshot {

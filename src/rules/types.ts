@@ -4,6 +4,7 @@
  * applying them to the snapshot and checking again, and `fix` can write them.
  */
 import type { Host } from '../model/host.js';
+import type { Interface } from '../snapshot/schema.js';
 
 export type Severity = 'error' | 'warning' | 'note';
 
@@ -25,10 +26,19 @@ export interface FixFile {
   content: string;
 }
 
+/** A change to an interface's recorded state that a fix makes (a port mask, a speed), as data. */
+export interface InterfaceChange {
+  interface: string;
+  /** Fields to replace; nested objects (bridgePort, bridge) are merged one level deep. */
+  set: Partial<Omit<Interface, 'name' | 'index'>>;
+}
+
 export interface Fix {
   title: string;
   /** Files to create; verification adds them to the snapshot and re-runs the rule. */
   files: FixFile[];
+  /** Interface state the fix's commands produce; verification applies it the same way. */
+  changes?: InterfaceChange[];
   /** Commands that make the change take effect, shown to the user, never run by `check`. */
   commands: string[];
   /** Set by the engine: the finding disappears once the files are in place. */
