@@ -3,23 +3,28 @@
  * a network namespace. Shared by every analysis verb so they all accept the same flags.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { collectHere } from '../collect/index.js';
 import { InputError } from '../errors.js';
 import { loadSnapshotFile, parseSnapshot } from '../snapshot/load.js';
-import type { Snapshot } from '../snapshot/schema.js';
+import { INPUT_ROLES } from '../snapshot/roles.js';
+import type { FileRecord, Snapshot } from '../snapshot/schema.js';
 
 export interface HostInputOptions {
   snapshot?: string;
   netns?: string;
   root?: string;
+  input?: string[];
 }
 
 export function addHostInputOptions(cmd: Command): Command {
   return cmd
     .option('--snapshot <file>', 'analyse a snapshot written by `hostnet collect` instead of this host')
     .option('--netns <name>', 'collect live from this network namespace (ip netns name)')
-    .option('--root <dir>', 'read configuration files below this directory (a mounted image)');
+    .option('--root <dir>', 'read configuration files below this directory (a mounted image)')
+    .option('--input <role=file...>', `add an input file to the analysis (repeatable); roles: ${Object.keys(INPUT_ROLES).join(', ')}`);
 }
 
 /** The snapshot to analyse and a short description of where it came from. */
@@ -28,9 +33,32 @@ export async function loadHostInput(opts: HostInputOptions): Promise<{ snapshot:
     throw new InputError('--snapshot cannot be combined with --netns or --root', undefined,
       'a snapshot already holds what was collected; drop --netns/--root or drop --snapshot');
   }
-  if (opts.snapshot) return { snapshot: loadSnapshotFile(opts.snapshot), source: opts.snapshot };
+  const inputs = (opts.input ?? []).map(readInputFile);
+  if (opts.snapshot) return { snapshot: withInputs(loadSnapshotFile(opts.snapshot), inputs), source: opts.snapshot };
   const snapshot = await collectLive({ netns: opts.netns, root: opts.root });
-  return { snapshot, source: opts.netns ? `network namespace ${opts.netns}` : 'this host' };
+  return { snapshot: withInputs(snapshot, inputs), source: opts.netns ? `network namespace ${opts.netns}` : 'this host' };
+}
+
+/** `ROLE=FILE` read into a file record carrying its role. */
+export function readInputFile(spec: string): FileRecord {
+  const eq = spec.indexOf('=');
+  const role = eq > 0 ? spec.slice(0, eq) : '';
+  const path = eq > 0 ? spec.slice(eq + 1) : '';
+  if (!(role in INPUT_ROLES) || path === '') {
+    throw new InputError(`--input ${JSON.stringify(spec)}: expected ROLE=FILE with ROLE one of ${Object.keys(INPUT_ROLES).join(', ')}`);
+  }
+  try {
+    return { path: resolve(path), content: readFileSync(path, 'utf8'), mask: null, role };
+  } catch (err) {
+    throw new InputError(`cannot read ${role} input: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, path);
+  }
+}
+
+/** Input files replace collected files of the same path; the rest are added. */
+export function withInputs(snapshot: Snapshot, inputs: FileRecord[]): Snapshot {
+  if (inputs.length === 0) return snapshot;
+  const paths = new Set(inputs.map((f) => f.path));
+  return { ...snapshot, files: [...snapshot.files.filter((f) => !paths.has(f.path)), ...inputs] };
 }
 
 export interface LiveOptions {

@@ -84,20 +84,24 @@ export async function collectOne(root: string, path: string, out: FileCollection
     if (st.isSymbolicLink()) {
       const target = await readlink(onDisk);
       if (target === '/dev/null') {
-        out.files.push({ path, content: null, mask: 'dev-null' });
+        out.files.push(fileRecord(path, null, 'dev-null'));
         return;
       }
       // An absolute link in a mounted image points into that image, not into our filesystem.
       const resolved = isAbsolute(target) ? join(root, target) : join(onDisk, '..', target);
       const content = await readFile(resolved, 'utf8');
-      out.files.push(content.length === 0 ? { path, content: null, mask: 'empty' } : { path, content, mask: null });
+      out.files.push(content.length === 0 ? fileRecord(path, null, 'empty') : fileRecord(path, content, null));
       return;
     }
     if (st.isDirectory()) return;
     const content = await readFile(onDisk, 'utf8');
     // systemd treats an empty regular file as a mask; /proc files report size 0 but have content.
-    out.files.push(content.length === 0 && !path.startsWith('/proc/') ? { path, content: null, mask: 'empty' } : { path, content, mask: null });
+    out.files.push(content.length === 0 && !path.startsWith('/proc/') ? fileRecord(path, null, 'empty') : fileRecord(path, content, null));
   } catch (err) {
     out.gaps.push({ source: path, reason: gapReason(err), detail: String((err as Error).message) });
   }
+}
+
+function fileRecord(path: string, content: string | null, mask: FileRecord['mask']): FileRecord {
+  return { path, content, mask, role: null };
 }

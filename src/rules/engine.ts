@@ -72,7 +72,7 @@ export function withFiles(snapshot: Snapshot, files: Fix['files']): Snapshot {
   const paths = new Set(files.map((f) => f.path));
   return {
     ...snapshot,
-    files: [...snapshot.files.filter((f) => !paths.has(f.path)), ...files.map((f) => ({ path: f.path, content: f.content, mask: null }))],
+    files: [...snapshot.files.filter((f) => !paths.has(f.path)), ...files.map((f) => ({ path: f.path, content: f.content, mask: null, role: null }))],
   };
 }
 

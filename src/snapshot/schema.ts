@@ -103,6 +103,8 @@ export const FileRecordSchema = z.object({
   path: z.string().describe('Absolute path as seen on the analysed host (below --root when collected from one)'),
   content: z.string().nullable().describe('Text of the file; null when masked'),
   mask: z.enum(['dev-null', 'empty']).nullable().default(null).describe('Masked: a symlink to /dev/null or an empty file'),
+  role: z.string().nullable().default(null)
+    .describe('What the file is when its path does not say (an input given with --input ROLE=FILE): see src/snapshot/roles.ts'),
 });
 
 export const CommandRecordSchema = z.object({

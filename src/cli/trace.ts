@@ -1,0 +1,8 @@
+/** `hostnet trace`: walk a frame or a packet through the host model, step by step, each with its reason. */
+import { Command } from 'commander';
+
+export function traceCommand(): Command {
+  const cmd = new Command('trace').description('Trace a frame through a bridge or a packet through the host and its data plane');
+  // One line per kind of trace: cmd.addCommand(<kind>Command());
+  return cmd;
+}
