@@ -46,6 +46,8 @@ export function netns(t: TestContext, prefix = 'hn'): { name: string; ip: (...ar
 }
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+/** tsx by absolute URL, so the CLI also runs from another working directory. */
+const TSX = import.meta.resolve('tsx');
 
 export interface CliResult {
   code: number;
@@ -55,11 +57,22 @@ export interface CliResult {
 
 /** Runs `hostnet ARGS` from source. */
 export function hostnet(args: string[], options: { input?: string; env?: Record<string, string> } = {}): CliResult {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], {
+  const r = spawnSync(process.execPath, ['--import', TSX, CLI, ...args], {
     encoding: 'utf8',
     input: options.input,
     env: { ...process.env, NO_COLOR: '1', ...options.env },
     maxBuffer: 1 << 30,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs `hostnet ARGS` from source as the unprivileged user nobody (for permission tests). */
+export function hostnetAsNobody(args: string[]): CliResult {
+  const r = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '--import', TSX, CLI, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', HOME: '/tmp' },
+    maxBuffer: 1 << 30,
+    cwd: '/tmp',
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
