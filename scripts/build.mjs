@@ -5,10 +5,13 @@ import { readFileSync, chmodSync } from 'node:fs';
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const outfile = 'dist/hostnet.js';
 await build({
-  entryPoints: ['src/cli/main.ts'],
-  outfile,
+  // The CLI, and the worker that reads sysfs beside it (src/collect/sysfs.ts loads it by name).
+  entryPoints: { hostnet: 'src/cli/main.ts', 'sysfs-worker': 'src/collect/sysfs-worker.ts' },
+  outdir: 'dist',
   bundle: true,
   platform: 'node',
+  // Prefer ES module builds: some packages' CommonJS entry is a UMD wrapper a bundler cannot follow.
+  mainFields: ['module', 'main'],
   target: 'node20',
   format: 'esm',
   minify: false,

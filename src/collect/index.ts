@@ -3,13 +3,14 @@
  * The only code, with the CLI's re-exec into a namespace, that touches the analysed machine. It records
  * what it saw and what it could not see (gaps); it decides nothing.
  */
+import { existsSync } from 'node:fs';
 import { SNAPSHOT_SCHEMA, type Gap, type Interface, type Route, type Snapshot } from '../snapshot/schema.js';
 import { VERSION } from '../version.js';
 import { run } from './exec.js';
 import { collectFiles } from './files.js';
 import { collectHost } from './host.js';
-import { interfacesFromIpAddr, routesFromIp } from './ip.js';
-import { readSysfs } from './sysfs.js';
+import { arphrdFromLinkType, interfacesFromIpAddr, NO_SYSFS, routesFromIp } from './ip.js';
+import { readAllSysfsInWorkers, readUdevDb } from './sysfs.js';
 
 export interface CollectOptions {
   /** Read configuration files below this directory instead of `/`. */
@@ -27,13 +28,18 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
   const gaps: Gap[] = [];
   const progress = options.progress ?? (() => {});
 
-  progress('reading links, addresses and routes');
-  const [addr, route4, route6, hostPart, filePart] = await Promise.all([
+  progress('reading links, addresses, routes and sysfs');
+  const sysfsPromise = readAllSysfsInWorkers().catch((err: Error) => {
+    gaps.push({ source: '/sys/class/net', reason: 'failed', detail: err.message });
+    return {} as Awaited<ReturnType<typeof readAllSysfsInWorkers>>;
+  });
+  const [addr, route4, route6, hostPart, filePart, sysfs] = await Promise.all([
     run(['ip', '-d', '-j', 'addr', 'show']),
     run(['ip', '-4', '-j', 'route', 'show', 'table', 'all']),
     run(['ip', '-6', '-j', 'route', 'show', 'table', 'all']),
     collectHost(root, options.redact ?? false),
     collectFiles(root),
+    sysfsPromise,
   ]);
 
   let interfaces: Interface[] = [];
@@ -46,9 +52,14 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
     else gaps.push(res.gap);
   }
 
-  progress(`reading sysfs for ${interfaces.length} interfaces`);
-  const sysfs = await Promise.all(interfaces.map((i) => readSysfs(i.name, i.index)));
-  interfaces = interfaces.map((iface, n) => ({ ...iface, ...sysfs[n]! }));
+  // An interface that appeared between the two reads has no sysfs facts: they stay unknown.
+  const udevDb = existsSync('/run/udev/data');
+  interfaces = interfaces.map((iface) => ({
+    ...iface,
+    ...(sysfs[iface.name] ?? NO_SYSFS),
+    arphrdType: arphrdFromLinkType(iface.linkType),
+    udev: udevDb ? readUdevDb(iface.index) : null,
+  }));
 
   return {
     schema: SNAPSHOT_SCHEMA,

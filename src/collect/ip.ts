@@ -117,3 +117,19 @@ export function routesFromIp(entries: unknown, family: 'inet' | 'inet6'): Route[
     };
   });
 }
+
+/**
+ * ip names the ARPHRD type (sysfs `type`) with a fixed table; this is its inverse for the types a
+ * network interface has in practice. An unknown name ("[N]" when ip has none) gives N or null.
+ */
+const ARPHRD_BY_NAME: Record<string, number> = {
+  ether: 1, ieee802: 6, infiniband: 32, can: 280, ppp: 512, ipip: 768, tunnel6: 769, sit: 776, gre: 778,
+  ip6gre: 823, loopback: 772, ieee80211: 801, 'ieee802.11/radiotap': 803, ieee802154: 804, none: 65534, void: 65535,
+};
+
+export function arphrdFromLinkType(linkType: string | null): number | null {
+  if (linkType === null) return null;
+  const unnamed = /^\[(\d+)\]$/.exec(linkType);
+  if (unnamed) return Number(unnamed[1]);
+  return ARPHRD_BY_NAME[linkType] ?? null;
+}

@@ -1,0 +1,103 @@
+/**
+ * Collection at scale (issue 2): a namespace with 2,000 veth pairs (4,000 interfaces), 4,000 addresses
+ * and 20,000 routes. Baseline: the raw `ip -d -j link show`, `ip -j addr show` and
+ * `ip -j route show table all` run back to back in the same namespace. Also the cold start of
+ * `hostnet --version` against `node -e 0`. Needs root and a built dist/ (npm run bench builds it).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Bench, BenchResult } from './run.js';
+
+const DIST = fileURLToPath(new URL('../dist/hostnet.js', import.meta.url));
+const PAIRS = Number(process.env.HOSTNET_BENCH_PAIRS ?? 2000);
+const ROUTES = Number(process.env.HOSTNET_BENCH_ROUTES ?? 20000);
+
+function wallMs(argv: string[], runs: number): number {
+  const times: number[] = [];
+  for (let n = 0; n < runs; n++) {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 30 });
+    if (r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`);
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return median(times);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** Runs the bundle in-process under a hook that reports the process's own peak RSS at exit. */
+function collectWithRss(ns: string): { ms: number; maxRssMb: number } {
+  const script = `process.on('exit', () => process.stderr.write('maxrss ' + process.resourceUsage().maxRSS + '\\n'));
+process.argv = [process.argv[0], 'hostnet', 'collect', '-o', '/dev/null'];
+await import(${JSON.stringify(DIST)});`;
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('ip', ['netns', 'exec', ns, process.execPath, '--input-type=module', '-e', script], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const m = /maxrss (\d+)/.exec(r.stderr);
+  if (r.status !== 0 || !m) throw new Error(`collect failed: ${r.stderr}`);
+  return { ms, maxRssMb: Number(m[1]) / 1024 };
+}
+
+const bench: Bench = {
+  title: 'collect: 4,000 interfaces, 4,000 addresses, 20,000 routes; cold start',
+  async run(log) {
+    const results: BenchResult[] = [];
+    if (!existsSync(DIST)) throw new Error('dist/hostnet.js is missing: run npm run build');
+
+    const nodeStart = wallMs([process.execPath, '-e', '0'], 15);
+    const versionStart = wallMs([process.execPath, DIST, '--version'], 15);
+    results.push({ name: 'hostnet --version cold start', value: versionStart, unit: 'ms', baseline: { name: 'node -e 0', value: nodeStart },
+      target: '<= 3x node -e 0', met: versionStart <= 3 * nodeStart });
+
+    if (process.getuid?.() !== 0) {
+      log('the collection benchmark needs root (network namespaces): skipped');
+      return results;
+    }
+    const ns = `hn-bench-${process.pid}`;
+    const dir = mkdtempSync(join(tmpdir(), 'hostnet-bench-'));
+    try {
+      execFileSync('ip', ['netns', 'add', ns]);
+      log(`building ${PAIRS} veth pairs, ${PAIRS * 2} addresses, ${ROUTES} routes in ${ns}`);
+      const links: string[] = [];
+      const addrs: string[] = [];
+      for (let n = 0; n < PAIRS; n++) {
+        links.push(`link add a${n} type veth peer name b${n}`);
+        addrs.push(`addr add 10.${(n >> 8) & 255}.${n & 255}.1/24 dev a${n}`, `addr add fd00:${n.toString(16)}::1/64 dev b${n}`);
+        addrs.push(`link set a${n} up`, `link set b${n} up`);
+      }
+      const routes: string[] = [];
+      for (let n = 0; n < ROUTES; n++) {
+        const dev = `a${n % PAIRS}`;
+        const via = `10.${((n % PAIRS) >> 8) & 255}.${(n % PAIRS) & 255}.254`;
+        routes.push(`route add 172.${16 + ((n >> 16) & 15)}.${(n >> 8) & 255}.${n & 255}/32 via ${via} dev ${dev} table ${100 + (n % 50)} mtu 1440`);
+      }
+      for (const [name, lines] of [['links', links], ['addrs', addrs], ['routes', routes]] as const) {
+        const file = join(dir, `${name}.batch`);
+        writeFileSync(file, `${lines.join('\n')}\n`);
+        execFileSync('ip', ['-n', ns, '-batch', file]);
+      }
+      const raw = () => ['ip -d -j link show', 'ip -j addr show', 'ip -j route show table all']
+        .map((cmd) => wallMs(['ip', 'netns', 'exec', ns, ...cmd.split(' ')], 1)).reduce((a, b) => a + b, 0);
+      const rawRuns = [raw(), raw(), raw(), raw(), raw()];
+      const collects = [collectWithRss(ns), collectWithRss(ns), collectWithRss(ns), collectWithRss(ns), collectWithRss(ns)];
+      const rawMs = median(rawRuns);
+      const collectMs = median(collects.map((c) => c.ms));
+      const rss = Math.max(...collects.map((c) => c.maxRssMb));
+      results.push({ name: `hostnet collect (${PAIRS * 2} interfaces, ${ROUTES} routes)`, value: collectMs, unit: 'ms',
+        baseline: { name: 'the three raw ip commands', value: rawMs }, target: '<= 1.5x the raw commands', met: collectMs <= 1.5 * rawMs });
+      results.push({ name: 'hostnet collect peak memory', value: rss, unit: 'MB', target: '<= 250 MB', met: rss <= 250 });
+    } finally {
+      spawnSync('ip', ['netns', 'del', ns]);
+      rmSync(dir, { recursive: true, force: true });
+    }
+    return results;
+  },
+};
+
+export default bench;

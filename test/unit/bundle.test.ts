@@ -1,0 +1,24 @@
+// The one-file bundle users run: it builds, starts, and answers like the source does.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const dist = `${root}dist/hostnet.js`;
+
+test('the bundle builds and runs --version, --help and a check on a snapshot', () => {
+  const build = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: root, encoding: 'utf8' });
+  assert.equal(build.status, 0, build.stderr);
+  const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string };
+  const version = spawnSync(process.execPath, [dist, '--version'], { encoding: 'utf8' });
+  assert.equal(version.status, 0, version.stderr);
+  assert.equal(version.stdout.trim(), pkg.version);
+  const help = spawnSync(process.execPath, [dist, '--help'], { encoding: 'utf8' });
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /Usage: hostnet/);
+  const check = spawnSync(process.execPath, [dist, 'check', '--snapshot', `${root}test/fixtures/snapshots/minimal.json`, '--format', 'json'], { encoding: 'utf8' });
+  assert.ok(check.status === 0 || check.status === 1, check.stderr);
+  assert.equal(JSON.parse(check.stdout).schema, 'hostnet.report/v1');
+});
