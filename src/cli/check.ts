@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { ExitCode } from '../errors.js';
 import { buildHost } from '../model/host.js';
 import { renderJson } from '../render/json.js';
+import { renderSarif } from '../render/sarif.js';
 import { renderText } from '../render/text.js';
 import { atOrAbove, runChecks } from '../rules/engine.js';
 import { ALL_RULES } from '../rules/index.js';
@@ -11,7 +12,7 @@ import { addHostInputOptions, loadHostInput, type HostInputOptions } from './inp
 import { emit, useColor } from './output.js';
 
 interface CheckOpts extends HostInputOptions {
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'sarif';
   failOn: Severity;
   ignore: string[];
   output?: string;
@@ -20,7 +21,7 @@ interface CheckOpts extends HostInputOptions {
 export function checkCommand(): Command {
   const cmd = new Command('check').description('Find host-networking traps on this host, a namespace or a snapshot');
   addHostInputOptions(cmd)
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(['error', 'warning', 'note']).default('warning'))
     .option('--ignore <id...>', 'rule ids not to run (repeatable)', [])
     .option('-o, --output <file>', 'write the report here instead of stdout')
@@ -35,7 +36,9 @@ Examples:
     .action(async (opts: CheckOpts) => {
       const { snapshot, source } = await loadHostInput(opts);
       const report = runChecks(buildHost(snapshot), ALL_RULES, { ignore: opts.ignore });
-      const text = opts.format === 'json' ? renderJson(report, { source }) : renderText(report, { color: useColor() && !opts.output, source });
+      const text = opts.format === 'json' ? renderJson(report, { source })
+        : opts.format === 'sarif' ? renderSarif(report, ALL_RULES.map((r) => r.meta))
+        : renderText(report, { color: useColor() && !opts.output, source });
       emit(text, opts.output);
       process.exitCode = atOrAbove(report.findings, opts.failOn).length > 0 ? ExitCode.findings : ExitCode.ok;
     });
