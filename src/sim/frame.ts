@@ -1,0 +1,103 @@
+/**
+ * The frame trace: one frame into one bridge port, each step with its reason, as `hostnet trace frame`
+ * prints it. Names of protocols map to their destination addresses here; the decisions are the bridge
+ * model's (src/model/bridge).
+ */
+import { InputError } from '../errors.js';
+import type { Host } from '../model/host.js';
+import { bridgeView, handleFrame, hex, type TraceStep, type Verdict } from '../model/bridge/index.js';
+
+/** Protocols by the destination address they use. */
+export const PROTOCOLS: Record<string, { dst: string; title: string }> = {
+  stp: { dst: '01:80:c2:00:00:00', title: 'STP/RSTP/MSTP BPDU (bridge group address)' },
+  pause: { dst: '01:80:c2:00:00:01', title: 'MAC pause (802.3x flow control)' },
+  lacp: { dst: '01:80:c2:00:00:02', title: 'LACP (802.3 slow protocols)' },
+  eapol: { dst: '01:80:c2:00:00:03', title: '802.1X EAPOL (port access entity)' },
+  'provider-stp': { dst: '01:80:c2:00:00:08', title: 'provider bridge STP (802.1ad)' },
+  mvrp: { dst: '01:80:c2:00:00:0d', title: 'provider bridge MVRP' },
+  lldp: { dst: '01:80:c2:00:00:0e', title: 'LLDP (802.1AB)' },
+  broadcast: { dst: 'ff:ff:ff:ff:ff:ff', title: 'broadcast' },
+};
+
+export interface FrameRequest {
+  bridge: string;
+  ingress: string;
+  /** A MAC address or a protocol name from PROTOCOLS. */
+  dst?: string;
+  proto?: string;
+  src?: string;
+}
+
+export interface FrameTrace {
+  bridge: string;
+  ingress: string;
+  dst: string;
+  protocol: string | null;
+  kernel: string | null;
+  verdict: Verdict;
+  egress: string[];
+  passedUpOn: string[];
+  steps: TraceStep[];
+  assumptions: string[];
+}
+
+const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+
+/** The destination of a request: a MAC given as is, or a protocol's address. */
+export function resolveDestination(req: Pick<FrameRequest, 'dst' | 'proto'>): { dst: string; protocol: string | null } {
+  if ((req.dst === undefined) === (req.proto === undefined)) {
+    throw new InputError('give exactly one of --dst MAC and --proto NAME', undefined, `protocols: ${Object.keys(PROTOCOLS).join(', ')}`);
+  }
+  if (req.proto !== undefined) {
+    const p = PROTOCOLS[req.proto.toLowerCase()];
+    if (!p) throw new InputError(`unknown protocol ${JSON.stringify(req.proto)}`, undefined, `one of ${Object.keys(PROTOCOLS).join(', ')}, or give --dst MAC`);
+    return { dst: p.dst, protocol: req.proto.toLowerCase() };
+  }
+  const dst = req.dst!.toLowerCase().replace(/-/g, ':');
+  if (!MAC.test(dst)) throw new InputError(`--dst ${JSON.stringify(req.dst)} is not a MAC address`, undefined, 'write it as 01:80:c2:00:00:02');
+  const known = Object.entries(PROTOCOLS).find(([, p]) => p.dst === dst);
+  return { dst, protocol: known ? known[0] : null };
+}
+
+export function traceFrame(host: Host, req: FrameRequest): FrameTrace {
+  const { dst, protocol } = resolveDestination(req);
+  const br = bridgeView(host, req.bridge);
+  if (!br) {
+    const bridges = host.interfaces.filter((i) => i.bridge).map((i) => i.name);
+    throw new InputError(`${req.bridge} is not a bridge here`, req.bridge, bridges.length ? `bridges: ${bridges.join(', ')}` : 'there is no bridge in this snapshot');
+  }
+  if (!br.ports.some((p) => p.name === req.ingress)) {
+    throw new InputError(`${req.ingress} is not a port of ${req.bridge}`, req.ingress, `ports of ${req.bridge}: ${br.ports.map((p) => p.name).join(', ') || 'none'}`);
+  }
+  if (req.src !== undefined && !MAC.test(req.src.toLowerCase())) throw new InputError(`--src ${JSON.stringify(req.src)} is not a MAC address`);
+  const decision = handleFrame(br, req.ingress, { dst, src: req.src });
+  const ingress = br.ports.find((p) => p.name === req.ingress)!;
+  const setup: TraceStep = {
+    stage: 'bridge',
+    result: br.name,
+    reason: `stp_state ${br.stpState}, group_fwd_mask ${hex(br.groupFwdMask)}, vlan_filtering ${br.vlanFiltering ? 1 : 0}; ${ingress.name}: state ${ingress.state}, group_fwd_mask ${ingress.groupFwdMask === null ? 'none' : hex(ingress.groupFwdMask)}`,
+  };
+  return {
+    bridge: br.name,
+    ingress: req.ingress,
+    dst,
+    protocol,
+    kernel: host.snapshot.host.kernelRelease,
+    verdict: decision.verdict,
+    egress: decision.egress,
+    passedUpOn: decision.passedUpOn,
+    steps: [setup, ...decision.steps],
+    assumptions: br.assumptions,
+  };
+}
+
+export function renderFrameTrace(t: FrameTrace): string {
+  const lines = [`frame ${t.dst}${t.protocol ? ` (${t.protocol})` : ''} into ${t.bridge} on ${t.ingress}${t.kernel ? `, kernel ${t.kernel}` : ''}`];
+  t.steps.forEach((s, n) => lines.push(`  ${String(n + 1).padStart(2)}. ${s.stage}: ${s.result} - ${s.reason}`));
+  const verdict = t.verdict === 'forwarded'
+    ? `forwarded to ${t.egress.join(', ')}${t.passedUpOn.length ? ` (and passed up on ${t.passedUpOn.join(', ')})` : ''}`
+    : t.verdict === 'local' ? `local: passed up on ${t.passedUpOn.join(', ')}, not forwarded` : 'dropped';
+  lines.push(`verdict: ${verdict}`);
+  for (const a of t.assumptions) lines.push(`assumed: ${a}`);
+  return `${lines.join('\n')}\n`;
+}
