@@ -1,0 +1,146 @@
+/**
+ * Which interfaces have a MAC address that a data plane owns: it creates the device and then sets
+ * (or publishes) its MAC, so a later rewrite by udevd breaks forwarding. The Calico/VPP host tap is
+ * found from the Calico/VPP configuration, including the tap that does not exist yet because VPP has
+ * not taken the uplink over; other CNIs' and runtimes' devices are known by name (anchors.md 1.1).
+ */
+import type { Interface } from '../snapshot/schema.js';
+import type { Host } from './host.js';
+import { calicoVppInputs } from './vpp/inputs.js';
+
+export interface WellKnownDevice {
+  /** Exact name, or a prefix when it ends in `*`. */
+  name: string;
+  owner: string;
+  /** Why a changed MAC hurts, and where that was seen. */
+  why: string;
+}
+
+export const WELL_KNOWN_DEVICES: readonly WellKnownDevice[] = [
+  { name: 'flannel.1', owner: 'flannel', why: 'peers hold this VTEP MAC in their FDB and neighbour tables (flannel-io/flannel#1155)' },
+  { name: 'flannel-v6.1', owner: 'flannel', why: 'peers hold this VTEP MAC in their FDB and neighbour tables (k3s-io/k3s#9957)' },
+  { name: 'vxlan.calico', owner: 'Calico', why: 'Calico publishes the VTEP MAC to the other nodes, which program it into their FDB' },
+  { name: 'vxlan-v6.calico', owner: 'Calico', why: 'Calico publishes the VTEP MAC to the other nodes, which program it into their FDB' },
+  { name: 'calico_tmp_*', owner: 'Calico', why: 'udevd fails to generate a MAC for the temporary veth and the pod gets no ARP reply for a while (projectcalico/calico#8689)' },
+  { name: 'cilium_host', owner: 'Cilium', why: 'Cilium programs this MAC into its BPF datapath as the router MAC' },
+  { name: 'cilium_net', owner: 'Cilium', why: 'Cilium programs this MAC into its BPF datapath' },
+  { name: 'cilium_vxlan', owner: 'Cilium', why: 'Cilium\'s tunnel device; its MAC is used by the BPF datapath' },
+  { name: 'cilium_geneve', owner: 'Cilium', why: 'Cilium\'s tunnel device; its MAC is used by the BPF datapath' },
+  { name: 'docker0', owner: 'Docker', why: 'Docker sets the bridge MAC itself and races udevd for it (moby/libnetwork#2380, #2495)' },
+  { name: 'cni0', owner: 'the CNI bridge plugin', why: 'pods learn the gateway MAC of this bridge; a rewrite leaves stale neighbour entries' },
+  { name: 'antrea-gw0', owner: 'Antrea', why: 'Antrea programs the gateway MAC into OVS flows (antrea-io/antrea#4426)' },
+  { name: 'genev_sys_6081', owner: 'OVN-Kubernetes', why: 'the Geneve tunnel port of OVS; its MAC is used in flows' },
+];
+
+export type OwnedState = 'existing' | 'planned';
+
+/** What makes the Calico/VPP race likely (seeds 000, 001): several VPP workers, a multi-queue NIC. */
+export interface RaceConditions {
+  /** VPP worker threads, with where that was read; null when no startup.conf was given. */
+  vppWorkers: { count: number; source: string; line: number | null } | null;
+  /** The uplink NIC's driver and queue count as Linux or VPP saw it; null when unknown. */
+  uplinkNic: { driver: string | null; queues: number | null; source: string } | null;
+}
+
+export interface MacOwned {
+  /** The interface name, now or once the data plane creates it. */
+  name: string;
+  owner: string;
+  why: string;
+  state: OwnedState;
+  /** The interface as it is today (for a planned tap: the uplink it will replace). */
+  current: Interface | null;
+  /** The MAC the data plane gives it, when known (the uplink's MAC for a Calico/VPP tap). */
+  expectedMac: string | null;
+  /** Where the data plane says it owns this device: a config file and line, or a well-known name. */
+  evidence: { message: string; file?: string; line?: number };
+  /** Only for the Calico/VPP tap: what makes the race likely. */
+  conditions: RaceConditions | null;
+}
+
+export function matchesWellKnown(name: string): WellKnownDevice | undefined {
+  return WELL_KNOWN_DEVICES.find((d) => (d.name.endsWith('*') ? name.startsWith(d.name.slice(0, -1)) : d.name === name));
+}
+
+/** Every data-plane-owned interface of the host, existing or planned. */
+export function macOwned(host: Host): MacOwned[] {
+  const vpp = calicoVppOwned(host);
+  const names = new Set(vpp.map((o) => o.name));
+  return [...vpp, ...wellKnownOwned(host).filter((o) => !names.has(o.name))];
+}
+
+/** Devices of other CNIs and runtimes present on the host. */
+export function wellKnownOwned(host: Host): MacOwned[] {
+  const out: MacOwned[] = [];
+  for (const iface of host.interfaces) {
+    const known = matchesWellKnown(iface.name);
+    if (!known || iface.mac === null) continue;
+    out.push({
+      name: iface.name,
+      owner: known.owner,
+      why: known.why,
+      state: 'existing',
+      current: iface,
+      expectedMac: null,
+      evidence: { message: `${iface.name} is a device ${known.owner} creates and gives its MAC` },
+      conditions: null,
+    });
+  }
+  return out;
+}
+
+/** VPP's own devices in `show hardware-interfaces`, which are not an uplink. */
+const VPP_INTERNAL = /^(tap|tun|local|loop|memif|ipip|vxlan|gre|wg|bond|pg|host-tap)/;
+
+/**
+ * The host taps Calico/VPP creates, one per uplink in its configuration: existing when a tap by the
+ * uplink's name is there, planned when the uplink is still a Linux NIC (VPP has not taken it over).
+ */
+export function calicoVppOwned(host: Host): MacOwned[] {
+  const inputs = calicoVppInputs(host);
+  const config = inputs.config;
+  if (!config) return [];
+  const workers = inputs.startup
+    ? { count: inputs.startup.value.workers ?? 0, source: inputs.startup.source.replace(/ \(.*\)$/, ''), line: inputs.startup.value.workersSetting.line }
+    : null;
+  const hardware = inputs.vppctl.hardwareInterfaces?.value.filter((h) => !VPP_INTERNAL.test(h.name) && h.mac) ?? [];
+  return config.value.uplinkInterfaces.map((uplink) => {
+    const iface = host.interface(uplink.interfaceName) ?? null;
+    const isTap = iface?.kind === 'tun' && iface.kindData.type === 'tap';
+    const nicInLinux = iface !== null && !isTap && iface.kind === null;
+    // The uplink's MAC in VPP: from vppctl when VPP runs, else the NIC's own MAC before the takeover.
+    const inVpp = hardware.length === 1 && config.value.uplinkInterfaces.length === 1 ? hardware[0]! : undefined;
+    const expectedMac = inVpp?.mac ?? (nicInLinux ? iface.permaddr ?? iface.mac : null);
+    const nicFromVpp = inVpp ? nicFacts(inVpp.details, inputs.vppctl.hardwareInterfaces!.source) : null;
+    return {
+      name: uplink.interfaceName,
+      owner: 'Calico/VPP',
+      why: 'VPP programs the uplink\'s MAC on its side of the tap; a tap with another MAC gets no traffic (seeds 000, 001)',
+      state: isTap ? 'existing' : 'planned',
+      current: iface,
+      expectedMac,
+      evidence: { message: `uplink ${uplink.interfaceName} in the Calico/VPP configuration`, file: config.source, ...(uplink.line ? { line: uplink.line } : {}) },
+      conditions: {
+        vppWorkers: workers,
+        uplinkNic: nicInLinux
+          ? { driver: iface.driver, queues: iface.numRxQueues, source: `${iface.name} (sysfs)` }
+          : nicFromVpp,
+      },
+    } satisfies MacOwned;
+  });
+}
+
+/** Driver and queue count of a NIC from the detail lines of `show hardware-interfaces`. */
+function nicFacts(details: string[], source: string): RaceConditions['uplinkNic'] {
+  const text = details.join('\n');
+  const driver = /\bE810\b|\bice\b/i.test(text) ? 'ice' : (/^\s*(?:driver|carrier)?\s*(?:name\s+)?(net_\w+|avf|rdma|mlx5|ixgbe|i40e)\b/im.exec(text)?.[1] ?? null);
+  const q = /num-queue-pairs (\d+)|rx(?: queues)? (\d+)(?: queues)?/i.exec(text);
+  const queues = q ? Number(q[1] ?? q[2]) : null;
+  return driver === null && queues === null ? null : { driver, queues, source };
+}
+
+/** The seeds' conditions: several VPP workers and a multi-queue NIC such as Intel E810 (ice). */
+export function seedConditionsHold(c: RaceConditions | null): boolean {
+  if (!c?.vppWorkers || c.vppWorkers.count < 2 || !c.uplinkNic) return false;
+  return c.uplinkNic.driver === 'ice' || (c.uplinkNic.queues ?? 0) > 1;
+}
