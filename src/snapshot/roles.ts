@@ -5,4 +5,10 @@
  */
 export const INPUT_ROLES: Record<string, string> = {
   'link-file': 'a systemd .link file (or a .network file) to treat as installed at its own path',
+  'calico-vpp-config': 'the Calico/VPP configuration: the calico-vpp-config ConfigMap YAML, an environment file (KEY=VALUE) or the CALICOVPP_INTERFACES JSON',
+  'vpp-startup': "VPP's startup.conf (when not at /etc/vpp/startup.conf)",
+  'vppctl-show-interface-address': 'the output of `vppctl show interface address` (`sh int addr`)',
+  'vppctl-show-hardware-interfaces': 'the output of `vppctl show hardware-interfaces` (`sh hard`)',
+  'vppctl-show-ip-punt-redirect': 'the output of `vppctl show ip punt redirect` (or `show ip6 punt redirect`)',
+  'vppctl-show-ip-fib': 'the output of `vppctl show ip fib` (or `show ip6 fib`)',
 };
