@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { ExitCode } from '../errors.js';
 import { buildHost } from '../model/host.js';
+import { checkScope } from '../model/scope.js';
 import { renderJson } from '../render/json.js';
 import { renderSarif } from '../render/sarif.js';
 import { renderText } from '../render/text.js';
@@ -35,10 +36,11 @@ Examples:
   hostnet check --snapshot node1.json --ignore link/mac-policy-race`)
     .action(async (opts: CheckOpts) => {
       const { snapshot, source } = await loadHostInput(opts);
-      const report = runChecks(buildHost(snapshot), ALL_RULES, { ignore: opts.ignore });
+      const host = buildHost(snapshot);
+      const report = runChecks(host, ALL_RULES, { ignore: opts.ignore });
       const text = opts.format === 'json' ? renderJson(report, { source })
         : opts.format === 'sarif' ? renderSarif(report, ALL_RULES.map((r) => r.meta))
-        : renderText(report, { color: useColor() && !opts.output, source });
+        : renderText(report, { color: useColor() && !opts.output, source, scope: checkScope(host) });
       emit(text, opts.output);
       process.exitCode = atOrAbove(report.findings, opts.failOn).length > 0 ? ExitCode.findings : ExitCode.ok;
     });

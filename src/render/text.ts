@@ -2,10 +2,13 @@
 import pc from 'picocolors';
 import type { Report } from '../rules/engine.js';
 import type { Evidence, Finding, Severity } from '../rules/types.js';
+import { nothingToCheck, type ScopeItem } from '../model/scope.js';
 
 export interface TextOptions {
   color: boolean;
   source: string;
+  /** What the rules looked at on the host (src/model/scope.ts). */
+  scope?: ScopeItem[];
 }
 
 const HEADINGS: [Severity, string][] = [['error', 'Errors'], ['warning', 'Warnings'], ['note', 'Notes']];
@@ -15,10 +18,17 @@ export function renderText(report: Report, options: TextOptions): string {
   const paint: Record<Severity, (s: string) => string> = { error: c.red, warning: c.yellow, note: c.cyan };
   const lines: string[] = [];
   lines.push(c.bold(`hostnet check: ${options.source}`));
-  lines.push(c.dim(`${report.rulesRun.length} rules run`));
+  const looked = options.scope?.map((i) => `${i.count} ${i.what}${i.count === 1 ? '' : 's'}`).join(', ');
+  lines.push(c.dim(`${report.rulesRun.length} rules run${looked ? `; looked at ${looked}` : ''}`));
   for (const d of report.diagnostics) lines.push(`${c.yellow('input')}: ${d.where}: ${d.message}`);
   if (report.findings.length === 0) {
     lines.push('', c.green('No findings.'));
+    if (options.scope && nothingToCheck(options.scope)) {
+      lines.push(`This host has none of what hostnet checks (data-plane taps and tunnels, bridges, bonds, macvlan devices,
+Calico/VPP, NetworkAttachmentDefinitions). To see it at work, check a bundled example:
+  hostnet check --snapshot examples/vpp-e810-predeploy/snapshot.json
+  hostnet check --snapshot examples/lab-lacp/snapshot.json`);
+    }
   }
   for (const [severity, heading] of HEADINGS) {
     const group = report.findings.filter((f) => f.severity === severity);
