@@ -22,6 +22,8 @@ const NETWORK_FILE = /\.(link|network|netdev)$/;
 /** Other sources later analyses read, each a directory and the names taken from it. */
 export const EXTRA_SOURCES: { dir: string; name: RegExp; live?: boolean }[] = [
   { dir: '/proc/net/bonding', name: /.*/, live: true },
+  { dir: '/etc/libvirt/qemu', name: /\.xml$/ },
+  { dir: '/run/libvirt/qemu', name: /\.xml$/, live: true },
   { dir: '/etc/vpp', name: /^startup\.conf$/ },
 ];
 

@@ -11,4 +11,6 @@ export const INPUT_ROLES: Record<string, string> = {
   'vppctl-show-hardware-interfaces': 'the output of `vppctl show hardware-interfaces` (`sh hard`)',
   'vppctl-show-ip-punt-redirect': 'the output of `vppctl show ip punt redirect` (or `show ip6 punt redirect`)',
   'vppctl-show-ip-fib': 'the output of `vppctl show ip fib` (or `show ip6 fib`)',
+  'libvirt-domain': 'a libvirt domain XML (virsh dumpxml NAME), when not under /etc/libvirt/qemu or /run/libvirt/qemu',
+  'lab-intent': 'a lab intent YAML: which virtual wires carry LACP/LLDP/STP and which guest NICs form a bond (docs/labs.md)',
 };

@@ -1,0 +1,198 @@
+/**
+ * `/proc/net/bonding/<bond>`: the bonding driver's status text (drivers/net/bonding/bond_procfs.c).
+ * A header with the mode and MII settings, an "802.3ad info" block with the active aggregator, then one
+ * block per slave ("Slave Interface:", "Port Interface:" on kernels built without the legacy names)
+ * with speed, duplex, aggregator and, for 802.3ad, the actor's and partner's LACPDU details.
+ * Lenient like the kernel's readers: unknown lines are skipped; every value keeps its line number.
+ */
+
+export interface LacpPduDetails {
+  systemPriority: number | null;
+  systemMac: string | null;
+  /** "port key" for the actor, "oper key" for the partner. */
+  key: number | null;
+  portPriority: number | null;
+  portNumber: number | null;
+  /** The LACP state byte: 0x01 activity, 0x02 short timeout, 0x04 aggregation, 0x08 synchronization, 0x10 collecting, 0x20 distributing, 0x40 defaulted, 0x80 expired. */
+  portState: number | null;
+}
+
+export interface BondSlave {
+  name: string;
+  line: number;
+  miiStatus: string | null;
+  /** Mb/s; null when the driver reports "Unknown". */
+  speed: number | null;
+  speedLine: number | null;
+  /** null when "Unknown". */
+  duplex: 'full' | 'half' | null;
+  duplexLine: number | null;
+  linkFailureCount: number | null;
+  permanentHwAddr: string | null;
+  /** null for "N/A" or when absent (not 802.3ad). */
+  aggregatorId: number | null;
+  actorChurnState: string | null;
+  partnerChurnState: string | null;
+  actor: LacpPduDetails | null;
+  partner: LacpPduDetails | null;
+}
+
+export interface ActiveAggregator {
+  line: number;
+  id: number | null;
+  ports: number | null;
+  actorKey: number | null;
+  partnerKey: number | null;
+  partnerMac: string | null;
+}
+
+export interface BondStatus {
+  /** The path the text came from; the bond's name is its last part. */
+  path: string;
+  name: string;
+  driverVersion: string | null;
+  /** As printed, e.g. "IEEE 802.3ad Dynamic link aggregation". */
+  mode: string | null;
+  modeLine: number | null;
+  is8023ad: boolean;
+  transmitHashPolicy: string | null;
+  miiStatus: string | null;
+  miiPollingMs: number | null;
+  lacp: {
+    active: boolean | null;
+    rate: string | null;
+    minLinks: number | null;
+    adSelect: string | null;
+    systemPriority: number | null;
+    systemMac: string | null;
+    /** null with "bond X has no active aggregator" or when the block is absent (no CAP_NET_ADMIN). */
+    activeAggregator: ActiveAggregator | null;
+  } | null;
+  slaves: BondSlave[];
+}
+
+export class BondingParseError extends Error {
+  constructor(message: string, readonly line: number) {
+    super(message);
+  }
+}
+
+const LACP_STATE_DEFAULTED = 0x40;
+const ZERO_MAC = '00:00:00:00:00:00';
+
+const int = (s: string): number | null => (/^-?\d+$/.test(s.trim()) ? Number(s.trim()) : null);
+
+export function parseBonding(text: string, path: string): BondStatus {
+  const bond: BondStatus = {
+    path, name: path.split('/').pop() ?? path, driverVersion: null, mode: null, modeLine: null, is8023ad: false,
+    transmitHashPolicy: null, miiStatus: null, miiPollingMs: null, lacp: null, slaves: [],
+  };
+  let slave: BondSlave | null = null;
+  let pdu: LacpPduDetails | null = null;
+  let agg: ActiveAggregator | null = null;
+  const lines = text.split('\n');
+  lines.forEach((raw, n) => {
+    const lineNo = n + 1;
+    const line = raw.replace(/\r$/, '');
+    if (line.trim() === '') return;
+    if (n === 0 && /Bonding Driver/i.test(line)) {
+      bond.driverVersion = line.slice(line.indexOf(':') + 1).trim() || null;
+      return;
+    }
+    const indented = /^\s/.test(line);
+    const colon = line.indexOf(':');
+    const key = (colon >= 0 ? line.slice(0, colon) : line).trim();
+    const value = colon >= 0 ? line.slice(colon + 1).trim() : '';
+
+    if (/^(Slave|Port) Interface$/.test(key)) {
+      // A kernel without legacy names prints "Port Interface:" and then no "Slave Interface:"; with both,
+      // the second names the same port.
+      if (slave && slave.name === value && slave.line === lineNo - 1) return;
+      slave = { name: value, line: lineNo, miiStatus: null, speed: null, speedLine: null, duplex: null, duplexLine: null,
+        linkFailureCount: null, permanentHwAddr: null, aggregatorId: null, actorChurnState: null, partnerChurnState: null, actor: null, partner: null };
+      bond.slaves.push(slave);
+      pdu = null;
+      agg = null;
+      return;
+    }
+    if (pdu && indented) {
+      const v = int(value);
+      if (key === 'system priority') pdu.systemPriority = v;
+      else if (key === 'system mac address') pdu.systemMac = value.toLowerCase();
+      else if (key === 'port key' || key === 'oper key') pdu.key = v;
+      else if (key === 'port priority') pdu.portPriority = v;
+      else if (key === 'port number') pdu.portNumber = v;
+      else if (key === 'port state') pdu.portState = v;
+      return;
+    }
+    if (agg && indented) {
+      if (key === 'Aggregator ID') agg.id = int(value);
+      else if (key === 'Number of ports') agg.ports = int(value);
+      else if (key === 'Actor Key') agg.actorKey = int(value);
+      else if (key === 'Partner Key') agg.partnerKey = int(value);
+      else if (key === 'Partner Mac Address') agg.partnerMac = value.toLowerCase();
+      return;
+    }
+    pdu = null;
+    agg = null;
+    if (slave) {
+      if (key === 'MII Status') slave.miiStatus = value;
+      else if (key === 'Speed') {
+        slave.speed = /^\d+ Mbps$/.test(value) ? Number(value.split(' ')[0]) : null;
+        slave.speedLine = lineNo;
+      } else if (key === 'Duplex') {
+        slave.duplex = value === 'full' || value === 'half' ? value : null;
+        slave.duplexLine = lineNo;
+      } else if (key === 'Link Failure Count') slave.linkFailureCount = int(value);
+      else if (key === 'Permanent HW addr') slave.permanentHwAddr = value.toLowerCase();
+      else if (key === 'Aggregator ID') slave.aggregatorId = int(value);
+      else if (key === 'Actor Churn State') slave.actorChurnState = value;
+      else if (key === 'Partner Churn State') slave.partnerChurnState = value;
+      else if (key === 'details actor lacp pdu') pdu = slave.actor = emptyPdu();
+      else if (key === 'details partner lacp pdu') pdu = slave.partner = emptyPdu();
+      return;
+    }
+    if (key === 'Bonding Mode') {
+      bond.mode = value;
+      bond.modeLine = lineNo;
+      bond.is8023ad = /802\.3ad/.test(value);
+    } else if (key === 'Transmit Hash Policy') bond.transmitHashPolicy = value;
+    else if (key === 'MII Status') bond.miiStatus = value;
+    else if (key === 'MII Polling Interval (ms)') bond.miiPollingMs = int(value);
+    else if (line.trim() === '802.3ad info') {
+      bond.lacp = { active: null, rate: null, minLinks: null, adSelect: null, systemPriority: null, systemMac: null, activeAggregator: null };
+    } else if (bond.lacp) {
+      if (key === 'LACP active') bond.lacp.active = value === 'on';
+      else if (key === 'LACP rate') bond.lacp.rate = value;
+      else if (key === 'Min links') bond.lacp.minLinks = int(value);
+      else if (key === 'Aggregator selection policy (ad_select)') bond.lacp.adSelect = value;
+      else if (key === 'System priority') bond.lacp.systemPriority = int(value);
+      else if (key === 'System MAC address') bond.lacp.systemMac = value.toLowerCase();
+      else if (key === 'Active Aggregator Info') {
+        agg = { line: lineNo, id: null, ports: null, actorKey: null, partnerKey: null, partnerMac: null };
+        bond.lacp.activeAggregator = agg;
+      }
+    }
+  });
+  if (bond.mode === null) {
+    throw new BondingParseError('not a bonding status file: no "Bonding Mode:" line', 1);
+  }
+  return bond;
+}
+
+function emptyPdu(): LacpPduDetails {
+  return { systemPriority: null, systemMac: null, key: null, portPriority: null, portNumber: null, portState: null };
+}
+
+/** A slave whose LACP partner is only the default: no LACPDU has been received on it. */
+export function slaveHasNoPartner(s: BondSlave): boolean {
+  if (s.partner?.systemMac === ZERO_MAC) return true;
+  return s.actor?.portState !== null && s.actor?.portState !== undefined && (s.actor.portState & LACP_STATE_DEFAULTED) !== 0;
+}
+
+/** The bond's active aggregator has no partner: what the driver logs as "No 802.3ad response from the link partner". */
+export function aggregatorHasNoPartner(b: BondStatus): boolean {
+  return b.lacp?.activeAggregator?.partnerMac === ZERO_MAC;
+}
+
+export const BONDING_DIR = '/proc/net/bonding';
