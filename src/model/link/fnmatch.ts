@@ -70,7 +70,7 @@ function bracket(p: string, start: number, ch: number): { end: number; matched: 
       c = p[i]!;
     }
     i++;
-    let lo = c.charCodeAt(0);
+    const lo = c.charCodeAt(0);
     let hi = lo;
     if (p[i] === '-' && i + 1 < p.length && p[i + 1] !== ']') {
       let d = p[i + 1]!;
@@ -87,8 +87,8 @@ function bracket(p: string, start: number, ch: number): { end: number; matched: 
         i = next;
       }
     }
-    if (lo > hi) [lo, hi] = [lo, lo - 1]; // an inverted range matches nothing
-    if (ch >= lo && ch <= hi) matched = true;
+    // An inverted range (z-a) matches nothing.
+    if (lo <= hi && ch >= lo && ch <= hi) matched = true;
   }
   return { end: i, matched: matched !== negate };
 }

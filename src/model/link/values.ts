@@ -1,0 +1,49 @@
+/** Value syntaxes of `.link` keys, as udevd parses them: hardware addresses, interface names, MTUs. */
+
+/** A hardware address in lower-case colon form, or null when systemd's parser rejects it. */
+export function parseHwAddr(text: string): string | null {
+  if (text === '') return null;
+  const firstSep = text.search(/[^0-9a-fA-F]/);
+  const sep = firstSep < 0 ? '' : text[firstSep]!;
+  if (sep !== '' && sep !== ':' && sep !== '-' && sep !== '.') return null;
+  const groupLen = sep === '.' ? 4 : 2;
+  const groups = sep === '' ? [text] : text.split(sep);
+  const bytes: number[] = [];
+  for (const g of groups) {
+    if (g.length === 0 || g.length > groupLen || !/^[0-9a-fA-F]+$/.test(g)) return null;
+    const v = parseInt(g, 16);
+    if (groupLen === 4) bytes.push(v >> 8, v & 0xff);
+    else bytes.push(v);
+  }
+  if (bytes.length === 0 || bytes.length > 32) return null;
+  return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
+}
+
+/** ifname_valid(): what the kernel and udevd accept as an interface name. */
+export function isValidIfname(name: string, alternative = false): boolean {
+  if (name === '' || name.length >= (alternative ? 128 : 16)) return false;
+  if (name === '.' || name === '..') return false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 127 || c <= 32 || name[i] === ':' || name[i] === '/' || name[i] === '%') return false;
+  }
+  return !/^[0-9]+$/.test(name);
+}
+
+const SIZE_SUFFIXES: Record<string, number> = { '': 1, B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4, P: 1024 ** 5, E: 1024 ** 6 };
+
+/** MTUBytes=: a size with an optional 1024-based suffix, at least 68 (IPv4's minimum). */
+export function parseMtu(text: string): { mtu: number } | { error: string } {
+  const m = /^\s*([0-9]+(?:\.[0-9]+)?)\s*([BKMGTPE]?)\s*$/.exec(text);
+  if (!m) return { error: `Failed to parse MTU value '${text}'` };
+  const value = Math.floor(Number(m[1]) * SIZE_SUFFIXES[m[2]!]!);
+  if (value < 68 || value > 0xffffffff) return { error: `MTU value out of range (68…4294967295): '${text}'` };
+  return { mtu: value };
+}
+
+export type MacAddressPolicy = 'persistent' | 'random' | 'none';
+export const MAC_ADDRESS_POLICIES: readonly MacAddressPolicy[] = ['persistent', 'random', 'none'];
+
+export const NAME_POLICIES = ['kernel', 'keep', 'database', 'onboard', 'slot', 'path', 'mac'] as const;
+export type NamePolicy = (typeof NAME_POLICIES)[number];
+export const ALTERNATIVE_NAME_POLICIES = ['database', 'onboard', 'slot', 'path', 'mac'] as const;
