@@ -1,0 +1,145 @@
+/** `hostnet agent`: the node agent (NodeCondition, Events, Prometheus metrics), usually as a DaemonSet. */
+import { hostname } from 'node:os';
+import { Command, Option } from 'commander';
+import { Agent } from '../agent/agent.js';
+import { KubeNodeApi, loadKubeConfig } from '../agent/kube.js';
+import { AgentMetrics } from '../agent/metrics.js';
+import { Publisher } from '../agent/publish.js';
+import { DEFAULT_CONDITION_TYPE } from '../agent/state.js';
+import { collectHere } from '../collect/index.js';
+import { ExitCode, InputError } from '../errors.js';
+import { ALL_RULES } from '../rules/index.js';
+import type { Severity } from '../rules/types.js';
+import { loadSnapshotFile } from '../snapshot/load.js';
+
+interface AgentOpts {
+  nodeName?: string;
+  interval: string;
+  listen: string;
+  kubeconfig?: string;
+  kube: boolean;
+  snapshot?: string;
+  root?: string;
+  failOn: Severity;
+  ignore: string[];
+  conditionType: string;
+  eventNamespace: string;
+  apiTimeout: string;
+  backoffMax: string;
+  once: boolean;
+}
+
+export const DEFAULT_PORT = 9469;
+
+export function agentCommand(): Command {
+  return new Command('agent')
+    .description('Run as a node agent: check this host on an interval, publish a NodeCondition and Events, serve Prometheus metrics')
+    .option('--node-name <name>', 'the Node to report on (default: $NODE_NAME, else the host name)')
+    .option('--interval <seconds>', 'seconds between checks', '60')
+    .option('--listen <host:port>', 'address for /metrics, /healthz and POST /check', `0.0.0.0:${DEFAULT_PORT}`)
+    .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, then the in-cluster service account)')
+    .option('--no-kube', 'do not talk to Kubernetes: metrics only')
+    .option('--snapshot <file>', 'check this snapshot file (re-read at every check) instead of collecting this host')
+    .option('--root <dir>', 'read configuration files below this directory')
+    .addOption(new Option('--fail-on <severity>', 'findings at or above this severity make the condition True').choices(['error', 'warning', 'note']).default('warning'))
+    .option('--ignore <id...>', 'rule ids not to run (repeatable)', [])
+    .option('--condition-type <type>', 'the NodeCondition type to publish', DEFAULT_CONDITION_TYPE)
+    .option('--event-namespace <ns>', 'namespace of the Events (Node events live in default)', 'default')
+    .option('--api-timeout <seconds>', 'deadline of each Kubernetes API call', '10')
+    .option('--backoff-max <seconds>', 'longest wait between retries when the API server fails', '120')
+    .option('--once', 'run one check, publish it, and exit with the check\'s exit code')
+    .addHelpText('after', `
+Every --interval seconds, on SIGHUP, and on POST /check the agent collects this host, runs the rules and
+sets the condition (${DEFAULT_CONDITION_TYPE}=True with the rule ids, False when clean, Unknown when the
+check failed) on its Node with a strategic merge patch of nodes/status, and creates an Event for every
+finding that appeared or went away. A failing API server is retried with backoff; metrics keep serving.
+
+Endpoints: GET /metrics (Prometheus), GET /healthz, POST /check (runs a check, answers with a summary).
+Exit codes: 0 on SIGTERM/SIGINT; with --once 0 clean, 1 findings at or above --fail-on, 2 could not evaluate.
+
+Examples:
+  hostnet agent                                        # in the DaemonSet (deploy/)
+  hostnet agent --kubeconfig ~/.kube/config --node-name worker-1 --interval 300
+  hostnet agent --no-kube --listen 127.0.0.1:9469      # metrics only
+  hostnet agent --once --snapshot node1.json --node-name worker-1
+  kill -HUP $(pidof hostnet)                           # check now`)
+    .action(async (opts: AgentOpts) => {
+      process.exitCode = await runAgent(opts);
+    });
+}
+
+function seconds(value: string, flag: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min) throw new InputError(`${flag} ${JSON.stringify(value)}: expected a number of seconds >= ${min}`);
+  return n * 1000;
+}
+
+function parseListen(value: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(value);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new InputError(`--listen ${JSON.stringify(value)}: expected HOST:PORT, e.g. 0.0.0.0:${DEFAULT_PORT}`);
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+async function runAgent(opts: AgentOpts): Promise<number> {
+  const intervalMs = seconds(opts.interval, '--interval', 0.1);
+  const timeoutMs = seconds(opts.apiTimeout, '--api-timeout', 0.01);
+  const backoffMaxMs = seconds(opts.backoffMax, '--backoff-max', 0.01);
+  const listen = parseListen(opts.listen);
+  const nodeName = opts.nodeName ?? process.env.NODE_NAME ?? hostname();
+  const log = (message: string): void => {
+    process.stderr.write(`${new Date().toISOString()} hostnet agent: ${message}\n`);
+  };
+  const metrics = new AgentMetrics();
+  const publisher = opts.kube
+    ? new Publisher({
+      api: new KubeNodeApi(loadKubeConfig(opts.kubeconfig), { timeoutMs, conditionType: opts.conditionType }),
+      nodeName, eventNamespace: opts.eventNamespace, metrics, log,
+      backoff: { initialMs: Math.min(1000, backoffMaxMs), maxMs: backoffMaxMs }, maxPendingEvents: 1000,
+    })
+    : null;
+  const snapshotFile = opts.snapshot;
+  const agent = new Agent({
+    nodeName, intervalMs, rules: ALL_RULES, ignore: opts.ignore, threshold: opts.failOn, conditionType: opts.conditionType,
+    metrics, publisher, log,
+    collect: snapshotFile ? async () => loadSnapshotFile(snapshotFile) : () => collectHere({ root: opts.root }),
+  });
+
+  if (opts.once) {
+    const summary = await agent.trigger();
+    // Publishing is bounded: a dead API server costs the backoff, then the agent gives up.
+    await Promise.race([publisher?.idle(), new Promise((r) => setTimeout(r, Math.max(timeoutMs * 3, 5000)).unref())]);
+    const unpublished = publisher?.lastError;
+    await agent.stop();
+    if (!summary.ok) return ExitCode.couldNotEvaluate;
+    if (unpublished) {
+      log(`could not publish: ${unpublished}`);
+      return ExitCode.couldNotEvaluate;
+    }
+    return summary.condition === 'True' ? ExitCode.findings : ExitCode.ok;
+  }
+
+  const { server, port } = await agent.listen(listen.host, listen.port).catch((err: NodeJS.ErrnoException) => {
+    throw new InputError(`cannot listen on ${opts.listen}: ${err.code ?? err.message}`, undefined, 'choose another port with --listen HOST:PORT');
+  });
+  log(`node ${nodeName}, every ${intervalMs / 1000} s, ${ALL_RULES.length} rules, metrics on http://${listen.host}:${port}/metrics${publisher ? '' : ', Kubernetes off'}`);
+  agent.start();
+  const onHup = (): void => {
+    log('SIGHUP: checking now');
+    void agent.trigger();
+  };
+  process.on('SIGHUP', onHup);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      log(`${signal}: stopping`);
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  process.off('SIGHUP', onHup);
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+  await agent.stop();
+  return ExitCode.ok;
+}
