@@ -7,13 +7,18 @@ import { InputError } from '../../errors.js';
 import type { Host } from '../host.js';
 import type { FileRecord, Interface } from '../../snapshot/schema.js';
 import { LIBVIRT_DIRS, LibvirtParseError, parseDomainXml, tapMacFor, type Domain, type DomainInterface } from '../../sources/libvirt.js';
-import { IntentError, parseLabIntent, type IntentEnd, type LabIntent } from '../../sources/lab-intent.js';
+import { IntentError, parseLabIntent, type IntentEnd, type LabIntent, type WireProtocol } from '../../sources/lab-intent.js';
 
 export const LIBVIRT_ROLE = 'libvirt-domain';
 export const INTENT_ROLE = 'lab-intent';
 
 export interface LabNic {
+  /** The domain the NIC belongs to: its definition when there is one, else its live status. */
   domain: Domain;
+  /**
+   * The NIC: model, speed and duplex from the definition (what the next start uses) when there is one;
+   * the tap name from the live status file.
+   */
   nic: DomainInterface;
   /** The host side: the tap as the snapshot has it, when it can be found. */
   tap: Interface | undefined;
@@ -30,21 +35,32 @@ export interface Lab {
   findNic(vm: string, mac: string): LabNic | undefined;
 }
 
+/** A bridge that stands for a wire, and the protocols its ends need across it. */
+export interface Wire {
+  bridge: string;
+  /** The ports that are the wire's ends (all ports of the bridge when the intent names only the bridge). */
+  ports: string[];
+  protocols: Set<WireProtocol>;
+  /** Why: the intent entries (file:line) that ask for it. */
+  because: { message: string; file: string; line: number }[];
+}
+
 export function buildLab(host: Host): Lab {
-  const byName = new Map<string, Domain>();
+  const definitions = new Map<string, Domain>();
+  const live = new Map<string, Domain>();
   const files = [...LIBVIRT_DIRS.flatMap((d) => host.filesUnder(d).filter((f) => f.path.endsWith('.xml') && !f.path.slice(d.length + 1).includes('/'))),
     ...host.snapshot.files.filter((f) => f.role === LIBVIRT_ROLE)];
   for (const f of files) {
     const domain = readDomain(f);
-    if (!domain) continue;
-    // A live status file knows the tap names: it wins over the definition of the same domain.
-    const seen = byName.get(domain.name);
-    if (!seen || (domain.live && !seen.live) || f.role === LIBVIRT_ROLE) byName.set(domain.name, domain);
+    if (domain) (domain.live ? live : definitions).set(domain.name, domain);
   }
-  const domains = [...byName.values()];
+  const names = [...new Set([...definitions.keys(), ...live.keys()])].sort();
+  const domains = names.map((n) => definitions.get(n) ?? live.get(n)!);
   const intentFile = host.snapshot.files.find((f) => f.role === INTENT_ROLE);
   const intent = intentFile ? readIntent(intentFile) : null;
-  const nics = domains.flatMap((domain) => domain.interfaces.map((nic) => {
+  const nics = domains.flatMap((domain) => domain.interfaces.map((defined): LabNic => {
+    const running = live.get(domain.name)?.interfaces.find((i) => i.mac !== null && i.mac === defined.mac);
+    const nic = { ...defined, targetDev: running?.targetDev ?? defined.targetDev, alias: defined.alias ?? running?.alias ?? null };
     const tap = (nic.targetDev ? host.interface(nic.targetDev) : undefined)
       ?? (nic.mac ? host.interfaces.find((i) => i.mac === tapMacFor(nic.mac!)) : undefined);
     return { domain, nic, tap, bridge: tap?.master ?? (nic.type === 'bridge' ? nic.sourceBridge : null) };
@@ -57,6 +73,44 @@ export function buildLab(host: Host): Lab {
     findNic,
     findEnd: (end) => nics.find((n) => n.domain.name === end.vm && ((end.mac !== undefined && n.nic.mac === end.mac) || (end.dev !== undefined && (n.nic.targetDev === end.dev || n.tap?.name === end.dev)))),
   };
+}
+
+/**
+ * The wires the intent asks for: each `links` entry, and for each 802.3ad bond member the bridge its
+ * NIC is plugged into (LACP must cross it). Entries that cannot be placed on a bridge are skipped.
+ */
+export function labWires(host: Host, lab: Lab): Wire[] {
+  const wires = new Map<string, Wire>();
+  const add = (bridge: string, ports: string[], protocols: readonly WireProtocol[], message: string, line: number) => {
+    const w = wires.get(bridge) ?? { bridge, ports: [], protocols: new Set<WireProtocol>(), because: [] };
+    for (const p of ports) if (!w.ports.includes(p)) w.ports.push(p);
+    for (const p of protocols) w.protocols.add(p);
+    w.because.push({ message, file: lab.intent!.path, line });
+    wires.set(bridge, w);
+  };
+  if (!lab.intent) return [];
+  lab.intent.links.forEach((link, n) => {
+    const line = lab.intent!.lines.links[n] ?? 1;
+    const label = link.name ?? `links[${n}]`;
+    if (link.bridge) {
+      if (!host.interface(link.bridge)?.bridge) return;
+      add(link.bridge, host.ports(link.bridge).map((p) => p.name), link.carries, `${label} carries ${link.carries.join(', ')}`, line);
+      return;
+    }
+    const ends = (link.ends ?? []).map((e) => lab.findEnd(e));
+    const bridges = new Set(ends.map((e) => e?.bridge ?? null));
+    if (ends.some((e) => !e?.tap) || bridges.size !== 1 || [...bridges][0] === null) return;
+    add(ends[0]!.bridge!, ends.map((e) => e!.tap!.name), link.carries, `${label} carries ${link.carries.join(', ')}`, line);
+  });
+  lab.intent.bonds.forEach((bond, n) => {
+    const line = lab.intent!.lines.bonds[n] ?? 1;
+    for (const mac of bond.members) {
+      const nic = lab.findNic(bond.vm, mac);
+      if (!nic?.bridge || !host.interface(nic.bridge)?.bridge) continue;
+      add(nic.bridge, host.ports(nic.bridge).map((p) => p.name), ['lacp'], `${bond.vm} ${bond.name} (802.3ad) has member ${mac} on ${nic.bridge}`, line);
+    }
+  });
+  return [...wires.values()];
 }
 
 function readDomain(f: FileRecord): Domain | null {
