@@ -4,8 +4,34 @@ import { l2ControlBlocked } from './bridge/l2-control-blocked.js';
 import { noLacpPartner } from './bond/no-lacp-partner.js';
 import { speedDuplexUnknown } from './bond/speed-duplex-unknown.js';
 import { virtioInLacpBond } from './libvirt/virtio-in-lacp-bond.js';
+import { configInvalid } from './nad/config-invalid.js';
+import { hostUnreachable } from './nad/host-unreachable.js';
+import { masterDown } from './nad/master-down.js';
+import { masterEnslaved } from './nad/master-enslaved.js';
+import { masterMissing } from './nad/master-missing.js';
+import { modeInvalid } from './nad/mode-invalid.js';
+import { mtuInvalid } from './nad/mtu-invalid.js';
+import { nameInvalid } from './nad/name-invalid.js';
+import { sharedMaster } from './nad/shared-master.js';
+import { valuesCniNetworks } from './nad/values-cni-networks.js';
+import { valuesResources } from './nad/values-resources.js';
+import { valuesTmmMacvlan } from './nad/values-tmm-macvlan.js';
+import { vmPromiscuous } from './nad/vm-promiscuous.js';
 
 export const ALL_RULES: readonly Rule[] = [
+  nameInvalid,
+  configInvalid,
+  modeInvalid,
+  masterMissing,
+  masterDown,
+  masterEnslaved,
+  mtuInvalid,
+  sharedMaster,
+  hostUnreachable,
+  vmPromiscuous,
+  valuesCniNetworks,
+  valuesTmmMacvlan,
+  valuesResources,
   l2ControlBlocked,
   speedDuplexUnknown,
   noLacpPartner,

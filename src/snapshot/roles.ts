@@ -14,4 +14,6 @@ export const INPUT_ROLES: Record<string, string> = {
   'libvirt-domain': 'a libvirt domain XML (virsh dumpxml NAME), when not under /etc/libvirt/qemu or /run/libvirt/qemu',
   'proc-net-bonding': 'a copy of /proc/net/bonding/BOND, e.g. from inside a VM; the bond is named after the file (bond0, bond0.txt)',
   'lab-intent': 'a lab intent YAML: which virtual wires carry LACP/LLDP/STP and which guest NICs form a bond (docs/labs.md)',
+  'network-attachment-definition': 'NetworkAttachmentDefinitions (YAML or JSON, several documents, List kinds) to check against the node (docs/nad.md)',
+  'helm-values': 'a Helm values file whose tmm.cniNetworks, customEnvVars and resources are checked with the NADs (docs/nad.md)',
 };

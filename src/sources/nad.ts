@@ -6,7 +6,6 @@
  */
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, Scalar, type Node as YamlNode, type YAMLMap } from 'yaml';
 import { parse as parseTolerant, printParseErrorCode, type ParseError } from 'jsonc-parser';
-import type { Diagnostic } from '../rules/types.js';
 
 export const NAD_API_GROUP = 'k8s.cni.cncf.io';
 export const NAD_KIND = 'NetworkAttachmentDefinition';
@@ -20,7 +19,10 @@ export interface Place {
   line: number;
 }
 
-export interface NadDiagnostic extends Diagnostic {
+/** An input problem that did not stop the others from being read (the shape of a check Diagnostic). */
+export interface NadDiagnostic {
+  where: string;
+  message: string;
   place: Place;
   /** Nothing of this document could be read (a syntax error): the check is incomplete. */
   fatal: boolean;

@@ -1,0 +1,375 @@
+/**
+ * `hostnet nad`: secondary networks for pods. `nad check` reads NetworkAttachmentDefinitions (and chart
+ * values) and checks them against one node, a directory of node snapshots, or no node at all;
+ * `nad generate` writes a NAD that passes those checks, or proposes one per unused NIC of a node.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { Command, Option } from 'commander';
+import { ExitCode, InputError } from '../errors.js';
+import { buildHost } from '../model/host.js';
+import { defaultRouteInterface, IPVLAN_PLUGIN_MODES, KNOWN_CNI_VERSIONS, MACVLAN_PLUGIN_MODES, readStackedConf } from '../model/macvlan/index.js';
+import { renderJson } from '../render/json.js';
+import { renderText } from '../render/text.js';
+import { atOrAbove, runChecks, type Report } from '../rules/engine.js';
+import { ALL_RULES } from '../rules/index.js';
+import { NAD_ROLE, VALUES_ROLE } from '../rules/nad/inputs.js';
+import { isDns1123Label } from '../rules/nad/name-invalid.js';
+import type { Diagnostic, Finding, Severity } from '../rules/types.js';
+import { loadSnapshotFile } from '../snapshot/load.js';
+import { SNAPSHOT_SCHEMA, type FileRecord, type Snapshot } from '../snapshot/schema.js';
+import { parseHelmValues } from '../sources/helm-values.js';
+import { parseNadFiles, type Nad } from '../sources/nad.js';
+import { VERSION } from '../version.js';
+import { collectLive } from './input.js';
+import { emit, progressReporter, useColor } from './output.js';
+
+export function nadCommand(): Command {
+  const cmd = new Command('nad').description('Check and generate NetworkAttachmentDefinitions (macvlan, ipvlan) against the nodes they are for');
+  cmd.addCommand(nadCheckCommand());
+  cmd.addCommand(nadGenerateCommand());
+  return cmd;
+}
+
+interface CheckOpts {
+  snapshot?: string;
+  netns?: string;
+  nodeSnapshots?: string;
+  configOnly?: boolean;
+  values?: string[];
+  format: 'text' | 'json';
+  failOn: Severity;
+  ignore: string[];
+  output?: string;
+}
+
+function nadCheckCommand(): Command {
+  return new Command('check')
+    .description('Check NetworkAttachmentDefinitions (and chart values) against a node, several node snapshots, or only as files')
+    .argument('<file...>', 'YAML or JSON files with NetworkAttachmentDefinitions (several documents and List kinds allowed; - reads stdin)')
+    .option('--snapshot <file>', 'check against the node recorded in this snapshot (hostnet collect -o FILE)')
+    .option('--netns <name>', 'check against this network namespace, collected live')
+    .option('--node-snapshots <dir>', 'check against every node snapshot (*.json) in this directory: the nodes the pods may run on')
+    .option('--config-only', 'check the files alone, without any node (no master, MTU or VM checks)')
+    .option('--values <file...>', 'Helm values files whose tmm.cniNetworks, customEnvVars, topologyManager and resources are checked too')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(['error', 'warning', 'note']).default('warning'))
+    .option('--ignore <id...>', 'rule ids not to run (repeatable)', [])
+    .option('-o, --output <file>', 'write the report here instead of stdout')
+    .addHelpText('after', `
+Without --snapshot, --netns, --node-snapshots or --config-only the NADs are checked against this host.
+With --node-snapshots every snapshot is a node the pods may be scheduled on: a master must exist on each.
+
+Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 could not evaluate (a file
+that cannot be read, a YAML syntax error in a document, no NetworkAttachmentDefinition at all).
+
+Examples:
+  hostnet nad check examples/cnf-macvlan/nads.yaml --node-snapshots examples/cnf-macvlan/nodes
+  hostnet nad check nads.yaml --snapshot worker-1.json --values values.yaml --format json
+  hostnet nad check nads.yaml --config-only
+  oc get net-attach-def -A -o yaml | hostnet nad check - --snapshot worker-1.json`)
+    .action(async (files: string[], opts: CheckOpts) => {
+      const chosen = [opts.snapshot, opts.netns, opts.nodeSnapshots, opts.configOnly].filter(Boolean).length;
+      if (chosen > 1) throw new InputError('give only one of --snapshot, --netns, --node-snapshots and --config-only');
+      const progress = progressReporter();
+      const inputs = [...files.map((f) => readInput(f, NAD_ROLE)), ...(opts.values ?? []).map((f) => readInput(f, VALUES_ROLE))];
+      const parsed = parseNadFiles(inputs.filter((f) => f.role === NAD_ROLE).map((f) => ({ path: f.path, content: f.content ?? '' })));
+      const valueDiagnostics = inputs.filter((f) => f.role === VALUES_ROLE).flatMap((f) => parseHelmValues(f.path, f.content ?? '').diagnostics);
+      if (parsed.nads.length === 0 && parsed.diagnostics.every((d) => !d.fatal)) {
+        throw new InputError(`no NetworkAttachmentDefinition in ${files.join(', ')}`, undefined,
+          parsed.diagnostics.length ? parsed.diagnostics.map((d) => `${d.where}: ${d.message}`).join('\n  ') : 'the files must hold objects of kind NetworkAttachmentDefinition (apiVersion k8s.cni.cncf.io/v1)');
+      }
+      const nodes = await loadNodes(opts, progress);
+      const rules = ALL_RULES.filter((r) => r.meta.id.startsWith('nad/'));
+      const diagnostics: Diagnostic[] = [...parsed.diagnostics.map((d) => ({ where: d.where, message: d.message })), ...valueDiagnostics];
+      const reports = nodes.map((node) => {
+        progress(`checking ${parsed.nads.length} NADs against ${node.label}`);
+        return runChecks(buildHost({ ...node.snapshot, files: [...node.snapshot.files, ...inputs] }), rules, { ignore: opts.ignore });
+      });
+      const report = mergeReports(reports, nodes.map((n) => n.label), diagnostics);
+      const source = `${parsed.nads.length} NetworkAttachmentDefinition${parsed.nads.length === 1 ? '' : 's'} from ${files.join(', ')}${opts.values?.length ? ` with values ${opts.values.join(', ')}` : ''} against ${nodes.map((n) => n.label).join(', ')}`;
+      const text = opts.format === 'json'
+        ? renderJson({ ...report, ...{ nads: parsed.nads.map(summarize) } }, { source })
+        : `${parsed.nads.map((n) => `  ${describeNad(n)}`).join('\n')}\n${renderText(report, { color: useColor() && !opts.output, source })}`;
+      emit(opts.format === 'json' ? text : `NetworkAttachmentDefinitions (${parsed.nads.length}):\n${text}`, opts.output);
+      const incomplete = parsed.diagnostics.some((d) => d.fatal) || valueDiagnostics.length > 0;
+      process.exitCode = incomplete ? ExitCode.couldNotEvaluate : atOrAbove(report.findings, opts.failOn).length > 0 ? ExitCode.findings : ExitCode.ok;
+    });
+}
+
+function readInput(path: string, role: string): FileRecord {
+  try {
+    const content = path === '-' ? readFileSync(0, 'utf8') : readFileSync(path, 'utf8');
+    return { path: path === '-' ? '(stdin)' : path, content, mask: null, role };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError(`cannot read ${role === VALUES_ROLE ? 'values file' : 'NAD file'}: ${code === 'ENOENT' ? 'no such file' : code ?? (err as Error).message}`, path);
+  }
+}
+
+interface Node {
+  label: string;
+  snapshot: Snapshot;
+}
+
+async function loadNodes(opts: CheckOpts, progress: (m: string) => void): Promise<Node[]> {
+  if (opts.configOnly) return [{ label: 'no node (--config-only)', snapshot: emptySnapshot() }];
+  if (opts.snapshot) return [{ label: nodeLabel(loadSnapshotFile(opts.snapshot), opts.snapshot), snapshot: loadSnapshotFile(opts.snapshot) }];
+  if (opts.nodeSnapshots) {
+    let names: string[];
+    try {
+      names = readdirSync(opts.nodeSnapshots).filter((n) => n.endsWith('.json')).sort();
+    } catch (err) {
+      throw new InputError(`cannot read the node snapshot directory: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, opts.nodeSnapshots);
+    }
+    if (names.length === 0) throw new InputError('no node snapshots (*.json) in the directory', opts.nodeSnapshots, 'write one per node with `hostnet collect -o DIR/NODE.json`');
+    return names.map((n) => {
+      const path = join(opts.nodeSnapshots!, n);
+      const snapshot = loadSnapshotFile(path);
+      const label = nodeLabel(snapshot, path);
+      // Messages name the node; a snapshot without a hostname is named after its file.
+      return { label, snapshot: snapshot.host.hostname ? snapshot : { ...snapshot, host: { ...snapshot.host, hostname: label } } };
+    });
+  }
+  const snapshot = await collectLive({ netns: opts.netns, progress });
+  return [{ label: opts.netns ? `network namespace ${opts.netns}` : `this host (${snapshot.host.hostname ?? 'unnamed'})`, snapshot }];
+}
+
+function nodeLabel(snapshot: Snapshot, path: string): string {
+  return snapshot.host.hostname ?? basename(path, '.json');
+}
+
+function emptySnapshot(): Snapshot {
+  return {
+    schema: SNAPSHOT_SCHEMA,
+    collectedAt: new Date(0).toISOString(),
+    collector: { name: 'hostnet', version: VERSION },
+    scope: { netns: null, root: '/', redacted: false },
+    host: { hostname: null, kernelRelease: null, architecture: null, kernelCommandLine: null, os: { id: null, versionId: null, prettyName: null }, systemdVersion: null, virtualization: null, machineId: null },
+    interfaces: [],
+    routes: [],
+    files: [],
+    commands: [],
+    gaps: [],
+  };
+}
+
+/**
+ * One report for all nodes: a finding that reads the same on every node is listed once, and one that
+ * differs only by the node's name is listed once with the names of all the nodes it holds on.
+ */
+function mergeReports(reports: Report[], labels: string[], diagnostics: Diagnostic[]): Report {
+  const groups = new Map<string, { finding: Finding; nodes: string[] }>();
+  reports.forEach((r, i) => {
+    const label = labels[i]!;
+    for (const f of r.findings) {
+      const generic = f.message.split(`on node ${label}`).join('on node \u0000').split(`the node ${label}`).join('the node \u0000');
+      const key = `${f.ruleId}\u0001${f.severity}\u0001${f.interface ?? ''}\u0001${generic}`;
+      const group = groups.get(key);
+      if (group) group.nodes.push(label);
+      else groups.set(key, { finding: { ...f, message: generic }, nodes: [label] });
+    }
+  });
+  const findings = [...groups.values()].map(({ finding, nodes }) => {
+    const names = nodes.length > 1 ? `nodes ${nodes.join(', ')}` : `node ${nodes[0]}`;
+    return { ...finding, message: finding.message.split('node \u0000').join(names) };
+  });
+  findings.sort((a, b) => rank(b.severity) - rank(a.severity) || a.ruleId.localeCompare(b.ruleId));
+  const gaps = reports.flatMap((r, i) => r.gaps.map((g) => (reports.length > 1 ? { ...g, source: `${labels[i]}: ${g.source}` } : g)));
+  return { findings, rulesRun: reports[0]?.rulesRun ?? [], diagnostics, gaps };
+}
+
+function rank(s: Severity): number {
+  return s === 'error' ? 3 : s === 'warning' ? 2 : 1;
+}
+
+function summarize(nad: Nad): Record<string, unknown> {
+  return {
+    name: nad.name ?? null,
+    namespace: nad.namespace ?? null,
+    file: nad.place.file,
+    document: nad.place.document,
+    item: nad.place.item ?? null,
+    line: nad.place.line,
+    plugins: (nad.config?.plugins ?? []).map((p) => p.type ?? null),
+    configProblem: nad.configProblem?.message ?? null,
+  };
+}
+
+/** One line per NAD: what the plugin will make of it. */
+function describeNad(nad: Nad): string {
+  const head = `${nad.namespace ? `${nad.namespace}/` : ''}${nad.name ?? '(unnamed)'} (${nad.place.file}:${nad.place.line})`;
+  if (!nad.config) return `${head}: ${nad.configProblem ? 'config not readable' : 'no spec.config'}`;
+  const parts = nad.config.plugins.map((p) => {
+    if (p.type === 'macvlan' || p.type === 'ipvlan') {
+      const c = readStackedConf(p.type, p.conf);
+      return `${p.type} on ${c.master ?? '(default-route interface)'}, mode ${c.mode ?? JSON.stringify(c.modeText)}, ${c.mtu ? `mtu ${c.mtu}` : 'mtu of the master'}, ${c.layer3 ? `ipam ${c.ipamType}` : 'L2 only (no ipam)'}`;
+    }
+    return p.type ?? '(no type)';
+  });
+  return `${head}: ${parts.join(' + ')}`;
+}
+
+interface GenerateOpts {
+  name?: string;
+  master?: string;
+  type: 'macvlan' | 'ipvlan';
+  mode?: string;
+  namespace?: string;
+  mtu?: string;
+  ipam: 'none' | 'host-local' | 'dhcp';
+  subnet?: string;
+  rangeStart?: string;
+  rangeEnd?: string;
+  gateway?: string;
+  cniVersion: string;
+  fromSnapshot?: string;
+  format: 'yaml' | 'json';
+  output?: string;
+}
+
+function nadGenerateCommand(): Command {
+  return new Command('generate')
+    .description('Write a NetworkAttachmentDefinition that passes the CRD schema and the nad checks, or one per unused NIC of a node')
+    .option('--name <name>', 'the NAD\'s name (a DNS-1123 label)')
+    .option('--master <interface>', 'the node interface the pods\' interfaces hang off')
+    .addOption(new Option('--type <plugin>', 'CNI plugin').choices(['macvlan', 'ipvlan']).default('macvlan'))
+    .option('--mode <mode>', `macvlan: ${MACVLAN_PLUGIN_MODES.join(', ')} (default bridge); ipvlan: ${IPVLAN_PLUGIN_MODES.join(', ')} (default l2)`)
+    .option('--namespace <ns>', 'metadata.namespace (omit to apply with -n)')
+    .option('--mtu <n>', 'interface MTU, at most the master\'s (default: the master\'s)')
+    .addOption(new Option('--ipam <kind>', 'address management: none = L2 only, the application sets addresses').choices(['none', 'host-local', 'dhcp']).default('none'))
+    .option('--subnet <cidr>', 'host-local: the subnet')
+    .option('--range-start <ip>', 'host-local: first address to hand out')
+    .option('--range-end <ip>', 'host-local: last address to hand out')
+    .option('--gateway <ip>', 'host-local: the gateway')
+    .addOption(new Option('--cni-version <v>', 'cniVersion').choices([...KNOWN_CNI_VERSIONS]).default('0.3.1'))
+    .option('--from-snapshot <file>', 'propose one NAD per unused Ethernet NIC of the node in this snapshot (no --name/--master)')
+    .addOption(new Option('--format <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
+    .option('-o, --output <file>', 'write the NADs here instead of stdout')
+    .addHelpText('after', `
+Exit codes: 0 written, 2 could not evaluate (a bad name, mode, MTU or missing option).
+
+Examples:
+  hostnet nad generate --name macvlan-internal --master ens224 --namespace default
+  hostnet nad generate --name storage --master ens256 --mtu 9000 --ipam host-local --subnet 192.168.50.0/24
+  hostnet nad generate --from-snapshot worker-1.json -o proposed-nads.yaml`)
+    .action((opts: GenerateOpts) => {
+      const specs: NadSpec[] = [];
+      if (opts.fromSnapshot) {
+        if (opts.name || opts.master) throw new InputError('--from-snapshot proposes names and masters itself; drop --name and --master');
+        if (opts.ipam === 'host-local') throw new InputError('--ipam host-local needs one subnet per network; generate those one at a time with --name and --master');
+        const snapshot = loadSnapshotFile(opts.fromSnapshot);
+        const unused = unusedNics(snapshot);
+        for (const u of unused.skipped) process.stderr.write(`hostnet: not proposing ${u.name}: ${u.why}\n`);
+        if (unused.free.length === 0) process.stderr.write(`hostnet: ${opts.fromSnapshot}: no unused Ethernet NIC to propose a network for\n`);
+        for (const nic of unused.free) specs.push(buildSpec({ ...opts, name: dnsName(`${opts.type}-${nic}`), master: nic }));
+      } else {
+        if (!opts.name || !opts.master) throw new InputError('give --name and --master (or --from-snapshot FILE)');
+        specs.push(buildSpec(opts as GenerateOpts & { name: string; master: string }));
+      }
+      const out = opts.format === 'json'
+        ? `${JSON.stringify(specs.length === 1 ? toObject(specs[0]!) : { apiVersion: 'v1', kind: 'List', items: specs.map(toObject) }, null, 2)}\n`
+        : specs.map(toYaml).join('---\n');
+      emit(out, opts.output);
+      process.exitCode = ExitCode.ok;
+    });
+}
+
+export interface NadSpec {
+  name: string;
+  namespace?: string;
+  config: Record<string, unknown>;
+}
+
+function buildSpec(opts: GenerateOpts & { name: string; master: string }): NadSpec {
+  if (!isDns1123Label(opts.name)) throw new InputError(`--name ${JSON.stringify(opts.name)} is not a DNS-1123 label (lower-case letters, digits and '-', at most 63 characters)`);
+  if (opts.namespace !== undefined && !isDns1123Label(opts.namespace)) throw new InputError(`--namespace ${JSON.stringify(opts.namespace)} is not a DNS-1123 label`);
+  if (!/^[^\s/:]{1,15}$/.test(opts.master)) throw new InputError(`--master ${JSON.stringify(opts.master)} is not an interface name (1-15 characters, no spaces, '/' or ':')`);
+  const modes: readonly string[] = opts.type === 'macvlan' ? MACVLAN_PLUGIN_MODES : IPVLAN_PLUGIN_MODES;
+  const mode = opts.mode ?? modes[0]!;
+  if (!modes.includes(mode)) throw new InputError(`--mode ${JSON.stringify(mode)} is not a ${opts.type} mode the plugin accepts: ${modes.join(', ')}`);
+  const config: Record<string, unknown> = { cniVersion: opts.cniVersion, name: opts.name, type: opts.type, master: opts.master, mode };
+  if (opts.mtu !== undefined) {
+    const mtu = Number(opts.mtu);
+    if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) throw new InputError(`--mtu ${JSON.stringify(opts.mtu)} must be a whole number from 68 to 65535`);
+    config.mtu = mtu;
+  }
+  if (opts.ipam === 'host-local') {
+    if (!opts.subnet || !isCidr(opts.subnet)) throw new InputError('--ipam host-local needs --subnet CIDR (e.g. 192.168.50.0/24)');
+    const range: Record<string, string> = { subnet: opts.subnet };
+    for (const [key, value] of [['rangeStart', opts.rangeStart], ['rangeEnd', opts.rangeEnd], ['gateway', opts.gateway]] as const) {
+      if (value === undefined) continue;
+      if (!isIp(value)) throw new InputError(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${JSON.stringify(value)} is not an IP address`);
+      range[key] = value;
+    }
+    config.ipam = { type: 'host-local', ranges: [[range]] };
+  } else if (opts.ipam === 'dhcp') {
+    config.ipam = { type: 'dhcp' };
+  } else {
+    if (opts.subnet || opts.rangeStart || opts.rangeEnd || opts.gateway) throw new InputError('--subnet, --range-start, --range-end and --gateway need --ipam host-local');
+    config.ipam = {};
+  }
+  return { name: opts.name, namespace: opts.namespace, config };
+}
+
+function toObject(spec: NadSpec): Record<string, unknown> {
+  return {
+    apiVersion: 'k8s.cni.cncf.io/v1',
+    kind: 'NetworkAttachmentDefinition',
+    metadata: { name: spec.name, ...(spec.namespace ? { namespace: spec.namespace } : {}) },
+    spec: { config: JSON.stringify(spec.config, null, 2) },
+  };
+}
+
+/** YAML with the config as a literal block, so it reads as the JSON it is. */
+function toYaml(spec: NadSpec): string {
+  const json = JSON.stringify(spec.config, null, 2).split('\n').map((l) => `    ${l}`).join('\n');
+  return [
+    'apiVersion: k8s.cni.cncf.io/v1',
+    'kind: NetworkAttachmentDefinition',
+    'metadata:',
+    `  name: ${spec.name}`,
+    ...(spec.namespace ? [`  namespace: ${spec.namespace}`] : []),
+    'spec:',
+    '  config: |-',
+    json,
+    '',
+  ].join('\n');
+}
+
+/**
+ * Ethernet NICs the node does not use: physical (no rtnetlink kind), not enslaved, without global
+ * addresses, children or routes, and not the default-route interface.
+ */
+export function unusedNics(snapshot: Snapshot): { free: string[]; skipped: { name: string; why: string }[] } {
+  const host = buildHost(snapshot);
+  const def = defaultRouteInterface(snapshot.routes);
+  const free: string[] = [];
+  const skipped: { name: string; why: string }[] = [];
+  for (const i of snapshot.interfaces) {
+    if (i.kind !== null || i.linkType !== 'ether' || i.flags.includes('LOOPBACK')) continue;
+    const why = 'name' in def && def.name === i.name ? 'it carries the default route'
+      : i.master ? `it is a port of ${i.master}`
+        : i.addresses.some((a) => a.scope !== 'link') ? `it has addresses (${i.addresses.filter((a) => a.scope !== 'link').map((a) => `${a.local}/${a.prefixlen}`).join(', ')})`
+          : host.children(i.name).length ? `it already carries ${host.children(i.name).map((c) => c.name).join(', ')}`
+            : snapshot.routes.some((r) => r.dev === i.name && r.table !== 'local') ? 'routes go out through it'
+              : undefined;
+    if (why) skipped.push({ name: i.name, why });
+    else free.push(i.name);
+  }
+  return { free, skipped };
+}
+
+function dnsName(s: string): string {
+  return s.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '').slice(0, 63).replace(/-+$/, '');
+}
+
+function isIp(s: string): boolean {
+  return /^(\d{1,3})(\.\d{1,3}){3}$/.test(s) ? s.split('.').every((o) => Number(o) <= 255) : /^[0-9a-fA-F:]+$/.test(s) && s.includes(':');
+}
+
+function isCidr(s: string): boolean {
+  const [ip, len, extra] = s.split('/');
+  if (!ip || len === undefined || extra !== undefined || !/^\d+$/.test(len)) return false;
+  return isIp(ip) && Number(len) <= (ip.includes(':') ? 128 : 32);
+}

@@ -1,0 +1,73 @@
+/**
+ * nad/host-unreachable: the node cannot talk to its own macvlan (or ipvlan) pods through the master.
+ * The kernel hands frames the master's stack sends straight to the wire, and an ordinary switch never
+ * sends them back; this is by design (multus #226, #1426). The usual remedy is a host-side shim: a
+ * bridge-mode macvlan of the same master in the node's namespace, with an address and a route to the
+ * pods. The verdict comes from the macvlan model, which is checked against the kernel.
+ */
+import { nodeReachesPod, resolveMaster, type MacvlanMode } from '../../model/macvlan/index.js';
+import type { Finding, Fix, Rule } from '../types.js';
+import { hasNode, nadEvidence, onNode, stackedAttachments, type StackedAttachment } from './inputs.js';
+
+export const hostUnreachable: Rule = {
+  meta: {
+    id: 'nad/host-unreachable',
+    title: 'The node cannot reach its own macvlan/ipvlan pods through the master',
+    severity: 'warning',
+    references: ['k8snetworkplumbingwg/multus-cni #226, #671, #1426', 'moby/libnetwork #1915', 'Docker docs: macvlan and ipvlan network drivers', 'docs/nad.md (reachability table measured on the kernel)'],
+  },
+  check(host) {
+    const out: Finding[] = [];
+    const node = hasNode(host);
+    for (const a of stackedAttachments(host)) {
+      if (a.conf.loadErrors.length > 0 || a.conf.mode === undefined || a.conf.linkInContainer) continue;
+      const m = node ? resolveMaster(a.conf, host) : undefined;
+      if (m && !m.ok) continue; // nad/master-missing says why
+      const master = m?.name ?? a.conf.master ?? '<master>';
+      const label = a.nad.name ?? '(unnamed)';
+      // L2-only pods get their addresses from the application (seed 003: F5SPKVlan), so this is advice.
+      const severity = a.conf.layer3 ? 'warning' : 'note';
+      const evidence = [nadEvidence(a.nad, `${a.conf.type} on ${master}, mode ${a.conf.mode}`)];
+      if (a.conf.type === 'ipvlan') {
+        out.push({ ruleId: this.meta.id, severity, interface: master, evidence, fixes: [shimFix(a, master, 'ipvlan')],
+          message: `${label}: the node${node ? onNode(host).replace(' on node', '') : ''} cannot reach pods on this ipvlan network through ${master}: ipvlan keeps the master's stack apart from its children. Add a host-side ipvlan interface of ${master} with an address in the pods' subnet` });
+        continue;
+      }
+      const mode = a.conf.mode as MacvlanMode;
+      if (mode === 'passthru') {
+        out.push({ ruleId: this.meta.id, severity: 'warning', interface: master, evidence, fixes: [],
+          message: `${label}: passthru gives ${master} to one pod: the pod takes over the master's MAC and all its traffic, so the node loses the use of ${master}${node ? onNode(host) : ''} and cannot reach the pod through it; use a NIC the node does not need` });
+        continue;
+      }
+      const reach = node ? nodeReachesPod(host, master, mode) : { viaMaster: false, viaShims: [] };
+      if (reach.viaMaster || reach.viaShims.length > 0) continue;
+      const why = mode === 'private'
+        ? `in private mode no other macvlan of ${master} can reach the pod either, so a host-side shim does not help; use bridge mode if the node must talk to the pods`
+        : mode === 'vepa'
+          ? `in vepa mode frames reach the pod only when the switch port sends them back (hairpin / reflective relay); use bridge mode with a host-side shim, or enable hairpin on the switch`
+          : `the usual remedy is a host-side shim: a bridge-mode macvlan of ${master} in the node's namespace with an address, and a route to the pods through it`;
+      out.push({
+        ruleId: this.meta.id, severity, interface: master, evidence,
+        message: `${label}: the node${node ? onNode(host).replace(' on node', '') : ''} cannot reach pods on this macvlan network through ${master} (the kernel sends the master's own frames straight to the wire); ${why}`,
+        fixes: mode === 'bridge' ? [shimFix(a, master, 'macvlan')] : [],
+      });
+    }
+    return out;
+  },
+};
+
+function shimFix(a: StackedAttachment, master: string, kind: 'macvlan' | 'ipvlan'): Fix {
+  const shim = `${kind === 'macvlan' ? 'mvl' : 'ipv'}-${master}`.slice(0, 15);
+  const ipam = (a.plugin.conf.ipam ?? {}) as Record<string, unknown>;
+  const subnet = typeof ipam.subnet === 'string' ? ipam.subnet : '<pod-subnet>';
+  return {
+    title: `add a host-side ${kind} shim ${shim} on ${master} and route the pods' subnet through it (persist it in the node's network configuration)`,
+    files: [],
+    commands: [
+      `ip link add ${shim} link ${master} type ${kind} mode ${kind === 'macvlan' ? 'bridge' : 'l2'}`,
+      `ip addr add <unused-address-in-${subnet === '<pod-subnet>' ? 'pod-subnet' : subnet}>/32 dev ${shim}`,
+      `ip link set ${shim} up`,
+      `ip route add ${subnet} dev ${shim}`,
+    ],
+  };
+}

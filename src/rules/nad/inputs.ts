@@ -1,0 +1,82 @@
+/**
+ * What the nad/* rules read: NetworkAttachmentDefinitions and chart values handed in as input files
+ * (roles network-attachment-definition and helm-values), parsed once per snapshot, and the evidence
+ * that points back into them. Not a rule.
+ */
+import type { Host } from '../../model/host.js';
+import { readStackedConf, type StackedConf, type StackedType } from '../../model/macvlan/index.js';
+import type { FileRecord } from '../../snapshot/schema.js';
+import { parseHelmValues, type HelmValues } from '../../sources/helm-values.js';
+import { parseNadFiles, type CniPlugin, type Nad, type NadFile } from '../../sources/nad.js';
+import type { Evidence } from '../types.js';
+
+export const NAD_ROLE = 'network-attachment-definition';
+export const VALUES_ROLE = 'helm-values';
+
+const nadCache = new WeakMap<readonly FileRecord[], NadFile>();
+const valuesCache = new WeakMap<readonly FileRecord[], HelmValues[]>();
+
+/** The NADs of every input file with the NAD role, with their parse diagnostics. */
+export function nadInputs(host: Host): NadFile {
+  const files = host.snapshot.files;
+  let parsed = nadCache.get(files);
+  if (!parsed) {
+    parsed = parseNadFiles(files.filter((f) => f.role === NAD_ROLE && f.content !== null).map((f) => ({ path: f.path, content: f.content! })));
+    nadCache.set(files, parsed);
+  }
+  return parsed;
+}
+
+export function valuesInputs(host: Host): HelmValues[] {
+  const files = host.snapshot.files;
+  let parsed = valuesCache.get(files);
+  if (!parsed) {
+    parsed = files.filter((f) => f.role === VALUES_ROLE && f.content !== null).map((f) => parseHelmValues(f.path, f.content!));
+    valuesCache.set(files, parsed);
+  }
+  return parsed;
+}
+
+export interface StackedAttachment {
+  nad: Nad;
+  plugin: CniPlugin;
+  conf: StackedConf;
+}
+
+/** Every macvlan or ipvlan plugin of every readable NAD, as the plugin would read it. */
+export function stackedAttachments(host: Host, types: readonly StackedType[] = ['macvlan', 'ipvlan']): StackedAttachment[] {
+  const out: StackedAttachment[] = [];
+  for (const nad of nadInputs(host).nads) {
+    for (const plugin of nad.config?.plugins ?? []) {
+      if (plugin.type === 'macvlan' || plugin.type === 'ipvlan') {
+        if (types.includes(plugin.type)) out.push({ nad, plugin, conf: readStackedConf(plugin.type, plugin.conf) });
+      }
+    }
+  }
+  return out;
+}
+
+/** Node-dependent rules need a node: a snapshot with no interfaces at all means none was given. */
+export function hasNode(host: Host): boolean {
+  return host.interfaces.length > 0;
+}
+
+/** "on node worker-1" for messages, when the snapshot names its host. */
+export function onNode(host: Host): string {
+  return host.snapshot.host.hostname ? ` on node ${host.snapshot.host.hostname}` : ' on this node';
+}
+
+/** namespace/name as a pod annotation would write it. */
+export function nadRef(nad: Nad): string {
+  return `${nad.namespace ?? '(namespace it is applied to)'}/${nad.name ?? '(unnamed)'}`;
+}
+
+/** Evidence pointing into the NAD's file: line, document and (for List items) item. */
+export function nadEvidence(nad: Nad, message: string, line = nad.configLine): Evidence {
+  const where = `document ${nad.place.document}${nad.place.item !== undefined ? `, item ${nad.place.item}` : ''}`;
+  return { message: `${message} (${where})`, file: nad.place.file, line };
+}
+
+export function pluginLabel(a: StackedAttachment): string {
+  return a.nad.config?.isList ? `${a.conf.type} (plugin ${a.plugin.index} of the list)` : a.conf.type;
+}

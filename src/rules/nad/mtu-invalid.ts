@@ -1,0 +1,38 @@
+/**
+ * nad/mtu-invalid: the macvlan plugin refuses an mtu outside [0, master MTU] ("invalid MTU"), and the
+ * kernel refuses a macvlan or ipvlan larger than its lower device. 0 or no mtu inherits the master's.
+ */
+import { mtuProblem, resolveMaster } from '../../model/macvlan/index.js';
+import type { Finding, Rule } from '../types.js';
+import { hasNode, nadEvidence, onNode, stackedAttachments } from './inputs.js';
+
+export const mtuInvalid: Rule = {
+  meta: {
+    id: 'nad/mtu-invalid',
+    title: 'mtu of a macvlan/ipvlan network is larger than the master\'s (or negative)',
+    severity: 'error',
+    references: ['containernetworking/plugins plugins/main/macvlan/macvlan.go (loadConf: invalid MTU)', 'Linux drivers/net/macvlan.c (macvlan_common_newlink)'],
+  },
+  check(host) {
+    const out: Finding[] = [];
+    for (const a of stackedAttachments(host)) {
+      if (a.conf.loadErrors.length > 0) continue;
+      if (a.conf.mtu < 0) {
+        out.push({ ruleId: this.meta.id, severity: 'error', message: `${a.nad.name ?? '(unnamed)'}: mtu ${a.conf.mtu} is negative; the plugin refuses it`, evidence: [nadEvidence(a.nad, `"mtu": ${a.conf.mtu}`)], fixes: [] });
+        continue;
+      }
+      if (!hasNode(host) || a.conf.linkInContainer || a.conf.mtu === 0) continue;
+      const m = resolveMaster(a.conf, host);
+      if (!m.ok) continue;
+      const problem = mtuProblem(a.conf.mtu, m.iface.mtu);
+      if (!problem) continue;
+      out.push({
+        ruleId: this.meta.id, severity: 'error', interface: m.name,
+        message: `${a.nad.name ?? '(unnamed)'}: mtu ${a.conf.mtu} is larger than master ${m.name}'s ${m.iface.mtu}${onNode(host)}; the plugin fails with "${problem}". Lower "mtu" or raise ${m.name}'s MTU (and the switch's)`,
+        evidence: [nadEvidence(a.nad, `"mtu": ${a.conf.mtu}`), { message: `${m.name} mtu ${m.iface.mtu}`, interface: m.name, field: 'mtu', value: String(m.iface.mtu) }],
+        fixes: [],
+      });
+    }
+    return out;
+  },
+};
