@@ -6,9 +6,9 @@
  * the taps' orderings (a multinomial) times the product of each tap's orderings.
  */
 import type { Host } from '../../model/host.js';
-import { explainLink, linkDeviceFromInterface, loadLinkConfigs, type LinkConfigSet } from '../../model/link/index.js';
+import { explainLink, loadLinkConfigs, type LinkConfigSet } from '../../model/link/index.js';
 import { macOwned, type MacOwned } from '../../model/mac-owners.js';
-import type { Interface } from '../../snapshot/schema.js';
+import { deviceAtCreation } from '../../rules/link/owned-devices.js';
 import { bringUpSystem, type BringUpSpec, type NetworkdSetting, type TapState } from './bringup.js';
 import { explore, multinomial, naiveOrderings, relevantSteps, structureOf, type Exploration, type Outcome, type StepSystem } from './explore.js';
 import { networkdMacFor } from './networkd.js';
@@ -65,16 +65,6 @@ export interface RaceReport {
   notes: string[];
 }
 
-/** The tap as udevd sees it when it handles the add event: a fresh tun device of kind tap. */
-export function tapInterface(name: string, mac: string | null, addrAssignType: number, index = 0): Interface {
-  return {
-    index, name, kind: 'tun', kindData: { type: 'tap' }, link: null, linkNetns: false, master: null, slaveKind: null,
-    linkType: 'ether', arphrdType: 1, devtype: null, mac, permaddr: null, addrAssignType, mtu: 1500, flags: ['BROADCAST', 'MULTICAST'],
-    operstate: 'down', promiscuity: 0, driver: null, devicePath: null, parentBus: null, speed: null, duplex: null,
-    numTxQueues: null, numRxQueues: null, udev: null, bridge: null, bridgePort: null, addresses: [],
-  };
-}
-
 /** The bring-up system of one owned tap, with the facts it was built from. */
 export function tapSpec(host: Host, owned: MacOwned, links: LinkConfigSet, options: RaceOptions): { spec: BringUpSpec; notes: string[] } {
   const notes: string[] = [];
@@ -82,8 +72,9 @@ export function tapSpec(host: Host, owned: MacOwned, links: LinkConfigSet, optio
   if (!owned.conditions?.vppWorkers) notes.push("VPP's startup.conf is not in the snapshot: modelled with 0 workers (one vhost-net queue)");
   if (owned.expectedMac === null) notes.push(`the MAC VPP holds for ${owned.name} is not known (no vppctl output, no Linux NIC of that name): outcomes are unknown`);
   const facts = host.snapshot.host;
-  const decide: BringUpSpec['decide'] = (tap) =>
-    explainLink(links, linkDeviceFromInterface(host, tapInterface(tap.name, tap.mac, tap.addrAssignType, owned.current?.index ?? 0)), facts);
+  // The device udevd sees for the new tap (the lead's shared view), in the state of the moment it reads.
+  const atCreation = deviceAtCreation(host, owned);
+  const decide: BringUpSpec['decide'] = (tap) => explainLink(links, { ...atCreation, mac: tap.mac, addrAssignType: tap.addrAssignType }, facts);
   let networkd: NetworkdSetting | null = null;
   const nd = networkdMacFor(host, owned.name);
   if (nd) networkd = nd;
@@ -111,7 +102,7 @@ export function exploreRace(host: Host, options: RaceOptions = {}): RaceReport {
 }
 
 function tapRace(o: MacOwned, spec: BringUpSpec, system: StepSystem<TapState>, r: Exploration<TapState>, notes: string[], host: Host, links: LinkConfigSet): TapRace {
-  const fresh = explainLink(links, linkDeviceFromInterface(host, tapInterface(o.name, null, 1)), host.snapshot.host);
+  const fresh = explainLink(links, deviceAtCreation(host, o), host.snapshot.host);
   return {
     name: o.name,
     owner: o.owner,
