@@ -17,6 +17,14 @@ import { valuesCniNetworks } from './nad/values-cni-networks.js';
 import { valuesResources } from './nad/values-resources.js';
 import { valuesTmmMacvlan } from './nad/values-tmm-macvlan.js';
 import { vmPromiscuous } from './nad/vm-promiscuous.js';
+import { tapMac } from './vpp/tap-mac.js';
+import { tapMirror } from './vpp/tap-mirror.js';
+import { clusterRoutesRule } from './vpp/cluster-routes.js';
+import { puntRedirect } from './vpp/punt-redirect.js';
+import { networkdPermanentMac } from './vpp/networkd-permanent-mac.js';
+import { networkManagerTap } from './vpp/networkmanager-tap.js';
+import { encapMtu } from './vpp/encap-mtu.js';
+import { apiserverAddressRule } from './vpp/apiserver-address.js';
 
 export const ALL_RULES: readonly Rule[] = [
   nameInvalid,
@@ -36,4 +44,12 @@ export const ALL_RULES: readonly Rule[] = [
   speedDuplexUnknown,
   noLacpPartner,
   virtioInLacpBond,
+  tapMac,
+  tapMirror,
+  clusterRoutesRule,
+  puntRedirect,
+  networkdPermanentMac,
+  networkManagerTap,
+  encapMtu,
+  apiserverAddressRule,
 ];
