@@ -123,7 +123,7 @@ export function calicoVppOwned(host: Host): MacOwned[] {
       conditions: {
         vppWorkers: workers,
         uplinkNic: nicInLinux
-          ? { driver: iface.driver, queues: iface.numRxQueues, source: `${iface.name} (sysfs)` }
+          ? { driver: iface.driver, queues: iface.numRxQueues, source: `sysfs of ${iface.name}` }
           : nicFromVpp,
       },
     } satisfies MacOwned;

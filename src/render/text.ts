@@ -39,14 +39,20 @@ Calico/VPP, NetworkAttachmentDefinitions). To see it at work, check a bundled ex
   if (report.gaps.length > 0) {
     lines.push('', c.dim(`Not seen (${report.gaps.length}): ${report.gaps.map((g) => `${g.source} (${g.reason})`).join('; ')}`));
   }
-  const counts = HEADINGS.map(([s]) => `${report.findings.filter((f) => f.severity === s).length} ${s}s`);
+  const counts = HEADINGS.map(([s]) => {
+    const n = report.findings.filter((f) => f.severity === s).length;
+    return `${n} ${s}${n === 1 ? '' : 's'}`;
+  });
   lines.push('', counts.join(', '));
   return `${lines.join('\n')}\n`;
 }
 
 function renderFinding(f: Finding, paint: (s: string) => string, c: ReturnType<typeof pc.createColors>): string[] {
   const out = ['', `  ${paint(f.severity)} ${c.bold(f.ruleId)}${f.interface ? ` ${c.dim(`[${f.interface}]`)}` : ''}: ${f.message}`];
-  for (const e of f.evidence) out.push(`    ${c.dim('at')} ${where(e)}${e.message}`);
+  for (const e of f.evidence) {
+    const at = where(e);
+    out.push(at ? `    ${c.dim('at')} ${at}${e.message}` : `    ${c.dim('-')} ${e.message}`);
+  }
   for (const fix of f.fixes) {
     out.push(`    ${c.green('fix')}: ${fix.title}${fix.verified ? c.dim(' (verified: the finding is gone with it)') : ''}`);
     for (const file of fix.files) {

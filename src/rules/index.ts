@@ -1,5 +1,8 @@
 /** Every rule hostnet knows, in the order reports list them. One line per rule. */
 import type { Rule } from './types.js';
+import { macPolicyRace } from './link/mac-policy-race.js';
+import { macRewrittenByUdev } from './link/mac-rewritten-by-udev.js';
+import { policyInNetworkFile } from './link/policy-in-network-file.js';
 import { l2ControlBlocked } from './bridge/l2-control-blocked.js';
 import { noLacpPartner } from './bond/no-lacp-partner.js';
 import { speedDuplexUnknown } from './bond/speed-duplex-unknown.js';
@@ -27,6 +30,9 @@ import { encapMtu } from './vpp/encap-mtu.js';
 import { apiserverAddressRule } from './vpp/apiserver-address.js';
 
 export const ALL_RULES: readonly Rule[] = [
+  macRewrittenByUdev,
+  macPolicyRace,
+  policyInNetworkFile,
   nameInvalid,
   configInvalid,
   modeInvalid,
