@@ -12,6 +12,7 @@ import { collectCommand } from './collect.js';
 import { fixCommand } from './fix.js';
 import { linkCommand } from './link.js';
 import { nadCommand } from './nad.js';
+import { planCommand } from './plan.js';
 import { raceCommand } from './race.js';
 import { snapshotCommand } from './snapshot.js';
 import { traceCommand } from './trace.js';
@@ -31,6 +32,7 @@ Examples:
 Exit codes: 0 clean, 1 findings at or above --fail-on, 2 could not evaluate.
 Rule documentation: docs/rules/<area>-<name>.md`);
   for (const verb of [collectCommand(), checkCommand(), fixCommand(), snapshotCommand(), traceCommand(), agentCommand(), linkCommand(), nadCommand(), raceCommand()]) program.addCommand(verb);
+  for (const verb of [collectCommand(), checkCommand(), fixCommand(), snapshotCommand(), traceCommand(), agentCommand(), linkCommand(), nadCommand(), raceCommand(), planCommand()]) program.addCommand(verb);
   // Every command, however deep, reports usage errors with exit code 2.
   const exitOverride = (cmd: Command): void => {
     cmd.exitOverride();
