@@ -31,7 +31,6 @@ Examples:
 
 Exit codes: 0 clean, 1 findings at or above --fail-on, 2 could not evaluate.
 Rule documentation: docs/rules/<area>-<name>.md`);
-  for (const verb of [collectCommand(), checkCommand(), fixCommand(), snapshotCommand(), traceCommand(), agentCommand(), linkCommand(), nadCommand(), raceCommand()]) program.addCommand(verb);
   for (const verb of [collectCommand(), checkCommand(), fixCommand(), snapshotCommand(), traceCommand(), agentCommand(), linkCommand(), nadCommand(), raceCommand(), planCommand()]) program.addCommand(verb);
   // Every command, however deep, reports usage errors with exit code 2.
   const exitOverride = (cmd: Command): void => {
