@@ -269,3 +269,26 @@ export function multinomial(sizes: readonly number[]): bigint {
   }
   return result;
 }
+
+/**
+ * Runs one given ordering (step ids) and returns the state after each step; throws when the ordering
+ * breaks an actor's order or a causal edge. For comparing the model with the real system step by step.
+ */
+export function execute<S>(system: StepSystem<S>, order: readonly string[]): S[] {
+  const st = structureOf(system);
+  const index = new Map(system.steps.map((s, i) => [s.id, i]));
+  const done = new Uint8Array(st.n);
+  const states: S[] = [];
+  let state = system.initial;
+  for (const id of order) {
+    const i = index.get(id);
+    if (i === undefined) throw new Error(`no step ${id}`);
+    if (done[i]) throw new Error(`step ${id} runs twice`);
+    const missing = st.preds[i]!.find((p) => !done[p]);
+    if (missing !== undefined) throw new Error(`step ${id} cannot run before ${system.steps[missing]!.id}`);
+    done[i] = 1;
+    state = system.steps[i]!.apply(state);
+    states.push(state);
+  }
+  return states;
+}

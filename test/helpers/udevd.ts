@@ -1,0 +1,152 @@
+/**
+ * The real systemd-udevd daemon, started by a test, isolated so it cannot touch this machine:
+ *
+ * - in a throw-away network namespace (the kernel delivers a namespace's network-device uevents to
+ *   that namespace only, so it sees the test's devices and no others);
+ * - in a private mount namespace (`ip netns exec NS unshare --mount --propagation private`) with a
+ *   tmpfs over /run (its control socket, queue and database), the test's own directory over
+ *   /etc/systemd/network (the .link files of the case), and over the udev rules directories only
+ *   Debian's two network rules files (75-net-description, 80-net-setup-link), so even a stray event
+ *   of another subsystem runs no rule.
+ *
+ * Commands run inside both namespaces with `nsenter --target PID --mount --net`. `stop()` ends udevd
+ * and its workers by PID, deletes the namespace and the directory; it is registered with `t.after`
+ * so it also runs when the test fails. The mounts die with the mount namespace (its last process).
+ */
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { uniqueName } from './system.js';
+
+export const UDEVD = ['/lib/systemd/systemd-udevd', '/usr/lib/systemd/systemd-udevd'].find((p) => existsSync(p)) ?? '/lib/systemd/systemd-udevd';
+const NET_RULES = ['75-net-description.rules', '80-net-setup-link.rules'];
+const RULES_DIR = '/usr/lib/udev/rules.d';
+
+const START = `set -e
+mount -t tmpfs hostnet-udevd-run /run
+mkdir -p /run/udev /run/systemd/network
+mount --bind "$1/etc-network" /etc/systemd/network
+mount --bind "$1/rules" ${RULES_DIR}
+if [ -d /etc/udev/rules.d ]; then mount --bind "$1/empty" /etc/udev/rules.d; fi
+exec "$2" --debug`;
+
+export interface IsolatedUdevd {
+  netns: string;
+  pid: number;
+  /** Runs argv in udevd's namespaces; returns stdout, throws with stderr on failure. */
+  run(argv: string[]): string;
+  /** sysfs attribute of a device in the namespace, trimmed. */
+  attr(ifname: string, name: string): string;
+  /** udevd's debug log lines about one interface (without the "IF: " prefix). */
+  log(ifname: string): string[];
+  stop(): Promise<void>;
+}
+
+export interface UdevdOptions {
+  /** .link (and other) files to place in /etc/systemd/network, by file name. */
+  etcNetwork?: Record<string, string>;
+}
+
+/** True when this machine can run the isolated udevd (root, udevd, nsenter, unshare). */
+export function udevdAvailable(): string | null {
+  if (process.getuid?.() !== 0) return 'needs root';
+  if (!existsSync(UDEVD)) return 'needs systemd-udevd (apt-get install udev)';
+  for (const tool of ['udevadm', 'nsenter', 'unshare', 'ip']) {
+    if (spawnSync('sh', ['-c', 'command -v "$1"', 'sh', tool]).status !== 0) return `needs ${tool}`;
+  }
+  if (NET_RULES.some((r) => !existsSync(join(RULES_DIR, r)))) return `needs ${NET_RULES.join(', ')} in ${RULES_DIR}`;
+  return null;
+}
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) Z /.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+/** Children of a process, by PID (udevd's workers). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function startIsolatedUdevd(t: TestContext, options: UdevdOptions = {}): Promise<IsolatedUdevd> {
+  const dir = mkdtempSync(join(tmpdir(), 'hostnet-udevd-'));
+  for (const d of ['etc-network', 'rules', 'empty']) mkdirSync(join(dir, d));
+  for (const r of NET_RULES) copyFileSync(join(RULES_DIR, r), join(dir, 'rules', r));
+  for (const [name, content] of Object.entries(options.etcNetwork ?? {})) writeFileSync(join(dir, 'etc-network', basename(name)), content);
+  writeFileSync(join(dir, 'start.sh'), START);
+  const netns = uniqueName('hn-race');
+  execFileSync('ip', ['netns', 'add', netns]);
+
+  let child: ChildProcess | null = null;
+  let exited = false;
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    const pid = child?.pid;
+    if (pid !== undefined && !exited) {
+      const workers = childrenOf(pid);
+      process.kill(pid, 'SIGTERM');
+      for (let i = 0; i < 50 && !exited; i++) await sleep(100);
+      if (!exited) process.kill(pid, 'SIGKILL');
+      for (let i = 0; i < 50 && !exited; i++) await sleep(100);
+      for (const w of workers) if (alive(w)) process.kill(w, 'SIGKILL');
+    }
+    spawnSync('ip', ['netns', 'del', netns]);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  t.after(stop);
+
+  const logPath = join(dir, 'udevd.log');
+  const logFd = openSync(logPath, 'w');
+  child = spawn('ip', ['netns', 'exec', netns, 'unshare', '--mount', '--propagation', 'private', 'sh', join(dir, 'start.sh'), dir, UDEVD], {
+    stdio: ['ignore', logFd, logFd],
+  });
+  closeSync(logFd);
+  child.on('exit', () => {
+    exited = true;
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('could not start systemd-udevd');
+
+  // `ip netns exec` and `unshare` exec in place, so the child's PID becomes udevd's.
+  const nsenter = (argv: string[]) => ['--target', String(pid), '--mount', '--net', '--', ...argv];
+  const run = (argv: string[]): string => {
+    const r = spawnSync('nsenter', nsenter(argv), { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${argv.join(' ')} (in ${netns}): exit ${r.status}: ${r.stderr.trim()}`);
+    return r.stdout;
+  };
+  for (let i = 0; ; i++) {
+    if (exited) throw new Error(`systemd-udevd exited at start: ${readFileSync(logPath, 'utf8').slice(-2000)}`);
+    if (spawnSync('nsenter', nsenter(['udevadm', 'control', '--ping']), { stdio: 'ignore' }).status === 0) break;
+    if (i > 100) throw new Error('systemd-udevd did not answer udevadm control --ping within 10 s');
+    await sleep(100);
+  }
+  return {
+    netns,
+    pid,
+    run,
+    attr: (ifname, name) => run(['cat', `/sys/class/net/${ifname}/${name}`]).trim(),
+    log: (ifname) => readFileSync(logPath, 'utf8').split('\n').filter((l) => l.startsWith(`${ifname}: `)).map((l) => l.slice(ifname.length + 2)),
+    stop,
+  };
+}
