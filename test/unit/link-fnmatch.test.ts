@@ -1,0 +1,55 @@
+/**
+ * fnmatch against glibc's own fnmatch(3) (flags 0), called through Python's ctypes in one batch:
+ * the reference is the C library systemd links against, not another glob implementation.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { fnmatch } from '../../src/model/link/fnmatch.js';
+
+const GLIBC = `
+import ctypes, json, sys
+libc = ctypes.CDLL(None)
+libc.fnmatch.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int]
+print(json.dumps([libc.fnmatch(p.encode(), s.encode(), 0) == 0 for p, s in json.load(sys.stdin)]))
+`;
+
+function glibc(pairs: [string, string][]): boolean[] | null {
+  const r = spawnSync('python3', ['-c', GLIBC], { input: JSON.stringify(pairs), encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) return null;
+  return JSON.parse(r.stdout) as boolean[];
+}
+
+test('examples systemd users write', () => {
+  assert.ok(fnmatch('*', 'eth0'));
+  assert.ok(fnmatch('*', ''));
+  assert.ok(fnmatch('en*', 'ens2f0'));
+  assert.ok(!fnmatch('en*', 'eth0'));
+  assert.ok(fnmatch('*-usb-*', 'pci-0000:00:14.0-usb-0:1:1.0'));
+  assert.ok(fnmatch('a/*', 'a/b/c'), 'no special meaning for /');
+  assert.ok(fnmatch('*', '.hidden'), 'no special meaning for a leading dot');
+  assert.ok(fnmatch('eth[0-3]', 'eth2'));
+  assert.ok(!fnmatch('eth[!0-3]', 'eth2'));
+  assert.ok(fnmatch('eth[^0-3]', 'eth7'));
+  assert.ok(fnmatch('[]]', ']'));
+  assert.ok(fnmatch('a\\*', 'a*'));
+  assert.ok(!fnmatch('a\\*', 'ab'));
+  assert.ok(fnmatch('[a', '[a'), 'an unterminated [ is literal');
+  assert.ok(!fnmatch('a\\', 'a\\'), 'a trailing backslash never matches');
+  assert.ok(fnmatch('[[:digit:]]*', '0abc'));
+  assert.ok(!fnmatch('[[:bogus:]]', 'a'));
+});
+
+test('fnmatch agrees with glibc fnmatch(3) on random patterns', (t) => {
+  const patternChars = fc.constantFrom('a', 'b', 'e', '0', '*', '?', '[', ']', '!', '^', '-', '\\', '/', '.', ':', '[:alpha:]', '[:digit:]');
+  const textChars = fc.constantFrom('a', 'b', 'e', '0', '9', '[', ']', '-', '\\', '/', '.', '!', '^', ':', '*');
+  const pairs = fc.sample(fc.tuple(fc.string({ unit: patternChars, maxLength: 9 }), fc.string({ unit: textChars, maxLength: 7 })), 20000);
+  const reference = glibc(pairs);
+  if (reference === null) {
+    t.skip('python3 with ctypes is needed to call glibc fnmatch');
+    return;
+  }
+  const differ = pairs.filter(([p, s], i) => fnmatch(p, s) !== reference[i]);
+  assert.deepEqual(differ.slice(0, 10), [], `${differ.length} of ${pairs.length} differ from glibc`);
+});
