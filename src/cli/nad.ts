@@ -210,7 +210,7 @@ function describeNad(nad: Nad): string {
   return `${head}: ${parts.join(' + ')}`;
 }
 
-interface GenerateOpts {
+export interface GenerateOpts {
   name?: string;
   master?: string;
   type: 'macvlan' | 'ipvlan';
@@ -281,7 +281,7 @@ export interface NadSpec {
   config: Record<string, unknown>;
 }
 
-function buildSpec(opts: GenerateOpts & { name: string; master: string }): NadSpec {
+export function buildSpec(opts: GenerateOpts & { name: string; master: string }): NadSpec {
   if (!isDns1123Label(opts.name)) throw new InputError(`--name ${JSON.stringify(opts.name)} is not a DNS-1123 label (lower-case letters, digits and '-', at most 63 characters)`);
   if (opts.namespace !== undefined && !isDns1123Label(opts.namespace)) throw new InputError(`--namespace ${JSON.stringify(opts.namespace)} is not a DNS-1123 label`);
   if (!/^[^\s/:]{1,15}$/.test(opts.master)) throw new InputError(`--master ${JSON.stringify(opts.master)} is not an interface name (1-15 characters, no spaces, '/' or ':')`);
@@ -312,7 +312,7 @@ function buildSpec(opts: GenerateOpts & { name: string; master: string }): NadSp
   return { name: opts.name, namespace: opts.namespace, config };
 }
 
-function toObject(spec: NadSpec): Record<string, unknown> {
+export function toObject(spec: NadSpec): Record<string, unknown> {
   return {
     apiVersion: 'k8s.cni.cncf.io/v1',
     kind: 'NetworkAttachmentDefinition',
@@ -322,7 +322,7 @@ function toObject(spec: NadSpec): Record<string, unknown> {
 }
 
 /** YAML with the config as a literal block, so it reads as the JSON it is. */
-function toYaml(spec: NadSpec): string {
+export function toYaml(spec: NadSpec): string {
   const json = JSON.stringify(spec.config, null, 2).split('\n').map((l) => `    ${l}`).join('\n');
   return [
     'apiVersion: k8s.cni.cncf.io/v1',
@@ -339,7 +339,8 @@ function toYaml(spec: NadSpec): string {
 
 /**
  * Ethernet NICs the node does not use: physical (no rtnetlink kind), not enslaved, without global
- * addresses, children or routes, and not the default-route interface.
+ * addresses, children or routes (other than the link-local route every IPv6 link has), and not the
+ * default-route interface.
  */
 export function unusedNics(snapshot: Snapshot): { free: string[]; skipped: { name: string; why: string }[] } {
   const host = buildHost(snapshot);
@@ -352,7 +353,7 @@ export function unusedNics(snapshot: Snapshot): { free: string[]; skipped: { nam
       : i.master ? `it is a port of ${i.master}`
         : i.addresses.some((a) => a.scope !== 'link') ? `it has addresses (${i.addresses.filter((a) => a.scope !== 'link').map((a) => `${a.local}/${a.prefixlen}`).join(', ')})`
           : host.children(i.name).length ? `it already carries ${host.children(i.name).map((c) => c.name).join(', ')}`
-            : snapshot.routes.some((r) => r.dev === i.name && r.table !== 'local') ? 'routes go out through it'
+            : snapshot.routes.some((r) => r.dev === i.name && r.table !== 'local' && !r.dst.startsWith('fe80:')) ? 'routes go out through it'
               : undefined;
     if (why) skipped.push({ name: i.name, why });
     else free.push(i.name);

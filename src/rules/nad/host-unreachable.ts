@@ -6,6 +6,7 @@
  * pods. The verdict comes from the macvlan model, which is checked against the kernel.
  */
 import { nodeReachesPod, resolveMaster, type MacvlanMode } from '../../model/macvlan/index.js';
+import type { Host } from '../../model/host.js';
 import type { Finding, Fix, Rule } from '../types.js';
 import { hasNode, nadEvidence, onNode, stackedAttachments, type StackedAttachment } from './inputs.js';
 
@@ -25,9 +26,12 @@ export const hostUnreachable: Rule = {
       if (m && !m.ok) continue; // nad/master-missing says why
       const master = m?.name ?? a.conf.master ?? '<master>';
       const label = a.nad.name ?? '(unnamed)';
-      // L2-only pods get their addresses from the application (seed 003: F5SPKVlan), so this is advice.
-      const severity = a.conf.layer3 ? 'warning' : 'note';
-      const evidence = [nadEvidence(a.nad, `${a.conf.type} on ${master}, mode ${a.conf.mode}`)];
+      // A warning where the node evidently means to talk to the pods: it has an address in the subnet
+      // the network's IPAM hands out. Otherwise (L2-only pods, seed 003's F5SPKVlan) it is advice.
+      const nodeInSubnet = node ? nodeAddressInSubnets(host, ipamSubnets(a.plugin.conf.ipam)) : undefined;
+      const severity = nodeInSubnet ? 'warning' : 'note';
+      const evidence = [nadEvidence(a.nad, `${a.conf.type} on ${master}, mode ${a.conf.mode}`),
+        ...(nodeInSubnet ? [{ message: `the node has ${nodeInSubnet.address} on ${nodeInSubnet.iface}, in the network's subnet ${nodeInSubnet.subnet}`, interface: nodeInSubnet.iface }] : [])];
       if (a.conf.type === 'ipvlan') {
         out.push({ ruleId: this.meta.id, severity, interface: master, evidence, fixes: [shimFix(a, master, 'ipvlan')],
           message: `${label}: the node${node ? onNode(host).replace(' on node', '') : ''} cannot reach pods on this ipvlan network through ${master}: ipvlan keeps the master's stack apart from its children. Add a host-side ipvlan interface of ${master} with an address in the pods' subnet` });
@@ -35,8 +39,9 @@ export const hostUnreachable: Rule = {
       }
       const mode = a.conf.mode as MacvlanMode;
       if (mode === 'passthru') {
-        out.push({ ruleId: this.meta.id, severity: 'warning', interface: master, evidence, fixes: [],
-          message: `${label}: passthru gives ${master} to one pod: the pod takes over the master's MAC and all its traffic, so the node loses the use of ${master}${node ? onNode(host) : ''} and cannot reach the pod through it; use a NIC the node does not need` });
+        const used = m?.ok ? m.iface.addresses.some((x) => x.scope !== 'link') || m.defaulted : false;
+        out.push({ ruleId: this.meta.id, severity: used ? 'warning' : 'note', interface: master, evidence, fixes: [],
+          message: `${label}: passthru gives ${master} to one pod: the pod takes over the master's MAC and all its traffic, so the node ${used ? `loses the use of ${master}, which it uses${onNode(host)}` : `cannot use ${master} (or reach the pod through it)${node ? onNode(host) : ''}`}; use a NIC the node does not need` });
         continue;
       }
       const reach = node ? nodeReachesPod(host, master, mode) : { viaMaster: false, viaShims: [] };
@@ -56,10 +61,40 @@ export const hostUnreachable: Rule = {
   },
 };
 
+/** IPv4 subnets an IPAM config hands out from (host-local `subnet` or `ranges`, static `addresses`). */
+export function ipamSubnets(ipam: unknown): string[] {
+  if (typeof ipam !== 'object' || ipam === null) return [];
+  const o = ipam as Record<string, unknown>;
+  const out: string[] = [];
+  if (typeof o.subnet === 'string') out.push(o.subnet);
+  if (Array.isArray(o.ranges)) {
+    for (const set of o.ranges) if (Array.isArray(set)) for (const r of set) if (r && typeof (r as Record<string, unknown>).subnet === 'string') out.push((r as Record<string, string>).subnet!);
+  }
+  if (Array.isArray(o.addresses)) for (const a of o.addresses) if (a && typeof (a as Record<string, unknown>).address === 'string') out.push((a as Record<string, string>).address!);
+  return out.filter((s) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(s));
+}
+
+function ipv4(s: string): number {
+  return s.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+}
+
+function nodeAddressInSubnets(host: Host, subnets: string[]): { address: string; iface: string; subnet: string } | undefined {
+  for (const subnet of subnets) {
+    const [net, len] = subnet.split('/') as [string, string];
+    const bits = Number(len);
+    const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+    for (const i of host.interfaces) {
+      for (const a of i.addresses) {
+        if (a.family === 'inet' && ((ipv4(a.local) & mask) >>> 0) === ((ipv4(net) & mask) >>> 0)) return { address: a.local, iface: i.name, subnet };
+      }
+    }
+  }
+  return undefined;
+}
+
 function shimFix(a: StackedAttachment, master: string, kind: 'macvlan' | 'ipvlan'): Fix {
   const shim = `${kind === 'macvlan' ? 'mvl' : 'ipv'}-${master}`.slice(0, 15);
-  const ipam = (a.plugin.conf.ipam ?? {}) as Record<string, unknown>;
-  const subnet = typeof ipam.subnet === 'string' ? ipam.subnet : '<pod-subnet>';
+  const subnet = ipamSubnets(a.plugin.conf.ipam)[0] ?? '<pod-subnet>';
   return {
     title: `add a host-side ${kind} shim ${shim} on ${master} and route the pods' subnet through it (persist it in the node's network configuration)`,
     files: [],

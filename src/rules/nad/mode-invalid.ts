@@ -18,7 +18,7 @@ export const modeInvalid: Rule = {
   check(host) {
     const out: Finding[] = [];
     for (const a of stackedAttachments(host)) {
-      if (a.conf.mode !== undefined || a.conf.loadErrors.length > 0) continue;
+      if (a.conf.mode !== undefined) continue;
       const allowed = a.conf.type === 'macvlan' ? MACVLAN_PLUGIN_MODES : IPVLAN_PLUGIN_MODES;
       const lower = a.conf.modeText.toLowerCase();
       const hint = (allowed as readonly string[]).includes(lower) ? ` (the plugin compares case-sensitively: write "${lower}")`
