@@ -41,12 +41,21 @@ export interface IsolatedUdevd {
   attr(ifname: string, name: string): string;
   /** udevd's debug log lines about one interface (without the "IF: " prefix). */
   log(ifname: string): string[];
+  /** Waits until udevd logged a line about `ifname` that satisfies `match`; returns it. */
+  waitForLog(ifname: string, match: (line: string) => boolean, timeoutMs?: number): Promise<string>;
   stop(): Promise<void>;
 }
 
 export interface UdevdOptions {
   /** .link (and other) files to place in /etc/systemd/network, by file name. */
   etcNetwork?: Record<string, string>;
+  /**
+   * Delay every sendto() of udevd and its workers by this long (strace fault injection). udevd's
+   * netlink requests, among them the one that writes the MAC it decided on, then land that much after
+   * its decision is logged: the window in which a test can play the data plane between udevd's read
+   * and its write.
+   */
+  delayNetlinkMs?: number;
 }
 
 /** True when this machine can run the isolated udevd (root, udevd, nsenter, unshare). */
@@ -97,11 +106,19 @@ export async function startIsolatedUdevd(t: TestContext, options: UdevdOptions =
   execFileSync('ip', ['netns', 'add', netns]);
 
   let child: ChildProcess | null = null;
+  let tracer: ChildProcess | null = null;
+  let tracerExited = false;
   let exited = false;
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
+    if (tracer?.pid !== undefined && !tracerExited) {
+      // strace detaches from every traced process when it is told to end.
+      process.kill(tracer.pid, 'SIGTERM');
+      for (let i = 0; i < 50 && !tracerExited; i++) await sleep(100);
+      if (!tracerExited) process.kill(tracer.pid, 'SIGKILL');
+    }
     const pid = child?.pid;
     if (pid !== undefined && !exited) {
       const workers = childrenOf(pid);
@@ -141,12 +158,37 @@ export async function startIsolatedUdevd(t: TestContext, options: UdevdOptions =
     if (i > 100) throw new Error('systemd-udevd did not answer udevadm control --ping within 10 s');
     await sleep(100);
   }
+  if (options.delayNetlinkMs !== undefined) {
+    tracer = spawn('strace', ['-f', '-p', String(pid), '-o', '/dev/null', '-e', 'trace=sendto', '-e', `inject=sendto:delay_enter=${options.delayNetlinkMs * 1000}`], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    tracer.on('exit', () => {
+      tracerExited = true;
+    });
+    await new Promise<void>((resolve, reject) => {
+      let err = '';
+      tracer!.stderr!.on('data', (d: Buffer) => {
+        err += d.toString('utf8');
+        if (/attached/.test(err)) resolve();
+      });
+      tracer!.on('exit', (code) => reject(new Error(`strace ended (exit ${code}): ${err.trim()}`)));
+    });
+  }
+  const log = (ifname: string): string[] => readFileSync(logPath, 'utf8').split('\n').filter((l) => l.startsWith(`${ifname}: `)).map((l) => l.slice(ifname.length + 2));
   return {
     netns,
     pid,
     run,
     attr: (ifname, name) => run(['cat', `/sys/class/net/${ifname}/${name}`]).trim(),
-    log: (ifname) => readFileSync(logPath, 'utf8').split('\n').filter((l) => l.startsWith(`${ifname}: `)).map((l) => l.slice(ifname.length + 2)),
+    log,
+    waitForLog: async (ifname, match, timeoutMs = 10_000) => {
+      for (let waited = 0; ; waited += 10) {
+        const line = log(ifname).find(match);
+        if (line !== undefined) return line;
+        if (waited > timeoutMs) throw new Error(`udevd did not log the expected line about ${ifname} within ${timeoutMs} ms:\n${log(ifname).join('\n')}`);
+        await sleep(10);
+      }
+    },
     stop,
   };
 }
