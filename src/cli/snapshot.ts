@@ -16,5 +16,15 @@ Example:
     .action((file: string) => {
       emit(renderSummary(buildHost(loadSnapshotFile(file)), useColor()));
     });
+  cmd.command('validate')
+    .description('Check that a file is a valid snapshot this hostnet can read; exit 0 if it is, 2 with the reason if not')
+    .argument('<file>', 'snapshot written by `hostnet collect`')
+    .addHelpText('after', `
+Example:
+  hostnet snapshot validate node1.json && echo usable`)
+    .action((file: string) => {
+      const s = loadSnapshotFile(file);
+      emit(`${file}: valid ${s.schema}: ${s.interfaces.length} interfaces, ${s.routes.length} routes, ${s.files.length} files, ${s.gaps.length} gaps\n`);
+    });
   return cmd;
 }
