@@ -1,9 +1,11 @@
 /** `hostnet check`: run the rules on this host, a namespace or a snapshot. */
 import { Command, Option } from 'commander';
-import { ExitCode } from '../errors.js';
+import { ExitCode, InputError } from '../errors.js';
 import { buildHost } from '../model/host.js';
 import { checkScope } from '../model/scope.js';
 import { renderJson } from '../render/json.js';
+import { renderJunit } from '../render/junit.js';
+import { renderNpd, renderNpdUnknown } from '../render/npd.js';
 import { renderSarif } from '../render/sarif.js';
 import { renderText } from '../render/text.js';
 import { atOrAbove, runChecks } from '../rules/engine.js';
@@ -13,7 +15,8 @@ import { addHostInputOptions, loadHostInput, type HostInputOptions } from './inp
 import { emit, useColor } from './output.js';
 
 interface CheckOpts extends HostInputOptions {
-  format: 'text' | 'json' | 'sarif';
+  format: 'text' | 'json' | 'sarif' | 'junit';
+  npd?: boolean;
   failOn: Severity;
   ignore: string[];
   output?: string;
@@ -22,7 +25,8 @@ interface CheckOpts extends HostInputOptions {
 export function checkCommand(): Command {
   const cmd = new Command('check').description('Find host-networking traps on this host, a namespace or a snapshot');
   addHostInputOptions(cmd)
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif', 'junit']).default('text'))
+    .option('--npd', 'node-problem-detector custom plugin: one line on stdout, exit 0 OK, 1 NonOK, 2 Unknown')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(['error', 'warning', 'note']).default('warning'))
     .option('--ignore <id...>', 'rule ids not to run (repeatable)', [])
     .option('-o, --output <file>', 'write the report here instead of stdout')
@@ -33,16 +37,33 @@ Examples:
   hostnet check                                   # this host
   hostnet check --snapshot node1.json --format json
   hostnet check --netns lab1 --fail-on error
-  hostnet check --snapshot node1.json --ignore link/mac-policy-race`)
+  hostnet check --snapshot node1.json --ignore link/mac-policy-race
+  hostnet check --format junit -o hostnet-junit.xml  # for CI
+  hostnet check --npd                             # as an NPD custom plugin (deploy/npd/)`)
     .action(async (opts: CheckOpts) => {
+      if (opts.npd) return checkForNpd(opts);
       const { snapshot, source } = await loadHostInput(opts);
       const host = buildHost(snapshot);
       const report = runChecks(host, ALL_RULES, { ignore: opts.ignore });
       const text = opts.format === 'json' ? renderJson(report, { source })
         : opts.format === 'sarif' ? renderSarif(report, ALL_RULES.map((r) => r.meta))
+        : opts.format === 'junit' ? renderJunit([{ name: source, report, skipped: opts.ignore, timestamp: snapshot.collectedAt }], ALL_RULES.map((r) => r.meta), opts.failOn)
         : renderText(report, { color: useColor() && !opts.output, source, scope: checkScope(host) });
       emit(text, opts.output);
       process.exitCode = atOrAbove(report.findings, opts.failOn).length > 0 ? ExitCode.findings : ExitCode.ok;
     });
   return cmd;
+}
+
+/** NPD reads only the exit code and stdout: even "could not evaluate" must be one line there, not a stack. */
+async function checkForNpd(opts: CheckOpts): Promise<void> {
+  let result: { line: string; exitCode: number };
+  try {
+    const { snapshot } = await loadHostInput(opts);
+    result = renderNpd(runChecks(buildHost(snapshot), ALL_RULES, { ignore: opts.ignore }), opts.failOn);
+  } catch (err) {
+    result = renderNpdUnknown(err instanceof InputError ? err.describe().split('\n')[0]! : (err as Error).message);
+  }
+  emit(result.line, opts.output);
+  process.exitCode = result.exitCode;
 }

@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, InputError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { agentCommand } from './agent.js';
+import { reportCommand } from './report.js';
 import { checkCommand } from './check.js';
 import { collectCommand } from './collect.js';
 import { fixCommand } from './fix.js';
@@ -31,7 +32,7 @@ Examples:
 
 Exit codes: 0 clean, 1 findings at or above --fail-on, 2 could not evaluate.
 Rule documentation: docs/rules/<area>-<name>.md`);
-  for (const verb of [collectCommand(), checkCommand(), fixCommand(), snapshotCommand(), traceCommand(), agentCommand(), linkCommand(), nadCommand(), raceCommand(), planCommand()]) program.addCommand(verb);
+  for (const verb of [collectCommand(), checkCommand(), fixCommand(), snapshotCommand(), traceCommand(), agentCommand(), reportCommand(), linkCommand(), nadCommand(), raceCommand(), planCommand()]) program.addCommand(verb);
   // Every command, however deep, reports usage errors with exit code 2.
   const exitOverride = (cmd: Command): void => {
     cmd.exitOverride();

@@ -1,0 +1,135 @@
+/** `hostnet report`: one HTML page (or JUnit XML) for one node or a fleet of snapshots. */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { Command, Option } from 'commander';
+import { ExitCode, InputError } from '../errors.js';
+import { buildHost } from '../model/host.js';
+import { renderHtml, type HtmlNode, type HtmlUnreadable } from '../render/html.js';
+import { renderJunit } from '../render/junit.js';
+import { atOrAbove, runChecks } from '../rules/engine.js';
+import { ALL_RULES } from '../rules/index.js';
+import type { Severity } from '../rules/types.js';
+import { parseSnapshot } from '../snapshot/load.js';
+import { emit, progressReporter } from './output.js';
+
+interface ReportOpts {
+  snapshots?: string;
+  snapshot: string[];
+  format: 'html' | 'junit';
+  output?: string;
+  failOn: Severity;
+  ignore: string[];
+  title?: string;
+}
+
+export function reportCommand(): Command {
+  return new Command('report')
+    .description('Write one self-contained HTML page (or JUnit XML) for a node or a fleet of snapshots')
+    .option('--snapshots <dir>', 'every *.json snapshot below this directory (one per node)')
+    .option('--snapshot <file...>', 'a snapshot file (repeatable)', [])
+    .addOption(new Option('--format <format>', 'output format').choices(['html', 'junit']).default('html'))
+    .option('-o, --output <file>', 'write the report here instead of stdout')
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(['error', 'warning', 'note']).default('warning'))
+    .option('--ignore <id...>', 'rule ids not to run (repeatable)', [])
+    .option('--title <text>', 'the page title (html)')
+    .addHelpText('after', `
+The HTML page needs no network to view: per node a diagram of its interfaces (bridges and their ports,
+macvlan children, taps, the VPP takeover) with the findings marked, the findings with evidence and fixes,
+and for several nodes a summary of which rules fire on how many nodes. A snapshot that cannot be read is
+listed in the report (and the exit code is 2), never silently left out.
+
+Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 a snapshot could not be evaluated.
+
+Examples:
+  hostnet report --snapshot node1.json -o node1.html
+  hostnet report --snapshots fleet/ -o fleet.html
+  hostnet report --snapshots fleet/ --format junit -o hostnet-junit.xml`)
+    .action((opts: ReportOpts) => {
+      const { files, fromDir } = snapshotFiles(opts);
+      const progress = progressReporter();
+      const nodes: HtmlNode[] = [];
+      const unreadable: HtmlUnreadable[] = [];
+      const skipped: string[] = [];
+      files.forEach((file, n) => {
+        if (n > 0 && n % 50 === 0) progress(`checked ${n} of ${files.length} snapshots`);
+        try {
+          const text = readSnapshotText(file);
+          // Beside snapshots a directory may hold other JSON (traces, NADs): skip what says it is not one.
+          if (fromDir.has(file) && isOtherJson(text)) {
+            skipped.push(file);
+            return;
+          }
+          const host = buildHost(parseSnapshot(text, file));
+          const report = runChecks(host, ALL_RULES, { ignore: opts.ignore });
+          nodes.push({ name: host.snapshot.host.hostname ?? file, source: file, host, report });
+        } catch (err) {
+          if (!(err instanceof InputError)) throw err;
+          unreadable.push({ source: file, error: err.describe() });
+        }
+      });
+      const rules = ALL_RULES.map((r) => r.meta);
+      const text = opts.format === 'junit'
+        ? renderJunit(nodes.map((n) => ({ name: n.name, report: n.report, skipped: opts.ignore, timestamp: n.host.snapshot.collectedAt })), rules, opts.failOn, unreadable)
+        : renderHtml(nodes, unreadable, {
+          title: opts.title ?? (nodes.length === 1 && unreadable.length === 0 ? `hostnet report: ${nodes[0]!.name}` : `hostnet report: ${nodes.length} nodes`),
+          rules, failOn: opts.failOn, generatedAt: new Date().toISOString(),
+        });
+      if (nodes.length === 0 && unreadable.length === 0) {
+        throw new InputError('no hostnet snapshot among the JSON files', opts.snapshots, 'write them with `hostnet collect -o DIR/NODE.json` on each node');
+      }
+      emit(text, opts.output);
+      if (skipped.length) process.stderr.write(`hostnet: skipped ${skipped.length} JSON file(s) that are not snapshots (no "schema": "hostnet.snapshot/..."), e.g. ${skipped[0]}\n`);
+      for (const u of unreadable) process.stderr.write(`hostnet: ${u.error}\n`);
+      const firing = nodes.some((n) => atOrAbove(n.report.findings, opts.failOn).length > 0);
+      process.exitCode = unreadable.length > 0 ? ExitCode.couldNotEvaluate : firing ? ExitCode.findings : ExitCode.ok;
+    });
+}
+
+function readSnapshotText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new InputError(`cannot read snapshot: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, file);
+  }
+}
+
+/** Valid JSON whose "schema" is missing or names something other than a snapshot. */
+function isOtherJson(text: string): boolean {
+  try {
+    const data = JSON.parse(text) as unknown;
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) return true;
+    const schema = (data as Record<string, unknown>).schema;
+    return typeof schema !== 'string' || !schema.startsWith('hostnet.snapshot/');
+  } catch {
+    return false; // broken JSON is reported, not skipped
+  }
+}
+
+/** The files to read, in a stable order: --snapshot files as given, then the directory's sorted. */
+function snapshotFiles(opts: ReportOpts): { files: string[]; fromDir: Set<string> } {
+  const files = [...opts.snapshot];
+  if (opts.snapshots) {
+    const dir = opts.snapshots;
+    let st;
+    try {
+      st = statSync(dir);
+    } catch (err) {
+      throw new InputError(`cannot read snapshot directory: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, dir);
+    }
+    if (!st.isDirectory()) throw new InputError('not a directory', dir, 'use --snapshot FILE for a single snapshot');
+    const found = walk(dir).sort((a, b) => relative(dir, a).localeCompare(relative(dir, b)));
+    if (found.length === 0) throw new InputError('no *.json snapshot files in the directory', dir, 'write them with `hostnet collect -o DIR/NODE.json` on each node');
+    files.push(...found);
+    return { files, fromDir: new Set(found) };
+  }
+  if (files.length === 0) throw new InputError('no snapshots given', undefined, 'give --snapshots DIR or --snapshot FILE');
+  return { files, fromDir: new Set() };
+}
+
+function walk(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) return walk(path);
+    return e.isFile() && e.name.endsWith('.json') ? [path] : [];
+  });
+}
