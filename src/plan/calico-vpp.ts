@@ -15,6 +15,9 @@ import {
 import type { FileRecord, Interface, Route, Snapshot } from '../snapshot/schema.js';
 import type { CalicoVppConfig } from '../sources/calico-vpp-config.js';
 
+/** Where the predicted snapshot records its own plan; rules read it to word findings about the future. */
+export const PREDICTED_PLAN_PATH = '(predicted)/calico-vpp-plan.json';
+
 export interface PlanOptions {
   /** The main uplink; defaults to the configuration's main uplink. Must agree with it when both are given. */
   uplink?: string;
@@ -134,13 +137,13 @@ function predictedSnapshot(pre: Snapshot, plan: CalicoVppPlan, vppctl: { argv: s
     family: r.dst.includes(':') ? 'inet6' : 'inet', table: 'main', type: 'unicast', dst: r.dst, gateway: r.gateway, dev: plan.uplink,
     protocol: 'static', scope: null, metric: null, prefsrc: null, mtu: r.mtu,
   }));
-  const planFile: FileRecord = { path: '(predicted)/calico-vpp-plan.json', content: JSON.stringify(plan), mask: null, role: 'calico-vpp-plan' };
+  const planFile: FileRecord = { path: PREDICTED_PLAN_PATH, content: JSON.stringify(plan), mask: null, role: 'calico-vpp-plan' };
   return {
     ...pre,
     collectedAt: pre.collectedAt,
     interfaces: pre.interfaces.map((i) => (i.name === plan.uplink ? tap : i)),
     routes: [...pre.routes, ...clusterRoutes],
-    files: [...pre.files.filter((f) => f.role !== 'calico-vpp-plan' && f.path !== configFile?.path), ...(configFile ? [configFile] : []), planFile],
+    files: [...pre.files.filter((f) => f.role !== 'calico-vpp-plan' && (!configFile || (f.role !== 'calico-vpp-config' && f.path !== configFile.path))), ...(configFile ? [configFile] : []), planFile],
     commands: [...pre.commands.filter((c) => !c.argv.includes('vppctl')), ...vppctl.map((c) => ({ argv: c.argv, exitCode: 0, stdout: c.stdout }))],
   };
 }

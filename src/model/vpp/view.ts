@@ -41,6 +41,8 @@ export interface CalicoVppView {
   /** The uplink still a Linux NIC (before the takeover). */
   nic: Interface | null;
   expectation: TakeoverExpectation | null;
+  /** The host is the planner's prediction, not a collected one: findings speak of the future. */
+  predicted: boolean;
   diagnostics: Diagnostic[];
 }
 
@@ -73,7 +75,8 @@ function build(host: Host): CalicoVppView {
   const tap = isTap(current) ? current : null;
   const nic = current && !tap ? current : null;
   const expectation = tap ? expect(host, inputs, plan, tap) : null;
-  return { inputs, plan, uplinkName, tap, nic, expectation, diagnostics };
+  const predicted = planFile?.path.startsWith('(predicted)') ?? false;
+  return { inputs, plan, uplinkName, tap, nic, expectation, predicted, diagnostics };
 }
 
 /** The VPP interface the tap is unnumbered on, else the one holding the tap's first address. */

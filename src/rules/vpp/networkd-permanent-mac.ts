@@ -60,7 +60,7 @@ export const networkdPermanentMac: Rule = {
     if (!before || !before.match.permanentMacAddress?.length) return [];
     const after = firstNetworkFor(host, files, tap);
     if (after?.path === before.path) return [];
-    const when = view.tap ? 'now that VPP has replaced it with a tap' : 'once VPP replaces it with a tap';
+    const when = view.tap && !view.predicted ? 'now that VPP has replaced it with a tap' : 'once VPP replaces it with a tap';
     const consequence = after
       ? `the tap gets ${after.path} instead, which may not configure the same DHCP, DNS and routes`
       : 'no .network takes the tap: networkd leaves it unmanaged, drops its DNS servers and never renews a DHCP lease (the node goes off the network when the lease expires)';

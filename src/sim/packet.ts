@@ -1,0 +1,240 @@
+/**
+ * A packet through the combined Linux + VPP host of a Calico/VPP node (seed 002's flows):
+ *
+ * - from the uplink to the host: VPP receives it, finds the destination is its uplink address (a
+ *   receive entry), has no handling of its own for it and punts it; the punt redirect sends it to
+ *   169.254.0.1 on tap0, with the uplink's MAC as Ethernet destination; Linux takes the frame on the
+ *   tap only when that MAC is the tap's (else the kernel drops it as addressed to another host) and
+ *   delivers it locally;
+ * - from the host: Linux routes it (longest prefix, then metric, main table) into the tap; VPP
+ *   receives it on tap0 and looks the destination up in its FIB (the uplink's connected subnet, its
+ *   default route, the pods' routes) and sends it out;
+ * - from a pod on this node (`pod:tunN`): VPP receives it on the pod's interface and continues as
+ *   from the uplink.
+ *
+ * VPP's side comes from the vppctl outputs (addresses, MACs, punt redirect, FIB) or, without them,
+ * from the takeover the configuration predicts. Pure.
+ */
+import type { Host } from '../model/host.js';
+import { inPrefix } from '../model/vpp/takeover.js';
+import { calicoVppView, type CalicoVppView } from '../model/vpp/view.js';
+import type { Interface, Route } from '../snapshot/schema.js';
+import { familyOf } from '../sources/vpp-common.js';
+import type { VppDpo, VppFibEntry } from '../sources/vppctl.js';
+
+export type Ingress = { kind: 'uplink' } | { kind: 'host' } | { kind: 'pod'; interface: string };
+
+export interface PacketStep {
+  n: number;
+  plane: 'linux' | 'vpp' | 'wire';
+  where: string;
+  what: string;
+  /** Where the fact behind the step came from (a file, a command, the plan). */
+  because?: string;
+}
+
+export type PacketVerdict =
+  | { kind: 'delivered'; where: string }
+  | { kind: 'forwarded'; where: string; nextHop: string | null }
+  | { kind: 'dropped'; where: string; step: number; reason: string };
+
+export interface PacketTrace {
+  src: string;
+  dst: string;
+  ingress: string;
+  steps: PacketStep[];
+  verdict: PacketVerdict;
+}
+
+export class TraceSetupError extends Error {}
+
+/** What the trace knows of VPP. */
+interface VppModel {
+  uplink: string;
+  uplinkAddresses: string[];
+  uplinkMac: string | null;
+  tapName: string;
+  tapVppMac: string | null;
+  puntNextHop: string | null;
+  puntInterface: string | null;
+  puntDstMac: string | null;
+  puntSource: string;
+  fib: VppFibEntry[] | null;
+  fibSource: string | null;
+  defaultGateway: string | null;
+  source: string;
+}
+
+function vppModel(host: Host, view: CalicoVppView): VppModel {
+  const tap = view.tap!;
+  const exp = view.expectation;
+  const inputs = view.inputs;
+  const plan = view.plan?.value;
+  const uplink = exp?.vppUplinkName ?? plan?.vpp.uplink.name ?? '<vpp-uplink>';
+  const hw = inputs.vppctl.hardwareInterfaces?.value;
+  const punts = inputs.vppctl.puntRedirect?.value;
+  const anyPunt = punts ? punts.find((p) => p.anyRx && p.family !== 'inet6') ?? null : undefined;
+  const tapAddrs = tap.addresses.filter((a) => a.scope !== 'link').map((a) => `${a.local}/${a.prefixlen}`);
+  const gw = host.routes.find((r) => r.dev === tap.name && r.dst === 'default' && r.family === 'inet')?.gateway ?? null;
+  return {
+    uplink,
+    uplinkAddresses: exp?.addresses ?? plan?.vpp.uplink.addresses ?? tapAddrs,
+    uplinkMac: exp?.tapMac ?? plan?.vpp.uplink.mac ?? null,
+    tapName: exp?.puntInterface ?? 'tap0',
+    tapVppMac: hw?.find((h) => h.name === (exp?.puntInterface ?? 'tap0'))?.mac ?? plan?.vpp.tap.mac ?? null,
+    // undefined: no punt output given (use the plan); null: given, and no redirect from any interface.
+    puntNextHop: anyPunt === undefined ? exp?.puntNextHop ?? '169.254.0.1' : anyPunt?.paths[0]?.nextHop ?? null,
+    puntInterface: anyPunt === undefined ? exp?.puntInterface ?? 'tap0' : anyPunt?.paths[0]?.interface ?? null,
+    puntDstMac: anyPunt?.rewriteDstMac ?? exp?.tapMac ?? plan?.tap.mac ?? null,
+    puntSource: anyPunt ? `${inputs.vppctl.puntRedirect!.source}:${anyPunt.line}` : anyPunt === null ? inputs.vppctl.puntRedirect!.source : exp?.source ?? 'the Calico/VPP configuration',
+    fib: inputs.vppctl.fib?.value.filter((e) => e.family === 'inet' && (e.vrf === 0 || e.fibIndex === 0)) ?? null,
+    fibSource: inputs.vppctl.fib?.source ?? null,
+    defaultGateway: gw,
+    source: inputs.vppctl.interfaceAddress?.source ?? view.plan?.source ?? exp?.source ?? 'the Calico/VPP configuration',
+  };
+}
+
+/** Linux's route for a destination: longest prefix in the main table, then the lowest metric. */
+export function linuxRoute(routes: readonly Route[], dst: string): Route | null {
+  const fam = familyOf(dst);
+  let best: Route | null = null;
+  let bestLen = -1;
+  for (const r of routes) {
+    if (r.family !== fam || (r.table !== 'main' && r.table !== '254') || !['unicast', 'blackhole', 'unreachable', 'prohibit'].includes(r.type)) continue;
+    const len = r.dst === 'default' ? 0 : Number(r.dst.split('/')[1] ?? (fam === 'inet' ? 32 : 128));
+    if (!inPrefix(dst, r.dst === 'default' ? (fam === 'inet' ? '0.0.0.0/0' : '::/0') : r.dst.includes('/') ? r.dst : `${r.dst}/${fam === 'inet' ? 32 : 128}`)) continue;
+    if (len > bestLen || (len === bestLen && (r.metric ?? 0) < (best?.metric ?? 0))) {
+      best = r;
+      bestLen = len;
+    }
+  }
+  return best;
+}
+
+function localOwner(host: Host, ip: string): Interface | null {
+  return host.interfaces.find((i) => i.addresses.some((a) => a.local === ip)) ?? null;
+}
+
+/** VPP's FIB lookup: from `show ip fib` when given, else from what the takeover configures. */
+function vppLookup(vpp: VppModel, dst: string, pods: Record<string, string> | undefined): { dpo: VppDpo; prefix: string; source: string } {
+  if (vpp.fib && vpp.fib.length) {
+    let best: VppFibEntry | null = null;
+    for (const e of vpp.fib) if (inPrefix(dst, e.prefix) && (!best || e.prefixlen > best.prefixlen)) best = e;
+    if (best && best.forwarding[0]) return { dpo: best.forwarding[0], prefix: best.prefix, source: `${vpp.fibSource}:${best.line}` };
+    return { dpo: { kind: 'drop', interface: null, nextHop: null, text: 'no route' }, prefix: '(none)', source: vpp.fibSource ?? '' };
+  }
+  const src = `${vpp.source} (VPP's FIB as the takeover sets it up)`;
+  for (const a of vpp.uplinkAddresses) {
+    if (a.split('/')[0] === dst) return { dpo: { kind: 'receive', interface: vpp.uplink, nextHop: null, text: `dpo-receive: ${dst} on ${vpp.uplink}` }, prefix: `${dst}/32`, source: src };
+  }
+  for (const a of vpp.uplinkAddresses) {
+    if (inPrefix(dst, a)) return { dpo: { kind: 'glean', interface: vpp.uplink, nextHop: null, text: `ipv4-glean: ${vpp.uplink}` }, prefix: a, source: src };
+  }
+  // A local pod's address: Calico programs a /32 to the pod's tun interface.
+  const pod = pods?.[dst];
+  if (pod) return { dpo: { kind: 'adjacency', interface: pod, nextHop: '0.0.0.0', text: `ipv4 via 0.0.0.0 ${pod}` }, prefix: `${dst}/32`, source: `${src}; the pod's /32 to ${pod}` };
+  if (vpp.defaultGateway) return { dpo: { kind: 'adjacency', interface: vpp.uplink, nextHop: vpp.defaultGateway, text: `ipv4 via ${vpp.defaultGateway} ${vpp.uplink}` }, prefix: '0.0.0.0/0', source: src };
+  return { dpo: { kind: 'drop', interface: null, nextHop: null, text: 'no route' }, prefix: '(none)', source: src };
+}
+
+export interface TraceRequest {
+  src?: string;
+  dst: string;
+  ingress: Ingress;
+  /** Local pods known to the trace (address → VPP interface), e.g. the sender of the packet a reply answers. */
+  pods?: Record<string, string>;
+}
+
+export function tracePacket(host: Host, req: TraceRequest): PacketTrace {
+  const view = calicoVppView(host);
+  if (!view.tap) {
+    throw new TraceSetupError(view.uplinkName
+      ? `${view.uplinkName} is not a tap yet: VPP has not taken the uplink over in this snapshot (plan it first: hostnet plan calico-vpp --predicted-snapshot FILE)`
+      : 'no Calico/VPP uplink: give the configuration (--input calico-vpp-config=FILE) or a plan (--input calico-vpp-plan=FILE)');
+  }
+  if (familyOf(req.dst) !== 'inet' || (req.src !== undefined && familyOf(req.src) !== 'inet')) throw new TraceSetupError('only IPv4 packets are traced (--src and --dst must be IPv4 addresses)');
+  const vpp = vppModel(host, view);
+  const tap = view.tap;
+  const steps: PacketStep[] = [];
+  const step = (plane: PacketStep['plane'], where: string, what: string, because?: string): number => {
+    steps.push({ n: steps.length + 1, plane, where, what, ...(because ? { because } : {}) });
+    return steps.length;
+  };
+  const drop = (where: string, reason: string): PacketVerdict => ({ kind: 'dropped', where, step: steps.length, reason });
+  let src = req.src;
+  const ingressName = req.ingress.kind === 'pod' ? `pod:${req.ingress.interface}` : req.ingress.kind;
+  const finish = (verdict: PacketVerdict): PacketTrace => ({ src: src ?? '?', dst: req.dst, ingress: ingressName, steps, verdict });
+
+  /** From VPP's lookup on: receive → punt → tap → Linux, or out of VPP. */
+  const intoVpp = (): PacketVerdict => {
+    const hit = vppLookup(vpp, req.dst, req.pods);
+    step('vpp', `ip4-lookup`, `${req.dst} matches ${hit.prefix}: ${hit.dpo.text}`, hit.source);
+    if (hit.dpo.kind === 'receive') {
+      step('vpp', 'ip4-local', `${req.dst} is VPP's own address on ${hit.dpo.interface ?? vpp.uplink}; VPP has no session or tunnel for this packet, so it punts it`);
+      if (!vpp.puntInterface) {
+        step('vpp', 'ip4-punt', 'no punt redirect from any interface: the packet is dropped in VPP', vpp.puntSource);
+        return drop('vpp ip4-punt', 'VPP has no punt redirect to the host tap (vpp/punt-redirect)');
+      }
+      step('vpp', 'ip4-punt-redirect', `redirected via ${vpp.puntNextHop ?? '?'} ${vpp.puntInterface}: Ethernet destination ${vpp.puntDstMac ?? '(unknown)'}, source ${vpp.tapVppMac ?? '(VPP side of the tap)'}`, vpp.puntSource);
+      step('wire', `${vpp.puntInterface} → ${tap.name}`, `the frame crosses the tap from VPP to Linux`);
+      const promisc = (tap.promiscuity ?? 0) > 0 || tap.flags.includes('PROMISC');
+      if (vpp.puntDstMac && tap.mac && vpp.puntDstMac !== tap.mac && !promisc) {
+        step('linux', `${tap.name} rx`, `frame addressed to ${vpp.puntDstMac} but ${tap.name} has MAC ${tap.mac}: the kernel marks it PACKET_OTHERHOST and drops it before IP sees it`, `${tap.name} in the snapshot`);
+        return drop(`linux ${tap.name} rx`, `the tap's MAC ${tap.mac} is not the MAC VPP sends to (${vpp.puntDstMac}): see vpp/tap-mac and link/mac-policy-race`);
+      }
+      step('linux', `${tap.name} rx`, `frame addressed to ${vpp.puntDstMac ?? tap.mac ?? '?'}, ${tap.name}'s own MAC: accepted`);
+      const owner = localOwner(host, req.dst);
+      if (!owner) {
+        step('linux', 'ip_route_input', `${req.dst} is not a local address of the host: not delivered (and not forwarded back into the tap)`);
+        return drop(`linux ${tap.name}`, `${req.dst} is not configured on ${tap.name} (vpp/tap-mirror)`);
+      }
+      step('linux', 'ip_local_deliver', `${req.dst} is local (on ${owner.name}): delivered to the host's socket`);
+      return { kind: 'delivered', where: `host (${owner.name})` };
+    }
+    if (hit.dpo.kind === 'glean' || hit.dpo.kind === 'adjacency') {
+      const out = hit.dpo.interface ?? '?';
+      if (out !== vpp.uplink && out !== '?') {
+        step('vpp', `${out} tx`, `via ${hit.dpo.nextHop ?? out} out ${out}${out === vpp.tapName ? ' to the host' : ''}`);
+        return { kind: 'forwarded', where: out, nextHop: hit.dpo.nextHop };
+      }
+      step('vpp', `${out} tx`, hit.dpo.kind === 'glean' ? `${req.dst} is on the uplink's subnet: ARP for it, then out ${out}` : `via ${hit.dpo.nextHop} out ${out}`);
+      return { kind: 'forwarded', where: out, nextHop: hit.dpo.kind === 'glean' ? req.dst : hit.dpo.nextHop };
+    }
+    if (hit.dpo.kind === 'drop') return drop('vpp ip4-lookup', `VPP has no route to ${req.dst}`);
+    step('vpp', 'forward', `handled by VPP (${hit.dpo.text}); not modelled further`);
+    return { kind: 'forwarded', where: hit.dpo.text, nextHop: null };
+  };
+
+  if (req.ingress.kind === 'uplink' || req.ingress.kind === 'pod') {
+    const rxIf = req.ingress.kind === 'uplink' ? vpp.uplink : req.ingress.interface;
+    src ??= '192.0.2.1';
+    step(req.ingress.kind === 'uplink' ? 'wire' : 'vpp', `${rxIf} rx`, req.ingress.kind === 'uplink'
+      ? `${src} → ${req.dst} arrives on the uplink, now VPP's ${rxIf}${vpp.uplinkMac ? ` (MAC ${vpp.uplinkMac})` : ''}`
+      : `${src} → ${req.dst} arrives in VPP from the pod's interface ${rxIf}`, vpp.source);
+    return finish(intoVpp());
+  }
+
+  // From the host.
+  const route = linuxRoute(host.routes, req.dst);
+  if (!route) {
+    step('linux', 'fib_lookup', `no route to ${req.dst}`);
+    return finish(drop('linux fib_lookup', `the host has no route to ${req.dst}`));
+  }
+  src ??= route.prefsrc ?? host.interface(route.dev ?? '')?.addresses.find((a) => a.family === 'inet')?.local ?? '?';
+  step('linux', 'fib_lookup', `${src} → ${req.dst}: route ${route.dst}${route.gateway ? ` via ${route.gateway}` : ''} dev ${route.dev}${route.protocol ? ` proto ${route.protocol}` : ''}${route.mtu ? ` mtu ${route.mtu}` : ''}`, 'the snapshot\'s routes');
+  if (route.dev !== tap.name) {
+    step('linux', `${route.dev} tx`, `out ${route.dev}, not through VPP`);
+    return finish({ kind: 'forwarded', where: route.dev ?? '?', nextHop: route.gateway });
+  }
+  step('linux', `${tap.name} tx`, `ARP for ${route.gateway ?? req.dst} on ${tap.name} is answered by VPP (proxy ARP on ${vpp.tapName}); the frame goes to ${vpp.tapVppMac ?? 'the VPP side of the tap'}`);
+  step('vpp', `${vpp.tapName} rx`, `VPP receives it on ${vpp.tapName} (unnumbered on ${vpp.uplink})`);
+  return finish(intoVpp());
+}
+
+/** The reply to a delivered or forwarded packet, traced from the other side. */
+export function replyRequest(trace: PacketTrace, req: TraceRequest): TraceRequest | null {
+  if (trace.verdict.kind === 'dropped' || !req.src) return null;
+  if (req.ingress.kind === 'host') return null;
+  const pods = req.ingress.kind === 'pod' ? { ...req.pods, [req.src]: req.ingress.interface } : req.pods;
+  return { src: req.dst, dst: req.src, ingress: { kind: 'host' }, ...(pods ? { pods } : {}) };
+}
