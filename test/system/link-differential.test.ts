@@ -77,7 +77,7 @@ function planIfaces(r: Rng): PlannedIface[] {
 
 function createIfaces(ns: string, plan: PlannedIface[]): void {
   const ip = (...args: string[]): string => sh(['ip', '-n', ns, ...args]);
-  let lower: string | null = null;
+  let lowers = 0;
   let vni = 42;
   for (const i of plan) {
     const addr = i.setMac ? ['address', i.setMac] : [];
@@ -89,7 +89,6 @@ function createIfaces(ns: string, plan: PlannedIface[]): void {
         break;
       case 'veth':
         ip('link', 'add', i.name, ...addr, 'type', 'veth', 'peer', 'name', `${i.name}p`);
-        lower ??= i.name;
         break;
       case 'bridge':
         ip('link', 'add', i.name, ...addr, 'type', 'bridge');
@@ -97,13 +96,15 @@ function createIfaces(ns: string, plan: PlannedIface[]): void {
       case 'vxlan':
         ip('link', 'add', i.name, ...addr, 'type', 'vxlan', 'id', String(vni++), 'dstport', '4789');
         break;
-      case 'macvlan':
-        if (lower === null) {
-          lower = `lw${i.name}`.slice(0, 15);
-          ip('link', 'add', lower, 'type', 'veth', 'peer', 'name', `${lower}p`.slice(-15));
-        }
+      case 'macvlan': {
+        // Each macvlan gets a lower device of its own that udevadm never touches: the kernel refuses
+        // a macvlan the address of its lower device or of a sibling, and udevadm runs one interface
+        // after another, so shared lowers would make one interface's result depend on another's.
+        const lower = `lw${lowers++}`;
+        ip('link', 'add', lower, 'type', 'veth', 'peer', 'name', `${lower}p`);
         ip('link', 'add', i.name, 'link', lower, ...addr, 'type', 'macvlan');
         break;
+      }
     }
   }
 }
@@ -259,7 +260,8 @@ async function runCase(caseSeed: number, cli: string, work: string, hostname: st
   try {
     const plan = planIfaces(r);
     createIfaces(ns, plan);
-    const before = liveIfaces(ns).filter((l) => l.ifname !== 'lo');
+    const planned = new Set(plan.flatMap((i) => (i.kind === 'veth' ? [i.name, `${i.name}p`] : [i.name])));
+    const before = liveIfaces(ns).filter((l) => planned.has(l.ifname));
     const trees = makeLinkTrees(dir);
     const described = writeConfig(r, trees, before, hostname);
     const results = await runInLinkSandbox(ns, trees, [

@@ -229,3 +229,20 @@ test('lint: unknown keys, invalid values, never-matching and shadowed files, .li
     'net/50-uplink.network:4 link-key-in-network',
   ]);
 });
+
+test('a macvlan cannot take its lower device\'s address: the kernel refuses, the MAC and MTU stay', () => {
+  const iface = (name: string, kind: string | null, mac: string, link: string | null): Interface => ({
+    index: 1, name, kind, kindData: {}, link, linkNetns: false, master: null, slaveKind: null, linkType: 'ether', arphrdType: 1,
+    devtype: null, mac, permaddr: null, addrAssignType: 1, mtu: 1500, flags: [], operstate: null, promiscuity: 0, driver: null,
+    devicePath: null, parentBus: null, speed: null, duplex: null, numTxQueues: 1, numRxQueues: 1, udev: null, bridge: null,
+    bridgePort: null, addresses: [],
+  });
+  const snapshot = { interfaces: [iface('lw0', 'veth', '02:00:00:00:00:01', null), iface('mv0', 'macvlan', '5a:00:00:00:00:02', 'lw0')], routes: [], files: [], host: facts } as unknown as Snapshot;
+  const host = buildHost(snapshot);
+  const set = load([file('/etc/systemd/network/10-x.link', '[Match]\nKind=macvlan\n[Link]\nMACAddressPolicy=none\nMACAddress=02:00:00:00:00:01\nMTUBytes=1400\n')]);
+  const e = explainLink(set, linkDeviceFromInterface(host, host.interface('mv0')!), facts);
+  assert.equal(e.macAction, 'keep');
+  assert.equal(e.resultMac, '5a:00:00:00:00:02');
+  assert.match(e.reason, /Address already in use/);
+  assert.equal(e.mtu.result, null);
+});

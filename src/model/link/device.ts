@@ -29,6 +29,11 @@ export interface LinkDevice {
   loopback: boolean;
   /** udev properties at the time net_setup_link runs (uevent, ACTION, and the earlier builtins'). */
   properties: Record<string, string>;
+  /**
+   * Addresses the kernel refuses for this device with EADDRINUSE: a macvlan cannot take the address
+   * of its lower device or of another macvlan on the same lower device.
+   */
+  busyMacs: string[];
   /** Where a field was inferred rather than read. */
   notes: string[];
 }
@@ -69,7 +74,7 @@ function baseProperties(name: string, ifindex: number | null, devtype: string | 
   return props;
 }
 
-export function linkDeviceFromInterface(_host: Host, iface: Interface): LinkDevice {
+export function linkDeviceFromInterface(host: Host, iface: Interface): LinkDevice {
   const notes: string[] = [];
   const db = iface.udev ?? {};
   let driver = db.ID_NET_DRIVER ?? iface.driver ?? null;
@@ -83,6 +88,14 @@ export function linkDeviceFromInterface(_host: Host, iface: Interface): LinkDevi
   const properties = baseProperties(iface.name, iface.index, iface.devtype, devpath);
   for (const [k, v] of Object.entries(db)) if (!SET_BY_NET_SETUP_LINK.has(k)) properties[k] = v;
   const loopback = iface.flags.includes('LOOPBACK') || iface.arphrdType === ARPHRD_LOOPBACK;
+  const busyMacs: string[] = [];
+  if ((iface.kind === 'macvlan' || iface.kind === 'macvtap') && iface.link && !iface.linkNetns) {
+    const lower = host.interface(iface.link);
+    if (lower?.mac) busyMacs.push(lower.mac);
+    for (const sibling of host.children(iface.link)) {
+      if (sibling.name !== iface.name && (sibling.kind === 'macvlan' || sibling.kind === 'macvtap') && sibling.mac) busyMacs.push(sibling.mac);
+    }
+  }
   return {
     name: iface.name,
     ifindex: iface.index,
@@ -96,6 +109,7 @@ export function linkDeviceFromInterface(_host: Host, iface: Interface): LinkDevi
     nameAssignType: null,
     loopback,
     properties,
+    busyMacs,
     notes,
   };
 }
@@ -168,6 +182,7 @@ export function linkDeviceFromSpec(spec: string): LinkDevice {
     nameAssignType: num('nameAssignType', NAME_ASSIGN),
     loopback: arphrdType === ARPHRD_LOOPBACK,
     properties: { ...baseProperties(name, ifindex, devtype, `/devices/virtual/net/${name}`), ...properties },
+    busyMacs: [],
     notes,
   };
 }

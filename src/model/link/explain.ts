@@ -152,9 +152,18 @@ export function explainLink(set: LinkConfigSet, device: LinkDevice, facts: HostF
     out.evidence.push({ message: `MACAddressPolicy=${policy}`, file: policySetting.file, line: policySetting.line });
   }
   decideMac(out, set, config, device, facts, policy);
+  // udevd sets the MAC, MTU and queues in one netlink request: when the kernel refuses the address,
+  // it refuses the rest with it.
+  let refused = false;
+  if (out.resultMac !== null && out.resultMac !== out.currentMac && device.busyMacs.includes(out.resultMac)) {
+    out.reason = `${out.reason}; but the kernel refuses it (Address already in use: the lower device or another macvlan on it has ${out.resultMac}), so the MAC stays`;
+    out.macAction = 'keep';
+    out.resultMac = out.currentMac;
+    refused = true;
+  }
   decideName(out, config, device, set, facts);
   const mtu = config.link.mtuBytes;
-  if (mtu) out.mtu = { result: mtu.value, source: { file: mtu.file, line: mtu.line } };
+  if (mtu) out.mtu = { result: refused ? null : mtu.value, source: { file: mtu.file, line: mtu.line } };
   return out;
 }
 
