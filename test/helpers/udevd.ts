@@ -7,7 +7,9 @@
  *   tmpfs over /run (its control socket, queue and database), the test's own directory over
  *   /etc/systemd/network (the .link files of the case), and over the udev rules directories only
  *   Debian's two network rules files (75-net-description, 80-net-setup-link), so even a stray event
- *   of another subsystem runs no rule.
+ *   of another subsystem (the kernel sends those to every namespace) runs no rule, and a private /dev
+ *   holding only null, zero, full, random, urandom, kmsg, tty and net/tun, so whatever udevd does for
+ *   such an event (its /dev/char and /dev/block links) stays in the test's namespace.
  *
  * Commands run inside both namespaces with `nsenter --target PID --mount --net`. `stop()` ends udevd
  * and its workers by PID, deletes the namespace and the directory; it is registered with `t.after`
@@ -30,6 +32,12 @@ mkdir -p /run/udev /run/systemd/network
 mount --bind "$1/etc-network" /etc/systemd/network
 mount --bind "$1/rules" ${RULES_DIR}
 if [ -d /etc/udev/rules.d ]; then mount --bind "$1/empty" /etc/udev/rules.d; fi
+# A private /dev with only the nodes udevd and ip need: what udevd does for stray events lands here.
+mount --bind /dev "$1/host-dev"
+mount -t tmpfs -o mode=755 hostnet-udevd-dev /dev
+for n in null zero full random urandom kmsg tty; do touch /dev/$n; mount --bind "$1/host-dev/$n" /dev/$n; done
+mkdir /dev/net; touch /dev/net/tun; mount --bind "$1/host-dev/net/tun" /dev/net/tun
+umount -l "$1/host-dev"
 exec "$2" --debug`;
 
 export interface IsolatedUdevd {
@@ -41,6 +49,8 @@ export interface IsolatedUdevd {
   attr(ifname: string, name: string): string;
   /** udevd's debug log lines about one interface (without the "IF: " prefix). */
   log(ifname: string): string[];
+  /** Waits until udevd has finished the add event of `ifname` (other devices' events do not matter). */
+  waitForAdd(ifname: string): Promise<string>;
   /** Waits until udevd logged a line about `ifname` that satisfies `match`; returns it. */
   waitForLog(ifname: string, match: (line: string) => boolean, timeoutMs?: number): Promise<string>;
   stop(): Promise<void>;
@@ -98,7 +108,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startIsolatedUdevd(t: TestContext, options: UdevdOptions = {}): Promise<IsolatedUdevd> {
   const dir = mkdtempSync(join(tmpdir(), 'hostnet-udevd-'));
-  for (const d of ['etc-network', 'rules', 'empty']) mkdirSync(join(dir, d));
+  for (const d of ['etc-network', 'rules', 'empty', 'host-dev']) mkdirSync(join(dir, d));
   for (const r of NET_RULES) copyFileSync(join(RULES_DIR, r), join(dir, 'rules', r));
   for (const [name, content] of Object.entries(options.etcNetwork ?? {})) writeFileSync(join(dir, 'etc-network', basename(name)), content);
   writeFileSync(join(dir, 'start.sh'), START);
@@ -149,7 +159,10 @@ export async function startIsolatedUdevd(t: TestContext, options: UdevdOptions =
   const nsenter = (argv: string[]) => ['--target', String(pid), '--mount', '--net', '--', ...argv];
   const run = (argv: string[]): string => {
     const r = spawnSync('nsenter', nsenter(argv), { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`${argv.join(' ')} (in ${netns}): exit ${r.status}: ${r.stderr.trim()}`);
+    if (r.status !== 0) {
+      const tail = readFileSync(logPath, 'utf8').split('\n').slice(-40).join('\n');
+      throw new Error(`${argv.join(' ')} (in ${netns}): exit ${r.status}: ${r.stderr.trim()}\nudevd's last log lines:\n${tail}`);
+    }
     return r.stdout;
   };
   for (let i = 0; ; i++) {
@@ -175,20 +188,22 @@ export async function startIsolatedUdevd(t: TestContext, options: UdevdOptions =
     });
   }
   const log = (ifname: string): string[] => readFileSync(logPath, 'utf8').split('\n').filter((l) => l.startsWith(`${ifname}: `)).map((l) => l.slice(ifname.length + 2));
+  const waitForLog = async (ifname: string, match: (line: string) => boolean, timeoutMs = 10_000): Promise<string> => {
+    for (let waited = 0; ; waited += 10) {
+      const line = log(ifname).find(match);
+      if (line !== undefined) return line;
+      if (waited > timeoutMs) throw new Error(`udevd did not log the expected line about ${ifname} within ${timeoutMs} ms:\n${log(ifname).join('\n')}`);
+      await sleep(10);
+    }
+  };
   return {
     netns,
     pid,
     run,
     attr: (ifname, name) => run(['cat', `/sys/class/net/${ifname}/${name}`]).trim(),
     log,
-    waitForLog: async (ifname, match, timeoutMs = 10_000) => {
-      for (let waited = 0; ; waited += 10) {
-        const line = log(ifname).find(match);
-        if (line !== undefined) return line;
-        if (waited > timeoutMs) throw new Error(`udevd did not log the expected line about ${ifname} within ${timeoutMs} ms:\n${log(ifname).join('\n')}`);
-        await sleep(10);
-      }
-    },
+    waitForAdd: (ifname) => waitForLog(ifname, (l) => /^Device processed \(SEQNUM=\d+, ACTION=add\)/.test(l), 20_000),
+    waitForLog,
     stop,
   };
 }

@@ -85,9 +85,9 @@ async function forceOrdering(t: TestContext, host: Host, etcNetwork: Record<stri
   const udevd = await startIsolatedUdevd(t, { etcNetwork, ...(ordering === 'interleaved' ? { delayNetlinkMs: 1500 } : {}) });
   const read = (): Observed => ({ mac: udevd.attr(TAP, 'address'), aat: Number(udevd.attr(TAP, 'addr_assign_type')) });
   const setMac = () => udevd.run(['ip', 'link', 'set', 'dev', TAP, 'address', spec.uplinkMac!]);
-  const runUdevd = () => {
+  const runUdevd = async () => {
     udevd.run(['udevadm', 'control', '--start-exec-queue']);
-    udevd.run(['udevadm', 'settle', '--timeout=20']);
+    await udevd.waitForAdd(TAP);
   };
 
   udevd.run(['udevadm', 'control', '--stop-exec-queue']);
@@ -95,7 +95,7 @@ async function forceOrdering(t: TestContext, host: Host, etcNetwork: Record<stri
   const created = read();
   assert.deepEqual(created, expectedReal(after(`${TAP}/kernel/create`), created.mac), 'after the kernel created the tap');
   if (ordering === 'udevd first') {
-    runUdevd();
+    await runUdevd();
     assert.deepEqual(read(), expectedReal(after(`${TAP}/udevd/write-add`), created.mac), 'after udevd handled the add event');
     setMac();
   } else if (ordering === 'interleaved') {
@@ -103,11 +103,11 @@ async function forceOrdering(t: TestContext, host: Host, etcNetwork: Record<stri
     await udevd.waitForLog(TAP, decisionLogged(decision));
     setMac();
     assert.deepEqual(read(), expectedReal(after(`${TAP}/vpp/set-mac`), created.mac), 'after VPP set the MAC, before udevd wrote');
-    udevd.run(['udevadm', 'settle', '--timeout=20']);
+    await udevd.waitForAdd(TAP);
   } else {
     setMac();
     assert.deepEqual(read(), expectedReal(after(`${TAP}/vpp/set-mac`), created.mac), 'after VPP set the MAC');
-    runUdevd();
+    await runUdevd();
   }
   const final = read();
   assert.deepEqual(final, expectedReal(states.at(-1)!, created.mac), 'final state');
