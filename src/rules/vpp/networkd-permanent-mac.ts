@@ -56,7 +56,7 @@ export const networkdPermanentMac: Rule = {
     // The file that takes the uplink NIC today, or (after the takeover) the one naming the uplink's MAC.
     const before = view.nic
       ? firstNetworkFor(host, files, view.nic)
-      : files.find((f) => f.match.permanentMacAddress?.includes(tap.mac ?? '')) ?? null;
+      : files.find((f) => [tap.mac, view.expectation?.tapMac, view.plan?.value.uplinkMac].some((m) => m && f.match.permanentMacAddress?.includes(m))) ?? null;
     if (!before || !before.match.permanentMacAddress?.length) return [];
     const after = firstNetworkFor(host, files, tap);
     if (after?.path === before.path) return [];
