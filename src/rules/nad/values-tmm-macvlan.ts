@@ -26,7 +26,7 @@ export const valuesTmmMacvlan: Rule = {
       const referenced = typeof cni?.value === 'string' ? splitNetworkList(cni.value).map((e) => e.name) : nads.map((n) => n.name ?? '');
       const macvlans = referenced.filter(isMacvlan);
       if (macvlans.length === 0) continue;
-      const why = `macvlan networks ${macvlans.join(', ')}`;
+      const why = `macvlan network${macvlans.length > 1 ? 's' : ''} ${macvlans.join(', ')}`;
       const envs = values.at(['tmm', 'customEnvVars']);
       const list = Array.isArray(envs?.value) ? (envs!.value as unknown[]) : [];
       const index = list.findIndex((e) => typeof e === 'object' && e !== null && (e as Record<string, unknown>).name === ENV);
