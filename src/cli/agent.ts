@@ -1,10 +1,6 @@
 /** `hostnet agent`: the node agent (NodeCondition, Events, Prometheus metrics), usually as a DaemonSet. */
 import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
-import { Agent } from '../agent/agent.js';
-import { KubeNodeApi, loadKubeConfig } from '../agent/kube.js';
-import { AgentMetrics } from '../agent/metrics.js';
-import { Publisher } from '../agent/publish.js';
 import { DEFAULT_CONDITION_TYPE } from '../agent/state.js';
 import { collectHere } from '../collect/index.js';
 import { ExitCode, InputError } from '../errors.js';
@@ -75,7 +71,8 @@ function seconds(value: string, flag: string, min: number): number {
 }
 
 function parseListen(value: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(value);
+  // [v6]:port, or host:port split at the last colon (so $(HOST_IP):PORT works for an IPv6 node too).
+  const m = /^(?:\[([^\]]+)\]|(.*)):(\d+)$/.exec(value);
   const port = m ? Number(m[3]) : NaN;
   if (!m || port > 65535) throw new InputError(`--listen ${JSON.stringify(value)}: expected HOST:PORT, e.g. 0.0.0.0:${DEFAULT_PORT}`);
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
@@ -90,6 +87,10 @@ async function runAgent(opts: AgentOpts): Promise<number> {
   const log = (message: string): void => {
     process.stderr.write(`${new Date().toISOString()} hostnet agent: ${message}\n`);
   };
+  // Loaded here, not at start-up: the Kubernetes client and prom-client are large and only the agent needs them.
+  const [{ Agent }, { KubeNodeApi, loadKubeConfig }, { AgentMetrics }, { Publisher }] = await Promise.all([
+    import('../agent/agent.js'), import('../agent/kube.js'), import('../agent/metrics.js'), import('../agent/publish.js'),
+  ]);
   const metrics = new AgentMetrics();
   const publisher = opts.kube
     ? new Publisher({

@@ -201,7 +201,7 @@ td.num{white-space:nowrap}
 .sev.sev-note{background:${SEVERITY_COLOUR.note}}
 .ok{color:#2e7d32}
 .sev.ok{background:#2e7d32;color:#fff}
-li.sev-error b,li.sev-warning b{color:${SEVERITY_COLOUR.error}}
+.counts li.sev-error b,.counts li.sev-warning b{color:${SEVERITY_COLOUR.error}}
 figure{margin:8px 0 12px}
 .scroll{overflow:auto;border:1px solid var(--line);border-radius:6px;background:#fff}
 figcaption{color:var(--muted);font-size:12.5px;margin-top:4px}

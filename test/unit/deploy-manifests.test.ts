@@ -1,0 +1,197 @@
+/**
+ * deploy/: every manifest validated against the Kubernetes OpenAPI schemas (kubernetes-models, which
+ * ships validators generated from them, offline); the ClusterRole equal to the calls the agent really
+ * makes (recorded by the local API server); the DaemonSet's mounts equal to what collection reads,
+ * all read-only; the Dockerfile multi-stage and non-root; the NPD plugin config pointing at `check --npd`.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { parseAllDocuments } from 'yaml';
+import { DaemonSet, type IDaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
+import { ClusterRole, type IClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
+import { ClusterRoleBinding, type IClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
+import { Namespace } from 'kubernetes-models/v1/Namespace';
+import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { Agent } from '../../src/agent/agent.js';
+import { KubeNodeApi, loadKubeConfig } from '../../src/agent/kube.js';
+import { AgentMetrics } from '../../src/agent/metrics.js';
+import { Publisher } from '../../src/agent/publish.js';
+import { DEFAULT_CONDITION_TYPE } from '../../src/agent/state.js';
+import { agentCommand } from '../../src/cli/agent.js';
+import { EXTRA_SOURCES, NETWORK_DIRS } from '../../src/collect/files.js';
+import { FakeApiServer } from './agent-apiserver.js';
+import { syntheticSnapshot, TRAP_RULE } from './report-synthetic.js';
+
+const DEPLOY = fileURLToPath(new URL('../../deploy/', import.meta.url));
+
+interface Manifest {
+  file: string;
+  object: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } } & Record<string, unknown>;
+}
+
+function manifests(): Manifest[] {
+  const out: Manifest[] = [];
+  for (const file of readdirSync(DEPLOY).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort()) {
+    for (const doc of parseAllDocuments(readFileSync(join(DEPLOY, file), 'utf8'))) {
+      assert.deepEqual(doc.errors, [], `${file} is valid YAML`);
+      if (doc.contents !== null) out.push({ file, object: doc.toJS() as Manifest['object'] });
+    }
+  }
+  return out;
+}
+
+const MODELS: Record<string, (o: never) => { validate(): void }> = {
+  'v1/Namespace': (o) => new Namespace(o),
+  'v1/ServiceAccount': (o) => new ServiceAccount(o),
+  'rbac.authorization.k8s.io/v1/ClusterRole': (o) => new ClusterRole(o),
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': (o) => new ClusterRoleBinding(o),
+  'apps/v1/DaemonSet': (o) => new DaemonSet(o),
+};
+
+function one<T>(kind: string): T {
+  const found = manifests().filter((m) => m.object.kind === kind);
+  assert.equal(found.length, 1, `one ${kind}`);
+  return found[0]!.object as T;
+}
+
+test('every manifest is a known kind and valid against the Kubernetes OpenAPI schema', () => {
+  const all = manifests();
+  assert.ok(all.length >= 5);
+  for (const { file, object } of all) {
+    const make = MODELS[`${object.apiVersion}/${object.kind}`];
+    assert.ok(make, `${file}: ${object.apiVersion} ${object.kind} has a validator`);
+    assert.doesNotThrow(() => make(object as never).validate(), `${file}: ${object.kind} ${object.metadata.name}`);
+  }
+  // The validators catch a wrong type, so a passing test means something.
+  const broken = structuredClone(one<IDaemonSet>('DaemonSet')) as unknown as { spec: { template: { spec: { hostNetwork: unknown } } } };
+  broken.spec.template.spec.hostNetwork = 'yes';
+  assert.throws(() => new DaemonSet(broken as never).validate(), /hostNetwork must be boolean/);
+});
+
+test('the kustomization lists every manifest, and namespaced objects share one namespace', () => {
+  const k = parseAllDocuments(readFileSync(join(DEPLOY, 'kustomization.yaml'), 'utf8'))[0]!.toJS() as { resources: string[] };
+  const files = readdirSync(DEPLOY).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort();
+  assert.deepEqual([...k.resources].sort(), files);
+  const ns = manifests().find((m) => m.object.kind === 'Namespace')!.object.metadata.name;
+  for (const m of manifests()) if (!['Namespace', 'ClusterRole', 'ClusterRoleBinding'].includes(m.object.kind)) assert.equal(m.object.metadata.namespace, ns, m.file);
+  const binding = one<IClusterRoleBinding>('ClusterRoleBinding');
+  const ds = one<IDaemonSet>('DaemonSet');
+  assert.equal(binding.roleRef.name, one<IClusterRole>('ClusterRole').metadata?.name);
+  assert.deepEqual(binding.subjects?.map((s) => [s.kind, s.name, s.namespace]), [['ServiceAccount', ds.spec?.template.spec?.serviceAccountName, ns]]);
+});
+
+test('the ClusterRole grants exactly the API calls the agent makes, no more', { timeout: 30_000 }, async (t) => {
+  const server = new FakeApiServer('node1');
+  await server.start();
+  const metrics = new AgentMetrics({ processMetrics: false });
+  const publisher = new Publisher({ api: new KubeNodeApi(loadKubeConfig(server.kubeconfig()), { timeoutMs: 2000, conditionType: DEFAULT_CONDITION_TYPE }), nodeName: 'node1', eventNamespace: 'default', metrics, log: () => {}, backoff: { initialMs: 10, maxMs: 10 }, maxPendingEvents: 10 });
+  let traps = ['trap0'];
+  const agent = new Agent({ nodeName: 'node1', intervalMs: 3_600_000, rules: [TRAP_RULE], ignore: [], threshold: 'warning', conditionType: DEFAULT_CONDITION_TYPE, metrics, publisher, log: () => {}, collect: async () => syntheticSnapshot({ traps }) });
+  t.after(async () => {
+    await agent.stop();
+    await server.stop();
+  });
+  await agent.trigger();
+  traps = [];
+  await agent.trigger();
+  await agent.trigger();
+  await publisher.idle();
+  const used = new Set(server.requests.map((r) => {
+    const m = /^\/api\/v1\/(?:namespaces\/[^/]+\/)?([^/]+)(?:\/[^/]+(?:\/([^/]+))?)?$/.exec(r.path);
+    assert.ok(m, r.path);
+    const verb = { GET: 'get', PATCH: 'patch', POST: 'create', PUT: 'update', DELETE: 'delete' }[r.method] ?? r.method;
+    return `${verb} ${m[1]}${m[2] ? `/${m[2]}` : ''}`;
+  }));
+  const granted = new Set(one<IClusterRole>('ClusterRole').rules!.flatMap((rule) => {
+    assert.deepEqual(rule.apiGroups, [''], 'core API group only');
+    assert.equal(rule.resourceNames, undefined);
+    return rule.resources!.flatMap((res) => rule.verbs.map((v) => `${v} ${res}`));
+  }));
+  assert.deepEqual([...granted].sort(), [...used].sort());
+  assert.ok(![...granted].some((g) => g.includes('*')));
+});
+
+test('the DaemonSet mounts read-only exactly what collection reads, on the host network, as non-root', () => {
+  const ds = one<IDaemonSet>('DaemonSet');
+  const pod = ds.spec!.template.spec!;
+  assert.equal(pod.hostNetwork, true, 'collection must see the host network namespace (ip, /sys/class/net, /proc/net/bonding)');
+  assert.equal(pod.dnsPolicy, 'ClusterFirstWithHostNet');
+  const [container, ...others] = pod.containers;
+  assert.ok(container);
+  assert.equal(others.length, 0);
+  // What collection reads from the host's files: src/collect (NETWORK_DIRS, EXTRA_SOURCES, host facts, sysfs, udev db).
+  // /proc paths need no mount: with hostNetwork the container's /proc/net is the host's.
+  const needed = new Set(['/sys', '/etc/machine-id', '/etc/os-release', '/run/udev/data', ...NETWORK_DIRS,
+    ...EXTRA_SOURCES.map((s) => s.dir).filter((d) => !d.startsWith('/proc/'))]);
+  const volumes = new Map((pod.volumes ?? []).map((v) => [v.name, v]));
+  const mounted = new Set<string>();
+  for (const m of container.volumeMounts ?? []) {
+    assert.equal(m.readOnly, true, `${m.mountPath} is read-only`);
+    const v = volumes.get(m.name);
+    assert.ok(v?.hostPath, `${m.name} is a hostPath volume`);
+    assert.equal(v.hostPath.path, m.mountPath, `${m.name}: mounted where collection looks for it`);
+    assert.ok(!m.mountPath.startsWith('/proc'), 'no /proc mount');
+    mounted.add(m.mountPath);
+  }
+  assert.deepEqual([...mounted].sort(), [...needed].sort(), 'mounts = what collection reads (add a mount when src/collect reads a new path)');
+  assert.equal(volumes.size, mounted.size, 'no unused volume');
+  assert.equal(pod.securityContext?.runAsNonRoot, true);
+  assert.ok((pod.securityContext?.runAsUser ?? 0) > 0);
+  assert.equal(container.securityContext?.privileged ?? false, false);
+  assert.equal(container.securityContext?.allowPrivilegeEscalation, false);
+  assert.equal(container.securityContext?.readOnlyRootFilesystem, true);
+  assert.deepEqual(container.securityContext?.capabilities?.drop, ['ALL']);
+  assert.equal(container.securityContext?.capabilities?.add, undefined);
+  assert.equal(container.env?.find((e) => e.name === 'NODE_NAME')?.valueFrom?.fieldRef?.fieldPath, 'spec.nodeName');
+  assert.equal(container.livenessProbe?.httpGet?.path, '/healthz');
+});
+
+test('the DaemonSet\'s arguments are options `hostnet agent` knows', () => {
+  const container = one<IDaemonSet>('DaemonSet').spec!.template.spec!.containers[0]!;
+  const [verb, ...args] = container.args ?? [];
+  assert.equal(verb, 'agent');
+  const known = new Set(agentCommand().options.flatMap((o) => [o.long, o.short].filter(Boolean)));
+  for (const arg of args) assert.ok(known.has(arg.split('=')[0]), `${arg} is an agent option`);
+  const port = /:(\d+)$/.exec(args.find((a) => a.startsWith('--listen='))!)![1];
+  assert.equal(String(container.ports?.[0]?.containerPort), port);
+});
+
+test('the Dockerfile is multi-stage with a small non-root runtime that runs the bundle', () => {
+  const text = readFileSync(join(DEPLOY, 'Dockerfile'), 'utf8');
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const stages = lines.map((l, i) => [l, i] as const).filter(([l]) => /^FROM /i.test(l));
+  assert.ok(stages.length >= 2, 'multi-stage');
+  const runtime = lines.slice(stages.at(-1)![1]);
+  assert.match(runtime[0]!, /^FROM node:20-[\w.-]*slim/i, 'a slim Node 20 runtime (engines: node >= 20)');
+  const user = runtime.filter((l) => /^USER /i.test(l)).at(-1);
+  assert.ok(user && !/^USER\s+(0|root)\b/i.test(user), 'the runtime runs as non-root');
+  assert.ok(runtime.some((l) => /^COPY --from=\w+ \/src\/dist\/ \/opt\/hostnet\//.test(l)), 'only the bundle is copied in');
+  assert.ok(!runtime.some((l) => /^COPY (?!--from)/i.test(l)), 'nothing from the build context in the runtime');
+  assert.ok(runtime.some((l) => /iproute2/.test(l)), 'iproute2: collection runs ip -j');
+  assert.match(runtime.find((l) => /^ENTRYPOINT/i.test(l))!, /"node", "\/opt\/hostnet\/hostnet\.js"/);
+  // The bundle the image copies is what `npm run build` makes.
+  const build = readFileSync(fileURLToPath(new URL('../../scripts/build.mjs', import.meta.url)), 'utf8');
+  assert.match(build, /outfile = 'dist\/hostnet\.js'/);
+});
+
+test('the NPD custom plugin config runs `hostnet check --npd` for the agent\'s condition type', () => {
+  const config = JSON.parse(readFileSync(join(DEPLOY, 'npd', 'hostnet-plugin-monitor.json'), 'utf8')) as {
+    plugin: string; pluginConfig: { invoke_interval: string; timeout: string; max_output_length: number };
+    conditions: { type: string }[]; rules: { type: string; condition: string; path: string; reason: string }[];
+  };
+  assert.equal(config.plugin, 'custom');
+  assert.deepEqual(config.conditions.map((c) => c.type), [DEFAULT_CONDITION_TYPE]);
+  for (const rule of config.rules) {
+    assert.ok(['permanent', 'temporary'].includes(rule.type));
+    assert.equal(rule.condition, DEFAULT_CONDITION_TYPE);
+    assert.match(rule.reason, /^[A-Z][A-Za-z]+$/, 'CamelCase reason');
+    const script = join(DEPLOY, 'npd', rule.path.split('/').at(-1)!);
+    assert.ok(statSync(script).mode & 0o111, `${script} is executable`);
+    assert.match(readFileSync(script, 'utf8'), /hostnet\.js check --npd/);
+  }
+  assert.match(config.pluginConfig.invoke_interval, /^\d+[smh]$/);
+  assert.ok(config.pluginConfig.max_output_length >= 80);
+});
