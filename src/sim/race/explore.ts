@@ -292,3 +292,31 @@ export function execute<S>(system: StepSystem<S>, order: readonly string[]): S[]
   }
   return states;
 }
+
+/**
+ * Several systems run side by side as one (their steps interleave freely). Used to check, and to
+ * measure, what exploring independent components separately saves; the outcome is lost when any
+ * component loses, unknown when none loses and any is unknown.
+ */
+export function mergeSystems<S>(systems: readonly StepSystem<S>[]): StepSystem<S[]> {
+  const steps: Step<S[]>[] = [];
+  systems.forEach((sys, c) => {
+    for (const s of sys.steps) {
+      steps.push({
+        id: s.id, actor: s.actor, reads: s.reads, writes: s.writes, after: s.after,
+        apply: (states) => states.map((x, k) => (k === c ? s.apply(x) : x)),
+        describe: (before, after) => s.describe(before[c]!, after[c]!),
+      });
+    }
+  });
+  return {
+    steps,
+    initial: systems.map((s) => s.initial),
+    outcome: (states) => {
+      const outcomes = states.map((x, c) => systems[c]!.outcome(x));
+      return outcomes.includes('lost') ? 'lost' : outcomes.includes('unknown') ? 'unknown' : 'won';
+    },
+    key: (states) => states.map((x, c) => systems[c]!.key(x)).join('|'),
+    observed: systems.flatMap((s) => s.observed),
+  };
+}
