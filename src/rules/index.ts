@@ -16,6 +16,7 @@ import { modeInvalid } from './nad/mode-invalid.js';
 import { mtuInvalid } from './nad/mtu-invalid.js';
 import { nameInvalid } from './nad/name-invalid.js';
 import { sharedMaster } from './nad/shared-master.js';
+import { sriovVfPolicy } from './nad/sriov-vf-policy.js';
 import { valuesCniNetworks } from './nad/values-cni-networks.js';
 import { valuesResources } from './nad/values-resources.js';
 import { valuesTmmMacvlan } from './nad/values-tmm-macvlan.js';
@@ -43,6 +44,7 @@ export const ALL_RULES: readonly Rule[] = [
   sharedMaster,
   hostUnreachable,
   vmPromiscuous,
+  sriovVfPolicy,
   valuesCniNetworks,
   valuesTmmMacvlan,
   valuesResources,

@@ -231,3 +231,19 @@ test('Kubernetes quantities', () => {
   assert.equal(parseQuantity('2G'), 2e9);
   for (const bad of ['', 'Mi', '1 Mi', '1mi', 'abc', '1.2.3', null, true]) assert.equal(parseQuantity(bad), undefined, String(bad));
 });
+
+test('nad/sriov-vf-policy: a VF needs a device-plugin resource; TMM on SR-IOV needs spoofchk off, trust on, mac and ips', () => {
+  const sriov = (extra: Record<string, unknown>) => ({ cniVersion: '0.3.1', type: 'sriov', ...extra });
+  const ann = "  annotations:\n    k8s.v1.cni.cncf.io/resourceName: openshift.io/ens1f0vfs\n";
+  const noRes = run('nad/sriov-vf-policy', withInputs(noNode, [nad('sr', sriov({}))]));
+  assert.equal(noRes.length, 1);
+  assert.match(noRes[0]!.message, /no k8s\.v1\.cni\.cncf\.io\/resourceName annotation/);
+  assert.deepEqual(run('nad/sriov-vf-policy', withInputs(noNode, [nad('sr', sriov({}), ann)])), []);
+  assert.match(run('nad/sriov-vf-policy', withInputs(noNode, [nad('sr', sriov({ spoofchk: 'false' }), ann)]))[0]!.message, /"spoofchk": "false" must be "on" or "off"/);
+  const values = 'tmm:\n  cniNetworks: default/sr\n';
+  const tmm = run('nad/sriov-vf-policy', withInputs(noNode, [nad('sr', sriov({}), ann)], values)).map((f) => f.message);
+  assert.equal(tmm.length, 3, tmm.join('\n'));
+  assert.match(tmm.join('\n'), /spoofchk": "off"[\s\S]*trust": "on"[\s\S]*"mac": true and "ips": true/);
+  const good = sriov({ spoofchk: 'off', trust: 'on', capabilities: { mac: true, ips: true } });
+  assert.deepEqual(run('nad/sriov-vf-policy', withInputs(noNode, [nad('sr', good, ann)], values)), []);
+});
