@@ -8,6 +8,7 @@ import type { HostFacts } from '../../snapshot/schema.js';
 import type { LinkMatch, SettingSource } from './config.js';
 import { deviceTypeString, type LinkDevice } from './device.js';
 import { ARPHRD_ETHER, ARPHRD_INFINIBAND, arphrdName, hwAddrLength } from './arphrd.js';
+import { candidateConfigs, compileMatch, matchesDevice } from './compiled.js';
 import { fnmatch } from './fnmatch.js';
 import type { LinkConfigSet, LoadedLinkConfig } from './load.js';
 import { persistentMac } from './persistent.js';
@@ -98,9 +99,24 @@ export function firstMismatch(m: LinkMatch, device: LinkDevice): string | null {
   return null;
 }
 
+/** What the kernel command line says about naming, read once per host. */
+const cmdlineCache = new WeakMap<HostFacts, { scheme: string | undefined; namePolicies: boolean }>();
+function cmdline(facts: HostFacts): { scheme: string | undefined; namePolicies: boolean } {
+  let c = cmdlineCache.get(facts);
+  if (!c) {
+    const text = facts.kernelCommandLine ?? '';
+    c = {
+      scheme: /(?:^|\s)net\.naming-scheme=(\S+)/.exec(text)?.[1],
+      namePolicies: !/(?:^|\s)net\.ifnames=(0|no|false|off)(?:\s|$)/.test(text),
+    };
+    cmdlineCache.set(facts, c);
+  }
+  return c;
+}
+
 /** The naming scheme's version number (v252 → 252; "latest" → the systemd version). */
 function namingScheme(device: LinkDevice, set: LinkConfigSet, facts: HostFacts): number {
-  const fromCmdline = /(?:^|\s)net\.naming-scheme=(\S+)/.exec(facts.kernelCommandLine ?? '')?.[1];
+  const fromCmdline = cmdline(facts).scheme;
   const name = device.properties.ID_NET_NAMING_SCHEME ?? fromCmdline ?? null;
   const m = name ? /^v(\d+)/.exec(name) : null;
   return m ? Number(m[1]) : set.systemdVersion;
@@ -109,6 +125,11 @@ function namingScheme(device: LinkDevice, set: LinkConfigSet, facts: HostFacts):
 const PERSISTENT_NAME_PROPERTIES = ['ID_NET_NAME_ONBOARD', 'ID_NET_NAME_SLOT', 'ID_NET_NAME_PATH', 'ID_NET_NAME_MAC'];
 
 function firstMatching(set: LinkConfigSet, device: LinkDevice, trace: LinkExplanation['trace'] | null): LoadedLinkConfig | null {
+  if (trace === null) {
+    const type = deviceTypeString(device);
+    for (const config of candidateConfigs(set.configs, device, type)) if (matchesDevice(compileMatch(config.match), device, type)) return config;
+    return null;
+  }
   for (const config of set.configs) {
     const why = firstMismatch(config.match, device);
     if (why === null) {
@@ -262,7 +283,7 @@ function decideName(out: LinkExplanation, config: LoadedLinkConfig, device: Link
     out.name = { result, renamed: result !== device.name, reason };
   };
   if (userNamed && !allowRerenames) return done('Device already has a name given by userspace, not renaming.');
-  const policiesEnabled = !/(?:^|\s)net\.ifnames=(0|no|false|off)(?:\s|$)/.test(facts.kernelCommandLine ?? '');
+  const policiesEnabled = cmdline(facts).namePolicies;
   const policies = config.link.namePolicy?.value ?? [];
   if (policiesEnabled) {
     for (const p of policies) {

@@ -21,12 +21,26 @@ export function isMachineId(text: string): boolean {
 }
 
 /** The raw persistent MAC bytes before udevd's validity check (null, broadcast). */
+let lastId = '';
+let lastIdBytes = new Uint8Array(16) as Uint8Array;
+
 export function persistentMacBytes(machineId: string, stableName: string): Uint8Array {
-  if (!isMachineId(machineId)) throw new RangeError(`not a machine-id (32 hex digits): ${JSON.stringify(machineId)}`);
-  const name = encoder.encode(stableName);
-  const data = new Uint8Array(16 + name.length);
-  data.set(hexBytes(machineId), 0);
-  data.set(name, 16);
+  if (machineId !== lastId) {
+    if (!isMachineId(machineId)) throw new RangeError(`not a machine-id (32 hex digits): ${JSON.stringify(machineId)}`);
+    lastIdBytes = hexBytes(machineId);
+    lastId = machineId;
+  }
+  let data: Uint8Array;
+  if (/^[\x00-\x7f]*$/.test(stableName)) {
+    // ASCII (every interface name in practice): copy the characters without an encoder allocation.
+    data = new Uint8Array(16 + stableName.length);
+    for (let i = 0; i < stableName.length; i++) data[16 + i] = stableName.charCodeAt(i);
+  } else {
+    const name = encoder.encode(stableName);
+    data = new Uint8Array(16 + name.length);
+    data.set(name, 16);
+  }
+  data.set(lastIdBytes, 0);
   const mac = siphash24(data, HASH_KEY).slice(0, 6);
   // As net_verify_hardware_address() does for a generated address: unicast, locally administered.
   mac[0] = (mac[0]! & 0xfe) | 0x02;
@@ -38,8 +52,10 @@ export function persistentMac(machineId: string, stableName: string): string {
   return formatMac(persistentMacBytes(machineId, stableName));
 }
 
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 export function formatMac(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i++) out += (i ? ':' : '') + bytes[i]!.toString(16).padStart(2, '0');
+  let out = HEX[bytes[0]!]!;
+  for (let i = 1; i < bytes.length; i++) out += `:${HEX[bytes[i]!]!}`;
   return out;
 }
