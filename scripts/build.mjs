@@ -6,7 +6,7 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
 const outfile = 'dist/hostnet.js';
 await build({
   // The CLI, and the worker that reads sysfs beside it (src/collect/sysfs.ts loads it by name).
-  entryPoints: { hostnet: 'src/cli/main.ts', 'sysfs-worker': 'src/collect/sysfs-worker.ts' },
+  entryPoints: { hostnet: 'src/cli/main.ts', 'chunks/sysfs-worker': 'src/collect/sysfs-worker.ts' },
   outdir: 'dist',
   bundle: true,
   platform: 'node',
@@ -14,6 +14,9 @@ await build({
   mainFields: ['module', 'main'],
   target: 'node20',
   format: 'esm',
+  // One chunk per verb: a verb loads only its own code (src/cli/main.ts imports verbs lazily).
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   minify: false,
   legalComments: 'linked',
   define: { __HOSTNET_VERSION__: JSON.stringify(pkg.version) },

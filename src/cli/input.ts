@@ -96,7 +96,10 @@ async function collectInNetns(netns: string, opts: LiveOptions): Promise<Snapsho
     throw new InputError(`cannot run ip netns exec: ${e.code === 'ENOENT' ? 'ip (iproute2) is not installed' : e.message}`);
   });
   if (code !== 0) {
-    const msg = stderr.trim().split('\n').filter((l) => l.trim()).slice(-2).join(' ');
+    // The inner hostnet says "hostnet: ..." for what it understood, an Error line for what it did not.
+    const lines = stderr.trim().split('\n').filter((l) => l.trim());
+    const msg = (lines.find((l) => l.startsWith('hostnet: ')) ?? lines.find((l) => /^\w*Error\b|^Error:/.test(l)) ?? lines.slice(-2).join(' '))
+      .replace(/^hostnet: /, '');
     throw new InputError(`cannot collect in network namespace ${JSON.stringify(netns)}: ${msg || `exit ${code}`}`, undefined,
       /No such file|Cannot open network namespace/.test(stderr)
         ? `see \`ip netns list\` for the namespaces that exist`

@@ -6,19 +6,39 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, InputError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { agentCommand } from './agent.js';
-import { reportCommand } from './report.js';
-import { checkCommand } from './check.js';
-import { collectCommand } from './collect.js';
-import { fixCommand } from './fix.js';
-import { linkCommand } from './link.js';
-import { nadCommand } from './nad.js';
-import { planCommand } from './plan.js';
-import { raceCommand } from './race.js';
-import { snapshotCommand } from './snapshot.js';
-import { traceCommand } from './trace.js';
 
-export function buildProgram(): Command {
+/**
+ * The verbs. Each verb's module is loaded only when that verb runs (the bundle is split per verb),
+ * so `hostnet check` does not pay for the Kubernetes client the agent needs. The summaries are what
+ * `hostnet --help` lists; each verb's own --help says the rest.
+ */
+interface Verb {
+  name: string;
+  summary: string;
+  load: () => Promise<Command>;
+}
+
+const VERBS: Verb[] = [
+  { name: 'collect', summary: 'record this host (or a namespace) into a snapshot', load: async () => (await import('./collect.js')).collectCommand() },
+  { name: 'check', summary: 'find host-networking traps on this host, a namespace or a snapshot', load: async () => (await import('./check.js')).checkCommand() },
+  { name: 'fix', summary: 'show, write, apply or undo the verified fixes', load: async () => (await import('./fix.js')).fixCommand() },
+  { name: 'link', summary: 'explain and lint systemd .link files: what udevd does to an interface', load: async () => (await import('./link.js')).linkCommand() },
+  { name: 'race', summary: 'every ordering of the udevd / data-plane bring-up, and whether the fix removes the losing ones', load: async () => (await import('./race.js')).raceCommand() },
+  { name: 'trace', summary: 'trace a frame through a bridge or a packet through the host and VPP', load: async () => (await import('./trace.js')).traceCommand() },
+  { name: 'plan', summary: 'predict what a data plane will do to this host before deploying it', load: async () => (await import('./plan.js')).planCommand() },
+  { name: 'nad', summary: 'check and generate NetworkAttachmentDefinitions against the nodes', load: async () => (await import('./nad.js')).nadCommand() },
+  { name: 'report', summary: 'one self-contained HTML page (or JUnit XML) for a node or a fleet', load: async () => (await import('./report.js')).reportCommand() },
+  { name: 'agent', summary: 'run as a node agent: NodeCondition, Events, Prometheus metrics', load: async () => (await import('./agent.js')).agentCommand() },
+  { name: 'snapshot', summary: 'show or validate a snapshot file', load: async () => (await import('./snapshot.js')).snapshotCommand() },
+];
+
+/** The verb the command line asks for: `hostnet VERB ...` or `hostnet help VERB`. */
+function requestedVerb(argv: string[]): string | undefined {
+  const words = argv.slice(2).filter((a) => !a.startsWith('-'));
+  return words[0] === 'help' ? words[1] : words[0];
+}
+
+export async function buildProgram(argv: string[]): Promise<Command> {
   const program = new Command('hostnet')
     .description('Find, explain, simulate and fix the Linux host-networking traps that silently break data planes')
     .version(VERSION, '-V, --version')
@@ -32,7 +52,10 @@ Examples:
 
 Exit codes: 0 clean, 1 findings at or above --fail-on, 2 could not evaluate.
 Rule documentation: docs/rules/<area>-<name>.md`);
-  for (const verb of [collectCommand(), checkCommand(), fixCommand(), snapshotCommand(), traceCommand(), agentCommand(), reportCommand(), linkCommand(), nadCommand(), raceCommand(), planCommand()]) program.addCommand(verb);
+  const wanted = requestedVerb(argv);
+  for (const verb of VERBS) {
+    program.addCommand(verb.name === wanted ? await verb.load() : new Command(verb.name).description(verb.summary));
+  }
   // Every command, however deep, reports usage errors with exit code 2.
   const exitOverride = (cmd: Command): void => {
     cmd.exitOverride();
@@ -44,7 +67,7 @@ Rule documentation: docs/rules/<area>-<name>.md`);
 
 export async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(argv)).parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -113,7 +113,8 @@ export function readAllSysfs(names: string[] = readdirSync(SYS_NET)): Record<str
 }
 
 /**
- * Reads sysfs for every interface on worker threads (dist/sysfs-worker.js beside the bundle), so the
+ * Reads sysfs for every interface on worker threads (dist/chunks/sysfs-worker.js, beside the chunk
+ * this code is bundled into), so the
  * reads overlap with waiting for `ip` and use both cores of a small machine: opening a sysfs
  * attribute costs about 12 µs of kernel time, and a host has thousands of them. Run from source,
  * where a worker cannot load TypeScript, it reads on the main thread: same results, less overlap.

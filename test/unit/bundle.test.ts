@@ -21,4 +21,10 @@ test('the bundle builds and runs --version, --help and a check on a snapshot', (
   const check = spawnSync(process.execPath, [dist, 'check', '--snapshot', `${root}test/fixtures/snapshots/minimal.json`, '--format', 'json'], { encoding: 'utf8' });
   assert.ok(check.status === 0 || check.status === 1, check.stderr);
   assert.equal(JSON.parse(check.stdout).schema, 'hostnet.report/v1');
+  // A live collection of this process's own namespace needs no root; it runs the sysfs worker.
+  const collect = spawnSync(process.execPath, [dist, 'collect'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  assert.equal(collect.status, 0, collect.stderr);
+  const snapshot = JSON.parse(collect.stdout) as { interfaces: { name: string; addrAssignType: number | null }[]; gaps: { source: string }[] };
+  assert.ok(!snapshot.gaps.some((g) => g.source === '/sys/class/net'), JSON.stringify(snapshot.gaps));
+  assert.ok(snapshot.interfaces.some((i) => i.addrAssignType !== null), 'sysfs facts arrived from the worker');
 });
