@@ -21,6 +21,11 @@ export function isMachineId(text: string): boolean {
 }
 
 /** The raw persistent MAC bytes before udevd's validity check (null, broadcast). */
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
 let lastId = '';
 let lastIdBytes = new Uint8Array(16) as Uint8Array;
 
@@ -31,7 +36,7 @@ export function persistentMacBytes(machineId: string, stableName: string): Uint8
     lastId = machineId;
   }
   let data: Uint8Array;
-  if (/^[\x00-\x7f]*$/.test(stableName)) {
+  if (isAscii(stableName)) {
     // ASCII (every interface name in practice): copy the characters without an encoder allocation.
     data = new Uint8Array(16 + stableName.length);
     for (let i = 0; i < stableName.length; i++) data[16 + i] = stableName.charCodeAt(i);
