@@ -80,7 +80,7 @@ test('l2-control-blocked: LACP for the bond and LLDP for the link, in both direc
   const perPort = br9.fixes[0]!;
   assert.equal(perPort.verified, true);
   assert.deepEqual(perPort.commands.slice(0, 2), ['ip link set dev vnet4 type bridge_slave group_fwd_mask 0x4004', 'ip link set dev vnet15 type bridge_slave group_fwd_mask 0x4004']);
-  assert.equal(perPort.files[0]!.path, '/etc/libvirt/hooks/qemu.d/hostnet-group-fwd-mask');
+  assert.equal(perPort.files[0]!.path, '/etc/libvirt/hooks/qemu.d/hostnet-group-fwd-mask-t5_br9');
   assert.match(perPort.files[0]!.content, /brif\/\*[\s\S]*\| 0x4004 [\s\S]*bridge_slave group_fwd_mask "\$mask"/);
   assert.equal(br9.fixes.some((x) => x.title.startsWith('Or open')), false, 'LACP cannot be opened at the bridge level');
   const br10 = findings.find((f) => f.interface === 't5_br10')!;

@@ -62,7 +62,8 @@ export function buildLab(host: Host): Lab {
     const running = live.get(domain.name)?.interfaces.find((i) => i.mac !== null && i.mac === defined.mac);
     const nic = { ...defined, targetDev: running?.targetDev ?? defined.targetDev, alias: defined.alias ?? running?.alias ?? null };
     const tap = (nic.targetDev ? host.interface(nic.targetDev) : undefined)
-      ?? (nic.mac ? host.interfaces.find((i) => i.mac === tapMacFor(nic.mac!)) : undefined);
+      // A bridge takes the lowest MAC of its ports, so only a port can be the tap.
+      ?? (nic.mac ? host.interfaces.find((i) => i.mac === tapMacFor(nic.mac!) && i.bridge === null && i.master !== null) : undefined);
     return { domain, nic, tap, bridge: tap?.master ?? (nic.type === 'bridge' ? nic.sourceBridge : null) };
   }));
   const findNic = (vm: string, mac: string) => nics.find((n) => n.domain.name === vm && n.nic.mac === mac);

@@ -10,7 +10,8 @@ import type { Host } from '../../model/host.js';
 import { WIRE_PROTOCOLS, type WireProtocol } from '../../sources/lab-intent.js';
 import type { Finding, Fix, InterfaceChange, Rule } from '../types.js';
 
-const HOOK_PATH = '/etc/libvirt/hooks/qemu.d/hostnet-group-fwd-mask';
+/** One hook per bridge, so that the fixes for several bridges never write the same file. */
+const hookPath = (bridge: string) => `/etc/libvirt/hooks/qemu.d/hostnet-group-fwd-mask-${bridge}`;
 
 interface Blocked {
   protocol: WireProtocol;
@@ -94,9 +95,9 @@ function fixes(host: Host, br: BridgeView, wire: Wire, blocked: Blocked[]): Fix[
     out.push({
       title: `Let ${describe(bits)} through ${ingressPorts.join(' and ')} with a per-port group_fwd_mask (Linux >= 4.15, no kernel rebuild; the ingress port's mask decides)` +
         (taps ? `; the libvirt hook re-applies it whenever a VM starts` : ''),
-      files: taps ? [{ path: HOOK_PATH, content: hookScript(br.name, bits) }] : [],
+      files: taps ? [{ path: hookPath(br.name), content: hookScript(br.name, bits) }] : [],
       changes,
-      commands: [...commands, ...(taps ? [`chmod 755 ${HOOK_PATH}   # libvirt >= 6.5 runs every script in qemu.d; restart libvirtd once so it sees it`] : [])],
+      commands: [...commands, ...(taps ? [`chmod 755 ${hookPath(br.name)}   # libvirt >= 6.5 runs every script in qemu.d; restart libvirtd once so it sees it`] : [])],
     });
   }
   // LLDP, EAPOL and the other unrestricted addresses can also be opened for the whole bridge.
