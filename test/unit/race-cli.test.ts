@@ -87,6 +87,23 @@ test('race exits 2 with a clear message when there is nothing to explore or the 
   }
 });
 
+test('race exits 2 when the MAC VPP holds for the uplink cannot be known', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hostnet-race-'));
+  try {
+    // The uplink NIC is not in the snapshot and there is no vppctl output: the expected MAC is unknown.
+    const s = JSON.parse(readFileSync(EXAMPLE, 'utf8'));
+    s.interfaces = s.interfaces.filter((i: { name: string }) => i.name !== 'ens2f0');
+    const file = join(dir, 'no-nic.json');
+    writeFileSync(file, JSON.stringify(s));
+    const r = hostnet(['race', '--snapshot', file]);
+    assert.equal(r.code, 2, r.stdout);
+    assert.match(r.stdout, /unknown: 15 \(100\.00%\)/);
+    assert.match(r.stdout, /the MAC VPP holds for ens2f0 is not known/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('race --help shows examples and exit codes', () => {
   const r = hostnet(['race', '--help']);
   assert.equal(r.code, 0);
