@@ -246,3 +246,40 @@ test('a macvlan cannot take its lower device\'s address: the kernel refuses, the
   assert.match(e.reason, /Address already in use/);
   assert.equal(e.mtu.result, null);
 });
+
+test('the compiled matcher and the kind/driver/type index agree with the plain [Match] test', async () => {
+  const fc = (await import('fast-check')).default;
+  const { compileMatch, matchesDevice, candidateConfigs } = await import('../../src/model/link/compiled.js');
+  const { firstMismatch, deviceTypeString } = await import('../../src/model/link/index.js');
+  const glob = fc.constantFrom('*', 'tap*', 'tap0', 'ens?f0', '[te]*', 'veth', 'tun', 'bridge', 'ether', 'none', 'virtio_net', 'v*', 'x', '\\*', 'pci-*');
+  const list = fc.array(fc.tuple(fc.boolean(), glob).map(([neg, g]) => (neg ? `!${g}` : g)), { maxLength: 3 });
+  const matchArb = fc.record({
+    macAddress: fc.option(fc.array(fc.constantFrom('5a:11:22:33:44:55', '02:00:00:00:00:01'), { maxLength: 2 }), { nil: null }),
+    permanentMacAddress: fc.option(fc.array(fc.constantFrom('5a:11:22:33:44:55'), { maxLength: 1 }), { nil: null }),
+    path: list, driver: list, type: list, kind: list, originalName: list,
+    property: fc.array(fc.constantFrom('INTERFACE=tap*', '!DEVTYPE=*', 'ID_PATH=pci-*', '!ACTION=add', 'SUBSYSTEM=net'), { maxLength: 2 }),
+  });
+  const deviceArb = fc.record({
+    name: fc.constantFrom('tap0', 'ens2f0', 'veth1', 'x'),
+    kind: fc.constantFrom('tun', 'veth', 'bridge', null),
+    driver: fc.constantFrom('tun', 'veth', 'virtio_net', null),
+    type: fc.constantFrom('ether', 'none'),
+    devtype: fc.constantFrom('bridge', null),
+    mac: fc.constantFrom('5a:11:22:33:44:55', '02:00:00:00:00:01', null),
+    perm: fc.constantFrom('5a:11:22:33:44:55', null),
+    path: fc.constantFrom('pci-0000:00:03.0', undefined),
+  }).map((d) => {
+    const dev = linkDeviceFromSpec(`name=${d.name},type=${d.type}${d.kind ? `,kind=${d.kind}` : ''}${d.driver ? `,driver=${d.driver}` : ''}${d.mac ? `,mac=${d.mac}` : ''}${d.perm ? `,permaddr=${d.perm}` : ''}${d.path ? `,ID_PATH=${d.path}` : ''}`);
+    return { ...dev, devtype: d.devtype, driver: d.driver };
+  });
+  fc.assert(fc.property(fc.array(matchArb, { minLength: 1, maxLength: 6 }), deviceArb, (matches, device) => {
+    const configs = matches.map((match) => ({ match }));
+    const type = deviceTypeString(device);
+    const candidates = candidateConfigs(configs, device, type);
+    for (const c of configs) {
+      const plain = firstMismatch(c.match, device) === null;
+      assert.equal(matchesDevice(compileMatch(c.match), device, type), plain);
+      if (plain) assert.ok(candidates.includes(c), 'the index never drops a matching file');
+    }
+  }), { numRuns: 3000 });
+});

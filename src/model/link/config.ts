@@ -150,7 +150,8 @@ function applyMatch(config: LinkConfig, a: UnitAssignment): void {
         else if (!set.includes(mac)) set.push(mac);
       }
       if (error) warn(config, a, `Invalid syntax, ignoring: ${v}`);
-      m[field] = set;
+      // systemd allocates the set on the first valid address: none valid leaves the key unset.
+      m[field] = set.length ? set : null;
       break;
     }
     case 'OriginalName': {

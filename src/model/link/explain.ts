@@ -85,7 +85,7 @@ export function firstMismatch(m: LinkMatch, device: LinkDevice): string | null {
   if (m.macAddress && m.macAddress.length && (device.mac === null || !m.macAddress.includes(device.mac))) {
     return `MACAddress= does not contain ${device.mac ?? 'the (unknown) address'}`;
   }
-  if (m.permanentMacAddress && (device.permanentMac === null || !m.permanentMacAddress.includes(device.permanentMac))) {
+  if (m.permanentMacAddress && m.permanentMacAddress.length && (device.permanentMac === null || !m.permanentMacAddress.includes(device.permanentMac))) {
     return device.permanentMac === null ? 'PermanentMACAddress= (the device has no permanent address)' : `PermanentMACAddress= does not contain ${device.permanentMac}`;
   }
   const idPath = device.properties.ID_PATH ?? null;
