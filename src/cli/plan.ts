@@ -5,7 +5,6 @@
  * node against (`--input calico-vpp-plan=plan.json`).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { ExitCode, InputError } from '../errors.js';
 import { buildHost } from '../model/host.js';
@@ -85,7 +84,8 @@ Examples:
 
 function readConfig(path: string): FileRecord {
   try {
-    return { path: resolve(path), content: readFileSync(path, 'utf8'), mask: null, role: 'calico-vpp-config' };
+    // Recorded as given, so the plan and its findings cite the file as the user named it.
+    return { path, content: readFileSync(path, 'utf8'), mask: null, role: 'calico-vpp-config' };
   } catch (err) {
     throw new InputError(`cannot read the Calico/VPP configuration: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, path);
   }

@@ -25,6 +25,9 @@ export const EXTRA_SOURCES: { dir: string; name: RegExp; live?: boolean }[] = [
   { dir: '/etc/libvirt/qemu', name: /\.xml$/ },
   { dir: '/run/libvirt/qemu', name: /\.xml$/, live: true },
   { dir: '/etc/vpp', name: /^startup\.conf$/ },
+  { dir: '/etc/NetworkManager', name: /^NetworkManager\.conf$/ },
+  { dir: '/etc/NetworkManager/conf.d', name: /\.conf$/ },
+  { dir: '/etc/kubernetes/manifests', name: /^kube-apiserver\.yaml$/ },
 ];
 
 export interface FileCollection {

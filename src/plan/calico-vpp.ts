@@ -83,6 +83,7 @@ export function planCalicoVpp(pre: Snapshot, config: CalicoVppConfig, options: P
     uplink: name,
     uplinkMac: nic.mac,
     uplinkMtu: mtu,
+    uplinkNic: { driver: nic.driver, rxQueues: nic.numRxQueues, devicePath: nic.devicePath },
     driver: { ...effect, vppName },
     clusterRouteMtu: routeMtu,
     fakeNextHops: nextHops,

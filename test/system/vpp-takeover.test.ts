@@ -38,7 +38,7 @@ test('a real post-takeover host: healthy against its plan, then each breakage fo
   ns.ip('link', 'set', tap, 'up');
   for (const a of plan.tap.addresses.filter((x) => x.scope !== 'link')) ns.ip('addr', 'add', `${a.local}/${a.prefixlen}`, 'dev', tap);
   ns.ip('route', 'add', 'default', 'via', '192.168.0.254', 'dev', tap, 'proto', 'dhcp', 'metric', '100', 'onlink');
-  const clusterRoute = (dst: string, mtu: number, verb = 'add'): void => ns.ip('route', verb, dst, 'via', plan.fakeNextHops.inet, 'dev', tap, 'proto', 'static', 'mtu', String(mtu), 'onlink');
+  const clusterRoute = (dst: string, mtu: number, verb = 'add'): void => void ns.ip('route', verb, dst, 'via', plan.fakeNextHops.inet, 'dev', tap, 'proto', 'static', 'mtu', String(mtu), 'onlink');
   for (const r of plan.tap.clusterRoutes) clusterRoute(r.dst, r.mtu);
 
   const check = (extra: string[] = []): JsonReport['findings'] => {

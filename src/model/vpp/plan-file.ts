@@ -17,6 +17,8 @@ export const CalicoVppPlanSchema = z.object({
   uplink: z.string(),
   uplinkMac: z.string(),
   uplinkMtu: z.number().int(),
+  /** The uplink NIC as Linux saw it before the takeover (the predicted host no longer has it). */
+  uplinkNic: z.object({ driver: z.string().nullable(), rxQueues: z.number().int().nullable(), devicePath: z.string().nullable() }).optional(),
   driver: z.object({ driver: z.string(), fate: z.enum(['moved-to-vpp-netns', 'unbound-from-kernel']), explanation: z.string(), vppName: z.string().nullable() }),
   clusterRouteMtu: z.number().int(),
   fakeNextHops: z.object({ inet: z.string(), inet6: z.string() }),
