@@ -102,9 +102,12 @@ export async function bundleCli(outdir: string): Promise<string> {
   const { build } = await import('esbuild');
   const src = fileURLToPath(new URL('../../src/', import.meta.url));
   await build({
-    entryPoints: { hostnet: join(src, 'cli/main.ts'), 'sysfs-worker': join(src, 'collect/sysfs-worker.ts') },
+    // The layout of scripts/build.mjs: verbs split into chunks, the sysfs worker beside them.
+    entryPoints: { hostnet: join(src, 'cli/main.ts'), 'chunks/sysfs-worker': join(src, 'collect/sysfs-worker.ts') },
     outdir,
     bundle: true,
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     platform: 'node',
     mainFields: ['module', 'main'],
     target: 'node20',
