@@ -20,6 +20,16 @@ export const hostUnreachable: Rule = {
   check(host) {
     const out: Finding[] = [];
     const node = hasNode(host);
+    const reachCache = new Map<string, ReturnType<typeof nodeReachesPod>>();
+    const reachOf = (master: string, mode: MacvlanMode) => {
+      const key = `${master}\u0000${mode}`;
+      let r = reachCache.get(key);
+      if (!r) {
+        r = nodeReachesPod(host, master, mode);
+        reachCache.set(key, r);
+      }
+      return r;
+    };
     for (const a of stackedAttachments(host)) {
       if (a.conf.loadErrors.length > 0 || a.conf.mode === undefined || a.conf.linkInContainer) continue;
       const m = node ? resolveMaster(a.conf, host) : undefined;
@@ -44,7 +54,7 @@ export const hostUnreachable: Rule = {
           message: `${label}: passthru gives ${master} to one pod: the pod takes over the master's MAC and all its traffic, so the node ${used ? `loses the use of ${master}, which it uses${onNode(host)}` : `cannot use ${master} (or reach the pod through it)${node ? onNode(host) : ''}`}; use a NIC the node does not need` });
         continue;
       }
-      const reach = node ? nodeReachesPod(host, master, mode) : { viaMaster: false, viaShims: [] };
+      const reach = node ? reachOf(master, mode) : { viaMaster: false, viaShims: [] };
       if (reach.viaMaster || reach.viaShims.length > 0) continue;
       const why = mode === 'private'
         ? `in private mode no other macvlan of ${master} can reach the pod either, so a host-side shim does not help; use bridge mode if the node must talk to the pods`

@@ -13,28 +13,36 @@ import type { Evidence } from '../types.js';
 export const NAD_ROLE = 'network-attachment-definition';
 export const VALUES_ROLE = 'helm-values';
 
-const nadCache = new WeakMap<readonly FileRecord[], NadFile>();
-const valuesCache = new WeakMap<readonly FileRecord[], HelmValues[]>();
+// Parsed once per input file record: a check over many nodes hands the same records to each node.
+const nadCache = new WeakMap<FileRecord, NadFile>();
+const valuesCache = new WeakMap<FileRecord, HelmValues>();
 
 /** The NADs of every input file with the NAD role, with their parse diagnostics. */
 export function nadInputs(host: Host): NadFile {
-  const files = host.snapshot.files;
-  let parsed = nadCache.get(files);
-  if (!parsed) {
-    parsed = parseNadFiles(files.filter((f) => f.role === NAD_ROLE && f.content !== null).map((f) => ({ path: f.path, content: f.content! })));
-    nadCache.set(files, parsed);
+  const out: NadFile = { nads: [], diagnostics: [], documents: 0 };
+  for (const f of host.snapshot.files) {
+    if (f.role !== NAD_ROLE || f.content === null) continue;
+    let parsed = nadCache.get(f);
+    if (!parsed) {
+      parsed = parseNadFiles([{ path: f.path, content: f.content }]);
+      nadCache.set(f, parsed);
+    }
+    out.nads.push(...parsed.nads);
+    out.diagnostics.push(...parsed.diagnostics);
+    out.documents += parsed.documents;
   }
-  return parsed;
+  return out;
 }
 
 export function valuesInputs(host: Host): HelmValues[] {
-  const files = host.snapshot.files;
-  let parsed = valuesCache.get(files);
-  if (!parsed) {
-    parsed = files.filter((f) => f.role === VALUES_ROLE && f.content !== null).map((f) => parseHelmValues(f.path, f.content!));
-    valuesCache.set(files, parsed);
-  }
-  return parsed;
+  return host.snapshot.files.filter((f) => f.role === VALUES_ROLE && f.content !== null).map((f) => {
+    let parsed = valuesCache.get(f);
+    if (!parsed) {
+      parsed = parseHelmValues(f.path, f.content!);
+      valuesCache.set(f, parsed);
+    }
+    return parsed;
+  });
 }
 
 export interface StackedAttachment {
@@ -43,17 +51,21 @@ export interface StackedAttachment {
   conf: StackedConf;
 }
 
-/** Every macvlan or ipvlan plugin of every readable NAD, as the plugin would read it. */
+const attachmentCache = new WeakMap<Host, StackedAttachment[]>();
+
+/** Every macvlan or ipvlan plugin of every readable NAD, as the plugin would read it (once per host). */
 export function stackedAttachments(host: Host, types: readonly StackedType[] = ['macvlan', 'ipvlan']): StackedAttachment[] {
-  const out: StackedAttachment[] = [];
-  for (const nad of nadInputs(host).nads) {
-    for (const plugin of nad.config?.plugins ?? []) {
-      if (plugin.type === 'macvlan' || plugin.type === 'ipvlan') {
-        if (types.includes(plugin.type)) out.push({ nad, plugin, conf: readStackedConf(plugin.type, plugin.conf) });
+  let all = attachmentCache.get(host);
+  if (!all) {
+    all = [];
+    for (const nad of nadInputs(host).nads) {
+      for (const plugin of nad.config?.plugins ?? []) {
+        if (plugin.type === 'macvlan' || plugin.type === 'ipvlan') all.push({ nad, plugin, conf: readStackedConf(plugin.type, plugin.conf) });
       }
     }
+    attachmentCache.set(host, all);
   }
-  return out;
+  return types.length === 2 ? all : all.filter((a) => types.includes(a.conf.type));
 }
 
 /** Node-dependent rules need a node: a snapshot with no interfaces at all means none was given. */

@@ -42,8 +42,12 @@ export const vmPromiscuous: Rule = {
     for (const a of stackedAttachments(host, ['macvlan'])) {
       const m = resolveMaster(a.conf, host);
       if (!m.ok) continue;
-      masters.set(m.name, [...(masters.get(m.name) ?? []), a.nad.name ?? '(unnamed)']);
-      evidence.set(m.name, [...(evidence.get(m.name) ?? []), nadEvidence(a.nad, `macvlan on ${m.name}`)]);
+      if (!masters.has(m.name)) {
+        masters.set(m.name, []);
+        evidence.set(m.name, []);
+      }
+      masters.get(m.name)!.push(a.nad.name ?? '(unnamed)');
+      evidence.get(m.name)!.push(nadEvidence(a.nad, `macvlan on ${m.name}`));
     }
     for (const [master, nads] of masters) {
       const advice = HYPERVISOR_ADVICE[virt] ?? GENERIC;
