@@ -123,6 +123,10 @@ test('systemd-networkd with [Link] MACAddress= on the tap: the fix for udevd doe
   assert.equal(exploreRace(same.host).losing, 0n);
   // networkd uses the first matching .network only: netplan's 10-netplan-ens2f0.network comes first.
   assert.ok(!exploreRace(variant({ files: [network('02:11:22:33:44:55', '20-ens2f0.network')] })).taps[0]!.actors.includes('networkd'));
+  // A [Match] hostnet does not evaluate for networkd is said, not guessed.
+  const unevaluated = exploreRace(variant({ files: [{ path: '/etc/systemd/network/05-x.network', content: '[Match]\nPermanentMACAddress=40:a6:b7:3c:1e:50\n\n[Link]\nMACAddress=02:11:22:33:44:55\n' }] }));
+  assert.ok(!unevaluated.taps[0]!.actors.includes('networkd'));
+  assert.ok(unevaluated.taps[0]!.notes.some((n) => n.includes('05-x.network matches on keys hostnet does not evaluate')));
   // A .network for another interface is not the tap's.
   const elsewhere = exploreRace(variant({ files: [{ path: '/etc/systemd/network/20-x.network', content: '[Match]\nName=eth9\n\n[Link]\nMACAddress=02:11:22:33:44:55\n' }] }));
   assert.ok(!elsewhere.taps[0]!.actors.includes('networkd'));

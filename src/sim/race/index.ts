@@ -9,8 +9,8 @@ import type { Host } from '../../model/host.js';
 import { explainLink, loadLinkConfigs, type LinkConfigSet } from '../../model/link/index.js';
 import { macOwned, type MacOwned } from '../../model/mac-owners.js';
 import { deviceAtCreation } from '../../rules/link/owned-devices.js';
-import { bringUpSystem, type BringUpSpec, type NetworkdSetting, type TapState } from './bringup.js';
-import { explore, multinomial, naiveOrderings, relevantSteps, structureOf, type Exploration, type Outcome, type StepSystem } from './explore.js';
+import { bringUpSystem, type BringUpSpec, type TapState } from './bringup.js';
+import { explore, multinomial, relevantSteps, structureOf, type Exploration, type Outcome, type StepSystem } from './explore.js';
 import { networkdMacFor } from './networkd.js';
 
 export interface RaceOptions {
@@ -75,10 +75,9 @@ export function tapSpec(host: Host, owned: MacOwned, links: LinkConfigSet, optio
   // The device udevd sees for the new tap (the lead's shared view), in the state of the moment it reads.
   const atCreation = deviceAtCreation(host, owned);
   const decide: BringUpSpec['decide'] = (tap) => explainLink(links, { ...atCreation, mac: tap.mac, addrAssignType: tap.addrAssignType }, facts);
-  let networkd: NetworkdSetting | null = null;
-  const nd = networkdMacFor(host, owned.name);
-  if (nd) networkd = nd;
-  return { spec: { name: owned.name, uplinkMac: owned.expectedMac, workers, decide, replay: options.replay ?? false, networkd }, notes };
+  const networkd = networkdMacFor(host, owned.name);
+  notes.push(...networkd.notes);
+  return { spec: { name: owned.name, uplinkMac: owned.expectedMac, workers, decide, replay: options.replay ?? false, networkd: networkd.setting }, notes };
 }
 
 /** Data-plane-owned taps the model covers: Calico/VPP's host taps (planned or existing). */
@@ -164,9 +163,4 @@ function combine(taps: TapRace[], sizes: number[], reduction: boolean, links: Li
     reduction,
     notes,
   };
-}
-
-/** Naive orderings of one system, without exploring it (for reports and tests). */
-export function orderingsOf<S>(system: StepSystem<S>): bigint {
-  return naiveOrderings(structureOf(system));
 }

@@ -3,7 +3,7 @@
  * `[Link] MACAddress=` makes networkd write that MAC once udevd has initialised the device. networkd
  * uses the first `.network` file, in the same directory precedence and lexical order as `.link`
  * files, whose [Match] holds. Only Name=, Driver=, Kind= and Type= are evaluated; a file that matches
- * on anything else is treated as not matching the tap (and said so in a note by the caller).
+ * on anything else is treated as not matching the tap, and named in a note.
  */
 import type { Host } from '../../model/host.js';
 import { fnmatch, LINK_DIRS } from '../../model/link/index.js';
@@ -29,8 +29,14 @@ function globsHold(patterns: string[], value: string): boolean {
   return positive ? hit : true;
 }
 
-/** The MAC networkd would give the tap, with where it is set; null when no .network sets one. */
-export function networkdMacFor(host: Host, name: string): NetworkdSetting | null {
+export interface NetworkdFinding {
+  /** The MAC networkd would give the tap, with where it is set; null when no .network sets one. */
+  setting: NetworkdSetting | null;
+  notes: string[];
+}
+
+export function networkdMacFor(host: Host, name: string): NetworkdFinding {
+  const notes: string[] = [];
   const byBase = new Map<string, { path: string; content: string | null }>();
   for (const dir of LINK_DIRS) {
     for (const f of host.filesUnder(dir)) {
@@ -63,8 +69,12 @@ export function networkdMacFor(host: Host, name: string): NetworkdSetting | null
         mac = { file: f.path, line: a.line, mac: a.value.trim().toLowerCase() };
       }
     }
-    if (unevaluated || match.size === 0) continue;
-    if ([...match].every(([key, patterns]) => globsHold(patterns, values[key]!))) return mac;
+    if (unevaluated) {
+      notes.push(`${f.path} matches on keys hostnet does not evaluate for systemd-networkd; treated as not matching ${name}`);
+      continue;
+    }
+    if (match.size === 0) continue;
+    if ([...match].every(([key, patterns]) => globsHold(patterns, values[key]!))) return { setting: mac, notes };
   }
-  return null;
+  return { setting: null, notes };
 }
