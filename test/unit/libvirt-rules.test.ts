@@ -111,3 +111,20 @@ test('l2-control-blocked: silent once the ports let the protocols through; a bad
   assert.throws(() => runChecks(buildHost(kvm(undefined, 'links:\n  - bridge: t5_br9\n    carries: [lacp, pause]\n')), [l2ControlBlocked]),
     (e: unknown) => e instanceof InputError && e.where === '/lab/intent.yaml:3');
 });
+
+test('l2-control-blocked: intent entries this host does not have are notes with their line, not silence', () => {
+  const intent = `links:
+  - { name: typo, bridge: t5_br99, carries: [lldp] }
+  - name: gone
+    ends: [{ vm: t5_server1, mac: "52:54:00:5e:01:04" }, { vm: t5_nobody, mac: "52:54:00:00:00:01" }]
+    carries: [lacp]
+bonds:
+  - { vm: t5_server1, members: ["52:54:00:5e:01:09"] }
+`;
+  const notes = runChecks(buildHost(kvm(undefined, intent)), [l2ControlBlocked]).findings.filter((f) => f.severity === 'note');
+  assert.deepEqual(notes.map((n) => `${n.evidence[0]!.line} ${n.message}`), [
+    '2 lab intent not checked: typo: there is no bridge t5_br99 on this host',
+    '3 lab intent not checked: gone: no libvirt domain t5_nobody with a NIC 52:54:00:00:00:01 was read',
+    '7 lab intent not checked: t5_server1 bond0: no libvirt domain t5_server1 with a NIC 52:54:00:5e:01:09 was read',
+  ]);
+});

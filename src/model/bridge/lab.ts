@@ -76,42 +76,69 @@ export function buildLab(host: Host): Lab {
   };
 }
 
+/** An intent entry hostnet could not place on this host, and why. */
+export interface Unplaced {
+  message: string;
+  file: string;
+  line: number;
+}
+
 /**
  * The wires the intent asks for: each `links` entry, and for each 802.3ad bond member the bridge its
- * NIC is plugged into (LACP must cross it). Entries that cannot be placed on a bridge are skipped.
+ * NIC is plugged into (LACP must cross it). Entries that name what this host does not have are
+ * returned as unplaced; ends on different bridges (or none) are not a bridge wire and are left alone.
  */
-export function labWires(host: Host, lab: Lab): Wire[] {
+export function labWires(host: Host, lab: Lab): { wires: Wire[]; unplaced: Unplaced[] } {
   const wires = new Map<string, Wire>();
+  const unplaced: Unplaced[] = [];
+  if (!lab.intent) return { wires: [], unplaced };
+  const file = lab.intent.path;
   const add = (bridge: string, ports: string[], protocols: readonly WireProtocol[], message: string, line: number) => {
     const w = wires.get(bridge) ?? { bridge, ports: [], protocols: new Set<WireProtocol>(), because: [] };
     for (const p of ports) if (!w.ports.includes(p)) w.ports.push(p);
     for (const p of protocols) w.protocols.add(p);
-    w.because.push({ message, file: lab.intent!.path, line });
+    w.because.push({ message, file, line });
     wires.set(bridge, w);
   };
-  if (!lab.intent) return [];
+  const describeEnd = (e: IntentEnd) => `${e.vm} ${e.mac ?? e.dev}`;
   lab.intent.links.forEach((link, n) => {
     const line = lab.intent!.lines.links[n] ?? 1;
     const label = link.name ?? `links[${n}]`;
     if (link.bridge) {
-      if (!host.interface(link.bridge)?.bridge) return;
+      if (!host.interface(link.bridge)?.bridge) {
+        unplaced.push({ message: `${label}: there is no bridge ${link.bridge} on this host`, file, line });
+        return;
+      }
       add(link.bridge, host.ports(link.bridge).map((p) => p.name), link.carries, `${label} carries ${link.carries.join(', ')}`, line);
       return;
     }
-    const ends = (link.ends ?? []).map((e) => lab.findEnd(e));
-    const bridges = new Set(ends.map((e) => e?.bridge ?? null));
-    if (ends.some((e) => !e?.tap) || bridges.size !== 1 || [...bridges][0] === null) return;
-    add(ends[0]!.bridge!, ends.map((e) => e!.tap!.name), link.carries, `${label} carries ${link.carries.join(', ')}`, line);
+    const ends = (link.ends ?? []).map((e) => ({ e, nic: lab.findEnd(e) }));
+    const missing = ends.filter((x) => !x.nic?.tap);
+    if (missing.length > 0) {
+      for (const { e, nic } of missing) {
+        unplaced.push({ message: nic
+          ? `${label}: ${describeEnd(e)} has no tap on this host (is the VM running?)`
+          : `${label}: no libvirt domain ${e.vm} with a NIC ${e.mac ?? e.dev} was read`, file, line });
+      }
+      return;
+    }
+    const bridges = new Set(ends.map((x) => x.nic!.bridge));
+    if (bridges.size !== 1 || [...bridges][0] === null) return;
+    add(ends[0]!.nic!.bridge!, ends.map((x) => x.nic!.tap!.name), link.carries, `${label} carries ${link.carries.join(', ')}`, line);
   });
   lab.intent.bonds.forEach((bond, n) => {
     const line = lab.intent!.lines.bonds[n] ?? 1;
     for (const mac of bond.members) {
       const nic = lab.findNic(bond.vm, mac);
-      if (!nic?.bridge || !host.interface(nic.bridge)?.bridge) continue;
+      if (!nic) {
+        unplaced.push({ message: `${bond.vm} ${bond.name}: no libvirt domain ${bond.vm} with a NIC ${mac} was read`, file, line });
+        continue;
+      }
+      if (!nic.bridge || !host.interface(nic.bridge)?.bridge) continue;
       add(nic.bridge, host.ports(nic.bridge).map((p) => p.name), ['lacp'], `${bond.vm} ${bond.name} (802.3ad) has member ${mac} on ${nic.bridge}`, line);
     }
   });
-  return [...wires.values()];
+  return { wires: [...wires.values()], unplaced };
 }
 
 function readDomain(f: FileRecord): Domain | null {

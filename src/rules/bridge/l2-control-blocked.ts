@@ -34,7 +34,13 @@ export const l2ControlBlocked: Rule = {
   check(host: Host): Finding[] {
     const lab = buildLab(host);
     const findings: Finding[] = [];
-    for (const wire of labWires(host, lab)) {
+    const { wires, unplaced } = labWires(host, lab);
+    // What the intent names but this host does not have: said once, so a typo is not silence.
+    for (const u of unplaced) {
+      findings.push({ ruleId: 'bridge/l2-control-blocked', severity: 'note', message: `lab intent not checked: ${u.message}`,
+        evidence: [{ message: u.message, file: u.file, line: u.line }], fixes: [] });
+    }
+    for (const wire of wires) {
       const br = bridgeView(host, wire.bridge);
       if (!br) continue;
       const blocked = blockedOn(br, wire);
