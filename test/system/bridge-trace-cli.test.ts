@@ -25,10 +25,10 @@ test('trace frame from a snapshot: text and JSON agree, several frames give an a
 
 test('trace frame: bad bridge, port, address or protocol is one message and exit 2', () => {
   const cases: [string[], RegExp][] = [
-    [['--bridge', 'nobr', '--in', 'vnet19', '--proto', 'lacp'], /nobr is not a bridge here\n  hint: bridges: t5_br1, /],
-    [['--bridge', 't5_br9', '--in', 'vnet1', '--proto', 'lacp'], /vnet1 is not a port of t5_br9\n  hint: ports of t5_br9: vnet12, vnet19/],
+    [['--bridge', 'nobr', '--in', 'vnet19', '--proto', 'lacp'], /nobr is not a bridge here\n {2}hint: bridges: t5_br1, /],
+    [['--bridge', 't5_br9', '--in', 'vnet1', '--proto', 'lacp'], /vnet1 is not a port of t5_br9\n {2}hint: ports of t5_br9: vnet12, vnet19/],
     [['--bridge', 't5_br9', '--in', 'vnet19', '--dst', '01:80:c2:00:00'], /--dst "01:80:c2:00:00" is not a MAC address/],
-    [['--bridge', 't5_br9', '--in', 'vnet19', '--proto', 'bpdu'], /unknown protocol "bpdu"\n  hint: one of stp, pause, lacp/],
+    [['--bridge', 't5_br9', '--in', 'vnet19', '--proto', 'bpdu'], /unknown protocol "bpdu"\n {2}hint: one of stp, pause, lacp/],
     [['--bridge', 't5_br9', '--in', 'vnet19'], /give --dst MAC or --proto NAME/],
   ];
   for (const [args, message] of cases) {
@@ -39,7 +39,7 @@ test('trace frame: bad bridge, port, address or protocol is one message and exit
   }
   const help = hostnet(['trace', 'frame', '--help']);
   assert.equal(help.code, 0);
-  assert.match(help.stdout, /Examples:\n  hostnet trace frame --bridge br0 --in vnet3 --proto lacp/);
+  assert.match(help.stdout, /Examples:\n {2}hostnet trace frame --bridge br0 --in vnet3 --proto lacp/);
 });
 
 test('check with the lab intent: findings exit 1; a broken intent or libvirt file names its line, exit 2', (t) => {
