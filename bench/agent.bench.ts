@@ -1,0 +1,160 @@
+/**
+ * The agent and the report at scale (issue 9).
+ * - `hostnet agent` on a synthetic host of 10,000 interfaces (a snapshot file re-read and re-checked at
+ *   every interval, published to a local API server): peak resident memory, and CPU at a 60 s interval.
+ *   Waiting 60 s several times is too slow for a benchmark, so the agent runs at a 2 s interval: the
+ *   CPU of one check is (CPU over the window - idle CPU rate x window) / checks, the idle rate comes
+ *   from a second run with no checks after the first, and CPU at 60 s = (per-check CPU + 60 x idle
+ *   rate) / 60. Baseline: an idle `node` process (a timer every second) measured the same way.
+ * - `hostnet report` of 500 synthetic node snapshots to one HTML page. Baseline: reading and
+ *   JSON.parse of the same 500 files in one node process.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FakeApiServer } from '../test/unit/agent-apiserver.js';
+import { syntheticSnapshot } from '../test/unit/report-synthetic.js';
+import type { Bench, BenchResult } from './run.js';
+
+const DIST = fileURLToPath(new URL('../dist/hostnet.js', import.meta.url));
+const DAEMONSET = fileURLToPath(new URL('../deploy/daemonset.yaml', import.meta.url));
+const TICKS = 100; // USER_HZ: /proc/PID/stat counts CPU in 1/100 s on Linux
+const INTERVAL_S = Number(process.env.HOSTNET_BENCH_AGENT_INTERVAL ?? 2);
+const WINDOW_S = Number(process.env.HOSTNET_BENCH_AGENT_WINDOW ?? 20);
+const NODES = Number(process.env.HOSTNET_BENCH_REPORT_NODES ?? 500);
+
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS; // utime + stime
+}
+
+function statusKb(pid: number, key: 'VmRSS' | 'VmHWM'): number {
+  const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : 0;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Starts a process and resolves when its stderr shows `ready`. */
+async function start(argv: string[], ready: RegExp): Promise<{ child: ChildProcess; stderr: () => string }> {
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  const end = Date.now() + 60_000;
+  while (!ready.test(err)) {
+    if (child.exitCode !== null || Date.now() > end) throw new Error(`${argv.join(' ')} did not start: ${err.slice(-500)}`);
+    await sleep(20);
+  }
+  return { child, stderr: () => err };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  const end = Date.now() + 10_000;
+  while (child.exitCode === null && Date.now() < end) await sleep(20);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+async function checksDone(port: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return Number(/^hostnet_checks_total\{result="ok"\} (\d+)/m.exec(text)?.[1] ?? 0);
+}
+
+/** Runs the agent for `windowS` seconds after warm-up; CPU seconds used in the window, checks done, peak RSS. */
+async function runAgent(snapshot: string, kubeconfig: string, intervalS: number, windowS: number, v8: string[]): Promise<{ cpu: number; checks: number; peakMb: number; rssMb: number }> {
+  const { child, stderr } = await start([process.execPath, ...v8, DIST, 'agent', '--snapshot', snapshot, '--node-name', 'node1', '--kubeconfig', kubeconfig,
+    '--interval', String(intervalS), '--listen', '127.0.0.1:0'], /metrics on http:\/\/127\.0\.0\.1:\d+/);
+  try {
+    const port = Number(/metrics on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr())![1]);
+    while ((await checksDone(port)) < 1) await sleep(50); // warm-up: the first check
+    await sleep(500);
+    const c0 = cpuSeconds(child.pid!);
+    const n0 = await checksDone(port);
+    await sleep(windowS * 1000);
+    const c1 = cpuSeconds(child.pid!);
+    const n1 = await checksDone(port);
+    return { cpu: c1 - c0, checks: n1 - n0, peakMb: statusKb(child.pid!, 'VmHWM') / 1024, rssMb: statusKb(child.pid!, 'VmRSS') / 1024 };
+  } finally {
+    await stop(child);
+  }
+}
+
+async function idleNode(windowS: number): Promise<{ rate: number; rssMb: number }> {
+  const { child } = await start([process.execPath, '-e', 'setInterval(() => {}, 1000); process.stderr.write("ready\\n")'], /ready/);
+  try {
+    await sleep(500);
+    const c0 = cpuSeconds(child.pid!);
+    await sleep(windowS * 1000);
+    return { rate: (cpuSeconds(child.pid!) - c0) / windowS, rssMb: statusKb(child.pid!, 'VmHWM') / 1024 };
+  } finally {
+    await stop(child);
+  }
+}
+
+const bench: Bench = {
+  title: 'agent: 10,000-interface host at a 60 s interval; report: 500 node snapshots',
+  async run(log) {
+    if (!existsSync(DIST)) throw new Error('dist/hostnet.js is missing: run npm run build');
+    const results: BenchResult[] = [];
+    const dir = mkdtempSync(join(tmpdir(), 'hn-agent-bench-'));
+    const server = new FakeApiServer('node1');
+    await server.start();
+    try {
+      // 10,000 interfaces: a NIC, macvlans, bridges with taps, a VPP tap, 9,987 pod veths and two traps.
+      const host = syntheticSnapshot({ veths: 9_987, macvlans: 4, traps: ['trap0', 'trap1'] });
+      const snapshotFile = join(dir, 'host-10k.json');
+      writeFileSync(snapshotFile, JSON.stringify(host));
+      log(`synthetic host: ${host.interfaces.length} interfaces, ${(statSync(snapshotFile).size / 1e6).toFixed(1)} MB snapshot; agent interval ${INTERVAL_S} s over ${WINDOW_S} s`);
+      const kubeconfig = server.kubeconfig();
+
+      // The agent as the DaemonSet runs it: with the NODE_OPTIONS of deploy/daemonset.yaml.
+      const v8 = /name: NODE_OPTIONS\s+value: (.+)/.exec(readFileSync(DAEMONSET, 'utf8'))?.[1]?.trim().split(/\s+/) ?? [];
+      log(`V8 options from deploy/daemonset.yaml: ${v8.join(' ') || '(none)'}`);
+      const busy = await runAgent(snapshotFile, kubeconfig, INTERVAL_S, WINDOW_S, v8);
+      const idle = await runAgent(snapshotFile, kubeconfig, 3600, Math.min(WINDOW_S, 10), v8);
+      const defaults = await runAgent(snapshotFile, kubeconfig, INTERVAL_S, Math.min(WINDOW_S, 10), []);
+      const base = await idleNode(Math.min(WINDOW_S, 10));
+      const idleRate = idle.cpu / Math.min(WINDOW_S, 10);
+      const perCheck = busy.checks > 0 ? Math.max(0, (busy.cpu - idleRate * WINDOW_S) / busy.checks) : NaN;
+      const at60 = ((perCheck + 60 * idleRate) / 60) * 100;
+      log(`${busy.checks} checks in ${WINDOW_S} s used ${busy.cpu.toFixed(2)} CPU s; idle agent ${(idleRate * 100).toFixed(3)} % of a core; ${perCheck.toFixed(3)} CPU s per check`);
+      log(`API server saw ${server.requests.length} requests; schema errors: ${server.schemaErrors.length}`);
+      const baseAt60 = base.rate * 100;
+      results.push({ name: 'agent CPU at a 60 s interval (10,000 interfaces)', value: at60, unit: '% of a core', baseline: { name: 'idle node process', value: Math.max(baseAt60, 0.001) },
+        target: '< 1 % of a core', met: at60 < 1, notes: [`per check ${perCheck.toFixed(3)} CPU s; idle ${(idleRate * 100).toFixed(3)} %; measured at a ${INTERVAL_S} s interval and scaled as described in bench/agent.bench.ts`] });
+      const peak = Math.max(busy.peakMb, idle.peakMb);
+      results.push({ name: 'agent peak resident memory (10,000 interfaces)', value: peak, unit: 'MB', baseline: { name: 'idle node process', value: base.rssMb },
+        target: '<= 100 MB', met: peak <= 100, notes: [`resident at the end of the window ${busy.rssMb.toFixed(1)} MB; with V8's default heap sizing the peak is ${defaults.peakMb.toFixed(0)} MB`,
+          'the fixed part is the Kubernetes client: an idle agent with a 4-interface snapshot is ~85 MB against ~46 MB for the bundle without it (docs/agent.md)'] });
+
+      // The report: 500 nodes of 20 to 400 interfaces.
+      const fleet = join(dir, 'fleet');
+      spawnSync('mkdir', ['-p', fleet]);
+      for (let n = 0; n < NODES; n++) {
+        writeFileSync(join(fleet, `node-${String(n).padStart(3, '0')}.json`), JSON.stringify(syntheticSnapshot({ hostname: `node-${n}`, veths: 10 + ((n * 37) % 390), macvlans: n % 4 })));
+      }
+      const parseScript = `const fs=require('fs'),p=require('path');const d=${JSON.stringify(fleet)};let n=0;for(const f of fs.readdirSync(d)){JSON.parse(fs.readFileSync(p.join(d,f),'utf8'));n++}`;
+      const t0 = process.hrtime.bigint();
+      const parse = spawnSync(process.execPath, ['-e', parseScript]);
+      const parseMs = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (parse.status !== 0) throw new Error(String(parse.stderr));
+      const out = join(dir, 'fleet.html');
+      const t1 = process.hrtime.bigint();
+      const r = spawnSync(process.execPath, [DIST, 'report', '--snapshots', fleet, '-o', out], { encoding: 'utf8' });
+      const reportS = Number(process.hrtime.bigint() - t1) / 1e9;
+      if (r.status !== 0 && r.status !== 1) throw new Error(`report failed: ${r.stderr}`);
+      results.push({ name: `hostnet report of ${NODES} node snapshots`, value: reportS, unit: 's', baseline: { name: `read + JSON.parse of the ${NODES} files`, value: parseMs / 1000 },
+        target: '<= 20 s', met: reportS <= 20, notes: [`page ${(statSync(out).size / 1e6).toFixed(1)} MB`] });
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    return results;
+  },
+};
+
+export default bench;
