@@ -136,7 +136,12 @@ test('the DaemonSet mounts read-only exactly what collection reads, on the host 
     assert.ok(!m.mountPath.startsWith('/proc'), 'no /proc mount');
     mounted.add(m.mountPath);
   }
-  assert.deepEqual([...mounted].sort(), [...needed].sort(), 'mounts = what collection reads (add a mount when src/collect reads a new path)');
+  // Every path collection reads is mounted (itself or a directory above it); every mount is such a path.
+  const covered = (path: string): boolean => [...mounted].some((m) => path === m || path.startsWith(`${m}/`));
+  const missing = [...needed].filter((p) => !covered(p));
+  assert.deepEqual(missing, [], 'collection reads these paths: add a read-only hostPath mount to deploy/daemonset.yaml');
+  const extra = [...mounted].filter((m) => !needed.has(m));
+  assert.deepEqual(extra, [], 'mounted but not read by collection');
   assert.equal(volumes.size, mounted.size, 'no unused volume');
   assert.equal(pod.securityContext?.runAsNonRoot, true);
   assert.ok((pod.securityContext?.runAsUser ?? 0) > 0);
