@@ -49,8 +49,8 @@ export interface IsolatedUdevd {
   attr(ifname: string, name: string): string;
   /** udevd's debug log lines about one interface (without the "IF: " prefix). */
   log(ifname: string): string[];
-  /** Waits until udevd has finished the add event of `ifname` (other devices' events do not matter). */
-  waitForAdd(ifname: string): Promise<string>;
+  /** Waits until udevd has finished `count` add events of `ifname` (other devices' events do not matter). */
+  waitForAdd(ifname: string, count?: number): Promise<void>;
   /** Waits until udevd logged a line about `ifname` that satisfies `match`; returns it. */
   waitForLog(ifname: string, match: (line: string) => boolean, timeoutMs?: number): Promise<string>;
   stop(): Promise<void>;
@@ -202,7 +202,13 @@ export async function startIsolatedUdevd(t: TestContext, options: UdevdOptions =
     run,
     attr: (ifname, name) => run(['cat', `/sys/class/net/${ifname}/${name}`]).trim(),
     log,
-    waitForAdd: (ifname) => waitForLog(ifname, (l) => /^Device processed \(SEQNUM=\d+, ACTION=add\)/.test(l), 20_000),
+    waitForAdd: async (ifname, count = 1) => {
+      const processed = (l: string) => /^Device processed \(SEQNUM=\d+, ACTION=add\)/.test(l);
+      for (let waited = 0; log(ifname).filter(processed).length < count; waited += 10) {
+        if (waited > 20_000) throw new Error(`udevd did not finish ${count} add event(s) of ${ifname} within 20 s:\n${log(ifname).join('\n')}`);
+        await sleep(10);
+      }
+    },
     waitForLog,
     stop,
   };

@@ -75,7 +75,7 @@ function decisionLogged(decision: UdevDecision): (line: string) => boolean {
 
 async function forceOrdering(t: TestContext, host: Host, etcNetwork: Record<string, string>, ordering: Ordering): Promise<void> {
   const owned = racedInterfaces(host).find((o) => o.name === TAP)!;
-  const { spec } = tapSpec(host, owned, loadLinkConfigs(host), {});
+  const { spec } = tapSpec(host, owned, loadLinkConfigs(host), { replay: true });
   const system = bringUpSystem(spec);
   const order = ids(spec.workers, ordering);
   const states = execute(system, order);
@@ -114,6 +114,13 @@ async function forceOrdering(t: TestContext, host: Host, etcNetwork: Record<stri
   // The real outcome, classified as the explorer classifies the model's.
   assert.equal(final.mac === spec.uplinkMac ? 'won' : 'lost', tapOutcome(states.at(-1)!.mac, spec.uplinkMac));
   if (ordering === 'interleaved' && decision.writes) assert.notEqual(final.mac, spec.uplinkMac, 'udevd overwrote the MAC VPP set: the seed\'s failure');
+
+  // A later `udevadm trigger --action=add` (only this device) replays the event: the model says udevd
+  // then finds the MAC set and leaves it.
+  const replayed = execute(system, [...order, `${TAP}/admin/trigger`, `${TAP}/udevd/read-replay`, `${TAP}/udevd/write-replay`]);
+  udevd.run(['udevadm', 'trigger', '--action=add', `/sys/class/net/${TAP}`]);
+  await udevd.waitForAdd(TAP, 2);
+  assert.deepEqual(read(), expectedReal(replayed.at(-1)!, created.mac), 'after the replayed add event');
 
   // udevd's own account of the decision the model took from the .link engine.
   const log = udevd.log(TAP);
