@@ -25,7 +25,7 @@ export function raceCommand(): Command {
     .option('--uplink <if>', 'only the tap that replaces this uplink')
     .option('--with-fix', "explore the host with hostnet's fix (the link/mac-policy-race .link file) installed")
     .option('--replay', 'also replay the add event later (udevadm trigger --action=add, or a udevd restart followed by a trigger)')
-    .option('--naive', 'execute every ordering instead of one per equivalence class (slow; for comparison)')
+    .option('--naive', "execute every ordering of each tap instead of one per equivalence class (for comparison; taps are still combined by counting)")
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('-o, --output <file>', 'write the report here instead of stdout')
     .addHelpText('after', `
