@@ -56,12 +56,15 @@ export function parseShowInterfaceAddress(text: string, path: string): Parsed<Vp
   const out: VppInterfaceAddresses[] = [];
   splitLines(text).forEach((line, i) => {
     const n = i + 1;
-    if (line.trim() === '' || isPromptLine(line)) return;
-    const head = /^(\S+) \((up|dn)\):\s*$/.exec(line);
-    if (head) {
-      out.push({ name: head[1]!, adminUp: head[2] === 'up', unnumberedOf: null, addresses: [], l2: null, line: n });
-      return;
-    }
+    const indented = line.charCodeAt(0) === 32 || line.charCodeAt(0) === 9;
+    if (!indented) {
+      if (line === '' || isPromptLine(line)) return;
+      const head = /^(\S+) \((up|dn)\):\s*$/.exec(line);
+      if (head) {
+        out.push({ name: head[1]!, adminUp: head[2] === 'up', unnumberedOf: null, addresses: [], l2: null, line: n });
+        return;
+      }
+    } else if (line.trim() === '') return;
     const current = out[out.length - 1];
     // Pasted outputs sometimes lose their indentation; the L2/L3/unnumbered words still say what a line is.
     if (!current || !/^(\s|L3 |L2 |unnumbered, )/.test(line)) return sink.unknown(n, line, 'show interface address');
@@ -80,7 +83,7 @@ export function parseShowInterfaceAddress(text: string, path: string): Parsed<Vp
     const prefix = addr ? parsePrefix(addr[1]!) : null;
     if (addr && prefix) {
       const table = addr[2] ?? addr[3];
-      current.addresses.push({ ...prefix, tableId: table === undefined ? null : Number(table) });
+      current.addresses.push({ address: prefix.address, prefixlen: prefix.prefixlen, family: prefix.family, tableId: table === undefined ? null : Number(table) });
       return;
     }
     sink.unknown(n, line, 'show interface address');
@@ -232,46 +235,66 @@ export interface VppFibEntry {
   line: number;
 }
 
+const FIB_BUCKET = /^\[\d+\] \[@\d+\]: (.*)$/;
+const FIB_ENTRY = /^([0-9a-fA-F:.]+\/\d+)(\s+fib:\d+ index:\d+ locks:\d+)?\s*$/;
+const FIB_HEADER = /^(\S+?), fib_index:?\s*(\d+)/;
+const FIB_HEADER_REST = /^(flow hash:|epoch:|locks:|session lookup:|\S+:\d+, \]|\])/;
+
 export function parseShowIpFib(text: string, path: string): Parsed<VppFibEntry[]> {
   const sink = new DiagnosticSink(path);
   const out: VppFibEntry[] = [];
   let table: { family: 'inet' | 'inet6'; vrf: number; fibIndex: number } | null = null;
   let tableName = '';
   let inForwarding = true;
-  splitLines(text).forEach((line, i) => {
+  const lines = splitLines(text);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
     const n = i + 1;
-    if (line.trim() === '' || isPromptLine(line)) return;
-    // "ipv4-VRF:0, fib_index:0, flow hash:[...] ..." or, for a named table, "NAME, fib_index:4, ...".
-    const header = /^(\S+?), fib_index:?\s*(\d+)/.exec(line);
-    if (header) {
-      const vrf = /^ipv([46])-VRF:(\d+)$/.exec(header[1]!);
-      table = { family: vrf?.[1] === '6' ? 'inet6' : 'inet', vrf: vrf ? Number(vrf[2]) : -1, fibIndex: Number(header[2]) };
-      tableName = header[1]!;
-      return;
+    const first = line.charCodeAt(0);
+    // Indented: the body of the current entry (most lines; kept to one or two tests each).
+    if (first === 32 || first === 9) {
+      const t = line.trim();
+      if (t === '') continue;
+      const current = out[out.length - 1];
+      if (!current) {
+        sink.unknown(n, line, 'show ip fib');
+        continue;
+      }
+      if (t.startsWith('forwarding:')) {
+        inForwarding = true;
+        continue;
+      }
+      // Only bucket lines are forwarding choices; "stacked-on" lines below a bucket say how it resolves.
+      if (!inForwarding || t.charCodeAt(0) !== 91 /* [ */) continue;
+      const bucket = FIB_BUCKET.exec(t);
+      if (bucket) current.forwarding.push(parseDpo(bucket[1]!));
+      continue;
     }
-    // The rest of a long header, when a terminal or a document wrapped it.
-    if (table !== null && /^(flow hash:|epoch:|locks:|session lookup:|\S+:\d+, \]|\])/.test(line)) return;
-    const entry = /^([0-9a-fA-F:.]+\/\d+)(?:\s+fib:\d+ index:\d+ locks:\d+)?\s*$/.exec(line);
+    if (line === '' || isPromptLine(line)) continue;
+    const entry = FIB_ENTRY.exec(line);
     const prefix = entry ? parsePrefix(entry[1]!) : null;
     if (entry && prefix) {
       const t = table ?? { family: prefix.family, vrf: 0, fibIndex: 0 };
       // The detailed form lists sources and paths before " forwarding:"; the short form has only the chain.
-      inForwarding = !/ fib:\d+ index:/.test(line);
-      out.push({ ...t, tableName: tableName || `ipv${prefix.family === 'inet' ? 4 : 6}-VRF:0`, family: prefix.family, prefix: `${prefix.address}/${prefix.prefixlen}`, address: prefix.address, prefixlen: prefix.prefixlen, forwarding: [], line: n });
-      return;
+      inForwarding = entry[2] === undefined;
+      out.push({
+        family: prefix.family, tableName: tableName || `ipv${prefix.family === 'inet' ? 4 : 6}-VRF:0`, vrf: t.vrf, fibIndex: t.fibIndex,
+        prefix: `${prefix.address}/${prefix.prefixlen}`, address: prefix.address, prefixlen: prefix.prefixlen, forwarding: [], line: n,
+      });
+      continue;
     }
-    const current = out[out.length - 1];
-    if (!current || !/^\s/.test(line)) return sink.unknown(n, line, 'show ip fib');
-    const t = line.trim();
-    if (/^forwarding:/.test(t)) {
-      inForwarding = true;
-      return;
+    // "ipv4-VRF:0, fib_index:0, flow hash:[...] ..." or, for a named table, "NAME, fib_index:4, ...".
+    const header = FIB_HEADER.exec(line);
+    if (header) {
+      const vrf = /^ipv([46])-VRF:(\d+)$/.exec(header[1]!);
+      table = { family: vrf?.[1] === '6' ? 'inet6' : 'inet', vrf: vrf ? Number(vrf[2]) : -1, fibIndex: Number(header[2]) };
+      tableName = header[1]!;
+      continue;
     }
-    if (!inForwarding) return;
-    const bucket = /^\[\d+\] \[@\d+\]: (.*)$/.exec(t);
-    // Only bucket lines are forwarding choices; "stacked-on" lines below a bucket say how it resolves.
-    if (bucket) current.forwarding.push(parseDpo(bucket[1]!));
-  });
+    // The rest of a long header, when a terminal or a document wrapped it.
+    if (table !== null && FIB_HEADER_REST.test(line)) continue;
+    if (line.trim() !== '') sink.unknown(n, line, 'show ip fib');
+  }
   if (out.length === 0 && table === null) unrecognised(sink, text, 'show ip fib');
   return { value: out, diagnostics: sink.finish() };
 }
