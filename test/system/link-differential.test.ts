@@ -131,18 +131,26 @@ function nameGlob(r: Rng, name: string): string {
   }
 }
 
-function matchLines(r: Rng, live: LiveIface[], hostname: string): string[] {
+/** What udevd sees of each kind here: ethtool driver and Type= string (DEVTYPE, else ARPHRD name). */
+const SEEN: Record<IfaceKind, { driver: string; type: string }> = {
+  tap: { driver: 'tun', type: 'ether' }, tun: { driver: 'tun', type: 'none' }, veth: { driver: 'veth', type: 'ether' },
+  bridge: { driver: 'bridge', type: 'bridge' }, macvlan: { driver: 'macvlan', type: 'ether' }, vxlan: { driver: 'vxlan', type: 'vxlan' },
+};
+
+function matchLines(r: Rng, live: LiveIface[], hostname: string, kinds: readonly IfaceKind[]): string[] {
   const lines: string[] = [];
   const neg = (): string => (r.chance(0.25) ? '!' : '');
   const someIface = (): LiveIface => r.pick(live);
-  const n = r.int(4);
+  // Mostly values of the interfaces that are there, so that the keys decide something.
+  const present = (f: (k: IfaceKind) => string, others: string[]): string => (r.chance(0.6) ? f(r.pick(kinds)) : r.pick(others));
+  const n = 1 + r.int(3);
   for (let k = 0; k < n; k++) {
     switch (r.int(12)) {
       case 0:
       case 1: lines.push(`OriginalName=${neg()}${nameGlob(r, someIface().ifname)}${r.chance(0.3) ? ` ${nameGlob(r, someIface().ifname)}` : ''}`); break;
-      case 2: lines.push(`Kind=${neg()}${r.pick(['tun', 'veth', 'bridge', 'macvlan', 'vxlan', 'v*', 'b?idge', '[tm]*'])}`); break;
-      case 3: lines.push(`Driver=${neg()}${r.pick(['tun', 'veth', 'bridge', 'macvlan', 'vxlan', 'mac*', '*', 'e1000'])}`); break;
-      case 4: lines.push(`Type=${neg()}${r.pick(['ether', 'none', 'bridge', 'vxlan', 'e*', 'wlan'])}`); break;
+      case 2: lines.push(`Kind=${neg()}${present((k) => (k === 'tap' ? 'tun' : k), ['v*', 'b?idge', '[tm]*', 'tap'])}`); break;
+      case 3: lines.push(`Driver=${neg()}${present((k) => SEEN[k].driver, ['mac*', '*', 'e1000', 'v[a-f]th'])}`); break;
+      case 4: lines.push(`Type=${neg()}${present((k) => SEEN[k].type, ['e*', 'wlan', 'none'])}`); break;
       case 5: {
         const withMac = live.filter((l) => l.address && l.link_type === 'ether');
         lines.push(`MACAddress=${withMac.length && r.chance(0.7) ? r.pick(withMac).address!.toUpperCase() : randomMac(r)}${r.chance(0.3) ? ` ${randomMac(r)}` : ''}`);
@@ -150,7 +158,7 @@ function matchLines(r: Rng, live: LiveIface[], hostname: string): string[] {
       }
       case 6: lines.push(`PermanentMACAddress=${r.chance(0.5) && live[0]?.address ? live[0].address : randomMac(r)}`); break;
       case 7: lines.push(`Property=${neg()}${r.pick(['INTERFACE=' + nameGlob(r, someIface().ifname), 'DEVTYPE=bridge', 'DEVTYPE=*', 'SUBSYSTEM=net', 'ACTION=add', 'ID_PATH=*'])}`); break;
-      case 8: lines.push(`Host=${neg()}${r.pick([hostname, 'no-such-host', '*'])}`); break;
+      case 8: lines.push(r.chance(0.7) ? `Host=${neg()}${r.pick([hostname, 'no-such-host', '*'])}` : `Credential=${neg()}hostnet-test`); break;
       case 9: lines.push(`Virtualization=${neg()}${r.pick(['container', 'vm', 'docker', 'yes', 'no'])}`); break;
       case 10: lines.push(`Path=${neg()}${r.pick(['*-usb-*', 'pci-*'])}`); break;
       default: lines.push(r.pick(['OriginalName=', 'Kind=', 'Driver=']));
@@ -189,7 +197,7 @@ function unitText(r: Rng, match: string[] | null, link: string[]): string {
 const DIRS: (keyof LinkTrees)[] = ['etc', 'run', 'usrLocalLib', 'usrLib'];
 
 /** Writes a random configuration into the trees; returns a description for failure messages. */
-function writeConfig(r: Rng, trees: LinkTrees, live: LiveIface[], hostname: string): string {
+function writeConfig(r: Rng, trees: LinkTrees, live: LiveIface[], hostname: string, kinds: readonly IfaceKind[]): string {
   const written: string[] = [];
   const put = (dir: keyof LinkTrees, rel: string, text: string | 'dev-null'): void => {
     const path = join(trees[dir], rel);
@@ -209,13 +217,13 @@ function writeConfig(r: Rng, trees: LinkTrees, live: LiveIface[], hostname: stri
     if (names.includes(name) && r.chance(0.5)) {
       // Same name in another directory: an override, sometimes a mask.
       const mask = r.int(3);
-      put(r.pick(DIRS.filter((d) => d !== dir)), name, mask === 0 ? 'dev-null' : mask === 1 ? '' : unitText(r, matchLines(r, live, hostname), linkLines(r)));
+      put(r.pick(DIRS.filter((d) => d !== dir)), name, mask === 0 ? 'dev-null' : mask === 1 ? '' : unitText(r, matchLines(r, live, hostname, kinds), linkLines(r)));
       continue;
     }
     names.push(name);
     const emptyMatch = r.chance(0.1);
     try {
-      put(dir, name, unitText(r, emptyMatch ? (r.chance(0.5) ? [] : null) : matchLines(r, live, hostname), linkLines(r)));
+      put(dir, name, unitText(r, emptyMatch ? (r.chance(0.5) ? [] : null) : matchLines(r, live, hostname, kinds), linkLines(r)));
     } catch {
       // the same name already exists in that directory; skip
     }
@@ -227,7 +235,7 @@ function writeConfig(r: Rng, trees: LinkTrees, live: LiveIface[], hostname: stri
     const conf = `${r.pick(['10', '50', '90'])}-${r.pick(['mac', 'x'])}.conf`;
     const body = r.chance(0.8)
       ? `[Link]\n${linkLines(r).join('\n')}\n`
-      : `[Match]\n${matchLines(r, live, hostname).join('\n')}\n`;
+      : `[Match]\n${matchLines(r, live, hostname, kinds).join('\n')}\n`;
     try {
       put(r.pick(DIRS), `${unit}.d/${conf}`, r.chance(0.1) ? '' : body);
     } catch {
@@ -263,7 +271,7 @@ async function runCase(caseSeed: number, cli: string, work: string, hostname: st
     const planned = new Set(plan.flatMap((i) => (i.kind === 'veth' ? [i.name, `${i.name}p`] : [i.name])));
     const before = liveIfaces(ns).filter((l) => planned.has(l.ifname));
     const trees = makeLinkTrees(dir);
-    const described = writeConfig(r, trees, before, hostname);
+    const described = writeConfig(r, trees, before, hostname, plan.map((i) => i.kind));
     const results = await runInLinkSandbox(ns, trees, [
       { argv: [process.execPath, cli, 'link', 'explain', '--netns', ns, '--format', 'json'] },
       ...before.map((l) => netSetupLink(l.ifname)),

@@ -163,6 +163,9 @@ test('[Match] semantics: negation of the whole list, globs, properties, exact MA
   assert.equal(m('OriginalName=*\nVirtualization=container'), null);
   assert.equal(m('OriginalName=*\nHost=!node1'), null);
   assert.equal(m('OriginalName=*\nArchitecture=bogus'), null, 'a condition that cannot be evaluated fails');
+  assert.equal(m('OriginalName=*\nCredential=foo'), null, 'udevd has no credentials');
+  assert.ok(m('OriginalName=*\nCredential=!foo'));
+  assert.ok(m('OriginalName=*\nFirmware=device-tree'), 'unknowable from a snapshot: assumed to hold, with a note');
 });
 
 test('a live interface: the ethtool driver comes from the kind, the permanent address only from type 0', () => {
