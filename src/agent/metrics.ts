@@ -24,7 +24,9 @@ export class AgentMetrics {
 
   constructor(options: { processMetrics?: boolean } = {}) {
     // Process CPU and memory, so a fleet can watch the agent's own cost.
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'hostnet_agent_' });
+    // The event-loop delay monitor samples every 10 ms by default: 100 wake-ups a second, the agent's
+    // main idle cost. Once a second is plenty for an agent that works once a minute.
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'hostnet_agent_', eventLoopMonitoringPrecision: 1000 });
   }
 
   recordReport(report: Report, ruleSeverity: (id: string) => Severity | undefined): void {
