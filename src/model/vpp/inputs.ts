@@ -66,6 +66,20 @@ const VPPCTL: VppctlSpec[] = [
 
 const cache = new WeakMap<Host, CalicoVppInputs>();
 
+/**
+ * Parsed texts, by parser, path and text. The engine verifies each fix on a patched copy of the host,
+ * which would otherwise parse the same (possibly large) inputs again; a few entries are enough.
+ */
+const parsedTexts = new Map<string, unknown>();
+function memo<T>(kind: string, text: string, path: string, parse: () => T): T {
+  const key = `${kind}\0${path}\0${text}`;
+  if (parsedTexts.has(key)) return parsedTexts.get(key) as T;
+  const value = parse();
+  if (parsedTexts.size >= 32) parsedTexts.delete(parsedTexts.keys().next().value as string);
+  parsedTexts.set(key, value);
+  return value;
+}
+
 export function calicoVppInputs(host: Host): CalicoVppInputs {
   const hit = cache.get(host);
   if (hit) return hit;
@@ -83,7 +97,7 @@ function findInputs(host: Host): CalicoVppInputs {
   const configFiles = withRole('calico-vpp-config');
   if (configFiles.length > 1) diagnostics.push({ where: configFiles[1]!.path, message: `more than one calico-vpp-config input; only ${configFiles[0]!.path} is used` });
   if (configFiles[0]) {
-    const parsed = parseCalicoVppConfig(configFiles[0].content!, configFiles[0].path);
+    const parsed = memo('config', configFiles[0].content!, configFiles[0].path, () => parseCalicoVppConfig(configFiles[0]!.content!, configFiles[0]!.path));
     diagnostics.push(...parsed.diagnostics);
     config = { value: parsed.config, source: configFiles[0].path };
   }
@@ -91,12 +105,12 @@ function findInputs(host: Host): CalicoVppInputs {
   let startup: CalicoVppInputs['startup'] = null;
   const startupFile = withRole('vpp-startup')[0] ?? VPP_STARTUP_PATHS.map((p) => host.file(p)).find((f) => f && f.content !== null);
   if (startupFile) {
-    const parsed = parseVppStartupConf(startupFile.content!, startupFile.path);
+    const parsed = memo('startup', startupFile.content!, startupFile.path, () => parseVppStartupConf(startupFile.content!, startupFile.path));
     diagnostics.push(...parsed.diagnostics);
     startup = { value: parsed, source: startupFile.path };
   } else if (config?.value.startupConfTemplate) {
     const tpl = config.value.startupConfTemplate;
-    const parsed = parseVppStartupConf(tpl.value, config.source, tpl.line);
+    const parsed = memo(`template:${tpl.line}`, tpl.value, config.source, () => parseVppStartupConf(tpl.value, config!.source, tpl.line));
     diagnostics.push(...parsed.diagnostics);
     startup = { value: parsed, source: `${config.source} (CALICOVPP_CONFIG_TEMPLATE)` };
   }
@@ -113,7 +127,7 @@ function findInputs(host: Host): CalicoVppInputs {
     if (texts.length === 0) continue;
     const values: unknown[] = [];
     for (const t of texts) {
-      const parsed = spec.parse(t.text, t.source);
+      const parsed = memo(spec.key, t.text, t.source, () => spec.parse(t.text, t.source));
       diagnostics.push(...parsed.diagnostics);
       values.push(...parsed.value);
     }

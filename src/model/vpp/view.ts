@@ -52,6 +52,19 @@ export function isTap(iface: Interface | undefined | null): boolean {
 
 const cache = new WeakMap<Host, CalicoVppView>();
 
+/** Plan files already read (fix verification re-reads the same plan on patched copies of the host). */
+const plans = new Map<string, ReturnType<typeof parseCalicoVppPlan>>();
+function readPlan(text: string, path: string): ReturnType<typeof parseCalicoVppPlan> {
+  const key = `${path}\0${text}`;
+  let hit = plans.get(key);
+  if (!hit) {
+    if (plans.size >= 8) plans.delete(plans.keys().next().value as string);
+    hit = parseCalicoVppPlan(text, path);
+    plans.set(key, hit);
+  }
+  return hit;
+}
+
 export function calicoVppView(host: Host): CalicoVppView {
   const hit = cache.get(host);
   if (hit) return hit;
@@ -66,7 +79,7 @@ function build(host: Host): CalicoVppView {
   let plan: CalicoVppView['plan'] = null;
   const planFile = host.snapshot.files.find((f) => f.role === 'calico-vpp-plan' && f.content !== null);
   if (planFile) {
-    const parsed = parseCalicoVppPlan(planFile.content!, planFile.path);
+    const parsed = readPlan(planFile.content!, planFile.path);
     diagnostics.push(...parsed.diagnostics);
     if (parsed.plan) plan = { value: parsed.plan, source: planFile.path };
   }
