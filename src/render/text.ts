@@ -27,7 +27,7 @@ export function renderText(report: Report, options: TextOptions): string {
       lines.push(`This host has none of what hostnet checks (data-plane taps and tunnels, bridges, bonds, macvlan devices,
 Calico/VPP, NetworkAttachmentDefinitions). To see it at work, check a bundled example:
   hostnet check --snapshot examples/vpp-e810-predeploy/snapshot.json
-  hostnet check --snapshot examples/lab-lacp/kvm-host-before.json`);
+  hostnet check --snapshot examples/lab-lacp/kvm-host-before.json --input lab-intent=examples/lab-lacp/intent.yaml`);
     }
   }
   for (const [severity, heading] of HEADINGS) {
