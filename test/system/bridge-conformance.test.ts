@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test, type TestContext } from 'node:test';
-import { bridgeKernel, checkMaskWrite, parseKernelRelease } from '../../src/model/bridge/index.js';
+import { LINK_DETAILS_ARGV, VLAN_TABLE_ARGV, bridgeKernel, checkMaskWrite, parseKernelRelease } from '../../src/model/bridge/index.js';
 import { netns, requireRealSystem, sh } from '../helpers/system.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -244,20 +244,43 @@ test('bridge model agrees with the kernel on every frame of the matrix', { timeo
     (up ? o.passedUpOn : o.egress).push(dev!);
   }
 
-  // The model, through the CLI, on a live collection of the bridge namespace: one call per bridge.
-  // Configurations whose port states move on with time are traced first.
-  const timed = (k: number) => (CONFIGS[k]!.bridge?.includes('3000') ? 0 : 1);
-  const order = CONFIGS.map((_, k) => k).sort((x, y) => timed(x) - timed(y));
+  // The model, through the CLI. Ports set to learning or listening move on when their forward-delay
+  // timer (at most 30 s) runs out, so those bridges are traced from a collection taken right after
+  // the frames were sent (`hostnet collect --netns`, with the raw port flags and VLAN tables that a
+  // live trace adds); every other bridge is traced live with `--netns`, one call per bridge.
+  const timed = (k: number) => CONFIGS[k]!.bridge?.includes('3000') === true;
+  const dir = mkdtempSync(join(tmpdir(), 'hn-bridge-snap-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const frozen = await runCli(['collect', '--netns', BR.name]);
+  assert.equal(frozen.code, 0, frozen.stderr);
+  const frozenStates = portStates();
+  const snap = JSON.parse(frozen.stdout) as { commands: { argv: string[]; exitCode: number; stdout: string }[] };
+  snap.commands.push({ argv: [...LINK_DETAILS_ARGV], exitCode: 0, stdout: BR.ip('-d', '-j', 'link', 'show') });
+  snap.commands.push({ argv: [...VLAN_TABLE_ARGV], exitCode: 0, stdout: sh(['bridge', '-n', BR.name, '-j', 'vlan', 'show']) });
+  const snapFile = join(dir, 'bridges.json');
+  writeFileSync(snapFile, JSON.stringify(snap));
   const tracedStates = new Map<number, Map<string, string | undefined>>();
-  const byOrder = await pool(order, 2, async (k) => {
+  const results = await pool(CONFIGS.map((_, k) => k), 2, async (k) => {
     const mine = frames.filter((f) => f.k === k);
-    const r = await runCli(['trace', 'frame', '--netns', BR.name, '--bridge', names(k).br, '--in', names(k).pa,
+    const source = timed(k) ? ['--snapshot', snapFile] : ['--netns', BR.name];
+    const r = await runCli(['trace', 'frame', ...source, '--bridge', names(k).br, '--in', names(k).pa,
       '--src', mine[0]!.src, '--format', 'json', '--dst', ...mine.map((f) => f.dst)]);
     assert.equal(r.code, 0, r.stderr);
-    tracedStates.set(k, portStates());
+    tracedStates.set(k, timed(k) ? frozenStates : portStates());
     return JSON.parse(r.stdout) as { dst: string; verdict: string; egress: string[]; passedUpOn: string[] }[];
   });
-  const predicted = new Map(order.map((k, n) => [k, byOrder[n]!]));
+  const predicted = new Map(results.map((r, k) => [k, r]));
+  // The frozen collection must still show the states the frames met.
+  CONFIGS.forEach((cfg, k) => {
+    if (!timed(k)) return;
+    for (const cmd of cfg.after ?? []) {
+      const i = cmd.indexOf('state');
+      if (i < 0 || cmd[0] === 'bridge') continue;
+      const want = ({ 1: 'listening', 2: 'learning' } as Record<string, string>)[cmd[i + 1]!];
+      const dev = ({ A: names(k).pa, B: names(k).pb, C: names(k).pc } as Record<string, string>)[cmd[3]!]!;
+      assert.equal(frozenStates.get(dev), want, `${cfg.label}: ${dev} had moved on before the collection`);
+    }
+  });
 
   const disagreements: string[] = [];
   const verdicts = new Map<string, number>();
@@ -271,6 +294,7 @@ test('bridge model agrees with the kernel on every frame of the matrix', { timeo
     }
   }
   assert.deepEqual(disagreements, [], `${disagreements.length} of ${frames.length} frames disagree`);
+  t.diagnostic(`${frames.length} frames on ${CONFIGS.length} bridges: all agree (${JSON.stringify(Object.fromEntries(verdicts))})`);
   // The matrix really exercised every verdict and every port state it names.
   for (const v of ['forwarded', 'local', 'dropped']) assert.ok((verdicts.get(v) ?? 0) > 10, `few ${v} verdicts: ${JSON.stringify([...verdicts])}`);
   const states = new Set(CONFIGS.map((_, k) => tracedStates.get(k)!.get(names(k).pa)));
