@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import {
-  explainLink, linkDeviceFromInterface, linkDeviceFromSpec, loadLinkConfigsFromFiles, persistentMac,
+  explainLink, linkDeviceFromInterface, linkDeviceFromSpec, loadLinkConfigsFromFiles, newLinkDevice, persistentMac,
 } from '../../src/model/link/index.js';
 import { lintNetworkFiles } from '../../src/model/link/lint.js';
 import { buildHost } from '../../src/model/host.js';
@@ -212,6 +212,9 @@ test('linkDeviceFromSpec rejects what it cannot read', () => {
   assert.throws(() => linkDeviceFromSpec('name=a,bogus=1'), /unknown key/);
   assert.throws(() => linkDeviceFromSpec('name=a,addrAssignType=maybe'), /addrAssignType/);
   assert.throws(() => linkDeviceFromSpec('name=a,mac=zz'), /hardware address/);
+  // The object form gives the same device as the string form.
+  assert.deepEqual(newLinkDevice({ name: 'ens2f0', kind: 'tun', addrAssignType: 'random', mac: '5A:11:22:33:44:55', properties: { ID_PATH: 'x' } }),
+    linkDeviceFromSpec('name=ens2f0,kind=tun,addrAssignType=random,mac=5a:11:22:33:44:55,ID_PATH=x'));
 });
 
 test('lint: unknown keys, invalid values, never-matching and shadowed files, .link keys in .network', () => {

@@ -142,48 +142,67 @@ export function linkDeviceFromSpec(spec: string): LinkDevice {
   for (const k of Object.keys(fields)) {
     if (!known.has(k)) throw new DeviceSpecError(`unknown key ${JSON.stringify(k)}; known: ${[...known].join(', ')} and upper-case udev properties`);
   }
-  const name = fields.name;
-  if (!name) throw new DeviceSpecError('name= is required');
-  const num = (key: string, table: Record<string, number>): number | null => {
-    const v = fields[key];
+  if (!fields.name) throw new DeviceSpecError('name= is required');
+  if (fields.ifindex !== undefined && !/^\d+$/.test(fields.ifindex)) throw new DeviceSpecError(`ifindex=${fields.ifindex}: expected a number`);
+  return newLinkDevice({ ...fields, name: fields.name, ifindex: fields.ifindex === undefined ? undefined : Number(fields.ifindex), properties });
+}
+
+/** A device that does not exist yet, described field by field (see linkDeviceFromSpec for the keys). */
+export interface NewLinkDevice {
+  name: string;
+  driver?: string;
+  kind?: string;
+  /** ARPHRD number or ether, none, infiniband, loopback (default ether). */
+  type?: number | string;
+  devtype?: string;
+  mac?: string;
+  permaddr?: string;
+  /** 0-3 or perm, random, stolen, set. */
+  addrAssignType?: number | string;
+  /** 0-4 or unknown, enum, predictable, user, renamed. */
+  nameAssignType?: number | string;
+  ifindex?: number;
+  /** udev properties (ID_NET_NAME_PATH, ID_PATH, ...). */
+  properties?: Record<string, string>;
+}
+
+export function newLinkDevice(d: NewLinkDevice): LinkDevice {
+  const num = (key: string, v: number | string | undefined, table: Record<string, number>): number | null => {
     if (v === undefined) return null;
+    if (typeof v === 'number') return v;
     if (/^\d+$/.test(v)) return Number(v);
     const n = table[v.toLowerCase()];
     if (n === undefined) throw new DeviceSpecError(`${key}=${v}: expected a number or one of ${Object.keys(table).join(', ')}`);
     return n;
   };
-  const mac = (key: string): string | null => {
-    const v = fields[key];
+  const mac = (key: string, v: string | undefined): string | null => {
     if (v === undefined) return null;
     const parsed = parseHwAddr(v);
     if (parsed === null) throw new DeviceSpecError(`${key}=${v}: not a hardware address`);
     return parsed;
   };
-  const kind = fields.kind ?? null;
-  const arphrdType = num('type', ARPHRD_BY_NAME) ?? ARPHRD_ETHER;
-  const notes: string[] = [];
-  let driver = fields.driver ?? null;
-  if (driver === null && kind !== null) driver = ethtoolDriverForKind(kind);
-  const devtype = fields.devtype ?? (kind === 'bridge' || kind === 'vxlan' ? kind : null);
-  const ifindex = fields.ifindex !== undefined && /^\d+$/.test(fields.ifindex) ? Number(fields.ifindex) : null;
-  const current = mac('mac');
-  const addrAssignType = num('addrAssignType', ADDR_ASSIGN);
-  const permaddr = mac('permaddr') ?? (addrAssignType === 0 ? current : null);
+  const kind = d.kind ?? null;
+  const arphrdType = num('type', d.type, ARPHRD_BY_NAME) ?? ARPHRD_ETHER;
+  const driver = d.driver ?? (kind !== null ? ethtoolDriverForKind(kind) : null);
+  const devtype = d.devtype ?? (kind === 'bridge' || kind === 'vxlan' ? kind : null);
+  const ifindex = d.ifindex ?? null;
+  const current = mac('mac', d.mac);
+  const addrAssignType = num('addrAssignType', d.addrAssignType, ADDR_ASSIGN);
   return {
-    name,
+    name: d.name,
     ifindex,
     kind,
     driver,
     arphrdType,
     devtype,
     mac: current,
-    permanentMac: permaddr,
+    permanentMac: mac('permaddr', d.permaddr) ?? (addrAssignType === 0 ? current : null),
     addrAssignType,
-    nameAssignType: num('nameAssignType', NAME_ASSIGN),
+    nameAssignType: num('nameAssignType', d.nameAssignType, NAME_ASSIGN),
     loopback: arphrdType === ARPHRD_LOOPBACK,
-    properties: { ...baseProperties(name, ifindex, devtype, `/devices/virtual/net/${name}`), ...properties },
+    properties: { ...baseProperties(d.name, ifindex, devtype, `/devices/virtual/net/${d.name}`), ...d.properties },
     busyMacs: [],
-    notes,
+    notes: [],
   };
 }
 
