@@ -234,6 +234,10 @@ test('lint: unknown keys, invalid values, never-matching and shadowed files, .li
     'net/40-empty.link:1 empty-match',
     'net/50-uplink.network:4 link-key-in-network',
   ]);
+  // The same file in two trees (an override), and Debian's defaults, are not problems.
+  const defaults = fixture('debian-12/99-default.link');
+  assert.deepEqual(lintNetworkFiles([{ path: 'a/99-default.link', text: defaults }, { path: 'b/99-default.link', text: defaults },
+    { path: 'a/73-usb-net-by-mac.link', text: fixture('debian-12/73-usb-net-by-mac.link') }], 252), []);
 });
 
 test('a macvlan cannot take its lower device\'s address: the kernel refuses, the MAC and MTU stay', () => {

@@ -93,7 +93,8 @@ export function lintNetworkFiles(files: readonly LintFile[], version: number): U
   links.sort((x, y) => (base(x.path) < base(y.path) ? -1 : base(x.path) > base(y.path) ? 1 : 0));
   for (let j = 1; j < links.length; j++) {
     const b = links[j]!;
-    const a = links.slice(0, j).find((earlier) => matchCovers(earlier, b));
+    // A file of the same name is an override of this one (another tree, another directory), not a rival.
+    const a = links.slice(0, j).find((earlier) => base(earlier.path) !== base(b.path) && matchCovers(earlier, b));
     if (a) out.push({ file: b.path, line: 1, severity: 'warning', id: 'shadowed', message: `Never applied: ${base(a.path)} sorts earlier and matches every device this file matches. Give this file a lexically earlier name.` });
   }
   return out.sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : x.line - y.line));
