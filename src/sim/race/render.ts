@@ -50,6 +50,7 @@ export function renderRaceText(report: RaceReport, context: { source: string; wi
   const lines: string[] = [];
   lines.push(`hostnet race: ${context.source}${context.withFix ? ', with hostnet\'s fix applied' : ''}`);
   for (const f of context.fixFiles ?? []) lines.push(`  fix file: ${f}`);
+  if (context.withFix && (context.fixFiles ?? []).length === 0) lines.push('  hostnet proposes no fix here: link/mac-policy-race reports none of these taps');
   lines.push('');
   for (const t of report.taps) lines.push(...tapText(t), '');
   lines.push(`Whole bring-up: ${report.orderings} orderings (${report.wholeTraces} traces; ${report.tracesExplored} explored, ${report.statesVisited} states)`);
