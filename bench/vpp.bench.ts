@@ -68,7 +68,7 @@ const bench: Bench = {
       runChecks(buildHost(predicted), ALL_RULES);
     }, 31);
     const checkMs = timeMs(() => { runChecks(buildHost(parseSnapshot(preText, 'pre')), ALL_RULES); }, 31);
-    results.push({ name: 'plan calico-vpp + all rules on the predicted host (seed 002)', value: planMs, unit: 'ms', baseline: { name: 'check alone on the pre-deployment snapshot', value: checkMs }, target: '<= 2x check', met: planMs <= 2 * checkMs });
+    results.push({ name: 'plan calico-vpp + all rules on the predicted host (seed 002)', value: planMs, unit: 'ms', baseline: { name: 'check alone on the pre-deployment snapshot', value: checkMs } });
     return results;
   },
 };
