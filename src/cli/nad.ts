@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Command, Option } from 'commander';
+import { stringify as stringifyYaml } from 'yaml';
 import { ExitCode, InputError } from '../errors.js';
 import { buildHost } from '../model/host.js';
 import { defaultRouteInterface, IPVLAN_PLUGIN_MODES, KNOWN_CNI_VERSIONS, MACVLAN_PLUGIN_MODES, readStackedConf } from '../model/macvlan/index.js';
@@ -32,6 +33,8 @@ export function nadCommand(): Command {
 }
 
 interface CheckOpts {
+  kubeconfig?: string;
+  kubeNamespace?: string;
   snapshot?: string;
   netns?: string;
   nodeSnapshots?: string;
@@ -46,7 +49,9 @@ interface CheckOpts {
 function nadCheckCommand(): Command {
   return new Command('check')
     .description('Check NetworkAttachmentDefinitions (and chart values) against a node, several node snapshots, or only as files')
-    .argument('<file...>', 'YAML or JSON files with NetworkAttachmentDefinitions (several documents and List kinds allowed; - reads stdin)')
+    .argument('[file...]', 'YAML or JSON files with NetworkAttachmentDefinitions (several documents and List kinds allowed; - reads stdin)')
+    .option('--kubeconfig <file>', 'also read the NetworkAttachmentDefinitions of the cluster this kubeconfig points at')
+    .option('--kube-namespace <ns>', 'with --kubeconfig: only this namespace (default: all)')
     .option('--snapshot <file>', 'check against the node recorded in this snapshot (hostnet collect -o FILE)')
     .option('--netns <name>', 'check against this network namespace, collected live')
     .option('--node-snapshots <dir>', 'check against every node snapshot (*.json) in this directory: the nodes the pods may run on')
@@ -67,16 +72,20 @@ Examples:
   hostnet nad check examples/cnf-macvlan/nads.yaml --node-snapshots examples/cnf-macvlan/nodes
   hostnet nad check nads.yaml --snapshot worker-1.json --values values.yaml --format json
   hostnet nad check nads.yaml --config-only
-  oc get net-attach-def -A -o yaml | hostnet nad check - --snapshot worker-1.json`)
+  oc get net-attach-def -A -o yaml | hostnet nad check - --snapshot worker-1.json
+  hostnet nad check --kubeconfig ~/.kube/config --node-snapshots nodes/`)
     .action(async (files: string[], opts: CheckOpts) => {
       const chosen = [opts.snapshot, opts.netns, opts.nodeSnapshots, opts.configOnly].filter(Boolean).length;
       if (chosen > 1) throw new InputError('give only one of --snapshot, --netns, --node-snapshots and --config-only');
       const progress = progressReporter();
-      const inputs = [...files.map((f) => readInput(f, NAD_ROLE)), ...(opts.values ?? []).map((f) => readInput(f, VALUES_ROLE))];
+      if (files.length === 0 && !opts.kubeconfig) throw new InputError('give NAD files (or - for stdin), or --kubeconfig FILE to read them from the cluster');
+      const fromCluster = opts.kubeconfig ? await readFromCluster(opts.kubeconfig, opts.kubeNamespace, progress) : [];
+      const inputs = [...files.map((f) => readInput(f, NAD_ROLE)), ...fromCluster, ...(opts.values ?? []).map((f) => readInput(f, VALUES_ROLE))];
+      const sources = [...files, ...(opts.kubeconfig ? [`the cluster of ${opts.kubeconfig}`] : [])];
       const parsed = parseNadFiles(inputs.filter((f) => f.role === NAD_ROLE).map((f) => ({ path: f.path, content: f.content ?? '' })));
       const valueDiagnostics = inputs.filter((f) => f.role === VALUES_ROLE).flatMap((f) => parseHelmValues(f.path, f.content ?? '').diagnostics);
       if (parsed.nads.length === 0 && parsed.diagnostics.every((d) => !d.fatal)) {
-        throw new InputError(`no NetworkAttachmentDefinition in ${files.join(', ')}`, undefined,
+        throw new InputError(`no NetworkAttachmentDefinition in ${sources.join(', ')}`, undefined,
           parsed.diagnostics.length ? parsed.diagnostics.map((d) => `${d.where}: ${d.message}`).join('\n  ') : 'the files must hold objects of kind NetworkAttachmentDefinition (apiVersion k8s.cni.cncf.io/v1)');
       }
       const nodes = await loadNodes(opts, progress);
@@ -87,7 +96,7 @@ Examples:
         return runChecks(buildHost({ ...node.snapshot, files: [...node.snapshot.files, ...inputs] }), rules, { ignore: opts.ignore });
       });
       const report = mergeReports(reports, nodes.map((n) => n.label), diagnostics);
-      const source = `${parsed.nads.length} NetworkAttachmentDefinition${parsed.nads.length === 1 ? '' : 's'} from ${files.join(', ')}${opts.values?.length ? ` with values ${opts.values.join(', ')}` : ''} against ${nodes.map((n) => n.label).join(', ')}`;
+      const source = `${parsed.nads.length} NetworkAttachmentDefinition${parsed.nads.length === 1 ? '' : 's'} from ${sources.join(', ')}${opts.values?.length ? ` with values ${opts.values.join(', ')}` : ''} against ${nodes.map((n) => n.label).join(', ')}`;
       const text = opts.format === 'json'
         ? renderJson({ ...report, ...{ nads: parsed.nads.map(summarize) } }, { source })
         : `${parsed.nads.map((n) => `  ${describeNad(n)}`).join('\n')}\n${renderText(report, { color: useColor() && !opts.output, source }).replace('hostnet check: ', 'hostnet nad check: ')}`;
@@ -105,6 +114,48 @@ function readInput(path: string, role: string): FileRecord {
     const code = (err as NodeJS.ErrnoException).code;
     throw new InputError(`cannot read ${role === VALUES_ROLE ? 'values file' : 'NAD file'}: ${code === 'ENOENT' ? 'no such file' : code ?? (err as Error).message}`, path);
   }
+}
+
+const CLUSTER_TIMEOUT_MS = 15_000;
+
+/**
+ * The cluster's NADs through the official client (it handles tokens, certificates and exec plugins).
+ * Each becomes an input of its own, `cluster:NAMESPACE/NAME`, as YAML the way `oc get -o yaml` shows it,
+ * so findings point at a line of that.
+ */
+async function readFromCluster(kubeconfig: string, namespace: string | undefined, progress: (m: string) => void): Promise<FileRecord[]> {
+  const { CustomObjectsApi, KubeConfig } = await import('@kubernetes/client-node');
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromFile(kubeconfig);
+  } catch (err) {
+    throw new InputError(`cannot load the kubeconfig: ${(err as Error).message}`, kubeconfig);
+  }
+  if (!kc.getCurrentCluster()) throw new InputError('the kubeconfig names no current cluster', kubeconfig, 'check its current-context');
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const what = { group: 'k8s.cni.cncf.io', version: 'v1', plural: 'network-attachment-definitions' };
+  progress(`reading NetworkAttachmentDefinitions from ${kc.getCurrentCluster()!.server}`);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${CLUSTER_TIMEOUT_MS / 1000} s`)), CLUSTER_TIMEOUT_MS);
+  });
+  let list: { items?: Record<string, unknown>[] };
+  try {
+    list = (await Promise.race([namespace ? api.listNamespacedCustomObject({ ...what, namespace }) : api.listClusterCustomObject(what), timeout])) as typeof list;
+  } catch (err) {
+    const e = err as { code?: number; body?: unknown; message?: string };
+    const status = typeof e.code === 'number' ? `HTTP ${e.code}` : undefined;
+    const reason = typeof e.body === 'string' ? (/"message":\s*"([^"]*)"/.exec(e.body)?.[1] ?? e.body.slice(0, 200)) : e.message;
+    throw new InputError(`cannot list NetworkAttachmentDefinitions${namespace ? ` in namespace ${namespace}` : ''} from ${kc.getCurrentCluster()!.server}: ${[status, reason].filter(Boolean).join(': ')}`, kubeconfig,
+      e.code === 404 ? 'the NetworkAttachmentDefinition CRD is not installed (Multus is not deployed?)' : e.code === 401 || e.code === 403 ? 'the kubeconfig\'s user may not list network-attachment-definitions' : undefined);
+  } finally {
+    clearTimeout(timer);
+  }
+  return (list.items ?? []).map((item) => {
+    const meta = (item.metadata ?? {}) as { name?: string; namespace?: string };
+    const full = { apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition', ...item };
+    return { path: `cluster:${meta.namespace ?? ''}/${meta.name ?? ''}`, content: stringifyYaml(full), mask: null, role: NAD_ROLE };
+  });
 }
 
 interface Node {

@@ -1,0 +1,101 @@
+// `nad check --kubeconfig`: NADs read through the official Kubernetes client from an API endpoint.
+// No API server runs here, so a local HTTP server answers the one list call the way the API server does
+// (the path, the bearer token and the List shape are checked); errors become one message and exit 2.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+
+const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const TSX = import.meta.resolve('tsx');
+
+function hostnetAsync(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+const item = (name: string, namespace: string, config: Record<string, unknown>) => ({
+  apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition',
+  metadata: { name, namespace, uid: `uid-${name}`, resourceVersion: '1' },
+  spec: { config: JSON.stringify(config) },
+});
+
+async function withApi(handler: (req: IncomingMessage, res: ServerResponse) => void, body: (kubeconfig: string) => Promise<void>): Promise<void> {
+  const server = createServer(handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  const dir = mkdtempSync(join(tmpdir(), 'hn-nad-kube-'));
+  const kubeconfig = join(dir, 'kubeconfig');
+  writeFileSync(kubeconfig, `apiVersion: v1
+kind: Config
+clusters:
+- name: lab
+  cluster: {server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true}
+users:
+- name: me
+  user: {token: secret-token}
+contexts:
+- name: lab
+  context: {cluster: lab, user: me}
+current-context: lab
+`);
+  try {
+    await body(kubeconfig);
+  } finally {
+    server.close();
+  }
+}
+
+test('--kubeconfig lists the cluster\'s NADs (all namespaces or one) and checks them like files', async () => {
+  const seen: { url: string; auth: string | undefined }[] = [];
+  await withApi((req, res) => {
+    seen.push({ url: req.url ?? '', auth: req.headers.authorization });
+    const items = [item('macvlan-internal', 'default', { cniVersion: '0.3.0', type: 'macvlan', master: 'ens224', mode: 'bridge', ipam: {} }),
+      item('bad-mode', 'spk', { cniVersion: '0.3.0', type: 'macvlan', master: 'ens224', mode: 'Bridge' })];
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinitionList', metadata: {}, items: req.url?.includes('/namespaces/spk/') ? items.slice(1) : items }));
+  }, async (kubeconfig) => {
+    const all = await hostnetAsync(['nad', 'check', '--kubeconfig', kubeconfig, '--snapshot', 'examples/cnf-macvlan/nodes/worker-1.json', '--format', 'json', '--fail-on', 'error']);
+    assert.equal(all.code, 1, all.stderr);
+    const report = JSON.parse(all.stdout) as { nads: { name: string; file: string }[]; findings: { ruleId: string; evidence: { file?: string }[] }[] };
+    assert.deepEqual(report.nads.map((n) => [n.name, n.file]), [['macvlan-internal', 'cluster:default/macvlan-internal'], ['bad-mode', 'cluster:spk/bad-mode']]);
+    const mode = report.findings.find((f) => f.ruleId === 'nad/mode-invalid');
+    assert.equal(mode?.evidence[0]?.file, 'cluster:spk/bad-mode');
+    assert.deepEqual(seen[0], { url: '/apis/k8s.cni.cncf.io/v1/network-attachment-definitions', auth: 'Bearer secret-token' });
+    const one = await hostnetAsync(['nad', 'check', '--kubeconfig', kubeconfig, '--kube-namespace', 'spk', '--config-only', '--format', 'json']);
+    assert.equal(JSON.parse(one.stdout).nads.length, 1);
+    assert.equal(seen[1]!.url, '/apis/k8s.cni.cncf.io/v1/namespaces/spk/network-attachment-definitions');
+  });
+});
+
+test('--kubeconfig errors: forbidden, CRD missing, unreadable kubeconfig; one message, exit 2', async () => {
+  await withApi((req, res) => {
+    const forbidden = req.url?.includes('/namespaces/locked/');
+    res.statusCode = forbidden ? 403 : 404;
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: forbidden ? 'network-attachment-definitions is forbidden' : 'the server could not find the requested resource', code: res.statusCode }));
+  }, async (kubeconfig) => {
+    const f = await hostnetAsync(['nad', 'check', '--kubeconfig', kubeconfig, '--kube-namespace', 'locked', '--config-only']);
+    assert.equal(f.code, 2);
+    assert.match(f.stderr, /cannot list NetworkAttachmentDefinitions in namespace locked .*HTTP 403/);
+    assert.match(f.stderr, /may not list network-attachment-definitions/);
+    const nf = await hostnetAsync(['nad', 'check', '--kubeconfig', kubeconfig, '--config-only']);
+    assert.equal(nf.code, 2);
+    assert.match(nf.stderr, /CRD is not installed/);
+    assert.doesNotMatch(f.stderr + nf.stderr, /\.ts:\d+/);
+  });
+  const missing = await hostnetAsync(['nad', 'check', '--kubeconfig', '/nonexistent/kubeconfig', '--config-only']);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /cannot load the kubeconfig/);
+});
