@@ -154,3 +154,12 @@ test("with hostnet's fix: real udevd outcomes equal the model, and no ordering l
   assert.equal(exploreRace(fixed.host).losing, 0n);
   for (const ordering of ORDERINGS) await t.test(ordering, (t) => forceOrdering(t, fixed.host, etcNetwork, ordering));
 });
+
+test('a static MACAddress= under MACAddressPolicy=none is written whatever addr_assign_type says: real udevd and model agree', options, async (t) => {
+  const link = '[Match]\nOriginalName=*\n\n[Link]\nNamePolicy=keep\nMACAddressPolicy=none\nMACAddress=02:aa:bb:cc:dd:ee\n';
+  const s = thisMachinesNode();
+  const host = buildHost({ ...s, files: [...s.files, { path: '/etc/systemd/network/50-static.link', content: link, mask: null, role: null }] });
+  // Even "data plane first" loses here: udevd overwrites the MAC VPP set.
+  assert.ok(exploreRace(host).taps[0]!.finalStates.some((f) => f.outcome === 'lost' && f.origin === 'udevd-static'));
+  for (const ordering of ORDERINGS) await t.test(ordering, (t) => forceOrdering(t, host, { '50-static.link': link }, ordering));
+});
