@@ -275,6 +275,7 @@ export interface GenerateOpts {
   gateway?: string;
   cniVersion: string;
   fromSnapshot?: string;
+  snapshot?: string;
   format: 'yaml' | 'json';
   output?: string;
 }
@@ -295,17 +296,24 @@ function nadGenerateCommand(): Command {
     .option('--gateway <ip>', 'host-local: the gateway')
     .addOption(new Option('--cni-version <v>', 'cniVersion').choices([...KNOWN_CNI_VERSIONS]).default('0.3.1'))
     .option('--from-snapshot <file>', 'propose one NAD per unused Ethernet NIC of the node in this snapshot (no --name/--master)')
+    .option('--snapshot <file>', 'check the NAD against this node before writing it (master, MTU, VM)')
     .addOption(new Option('--format <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
     .option('-o, --output <file>', 'write the NADs here instead of stdout')
     .addHelpText('after', `
-Exit codes: 0 written, 2 could not evaluate (a bad name, mode, MTU or missing option).
+With --snapshot or --from-snapshot the NADs are checked against that node as \`nad check\` would; its
+errors and warnings go to stderr (the NADs are written all the same).
+
+Exit codes: 0 written, 1 written but the node check found errors, 2 could not evaluate (a bad name,
+mode, MTU or missing option).
 
 Examples:
   hostnet nad generate --name macvlan-internal --master ens224 --namespace default
   hostnet nad generate --name storage --master ens256 --mtu 9000 --ipam host-local --subnet 192.168.50.0/24
+  hostnet nad generate --name internal --master ens224 --snapshot worker-1.json
   hostnet nad generate --from-snapshot worker-1.json -o proposed-nads.yaml`)
     .action((opts: GenerateOpts) => {
       const specs: NadSpec[] = [];
+      if (opts.fromSnapshot && opts.snapshot) throw new InputError('--from-snapshot already names the node; drop --snapshot');
       if (opts.fromSnapshot) {
         if (opts.name || opts.master) throw new InputError('--from-snapshot proposes names and masters itself; drop --name and --master');
         if (opts.ipam === 'host-local') throw new InputError('--ipam host-local needs one subnet per network; generate those one at a time with --name and --master');
@@ -322,8 +330,21 @@ Examples:
         ? `${JSON.stringify(specs.length === 1 ? toObject(specs[0]!) : { apiVersion: 'v1', kind: 'List', items: specs.map(toObject) }, null, 2)}\n`
         : specs.map(toYaml).join('---\n');
       emit(out, opts.output);
-      process.exitCode = ExitCode.ok;
+      const nodeFile = opts.fromSnapshot ?? opts.snapshot;
+      const errors = nodeFile && specs.length > 0 ? checkAgainstNode(specs, loadSnapshotFile(nodeFile), nodeFile) : 0;
+      process.exitCode = errors > 0 ? ExitCode.findings : ExitCode.ok;
     });
+}
+
+/** The generated NADs through the nad rules on one node; problems to stderr. Returns the error count. */
+function checkAgainstNode(specs: NadSpec[], snapshot: Snapshot, path: string): number {
+  const input: FileRecord = { path: '(generated)', content: specs.map(toYaml).join('---\n'), mask: null, role: NAD_ROLE };
+  const rules = ALL_RULES.filter((r) => r.meta.id.startsWith('nad/') && !r.meta.id.startsWith('nad/values-'));
+  const report = runChecks(buildHost({ ...snapshot, files: [...snapshot.files, input] }), rules);
+  const shown = report.findings.filter((f) => f.severity !== 'note');
+  for (const f of shown) process.stderr.write(`hostnet: ${f.severity} ${f.ruleId}: ${f.message}\n`);
+  if (shown.length === 0) process.stderr.write(`hostnet: checked against ${nodeLabel(snapshot, path)}: no errors or warnings\n`);
+  return shown.filter((f) => f.severity === 'error').length;
 }
 
 export interface NadSpec {

@@ -124,3 +124,17 @@ test('--from-snapshot proposes the unused NICs only, and the proposals pass nad 
   const check = hostnet(['nad', 'check', file, '--snapshot', 'examples/cnf-macvlan/nodes/worker-2.json', '--fail-on', 'error']);
   assert.equal(check.code, 0, check.stdout + check.stderr);
 });
+
+test('--snapshot checks the generated NAD against the node: a missing master or too large an MTU exits 1', () => {
+  const node = 'examples/cnf-macvlan/nodes/worker-1.json';
+  const missing = hostnet(['nad', 'generate', '--name', 'x', '--master', 'ens999', '--snapshot', node]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /error nad\/master-missing: x: master ens999 does not exist on node worker-1/);
+  assertValidNad(parse(missing.stdout));
+  const mtu = hostnet(['nad', 'generate', '--name', 'x', '--master', 'ens224', '--mtu', '9000', '--snapshot', node]);
+  assert.equal(mtu.code, 1);
+  assert.match(mtu.stderr, /invalid MTU 9000, must be \[0, master MTU\(1500\)\]/);
+  const ok = hostnet(['nad', 'generate', '--name', 'x', '--master', 'ens224', '--snapshot', node]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stderr, /warning nad\/vm-promiscuous/);
+});
