@@ -82,7 +82,7 @@ async function forceOrdering(t: TestContext, host: Host, etcNetwork: Record<stri
   const after = (id: string) => states[order.indexOf(id)]!;
   const decision = after(`${TAP}/udevd/read-add`).decision!;
 
-  const udevd = await startIsolatedUdevd(t, { etcNetwork, ...(ordering === 'interleaved' ? { delayNetlinkMs: 1500 } : {}) });
+  const udevd = await startIsolatedUdevd(t, { etcNetwork, ...(ordering === 'interleaved' ? { delayNetlinkMs: DELAY_MS } : {}) });
   const read = (): Observed => ({ mac: udevd.attr(TAP, 'address'), aat: Number(udevd.attr(TAP, 'addr_assign_type')) });
   const setMac = () => udevd.run(['ip', 'link', 'set', 'dev', TAP, 'address', spec.uplinkMac!]);
   const runUdevd = async () => {
@@ -101,7 +101,11 @@ async function forceOrdering(t: TestContext, host: Host, etcNetwork: Record<stri
   } else if (ordering === 'interleaved') {
     udevd.run(['udevadm', 'control', '--start-exec-queue']);
     await udevd.waitForLog(TAP, decisionLogged(decision));
+    const decided = Date.now();
     setMac();
+    // udevd's write is held DELAY_MS from its decision; acting well within that forces the ordering.
+    const late = Date.now() - decided;
+    if (late > DELAY_MS / 2) throw new Error(`the machine is too slow to force the interleaving: the MAC was set ${late} ms after udevd decided`);
     assert.deepEqual(read(), expectedReal(after(`${TAP}/vpp/set-mac`), created.mac), 'after VPP set the MAC, before udevd wrote');
     await udevd.waitForAdd(TAP);
   } else {
@@ -132,6 +136,8 @@ async function forceOrdering(t: TestContext, host: Host, etcNetwork: Record<stri
 }
 
 const ORDERINGS: Ordering[] = ['data plane first', 'udevd first', 'interleaved'];
+/** How long strace holds each of udevd's netlink requests in the interleaved ordering. */
+const DELAY_MS = 2000;
 const skip = udevdAvailable() ?? (spawnSync('sh', ['-c', 'command -v strace']).status === 0 ? null : 'needs strace (apt-get install strace)');
 const options = skip && !inCI ? { skip } : {};
 
