@@ -46,6 +46,13 @@ interface Config {
   after?: string[][];
   /** Wait for kernel STP to bring the ports to forwarding. */
   stpForwarding?: boolean;
+  /**
+   * Two more ports, L1 and L2, joined to each other by a veth pair: a loop, so kernel STP puts L2 (the
+   * higher port number, hearing L1's BPDUs) in blocking. With `ingress: 'L2'` the frames are sent
+   * out of L1 and so arrive on the blocking L2.
+   */
+  loop?: boolean;
+  ingress?: 'L2';
 }
 
 const CONFIGS: Config[] = [
@@ -74,6 +81,14 @@ const CONFIGS: Config[] = [
   { label: 'ingress disabled, mask 0x4', after: [['bridge', 'link', 'set', 'dev', 'A', 'state', '0'], ['link', 'set', 'dev', 'A', 'type', 'bridge_slave', 'group_fwd_mask', '0x4']] },
   { label: 'ingress listening (STP off)', bridge: ['forward_delay', '3000'], after: [['link', 'set', 'dev', 'A', 'type', 'bridge_slave', 'state', '1']] },
   { label: 'egress B learning, C disabled', bridge: ['forward_delay', '3000'], after: [['link', 'set', 'dev', 'B', 'type', 'bridge_slave', 'state', '2'], ['bridge', 'link', 'set', 'dev', 'C', 'state', '0']] },
+  // Blocking needs STP: a loop of two ports of the same bridge leaves one blocking.
+  { label: 'STP on, ingress blocking (loop)', bridge: ['stp_state', '1', 'forward_delay', '200'], stpForwarding: true, loop: true, ingress: 'L2' },
+  // Not bit 0 on L2: BPDUs it forwards no longer reach STP, which then ages L1's information out and
+  // turns L2 to forwarding within max_age (the loop forwarding STP creates).
+  { label: 'STP on, ingress blocking, mask 0x4004', bridge: ['stp_state', '1', 'forward_delay', '200', 'group_fwd_mask', '0x4000'], stpForwarding: true, loop: true, ingress: 'L2',
+    after: [['link', 'set', 'dev', 'L2', 'type', 'bridge_slave', 'group_fwd_mask', '0x4004']] },
+  { label: 'STP on, egress L2 blocking (loop)', bridge: ['stp_state', '1', 'forward_delay', '200'], stpForwarding: true, loop: true,
+    after: [['link', 'set', 'dev', 'A', 'type', 'bridge_slave', 'group_fwd_mask', '0x4004']] },
   { label: 'B flood off, C mcast_flood off', after: [['link', 'set', 'dev', 'B', 'type', 'bridge_slave', 'flood', 'off'], ['link', 'set', 'dev', 'C', 'type', 'bridge_slave', 'mcast_flood', 'off']] },
   { label: 'C bcast_flood off, bridge promiscuous', after: [['link', 'set', 'dev', 'C', 'type', 'bridge_slave', 'bcast_flood', 'off'], ['link', 'set', 'BR', 'promisc', 'on']] },
   { label: 'ingress hairpin, mask 0xfffd', after: [['link', 'set', 'dev', 'A', 'type', 'bridge_slave', 'hairpin', 'on', 'group_fwd_mask', '0xfffd']] },
@@ -104,11 +119,11 @@ for c in job['captures']:
         s.bind((c['ifname'], proto))
         s.setblocking(False)
         socks.append((s, c['label']))
-enter(job['senderNs'])
 senders = {}
 for f in job['frames']:
     s = senders.get(f['ifname'])
     if s is None:
+        enter(f['ns'])
         s = senders[f['ifname']] = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
         s.bind((f['ifname'], 0))
     payload = b'HNCONF' + struct.pack('!I', f['id'])
@@ -173,7 +188,9 @@ test('bridge model agrees with the kernel on every frame of the matrix', { timeo
   const BR = netns(t, 'hn-brx');
   for (const ns of [A, B, BR]) ns.exec('sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1');
 
-  const names = (k: number) => ({ br: `br${k}`, pa: `p${k}a`, pb: `p${k}b`, pc: `p${k}c`, a: `a${k}`, b: `b${k}`, c: `c${k}` });
+  const names = (k: number) => ({ br: `br${k}`, pa: `p${k}a`, pb: `p${k}b`, pc: `p${k}c`, a: `a${k}`, b: `b${k}`, c: `c${k}`, l1: `p${k}l1`, l2: `p${k}l2` });
+  /** The port the frames enter by. */
+  const ingressOf = (k: number) => (CONFIGS[k]!.ingress === 'L2' ? names(k).l2 : names(k).pa);
   const setup: string[] = [];
   CONFIGS.forEach((cfg, k) => {
     const n = names(k);
@@ -182,6 +199,11 @@ test('bridge model agrees with the kernel on every frame of the matrix', { timeo
     setup.push(`link add ${n.pb} type veth peer name ${n.b} netns ${B.name}`);
     setup.push(`link add ${n.pc} type veth peer name ${n.c} netns ${B.name}`);
     for (const p of [n.pa, n.pb, n.pc]) setup.push(`link set ${p} master ${n.br}`, `link set ${p} up`);
+    if (cfg.loop) {
+      // L1 is enslaved first: the lower port number, so L2 is the one STP blocks.
+      setup.push(`link add ${n.l1} type veth peer name ${n.l2}`);
+      for (const p of [n.l1, n.l2]) setup.push(`link set ${p} master ${n.br}`, `link set ${p} up`);
+    }
     setup.push(`link set ${n.br} up`);
   });
   batch(t, BR.name, setup);
@@ -197,7 +219,8 @@ test('bridge model agrees with the kernel on every frame of the matrix', { timeo
     const ready = CONFIGS.every((cfg, k) => {
       const n = names(k);
       const want = cfg.bridge?.includes('stp_state') ? (cfg.stpForwarding ? ['forwarding'] : ['listening']) : ['forwarding'];
-      return [n.pa, n.pb, n.pc].every((p) => want.includes(states.get(p) ?? ''));
+      return [n.pa, n.pb, n.pc, ...(cfg.loop ? [n.l1] : [])].every((p) => want.includes(states.get(p) ?? ''))
+        && (!cfg.loop || states.get(n.l2) === 'blocking');
     });
     if (ready) break;
     assert.ok(tries < 100, `ports did not settle: ${JSON.stringify([...states])}`);
@@ -208,7 +231,7 @@ test('bridge model agrees with the kernel on every frame of the matrix', { timeo
   CONFIGS.forEach((cfg, k) => {
     const n = names(k);
     for (const cmd of cfg.after ?? []) {
-      const line = cmd.map((w) => ({ BR: n.br, A: n.pa, B: n.pb, C: n.pc } as Record<string, string>)[w] ?? w);
+      const line = cmd.map((w) => ({ BR: n.br, A: n.pa, B: n.pb, C: n.pc, L2: n.l2 } as Record<string, string>)[w] ?? w);
       if (line[0] === 'bridge') bridgeCmds.push(line.slice(1).join(' '));
       else after.push(line.join(' '));
     }
@@ -219,23 +242,30 @@ test('bridge model agrees with the kernel on every frame of the matrix', { timeo
   // The frames, and what the kernel did with each.
   const links = JSON.parse(BR.ip('-j', 'link', 'show')) as { ifname: string; address: string }[];
   const mac = (name: string) => links.find((l) => l.ifname === name)!.address;
-  const frames: { id: number; k: number; dst: string; ethertype: number; ifname: string; src: string }[] = [];
+  const frames: { id: number; k: number; dst: string; ethertype: number; ns: string; ifname: string; src: string }[] = [];
   CONFIGS.forEach((_, k) => DESTINATIONS.forEach((d) => {
     const dst = d.dst === 'BRIDGE' ? mac(names(k).br) : d.dst === 'PORTB' ? mac(names(k).pb) : d.dst;
-    frames.push({ id: frames.length, k, dst, ethertype: d.ethertype, ifname: names(k).a, src: `02:4e:00:00:${(k >> 8).toString(16).padStart(2, '0')}:${(k & 255).toString(16).padStart(2, '0')}` });
+    const [ns, ifname] = CONFIGS[k]!.ingress === 'L2' ? [BR.name, names(k).l1] : [A.name, names(k).a];
+    frames.push({ id: frames.length, k, dst, ethertype: d.ethertype, ns, ifname, src: `02:4e:00:00:${(k >> 8).toString(16).padStart(2, '0')}:${(k & 255).toString(16).padStart(2, '0')}` });
   }));
   const protos = [...new Set(DESTINATIONS.map((d) => d.ethertype))];
-  const captures = CONFIGS.flatMap((_, k) => {
+  const captures = CONFIGS.flatMap((cfg, k) => {
     const n = names(k);
+    // Out of L1 a frame arrives on L2 and the other way round; with frames sent into L2 out of L1,
+    // what arrives on L2 is the sent frame itself, so L1 is then not watched as an exit.
+    const loop = !cfg.loop ? [] : cfg.ingress === 'L2'
+      ? [{ ns: BR.name, ifname: n.l1, protos: [0x0003], label: `${k}:${n.l2}` }]
+      : [{ ns: BR.name, ifname: n.l1, protos: [0x0003], label: `${k}:${n.l2}` }, { ns: BR.name, ifname: n.l2, protos: [0x0003], label: `${k}:${n.l1}` }];
     return [
+      ...loop,
       { ns: A.name, ifname: n.a, protos: [0x0003], label: `${k}:${n.pa}` }, // hairpin back out of p_k_a
       { ns: B.name, ifname: n.b, protos: [0x0003], label: `${k}:${n.pb}` },
       { ns: B.name, ifname: n.c, protos: [0x0003], label: `${k}:${n.pc}` },
-      { ns: BR.name, ifname: n.pa, protos, label: `${k}:up:${n.pa}` },
+      { ns: BR.name, ifname: ingressOf(k), protos, label: `${k}:up:${ingressOf(k)}` },
       { ns: BR.name, ifname: n.br, protos, label: `${k}:up:${n.br}` },
     ];
   });
-  const py = spawnSync('python3', ['-c', PY], { input: JSON.stringify({ captures, frames, senderNs: A.name, waitSeconds: 0.5 }), encoding: 'utf8' });
+  const py = spawnSync('python3', ['-c', PY], { input: JSON.stringify({ captures, frames, waitSeconds: 0.5 }), encoding: 'utf8' });
   assert.equal(py.status, 0, py.stderr);
   const kernel = new Map<number, Outcome>(frames.map((f) => [f.id, { egress: [], passedUpOn: [] }]));
   for (const [id, label] of JSON.parse(py.stdout) as [number, string][]) {
@@ -263,7 +293,7 @@ test('bridge model agrees with the kernel on every frame of the matrix', { timeo
   const results = await pool(CONFIGS.map((_, k) => k), 2, async (k) => {
     const mine = frames.filter((f) => f.k === k);
     const source = timed(k) ? ['--snapshot', snapFile] : ['--netns', BR.name];
-    const r = await runCli(['trace', 'frame', ...source, '--bridge', names(k).br, '--in', names(k).pa,
+    const r = await runCli(['trace', 'frame', ...source, '--bridge', names(k).br, '--in', ingressOf(k),
       '--src', mine[0]!.src, '--format', 'json', '--dst', ...mine.map((f) => f.dst)]);
     assert.equal(r.code, 0, r.stderr);
     tracedStates.set(k, timed(k) ? frozenStates : portStates());
@@ -287,7 +317,9 @@ test('bridge model agrees with the kernel on every frame of the matrix', { timeo
   for (const f of frames) {
     const p = predicted.get(f.k)!.find((x) => x.dst === f.dst)!;
     const k = kernel.get(f.id)!;
-    const norm = (o: Outcome) => JSON.stringify({ egress: [...o.egress].sort(), passedUpOn: [...o.passedUpOn].sort() });
+    // L1 is no exit we can watch when the frames are sent out of it (see the captures).
+    const watched = (port: string) => !(CONFIGS[f.k]!.ingress === 'L2' && port === names(f.k).l1);
+    const norm = (o: Outcome) => JSON.stringify({ egress: o.egress.filter(watched).sort(), passedUpOn: [...o.passedUpOn].sort() });
     verdicts.set(p.verdict, (verdicts.get(p.verdict) ?? 0) + 1);
     if (norm(p) !== norm(k)) {
       disagreements.push(`${CONFIGS[f.k]!.label}: ${f.dst}: kernel ${norm(k)}, model ${p.verdict} ${norm(p)}`);
@@ -297,8 +329,8 @@ test('bridge model agrees with the kernel on every frame of the matrix', { timeo
   t.diagnostic(`${frames.length} frames on ${CONFIGS.length} bridges: all agree (${JSON.stringify(Object.fromEntries(verdicts))})`);
   // The matrix really exercised every verdict and every port state it names.
   for (const v of ['forwarded', 'local', 'dropped']) assert.ok((verdicts.get(v) ?? 0) > 10, `few ${v} verdicts: ${JSON.stringify([...verdicts])}`);
-  const states = new Set(CONFIGS.map((_, k) => tracedStates.get(k)!.get(names(k).pa)));
-  for (const s of ['forwarding', 'learning', 'disabled', 'listening']) assert.ok(states.has(s), `no ingress port was ${s}`);
+  const states = new Set(CONFIGS.map((_, k) => tracedStates.get(k)!.get(ingressOf(k))));
+  for (const s of ['forwarding', 'learning', 'disabled', 'listening', 'blocking']) assert.ok(states.has(s), `no ingress port was ${s}`);
 });
 
 test('the mask writes the kernel refuses are the ones the model refuses', (t) => {
