@@ -3,10 +3,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { buildHost } from '../../src/model/host.js';
 import { runChecks } from '../../src/rules/engine.js';
 import { ALL_RULES } from '../../src/rules/index.js';
 import { NAD_ROLE, VALUES_ROLE } from '../../src/rules/nad/inputs.js';
+import { splitNetworkList } from '../../src/rules/nad/values-cni-networks.js';
 import { parseQuantity } from '../../src/rules/nad/values-resources.js';
 import type { Finding, Rule } from '../../src/rules/types.js';
 import { SnapshotSchema, type Interface, type Snapshot } from '../../src/snapshot/schema.js';
@@ -166,7 +168,9 @@ test('nad/host-unreachable: the model decides; a bridge-mode shim with an addres
   const withShim = { ...base, interfaces: [...base.interfaces, shim] };
   assert.deepEqual(run('nad/host-unreachable', withShim), []);
   // A shim in private mode does not reach a bridge pod; a private pod is reached by no shim.
-  assert.equal(run('nad/host-unreachable', { ...withShim, interfaces: [...base.interfaces, { ...shim, kindData: { mode: 'private' } }] }).length, 1);
+  const privShim = run('nad/host-unreachable', { ...withShim, interfaces: [...base.interfaces, { ...shim, kindData: { mode: 'private' } }] });
+  assert.equal(privShim.length, 1);
+  assert.match(privShim[0]!.message, /mvl-ens224 is a macvlan of ens224 on the node in private mode: a shim must be in bridge mode/);
   const priv = run('nad/host-unreachable', { ...withInputs(worker1, [nad('p', mv({ mode: 'private' }))]), interfaces: [...base.interfaces, shim] });
   assert.match(priv[0]!.message, /private mode .* a host-side shim does not help/);
   assert.equal(priv[0]!.severity, 'note');
@@ -219,6 +223,22 @@ test('chart values: seed 003 values are clean; each requirement broken is named 
   // An entry in another namespace than the NAD's own is named as such.
   const nsd = run('nad/values-cni-networks', withInputs(noNode, [nad('x', mv(), '  namespace: spk\n')], 'tmm:\n  cniNetworks: default/x\n'));
   assert.match(nsd[0]!.message, /defined in namespace spk, not default/);
+});
+
+test('property: quantities with binary and decimal suffixes scale exactly; network lists split as written', () => {
+  const bin: [string, number][] = [['Ki', 2 ** 10], ['Mi', 2 ** 20], ['Gi', 2 ** 30]];
+  fc.assert(fc.property(fc.integer({ min: 0, max: 100000 }), fc.constantFrom(...bin), (n, [suffix, factor]) => {
+    assert.equal(parseQuantity(`${n}${suffix}`), n * factor);
+    assert.equal(parseQuantity(`${n}m`), n / 1000);
+    assert.equal(parseQuantity(`${n}k`), n * 1000);
+    // A request written in millicores equals the same limit written as a decimal.
+    assert.equal(parseQuantity(`${n}m`), parseQuantity(String(n / 1000)));
+  }));
+  const label = fc.stringMatching(/^[a-z][a-z0-9-]{0,10}[a-z0-9]$/);
+  fc.assert(fc.property(fc.array(fc.tuple(fc.option(label, { nil: undefined }), label), { minLength: 1, maxLength: 5 }), (entries) => {
+    const text = entries.map(([ns, name]) => (ns ? `${ns}/${name}` : name)).join(' , ');
+    assert.deepEqual(splitNetworkList(text).map((e) => [e.namespace, e.name]), entries);
+  }));
 });
 
 test('Kubernetes quantities', () => {

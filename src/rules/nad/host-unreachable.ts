@@ -5,7 +5,7 @@
  * bridge-mode macvlan of the same master in the node's namespace, with an address and a route to the
  * pods. The verdict comes from the macvlan model, which is checked against the kernel.
  */
-import { nodeReachesPod, resolveMaster, type MacvlanMode } from '../../model/macvlan/index.js';
+import { nodeMacvlanChildren, nodeReachesPod, resolveMaster, type MacvlanMode } from '../../model/macvlan/index.js';
 import type { Host } from '../../model/host.js';
 import type { Finding, Fix, Rule } from '../types.js';
 import { hasNode, nadEvidence, onNode, stackedAttachments, type StackedAttachment } from './inputs.js';
@@ -56,6 +56,11 @@ export const hostUnreachable: Rule = {
       }
       const reach = node ? reachOf(master, mode) : { viaMaster: false, viaShims: [] };
       if (reach.viaMaster || reach.viaShims.length > 0) continue;
+      // Shims that exist but cannot help: in a mode other than bridge, down, or without an address.
+      const idle = node ? nodeMacvlanChildren(host, master).filter((c) => c.iface.kind === 'macvlan') : [];
+      const idleNote = idle.length > 0
+        ? ` (${idle.map((c) => `${c.iface.name} is a macvlan of ${master} on the node in ${c.mode} mode${c.iface.flags.includes('UP') ? '' : ', down'}${c.iface.addresses.some((x) => x.scope !== 'link') ? '' : ', without an address'}`).join('; ')}: a shim must be in bridge mode, up, with an address)`
+        : '';
       const why = mode === 'private'
         ? `in private mode no other macvlan of ${master} can reach the pod either, so a host-side shim does not help; use bridge mode if the node must talk to the pods`
         : mode === 'vepa'
@@ -63,7 +68,7 @@ export const hostUnreachable: Rule = {
           : `the usual remedy is a host-side shim: a bridge-mode macvlan of ${master} in the node's namespace with an address, and a route to the pods through it`;
       out.push({
         ruleId: this.meta.id, severity, interface: master, evidence,
-        message: `${label}: the node${node ? onNode(host).replace(' on node', '') : ''} cannot reach pods on this macvlan network through ${master} (the kernel sends the master's own frames straight to the wire); ${why}`,
+        message: `${label}: the node${node ? onNode(host).replace(' on node', '') : ''} cannot reach pods on this macvlan network through ${master} (the kernel sends the master's own frames straight to the wire); ${why}${idleNote}`,
         fixes: mode === 'bridge' ? [shimFix(a, master, 'macvlan')] : [],
       });
     }

@@ -8,7 +8,7 @@ import type { Finding, Rule } from '../types.js';
 import { valuesInputs } from './inputs.js';
 
 const SUFFIX: Record<string, number> = {
-  m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+  '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
   Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
 };
 
@@ -19,8 +19,12 @@ export function parseQuantity(q: unknown): number | undefined {
   const m = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:([eE][+-]?\d+)|(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei))?$/.exec(q.trim());
   if (!m) return undefined;
   const base = Number(m[1]);
-  if (m[2]) return base * 10 ** Number(m[2].slice(1));
-  return base * SUFFIX[m[3] ?? '']!;
+  // Divide for negative powers: 300m must equal 0.3 exactly, and 300 * 0.001 does not.
+  if (m[2]) {
+    const e = Number(m[2].slice(1));
+    return e < 0 ? base / 10 ** -e : base * 10 ** e;
+  }
+  return m[3] === 'm' ? base / 1000 : base * SUFFIX[m[3] ?? '']!;
 }
 
 export const valuesResources: Rule = {
