@@ -81,7 +81,7 @@ export function parseCalicoVppConfig(text: string, path: string): { config: Cali
   const ipPools: IpPool[] = [];
   let format: CalicoVppConfig['format'];
   const trimmed = text.trimStart();
-  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+  if ((trimmed.startsWith('{') || trimmed.startsWith('[')) && !looksLikeJsonManifest(trimmed)) {
     format = 'interfaces-json';
     values.CALICOVPP_INTERFACES = { value: text, line: 1 };
   } else if (looksLikeEnvFile(text)) {
@@ -125,6 +125,16 @@ export function parseCalicoVppConfig(text: string, path: string): { config: Cali
 
 // ---------------------------------------------------------------------------------------------
 // Containers: env file, YAML.
+
+/** `kubectl get configmap -o json` (or a List): JSON, but a manifest; YAML reads it with its lines. */
+function looksLikeJsonManifest(text: string): boolean {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return typeof v === 'object' && v !== null && !Array.isArray(v) && ('kind' in v || 'data' in v || 'apiVersion' in v);
+  } catch {
+    return false;
+  }
+}
 
 function looksLikeEnvFile(text: string): boolean {
   const lines = splitLines(text).filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));

@@ -59,6 +59,15 @@ test('an environment file: quoted multi-line values, export, comments', () => {
   assert.equal(config.startupConfTemplate?.value, 'cpu { workers 2 }');
 });
 
+test('a ConfigMap as JSON (kubectl get configmap -o json) is read as a manifest, not as CALICOVPP_INTERFACES', () => {
+  const cm = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'calico-vpp-config' }, data: { SERVICE_PREFIX: '10.96.0.0/12', CALICOVPP_CONFIG_TEMPLATE: 'cpu { workers 2 }', CALICOVPP_INTERFACES: '{"uplinkInterfaces": [{"interfaceName": "eth0", "vppDriver": "dpdk"}]}' } }, null, 2);
+  const { config, diagnostics } = parseCalicoVppConfig(cm, 'cm.json');
+  assert.deepEqual(diagnostics, []);
+  assert.equal(config.format, 'configmap');
+  assert.deepEqual(config.uplinkInterfaces.map((u) => [u.interfaceName, u.vppDriver]), [['eth0', 'dpdk']]);
+  assert.deepEqual(config.serviceCidrs, ['10.96.0.0/12']);
+});
+
 test('the deprecated variables become the first uplink, before CALICOVPP_INTERFACES', () => {
   const text = 'CALICOVPP_INTERFACE=eth0\nCALICOVPP_NATIVE_DRIVER=AF_PACKET\nCALICOVPP_SWAP_DRIVER=vfio-pci\nCALICOVPP_INTERFACES={"uplinkInterfaces":[{"interfaceName":"eth1","vppDriver":"dpdk"}]}\nCALICOVPP_CONFIG_TEMPLATE=x {}\nSERVICE_PREFIX=10.96.0.0/12\n';
   const { config, diagnostics } = parseCalicoVppConfig(text, 'e.env');
