@@ -81,7 +81,7 @@ Examples:
       if (files.length === 0 && !opts.kubeconfig) throw new InputError('give NAD files (or - for stdin), or --kubeconfig FILE to read them from the cluster');
       const fromCluster = opts.kubeconfig ? await readFromCluster(opts.kubeconfig, opts.kubeNamespace, progress) : [];
       const inputs = [...files.map((f) => readInput(f, NAD_ROLE)), ...fromCluster, ...(opts.values ?? []).map((f) => readInput(f, VALUES_ROLE))];
-      const sources = [...files, ...(opts.kubeconfig ? [`the cluster of ${opts.kubeconfig}`] : [])];
+      const sources = [...files.map((f) => (f === '-' ? 'stdin' : f)), ...(opts.kubeconfig ? [`the cluster of ${opts.kubeconfig}`] : [])];
       const parsed = parseNadFiles(inputs.filter((f) => f.role === NAD_ROLE).map((f) => ({ path: f.path, content: f.content ?? '' })));
       const valueDiagnostics = inputs.filter((f) => f.role === VALUES_ROLE).flatMap((f) => parseHelmValues(f.path, f.content ?? '').diagnostics);
       if (parsed.nads.length === 0 && parsed.diagnostics.every((d) => !d.fatal)) {
@@ -109,7 +109,7 @@ Examples:
 function readInput(path: string, role: string): FileRecord {
   try {
     const content = path === '-' ? readFileSync(0, 'utf8') : readFileSync(path, 'utf8');
-    return { path: path === '-' ? '(stdin)' : path, content, mask: null, role };
+    return { path: path === '-' ? 'stdin' : path, content, mask: null, role };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new InputError(`cannot read ${role === VALUES_ROLE ? 'values file' : 'NAD file'}: ${code === 'ENOENT' ? 'no such file' : code ?? (err as Error).message}`, path);

@@ -98,3 +98,11 @@ test('--netns on a real namespace: what nad check predicts is what creating the 
     assert.equal(created.status === 0, c.rule === null, `${c.name}: kernel ${created.status === 0 ? 'accepted' : 'refused'} it`);
   }
 });
+
+test('stdin: `oc get ... -o yaml | hostnet nad check -` places findings at stdin:LINE', () => {
+  const text = `apiVersion: v1\nkind: List\nitems:\n- ${nad('piped', { cniVersion: '0.3.1', type: 'macvlan', mode: 'source' }).trimEnd().split('\n').join('\n  ')}\n`;
+  const r = hostnet(['nad', 'check', '-', '--config-only'], { input: text });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stdout, /piped \(stdin:4\)/);
+  assert.match(r.stdout, /nad\/mode-invalid: piped: macvlan mode "source"[^\n]*\n\s+at stdin:9: "mode": "source" \(document 1, item 1\)/);
+});
