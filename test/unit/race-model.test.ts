@@ -123,10 +123,16 @@ test('systemd-networkd with [Link] MACAddress= on the tap: the fix for udevd doe
   assert.equal(exploreRace(same.host).losing, 0n);
   // networkd uses the first matching .network only: netplan's 10-netplan-ens2f0.network comes first.
   assert.ok(!exploreRace(variant({ files: [network('02:11:22:33:44:55', '20-ens2f0.network')] })).taps[0]!.actors.includes('networkd'));
-  // A [Match] hostnet does not evaluate for networkd is said, not guessed.
-  const unevaluated = exploreRace(variant({ files: [{ path: '/etc/systemd/network/05-x.network', content: '[Match]\nPermanentMACAddress=40:a6:b7:3c:1e:50\n\n[Link]\nMACAddress=02:11:22:33:44:55\n' }] }));
-  assert.ok(!unevaluated.taps[0]!.actors.includes('networkd'));
-  assert.ok(unevaluated.taps[0]!.notes.some((n) => n.includes('05-x.network matches on keys hostnet does not evaluate')));
+  // A tap has no permanent address: a .network matching the uplink NIC by PermanentMACAddress= does
+  // not take it (Calico/VPP docs/install/systemd-networkd.md), and an empty [Match] is ignored.
+  const permanent = exploreRace(variant({ files: [{ path: '/etc/systemd/network/05-x.network', content: '[Match]\nPermanentMACAddress=40:a6:b7:3c:1e:50\n\n[Link]\nMACAddress=02:11:22:33:44:55\n' }] }));
+  assert.ok(!permanent.taps[0]!.actors.includes('networkd'));
+  const empty = exploreRace(variant({ files: [{ path: '/etc/systemd/network/05-x.network', content: '[Match]\n\n[Link]\nMACAddress=02:11:22:33:44:55\n' }] }));
+  assert.ok(!empty.taps[0]!.actors.includes('networkd'));
+  // Matching by the MAC the tap gets from VPP does take it.
+  const byMac = exploreRace(variant({ files: [{ path: '/etc/systemd/network/05-x.network', content: '[Match]\nMACAddress=40:a6:b7:3c:1e:50\n\n[Link]\nMACAddress=02:11:22:33:44:55\n' }] }));
+  assert.ok(byMac.taps[0]!.actors.includes('networkd'));
+  assert.ok(byMac.taps[0]!.notes.some((n) => n.includes('05-x.network, which sets [Link] MACAddress=02:11:22:33:44:55')));
   // A .network for another interface is not the tap's.
   const elsewhere = exploreRace(variant({ files: [{ path: '/etc/systemd/network/20-x.network', content: '[Match]\nName=eth9\n\n[Link]\nMACAddress=02:11:22:33:44:55\n' }] }));
   assert.ok(!elsewhere.taps[0]!.actors.includes('networkd'));

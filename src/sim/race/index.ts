@@ -75,7 +75,7 @@ export function tapSpec(host: Host, owned: MacOwned, links: LinkConfigSet, optio
   // The device udevd sees for the new tap (the lead's shared view), in the state of the moment it reads.
   const atCreation = deviceAtCreation(host, owned);
   const decide: BringUpSpec['decide'] = (tap) => explainLink(links, { ...atCreation, mac: tap.mac, addrAssignType: tap.addrAssignType }, facts);
-  const networkd = networkdMacFor(host, owned.name);
+  const networkd = networkdMacFor(host, owned.current);
   notes.push(...networkd.notes);
   return { spec: { name: owned.name, uplinkMac: owned.expectedMac, workers, decide, replay: options.replay ?? false, networkd: networkd.setting }, notes };
 }
@@ -119,7 +119,8 @@ function tapRace(o: MacOwned, spec: BringUpSpec, system: StepSystem<TapState>, r
       mac: f.state.mac?.value ?? null, origin: f.state.mac?.origin ?? 'none', addrAssignType: f.state.aat, outcome: f.outcome, orderings: f.orderings, traces: f.traces,
     })),
     counterexample: r.counterexample ? timeline(system, r.counterexample) : null,
-    notes: [...notes, ...fresh.notes],
+    // The .link engine's notes about the name decision do not bear on the MAC.
+    notes: [...notes, ...fresh.notes.filter((n) => !n.startsWith('name_assign_type'))],
   };
 }
 
