@@ -167,6 +167,12 @@ export function tracePacket(host: Host, req: TraceRequest): PacketTrace {
 
   /** From VPP's lookup on: receive → punt → tap → Linux, or out of VPP. */
   const intoVpp = (): PacketVerdict => {
+    // Service addresses are translated by VPP's cnat before any lookup; that is outside this model.
+    const service = view.inputs.config?.value.serviceCidrs.find((c) => inPrefix(req.dst, c));
+    if (service) {
+      step('vpp', 'cnat', `${req.dst} is in the service CIDR ${service}: VPP's service NAT (cnat) translates it to a backend; the translation is not modelled`, view.inputs.config!.source);
+      return { kind: 'forwarded', where: 'VPP service NAT (cnat)', nextHop: null };
+    }
     const hit = vppLookup(vpp, req.dst, req.pods);
     step('vpp', `ip4-lookup`, `${req.dst} matches ${hit.prefix}: ${hit.dpo.text}`, hit.source);
     if (hit.dpo.kind === 'receive') {

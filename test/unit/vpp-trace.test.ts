@@ -69,6 +69,13 @@ test('the predicted host of a plan (no vppctl FIB): the same flows from the take
   assert.throws(() => tracePacket(buildHost(pre), { dst: '192.168.0.1', ingress: { kind: 'uplink' } }), TraceSetupError);
 });
 
+test('a service address from the host: through the tap with the service route, then VPP\'s service NAT', () => {
+  const t = tracePacket(healthy, { dst: '10.96.0.10', ingress: { kind: 'host' } });
+  assert.match(t.steps[0]!.what, /192\.168\.0\.1 → 10\.96\.0\.10: route 10\.96\.0\.0\/12 via 192\.168\.0\.254 dev enp216s0f1 proto static mtu 1440/);
+  assert.deepEqual(t.steps.map((s) => s.where).slice(-1), ['cnat']);
+  assert.deepEqual(t.verdict, { kind: 'forwarded', where: 'VPP service NAT (cnat)', nextHop: null });
+});
+
 test('Linux route choice: longest prefix, then the lowest metric, main table only', () => {
   const r = (dst: string, metric: number | null, table = 'main'): Route => ({ family: 'inet', table, type: 'unicast', dst, gateway: null, dev: dst, protocol: null, scope: null, metric, prefsrc: null, mtu: null });
   const routes = [r('default', 100), r('default', 50), r('10.0.0.0/8', null), r('10.1.0.0/16', null), r('10.1.2.0/24', null, 'local')];
