@@ -72,7 +72,7 @@ export function tapSpec(host: Host, owned: MacOwned, links: LinkConfigSet, optio
   if (!owned.conditions?.vppWorkers) notes.push("VPP's startup.conf is not in the snapshot: modelled with 0 workers (one vhost-net queue)");
   if (owned.expectedMac === null) notes.push(`the MAC VPP holds for ${owned.name} is not known (no vppctl output, no Linux NIC of that name): outcomes are unknown`);
   const facts = host.snapshot.host;
-  // The device udevd sees for the new tap (the lead's shared view), in the state of the moment it reads.
+  // The device udevd sees for the new tap (as link/mac-policy-race sees it), in the state at udevd's read.
   const atCreation = deviceAtCreation(host, owned);
   const decide: BringUpSpec['decide'] = (tap) => explainLink(links, { ...atCreation, mac: tap.mac, addrAssignType: tap.addrAssignType }, facts);
   const networkd = networkdMacFor(host, owned.current);
