@@ -204,3 +204,13 @@ test('on generated hosts (policy, static MAC, workers, replay, networkd, fix) re
       if (!networkd) assert.equal(reduced.losing > 0n, udevWrites, link);
     }), { numRuns: 60 });
 });
+
+test('the losing final state is the one the real udevd produced on the recorded node (examples/vpp-e810-mac-rewritten)', () => {
+  // That snapshot was recorded after the real udevd 252 won the race on a tap named ens2f0.
+  const recorded = loadSnapshotFile(new URL('../../examples/vpp-e810-mac-rewritten/snapshot.json', import.meta.url).pathname);
+  const tap = recorded.interfaces.find((i) => i.name === 'ens2f0')!;
+  const r = exploreRace(buildHost(recorded));
+  const lost = r.taps[0]!.finalStates.filter((f) => f.outcome === 'lost');
+  assert.deepEqual(lost.map((f) => [f.mac, f.addrAssignType]), [[tap.mac, tap.addrAssignType]]);
+  assert.equal(r.taps[0]!.uplinkMac, '40:a6:b7:3c:1e:50');
+});
