@@ -107,7 +107,10 @@ export function renderPlanText(plan: CalicoVppPlan, vppctl: { argv: string[]; st
     '',
     `Uplink ${plan.uplink} (${plan.uplinkMac}, mtu ${plan.uplinkMtu}), driver ${plan.driver.driver}:`,
     `  ${plan.driver.explanation}`,
-    ...plan.secondary.map((s) => `  secondary uplink ${s.uplink} (driver ${s.driver}) gets its own tap`),
+    ...plan.secondary.flatMap((s) => [
+      `  secondary uplink ${s.uplink} (driver ${s.driver}) is replaced by its own tap (${s.tapMac ?? 'MAC unknown'}, mtu ${s.mtu ?? '?'})`,
+      ...(s.clusterRoutes ?? []).map((r) => `    ${r.dst} via ${r.gateway} dev ${s.uplink} proto static metric ${r.metric} mtu ${r.mtu}   # ${r.reason}`),
+    ]),
     '',
     `Linux after the takeover: a tap named ${t.name} replaces it`,
     `  ${t.name}: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu ${t.mtu}   (tap, created by VPP)`,

@@ -93,7 +93,14 @@ export function planCalicoVpp(pre: Snapshot, config: CalicoVppConfig, options: P
       tap: { name: VPP_TAP_NAME, unnumberedOf: vppName, mac: vppSideMac(main.index), mtu: CALICO_VPP_MAX_MTU },
       punt: { nextHop: config.tap0Address.split('/')[0]!, interface: VPP_TAP_NAME },
     },
-    secondary: secondaries.map((u) => ({ uplink: u.interfaceName, driver: u.vppDriver ?? 'default', mtu: u.mtu, tapMac: host.interface(u.interfaceName)?.mac ?? null })),
+    secondary: secondaries.map((u, k) => {
+      const sec = host.interface(u.interfaceName);
+      const secRoutes = pre.routes.filter((r) => r.dev === u.interfaceName && (r.table === 'main' || r.table === '254'));
+      const hops = sec ? { inet: fakeNextHop('inet', sec.addresses, secRoutes), inet6: fakeNextHop('inet6', sec.addresses, secRoutes) } : null;
+      // Service routes go through every uplink; pool routes through those on the default physical network.
+      const routes = hops ? clusterRoutes({ ...config, ipPools: u.physicalNetworkName ? [] : config.ipPools }, routeMtu, hops).map((r) => ({ ...r, metric: k + 1 })) : [];
+      return { uplink: u.interfaceName, driver: u.vppDriver ?? 'default', mtu: sec ? uplinkMtu(u, sec) : u.mtu, tapMac: sec?.mac ?? null, clusterRoutes: routes };
+    }),
     notes,
   };
   const vppctl = predictedVppctl(plan);
@@ -134,15 +141,25 @@ function predictedSnapshot(pre: Snapshot, plan: CalicoVppPlan, vppctl: { argv: s
     bridgePort: null,
     addresses: plan.tap.addresses,
   };
-  const clusterRoutes: Route[] = plan.tap.clusterRoutes.map((r) => ({
-    family: r.dst.includes(':') ? 'inet6' : 'inet', table: 'main', type: 'unicast', dst: r.dst, gateway: r.gateway, dev: plan.uplink,
-    protocol: 'static', scope: null, metric: null, prefsrc: null, mtu: r.mtu,
-  }));
+  const toRoute = (r: { dst: string; gateway: string; mtu: number }, dev: string, metric: number | null): Route => ({
+    family: r.dst.includes(':') ? 'inet6' : 'inet', table: 'main', type: 'unicast', dst: r.dst, gateway: r.gateway, dev,
+    protocol: 'static', scope: null, metric, prefsrc: null, mtu: r.mtu,
+  });
+  const clusterRoutes: Route[] = [
+    ...plan.tap.clusterRoutes.map((r) => toRoute(r, plan.uplink, null)),
+    ...plan.secondary.flatMap((s) => (s.clusterRoutes ?? []).map((r) => toRoute(r, s.uplink, r.metric))),
+  ];
+  // Each secondary uplink is replaced by its own tap the same way.
+  const secondaryTaps = new Map(plan.secondary.filter((s) => s.tapMac !== null).map((s) => [s.uplink, s]));
   const planFile: FileRecord = { path: PREDICTED_PLAN_PATH, content: JSON.stringify(plan), mask: null, role: 'calico-vpp-plan' };
   return {
     ...pre,
     collectedAt: pre.collectedAt,
-    interfaces: pre.interfaces.map((i) => (i.name === plan.uplink ? tap : i)),
+    interfaces: pre.interfaces.map((i) => {
+      if (i.name === plan.uplink) return tap;
+      const sec = secondaryTaps.get(i.name);
+      return sec ? { ...tap, index: tap.index + 1 + plan.secondary.indexOf(sec), name: i.name, mac: sec.tapMac, mtu: sec.mtu ?? i.mtu, addresses: i.addresses } : i;
+    }),
     routes: [...pre.routes, ...clusterRoutes],
     files: [...pre.files.filter((f) => f.role !== 'calico-vpp-plan' && (!configFile || (f.role !== 'calico-vpp-config' && f.path !== configFile.path))), ...(configFile ? [configFile] : []), planFile],
     commands: [...pre.commands.filter((c) => !c.argv.includes('vppctl')), ...vppctl.map((c) => ({ argv: c.argv, exitCode: 0, stdout: c.stdout }))],

@@ -135,3 +135,17 @@ test('the view of the examples: planned before, deployed after, expectation from
   assert.deepEqual(after.expectation?.addresses, ['192.168.0.1/24']);
   assert.equal(after.expectation?.clusterRouteMtu, 1440);
 });
+
+test('a secondary uplink: its own tap, service and pool routes at metric 1, the lowest MTU for every route', () => {
+  const nic = pre.interfaces.find((i) => i.name === 'enp216s0f1')!;
+  const second = { ...nic, index: 99, name: 'ens3', mac: '52:54:00:00:00:03', mtu: 1400, devicePath: null, addresses: [{ family: 'inet' as const, local: '10.20.0.5', prefixlen: 24, scope: 'global', peer: null }] };
+  const twoNics: Snapshot = { ...pre, interfaces: [...pre.interfaces, second] };
+  const cfg = parseCalicoVppConfig(configText.replace('"vppDriver": "avf"\n        }', '"vppDriver": "avf"\n        },\n        {"interfaceName": "ens3", "vppDriver": "af_packet"}'), 'c').config;
+  assert.deepEqual(cfg.uplinkInterfaces.map((u) => [u.interfaceName, u.isMain]), [['enp216s0f1', true], ['ens3', false]]);
+  const { plan, predicted } = planCalicoVpp(twoNics, cfg);
+  assert.equal(plan.clusterRouteMtu, 1340, 'the lowest uplink MTU (1400) - 60');
+  assert.deepEqual(plan.secondary[0]!.clusterRoutes!.map((r) => `${r.dst} via ${r.gateway} metric ${r.metric} mtu ${r.mtu}`), ['10.96.0.0/12 via 10.20.0.254 metric 1 mtu 1340', '10.0.0.0/16 via 10.20.0.254 metric 1 mtu 1340']);
+  const tap = predicted.interfaces.find((i) => i.name === 'ens3')!;
+  assert.deepEqual([tap.kind, tap.mac, tap.mtu], ['tun', '52:54:00:00:00:03', 1400]);
+  assert.deepEqual(predicted.routes.filter((r) => r.dev === 'ens3' && r.protocol === 'static').map((r) => r.metric), [1, 1]);
+});

@@ -37,7 +37,11 @@ export const CalicoVppPlanSchema = z.object({
     punt: z.object({ nextHop: z.string(), interface: z.string() }),
   }),
   /** Secondary uplinks, each with its own tap. */
-  secondary: z.array(z.object({ uplink: z.string(), driver: z.string(), mtu: z.number().int().nullable(), tapMac: z.string().nullable() })),
+  secondary: z.array(z.object({
+    uplink: z.string(), driver: z.string(), mtu: z.number().int().nullable(), tapMac: z.string().nullable(),
+    /** Its own cluster routes, at a higher metric than the main uplink's (the agent numbers them 1, 2, ...). */
+    clusterRoutes: z.array(ClusterRouteSchema.extend({ metric: z.number().int() })).optional(),
+  })),
   notes: z.array(z.string()),
 });
 
