@@ -347,3 +347,30 @@ test('property: the vppctl parsers never throw on arbitrary text and name the fi
     }
   }), { numRuns: 500 });
 });
+
+test('property: show ip fib round-trips the short form VPP prints (headers, prefixes, buckets)', () => {
+  const octet = fc.integer({ min: 0, max: 255 });
+  const entry = fc.record({
+    addr: fc.tuple(octet, octet, octet, octet), len: fc.integer({ min: 0, max: 32 }),
+    dpo: fc.oneof(
+      fc.record({ kind: fc.constant('receive' as const), itf: fc.constantFrom('avf-0/d8/a/0', 'host-eth0') }),
+      fc.record({ kind: fc.constant('glean' as const), itf: fc.constantFrom('avf-0/d8/a/0', 'host-eth0') }),
+      fc.record({ kind: fc.constant('adjacency' as const), itf: fc.constantFrom('tun1', 'tap0', 'avf-0/d8/a/0'), nh: fc.tuple(octet, octet, octet, octet).map((o) => o.join('.')) }),
+      fc.record({ kind: fc.constant('drop' as const) }),
+    ),
+  });
+  fc.assert(fc.property(fc.array(entry, { maxLength: 12 }), fc.integer({ min: 0, max: 9 }), (entries, vrf) => {
+    const lines = [`ipv4-VRF:${vrf}, fib_index:${vrf}, flow hash:[src dst sport dport proto flowlabel ] epoch:0 flags:none locks:[adjacency:1, ]`];
+    for (const e of entries) {
+      lines.push(`${e.addr.join('.')}/${e.len}`, '  unicast-ip4-chain', '  [@0]: dpo-load-balance: [proto:ip4 index:1 buckets:1 uRPF:1 to:[0:0]]');
+      const d = e.dpo;
+      lines.push(`    [0] [@4]: ${d.kind === 'receive' ? `dpo-receive: ${e.addr.join('.')} on ${d.itf}` : d.kind === 'glean' ? `ipv4-glean: [src:${e.addr.join('.')}/${e.len}] ${d.itf}: mtu:1500 next:1 flags:[]` : d.kind === 'adjacency' ? `ipv4 via ${d.nh} ${d.itf}: mtu:9000 next:5 flags:[features ]` : 'dpo-drop ip4'}`);
+    }
+    const r = parseShowIpFib(lines.join('\n'), 'p');
+    assert.deepEqual(r.diagnostics, []);
+    assert.deepEqual(r.value.map((e) => [e.prefix, e.vrf, e.forwarding.map((f) => [f.kind, f.interface, f.nextHop])]), entries.map((e) => [
+      `${e.addr.join('.')}/${e.len}`, vrf,
+      [[e.dpo.kind, e.dpo.kind === 'drop' ? null : e.dpo.itf, e.dpo.kind === 'adjacency' ? e.dpo.nh : null]],
+    ]));
+  }), { numRuns: 300 });
+});
