@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { LINK_KEYS, MATCH_KEYS, linkSchema } from '../../src/model/link/index.js';
+import { LINK_KEYS, MATCH_KEYS, linkSchema, loadLinkConfigsFromFiles } from '../../src/model/link/index.js';
 import { SRIOV_KEYS } from '../../src/model/link/keys.js';
 import { parseUnitFile } from '../../src/sources/unitfile.js';
 import { netns, requireRealSystem } from '../helpers/system.js';
@@ -67,4 +67,31 @@ test('syntax problems: hostnet reports the lines udevd 252 reports, on generated
   const udev = await udevSyntaxLines(t, files);
   assert.ok(udev.length > 20, 'the generated files do contain problems');
   assert.deepEqual(ourSyntaxLines(files), udev);
+});
+
+test('invalid values: hostnet warns on the lines udevd 252 warns on', { timeout: 60_000 }, async (t) => {
+  if (!requireRealSystem(t, { tools: ['udevadm', 'unshare'] })) return;
+  const lines = [
+    '[Match]', 'OriginalName=*', 'OriginalName=123', 'OriginalName=a/b', 'MACAddress=zz', 'MACAddress=02:00:00:00:00:01',
+    'PermanentMACAddress=1:2:3:4:5:6', 'Property=NOEQUALS', 'Property=A=b', 'Kind=tun',
+    '[Link]', 'MACAddressPolicy=persistent', 'MACAddressPolicy=bogus', 'MACAddressPolicy=', 'MACAddress=02:00:00:00:00:02', 'MACAddress=nope',
+    'NamePolicy=keep kernel', 'NamePolicy=keep bogus', 'Name=eth0', 'Name=this-name-is-far-too-long', 'MTUBytes=1400', 'MTUBytes=12',
+    'MTUBytes=1K', 'MTUBytes=x', 'TransmitQueues=4', 'TransmitQueues=0', 'ReceiveQueues=5000', 'TransmitQueueLength=100',
+    'GenericReceiveOffload=yes', 'GenericReceiveOffload=maybe', 'AutoNegotiation=no', 'AutoNegotiation=2', 'Duplex=full',
+    'Duplex=double', 'Port=tp', 'Port=usb', 'MDI=auto', 'MDI=sideways', 'AlternativeNamesPolicy=path', 'AlternativeNamesPolicy=kernel',
+    'Alias=ok', 'MTUBytes=0', 'MTUBytes=5G', 'MTUBytes=4294967295', 'MTUBytes=1.5K', 'MTUBytes=-1',
+  ];
+  const files = { '10-values.link': `${lines.join('\n')}\n` };
+  const ns = netns(t, 'hn-linkvals');
+  ns.ip('tuntap', 'add', 'tap0', 'mode', 'tap');
+  const dir = mkdtempSync(join(tmpdir(), 'hn-linkvals-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const trees = makeLinkTrees(dir);
+  writeFileSync(join(trees.etc, '10-values.link'), files['10-values.link']);
+  const [r] = await runInLinkSandbox(ns.name, trees, [netSetupLink('tap0')]);
+  const udevLines = [...new Set(r!.stderr.split('\n').map((l) => /^\/etc\/systemd\/network\/10-values\.link:(\d+): /.exec(l)?.[1]).filter((x) => x !== undefined).map(Number))].sort((a, b) => a - b);
+  const ours = loadLinkConfigsFromFiles([{ path: '/etc/systemd/network/10-values.link', content: files['10-values.link'], mask: null, role: null }], { systemdVersion: 252 });
+  const ourLines = [...new Set(ours.diagnostics.filter((d) => d.id === 'invalid-value').map((d) => d.line))].sort((a, b) => a - b);
+  assert.ok(udevLines.length >= 10, `udevd reported ${udevLines.join(', ')}`);
+  assert.deepEqual(ourLines, udevLines, `udevd: ${r!.stderr.split('\n').filter((l) => l.includes('10-values.link:')).join('\n')}`);
 });

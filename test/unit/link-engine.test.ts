@@ -221,7 +221,7 @@ test('lint: unknown keys, invalid values, never-matching and shadowed files, .li
   const d = lintNetworkFiles([
     { path: 'net/10-all.link', text: '[Match]\nOriginalName=*\n[Link]\nMACAddressPolicy=perisistent\nBogus=1\n' },
     { path: 'net/20-tap.link', text: '[Match]\nOriginalName=tap0\n[Link]\nMACAddressPolicy=none\n' },
-    { path: 'net/30-never.link', text: '[Match]\nDriver=!*\n[Link]\nMTUBytes=12\n' },
+    { path: 'net/30-never.link', text: '[Match]\nDriver=!*\n[Link]\nMTUBytes=5G\n' },
     { path: 'net/40-empty.link', text: '[Link]\nMACAddressPolicy=none\n' },
     { path: 'net/50-uplink.network', text: '[Match]\nName=ens2f0\n[Link]\nMACAddressPolicy=none\n' },
   ], 252);

@@ -273,14 +273,41 @@ function applyLink(config: LinkConfig, a: UnitAssignment): void {
       }
       const r = parseMtu(v);
       if ('error' in r) warn(config, a, `${r.error}, ignoring`);
-      else l.mtuBytes = sourced(r.mtu);
+      else l.mtuBytes = r.mtu === 0 ? null : sourced(r.mtu);
       return;
     }
     case 'Description':
       l.description = v === '' ? null : sourced(v);
       return;
-    default:
-      if (v === '') delete l.other[a.key];
+    default: {
+      if (v === '') {
+        delete l.other[a.key];
+        return;
+      }
+      const problem = OTHER_VALIDATORS[a.key]?.(v);
+      if (problem) warn(config, a, `Failed to parse ${a.key}=, ignoring assignment: ${v} (${problem})`);
       else l.other[a.key] = sourced(v);
+    }
   }
 }
+
+const BOOLEAN = /^(1|yes|y|true|t|on|0|no|n|false|f|off)$/i;
+const tristate = (v: string): string | null => (BOOLEAN.test(v) ? null : 'expected a boolean');
+const oneOf = (...values: string[]) => (v: string): string | null => (values.includes(v) ? null : `expected one of ${values.join(', ')}`);
+const uintIn = (min: number, max: number) => (v: string): string | null =>
+  /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max ? null : `expected a number from ${min} to ${max}`;
+
+/** Value checks for the [Link] keys hostnet does not model further (what udevd's parsers refuse). */
+const OTHER_VALIDATORS: Record<string, (v: string) => string | null> = {
+  ...Object.fromEntries(['ReceiveChecksumOffload', 'TransmitChecksumOffload', 'GenericSegmentationOffload', 'TCPSegmentationOffload',
+    'TCP6SegmentationOffload', 'GenericReceiveOffload', 'GenericReceiveOffloadHardware', 'LargeReceiveOffload',
+    'ReceiveVLANCTAGHardwareAcceleration', 'TransmitVLANCTAGHardwareAcceleration', 'ReceiveVLANCTAGFilter',
+    'TransmitVLANSTAGHardwareAcceleration', 'NTupleFilter', 'RxFlowControl', 'TxFlowControl', 'AutoNegotiationFlowControl',
+    'AutoNegotiation', 'UseAdaptiveRxCoalesce', 'UseAdaptiveTxCoalesce'].map((k) => [k, tristate])),
+  TransmitQueues: uintIn(1, 4096),
+  ReceiveQueues: uintIn(1, 4096),
+  TransmitQueueLength: uintIn(0, 0xfffffffe),
+  Duplex: oneOf('half', 'full'),
+  Port: oneOf('tp', 'aui', 'bnc', 'mii', 'fibre'),
+  MDI: oneOf('straight', 'mdi', 'crossover', 'mdi-x', 'mdix', 'auto'),
+};

@@ -32,12 +32,17 @@ export function isValidIfname(name: string, alternative = false): boolean {
 
 const SIZE_SUFFIXES: Record<string, number> = { '': 1, B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4, P: 1024 ** 5, E: 1024 ** 6 };
 
-/** MTUBytes=: a size with an optional 1024-based suffix, at least 68 (IPv4's minimum). */
+/**
+ * MTUBytes=: a size with an optional 1024-based suffix. udevd 252 (address family unspecified)
+ * refuses only what does not fit 32 bits or is negative; 0 leaves the MTU alone; the kernel judges
+ * the rest when it is applied.
+ */
 export function parseMtu(text: string): { mtu: number } | { error: string } {
+  if (/^\s*-/.test(text)) return { error: `MTU value out of range (68…4294967295): '${text}'` };
   const m = /^\s*([0-9]+(?:\.[0-9]+)?)\s*([BKMGTPE]?)\s*$/.exec(text);
   if (!m) return { error: `Failed to parse MTU value '${text}'` };
   const value = Math.floor(Number(m[1]) * SIZE_SUFFIXES[m[2]!]!);
-  if (value < 68 || value > 0xffffffff) return { error: `MTU value out of range (68…4294967295): '${text}'` };
+  if (value > 0xffffffff) return { error: `MTU value out of range (68…4294967295): '${text}'` };
   return { mtu: value };
 }
 
