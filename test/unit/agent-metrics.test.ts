@@ -145,3 +145,33 @@ test('hostnet agent --once publishes the condition and exits with the check\'s c
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /--interval "soon": expected a number of seconds/);
 });
+
+test('hostnet agent serves metrics, checks again on SIGHUP, and exits 0 on SIGTERM', { timeout: 90_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'hn-agent-hup-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const snap = join(dir, 'node.json');
+  writeFileSync(snap, JSON.stringify(syntheticSnapshot()));
+  const child = spawn(process.execPath, ['--import', TSX, CLI, 'agent', '--no-kube', '--snapshot', snap, '--interval', '3600', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const waitFor = async (cond: () => boolean | Promise<boolean>, what: string): Promise<void> => {
+    const end = Date.now() + 60_000;
+    while (!(await cond())) {
+      if (Date.now() > end || child.exitCode !== null) throw new Error(`timed out waiting for ${what}: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  await waitFor(() => /metrics on http:\/\/127\.0\.0\.1:\d+/.test(stderr), 'the listening line');
+  const port = Number(/metrics on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr)![1]);
+  const checks = async (): Promise<number> => Number(/^hostnet_checks_total\{result="ok"\} (\d+)/m.exec(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())?.[1] ?? 0);
+  await waitFor(async () => (await checks()) === 1, 'the first check');
+  child.kill('SIGHUP');
+  await waitFor(async () => (await checks()) === 2, 'a check on SIGHUP');
+  assert.match(stderr, /SIGHUP: checking now/);
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+});
