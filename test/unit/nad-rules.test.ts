@@ -135,6 +135,9 @@ test('nad/mtu-invalid: above the master\'s MTU fails as the plugin says; 0 and e
   assert.match(f[0]!.message, /invalid MTU 9000, must be \[0, master MTU\(1500\)\]/);
   assert.deepEqual(run('nad/mtu-invalid', withInputs(worker1, [nad('a', mv({ mtu: 1500 })), nad('b', mv({ mtu: 0 }))])), []);
   assert.match(run('nad/mtu-invalid', withInputs(noNode, [nad('a', mv({ mtu: -1 }))]))[0]!.message, /negative/);
+  // 1 to 67 pass the plugin's check, and the kernel refuses them; no node is needed to say so.
+  assert.match(run('nad/mtu-invalid', withInputs(noNode, [nad('a', mv({ mtu: 67 }))]))[0]!.message, /below Ethernet's minimum of 68/);
+  assert.deepEqual(run('nad/mtu-invalid', withInputs(worker1, [nad('a', mv({ mtu: 68 }))])), []);
 });
 
 test('nad/shared-master: two networks on one master, passthru beside others, macvlan with ipvlan', () => {

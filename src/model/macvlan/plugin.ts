@@ -147,9 +147,18 @@ export function resolveMaster(conf: Pick<StackedConf, 'master'>, host: Host): Ma
     : { ok: false, name: def.name, defaulted: true, reason: `the default route names ${def.name}, which is not among the node's interfaces` };
 }
 
-/** The plugin's MTU rule: 0 inherits; otherwise 0 <= mtu <= the master's. */
+/** Ethernet's minimum MTU: the kernel refuses a macvlan below it ("mtu less than device minimum"). */
+export const ETH_MIN_MTU = 68;
+
+/**
+ * Why a macvlan with this `mtu` is not created on a master of `masterMtu`: the plugin refuses anything
+ * outside [0, master MTU]; 0 is not sent to the kernel (the child inherits the master's MTU); the kernel
+ * refuses 1 to 67.
+ */
 export function mtuProblem(mtu: number, masterMtu: number): string | undefined {
-  return mtu < 0 || mtu > masterMtu ? `invalid MTU ${mtu}, must be [0, master MTU(${masterMtu})]` : undefined;
+  if (mtu < 0 || mtu > masterMtu) return `invalid MTU ${mtu}, must be [0, master MTU(${masterMtu})]`;
+  if (mtu > 0 && mtu < ETH_MIN_MTU) return `failed to create macvlan: mtu ${mtu} less than device minimum (${ETH_MIN_MTU})`;
+  return undefined;
 }
 
 /**

@@ -1,15 +1,16 @@
 /**
  * nad/mtu-invalid: the macvlan plugin refuses an mtu outside [0, master MTU] ("invalid MTU"), and the
- * kernel refuses a macvlan or ipvlan larger than its lower device. 0 or no mtu inherits the master's.
+ * kernel refuses a macvlan or ipvlan larger than its lower device or below Ethernet's minimum of 68.
+ * 0 or no mtu inherits the master's.
  */
-import { mtuProblem, resolveMaster } from '../../model/macvlan/index.js';
+import { ETH_MIN_MTU, mtuProblem, resolveMaster } from '../../model/macvlan/index.js';
 import type { Finding, Rule } from '../types.js';
 import { hasNode, nadEvidence, onNode, stackedAttachments } from './inputs.js';
 
 export const mtuInvalid: Rule = {
   meta: {
     id: 'nad/mtu-invalid',
-    title: 'mtu of a macvlan/ipvlan network is larger than the master\'s (or negative)',
+    title: 'mtu of a macvlan/ipvlan network is larger than the master\'s, or below 68',
     severity: 'error',
     references: ['containernetworking/plugins plugins/main/macvlan/macvlan.go (loadConf: invalid MTU)', 'Linux drivers/net/macvlan.c (macvlan_common_newlink)'],
   },
@@ -19,6 +20,11 @@ export const mtuInvalid: Rule = {
       if (a.conf.loadErrors.length > 0) continue;
       if (a.conf.mtu < 0) {
         out.push({ ruleId: this.meta.id, severity: 'error', message: `${a.nad.name ?? '(unnamed)'}: mtu ${a.conf.mtu} is negative; the plugin refuses it`, evidence: [nadEvidence(a.nad, `"mtu": ${a.conf.mtu}`)], fixes: [] });
+        continue;
+      }
+      if (a.conf.mtu > 0 && a.conf.mtu < ETH_MIN_MTU) {
+        out.push({ ruleId: this.meta.id, severity: 'error', evidence: [nadEvidence(a.nad, `"mtu": ${a.conf.mtu}`)], fixes: [],
+          message: `${a.nad.name ?? '(unnamed)'}: mtu ${a.conf.mtu} is below Ethernet's minimum of ${ETH_MIN_MTU}; the plugin passes it on and the kernel refuses it (mtu less than device minimum). Use 0 to inherit the master's MTU, or at least ${ETH_MIN_MTU}` });
         continue;
       }
       if (!hasNode(host) || a.conf.linkInContainer || a.conf.mtu === 0) continue;
