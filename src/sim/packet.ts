@@ -16,7 +16,7 @@
  * from the takeover the configuration predicts. Pure.
  */
 import type { Host } from '../model/host.js';
-import { inPrefix } from '../model/vpp/takeover.js';
+import { inPrefix, networkPrefix } from '../model/vpp/takeover.js';
 import { calicoVppView, type CalicoVppView } from '../model/vpp/view.js';
 import type { Interface, Route } from '../snapshot/schema.js';
 import { familyOf } from '../sources/vpp-common.js';
@@ -128,7 +128,7 @@ function vppLookup(vpp: VppModel, dst: string, pods: Record<string, string> | un
     if (a.split('/')[0] === dst) return { dpo: { kind: 'receive', interface: vpp.uplink, nextHop: null, text: `dpo-receive: ${dst} on ${vpp.uplink}` }, prefix: `${dst}/32`, source: src };
   }
   for (const a of vpp.uplinkAddresses) {
-    if (inPrefix(dst, a)) return { dpo: { kind: 'glean', interface: vpp.uplink, nextHop: null, text: `ipv4-glean: ${vpp.uplink}` }, prefix: a, source: src };
+    if (inPrefix(dst, a)) return { dpo: { kind: 'glean', interface: vpp.uplink, nextHop: null, text: `ipv4-glean: ${vpp.uplink}` }, prefix: networkPrefix(a), source: src };
   }
   // A local pod's address: Calico programs a /32 to the pod's tun interface.
   const pod = pods?.[dst];

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { InputError } from '../../src/errors.js';
 import { buildHost } from '../../src/model/host.js';
 import { parseCalicoVppPlan } from '../../src/model/vpp/plan-file.js';
-import { clusterRouteMtu, driverEffect, fakeNextHop, inPrefix, uplinkMtu } from '../../src/model/vpp/takeover.js';
+import { clusterRouteMtu, driverEffect, fakeNextHop, inPrefix, networkPrefix, uplinkMtu } from '../../src/model/vpp/takeover.js';
 import { calicoVppView } from '../../src/model/vpp/view.js';
 import { planCalicoVpp } from '../../src/plan/calico-vpp.js';
 import { runChecks } from '../../src/rules/engine.js';
@@ -111,6 +111,8 @@ test('property: the derived next hop is inside the uplink subnet and is not the 
     const nh = fakeNextHop('inet', [addr(local, len)], []);
     assert.ok(inPrefix(nh, `${local}/${len}`), `${nh} in ${local}/${len}`);
     assert.notEqual(nh, local);
+    assert.ok(inPrefix(local, networkPrefix(`${local}/${len}`)));
+    assert.ok(networkPrefix(`${local}/${len}`).split('/')[0]!.split('.').map(Number).every((x, i) => (x & ~o[i]!) === 0));
   }), { numRuns: 500 });
 });
 

@@ -124,6 +124,14 @@ function v4SubnetHop(local: string, len: number): string | null {
   return nh >= network && nh <= broadcast ? intToV4(nh) : null;
 }
 
+/** `192.168.0.1/24` → `192.168.0.0/24` (IPv4; other text is returned as it is). */
+export function networkPrefix(cidr: string): string {
+  const [a, l] = cidr.split('/');
+  if (familyOf(a ?? '') !== 'inet' || l === undefined) return cidr;
+  const size = 2 ** (32 - Number(l));
+  return `${intToV4(v4ToInt(a!) - (v4ToInt(a!) % size))}/${l}`;
+}
+
 /** Does `ip` lie in `cidr`? IPv4 only; IPv6 is compared on the textual prefix when the length is a multiple of 16. */
 export function inPrefix(ip: string, cidr: string): boolean {
   const [net, lenText] = cidr === 'default' ? ['0.0.0.0', '0'] : cidr.split('/');
