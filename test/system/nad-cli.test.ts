@@ -79,12 +79,17 @@ test('--netns on a real namespace: what nad check predicts is what creating the 
   ns.ip('link', 'add', 'br-ex', 'type', 'bridge');
   ns.ip('link', 'add', 'ens161', 'type', 'veth', 'peer', 'name', 'peer161');
   ns.ip('link', 'set', 'ens161', 'master', 'br-ex');
-  for (const dev of ['ens224', 'peer224', 'ens256', 'peer256', 'br-ex', 'ens161', 'peer161']) ns.ip('link', 'set', dev, 'up');
+  ns.ip('tuntap', 'add', 'dev', 'tun0', 'mode', 'tun');
+  for (const dev of ['ens224', 'peer224', 'ens256', 'peer256', 'br-ex', 'ens161', 'peer161', 'lo', 'tun0']) ns.ip('link', 'set', dev, 'up');
   const cases = [
     { name: 'ok', master: 'ens224', mtu: 0, rule: null },
     { name: 'missing', master: 'ens999', mtu: 0, rule: 'nad/master-missing' },
     { name: 'toobig', master: 'ens256', mtu: 1500, rule: 'nad/mtu-invalid' },
     { name: 'port', master: 'ens161', mtu: 0, rule: 'nad/master-enslaved' },
+    { name: 'bridge', master: 'br-ex', mtu: 0, rule: null },
+    { name: 'loop', master: 'lo', mtu: 0, rule: 'nad/master-enslaved' },
+    { name: 'tun', master: 'tun0', mtu: 0, rule: 'nad/master-enslaved' },
+    { name: 'tiny', master: 'ens224', mtu: 60, rule: 'nad/mtu-invalid' },
   ];
   for (const c of cases) {
     const file = write(`${c.name}.yaml`, nad(c.name, { cniVersion: '0.3.1', type: 'macvlan', master: c.master, mode: 'bridge', ...(c.mtu ? { mtu: c.mtu } : {}) }));
