@@ -64,10 +64,10 @@ export function traceFrame(host: Host, req: FrameRequest): FrameTrace {
   const br = bridgeView(host, req.bridge);
   if (!br) {
     const bridges = host.interfaces.filter((i) => i.bridge).map((i) => i.name);
-    throw new InputError(`${req.bridge} is not a bridge here`, req.bridge, bridges.length ? `bridges: ${bridges.join(', ')}` : 'there is no bridge in this snapshot');
+    throw new InputError(`${req.bridge} is not a bridge here`, undefined, bridges.length ? `bridges: ${bridges.join(', ')}` : 'there is no bridge here at all');
   }
   if (!br.ports.some((p) => p.name === req.ingress)) {
-    throw new InputError(`${req.ingress} is not a port of ${req.bridge}`, req.ingress, `ports of ${req.bridge}: ${br.ports.map((p) => p.name).join(', ') || 'none'}`);
+    throw new InputError(`${req.ingress} is not a port of ${req.bridge}`, undefined, `ports of ${req.bridge}: ${br.ports.map((p) => p.name).join(', ') || 'none'}`);
   }
   if (req.src !== undefined && !MAC.test(req.src.toLowerCase())) throw new InputError(`--src ${JSON.stringify(req.src)} is not a MAC address`);
   const decision = handleFrame(br, req.ingress, { dst, src: req.src });
