@@ -183,9 +183,12 @@ export function tracePacket(host: Host, req: TraceRequest): PacketTrace {
       }
       step('vpp', 'ip4-punt-redirect', `redirected via ${vpp.puntNextHop ?? '?'} ${vpp.puntInterface}: Ethernet destination ${vpp.puntDstMac ?? '(unknown)'}, source ${vpp.tapVppMac ?? '(VPP side of the tap)'}`, vpp.puntSource);
       step('wire', `${vpp.puntInterface} → ${tap.name}`, `the frame crosses the tap from VPP to Linux`);
-      const promisc = (tap.promiscuity ?? 0) > 0 || tap.flags.includes('PROMISC');
-      if (vpp.puntDstMac && tap.mac && vpp.puntDstMac !== tap.mac && !promisc) {
-        step('linux', `${tap.name} rx`, `frame addressed to ${vpp.puntDstMac} but ${tap.name} has MAC ${tap.mac}: the kernel marks it PACKET_OTHERHOST and drops it before IP sees it`, `${tap.name} in the snapshot`);
+      // eth_type_trans: a unicast destination other than the device's own is PACKET_OTHERHOST, and
+      // ip_rcv drops those, promiscuous mode or not; group addresses are taken.
+      const group = vpp.puntDstMac !== null && (parseInt(vpp.puntDstMac.slice(0, 2), 16) & 1) === 1;
+      if (vpp.puntDstMac && tap.mac && vpp.puntDstMac !== tap.mac && !group) {
+        const promisc = (tap.promiscuity ?? 0) > 0 || tap.flags.includes('PROMISC');
+        step('linux', `${tap.name} rx`, `frame addressed to ${vpp.puntDstMac} but ${tap.name} has MAC ${tap.mac}: the kernel marks it PACKET_OTHERHOST and IP drops it${promisc ? ' (promiscuous mode lets capture see it, not IP)' : ''}`, `${tap.name} in the snapshot`);
         return drop(`linux ${tap.name} rx`, `the tap's MAC ${tap.mac} is not the MAC VPP sends to (${vpp.puntDstMac}): see vpp/tap-mac and link/mac-policy-race`);
       }
       step('linux', `${tap.name} rx`, `frame addressed to ${vpp.puntDstMac ?? tap.mac ?? '?'}, ${tap.name}'s own MAC: accepted`);
