@@ -18,10 +18,17 @@ export interface PublisherOptions {
   log: (message: string) => void;
   backoff: { initialMs: number; maxMs: number };
   maxPendingEvents: number;
+  /**
+   * An unchanged condition is re-sent (a heartbeat) only this often: one write per node per check
+   * would load the API server of a large cluster for nothing. 0 sends at every check.
+   */
+  heartbeatMs?: number;
 }
 
 export class Publisher {
   private desired: ConditionState | null = null;
+  /** What the API server has, as far as we know, and when we last sent it. */
+  private published: { state: ConditionState; at: number } | null = null;
   private readonly queue: EventSpec[] = [];
   private dirty = false;
   private stopped = false;
@@ -43,6 +50,7 @@ export class Publisher {
       this.o.metrics.droppedEvents.inc(excess);
     }
     this.o.metrics.pendingEvents.set(this.queue.length);
+    if (this.queue.length === 0 && !this.conditionDue()) return;
     this.dirty = true;
     this.running ??= this.loop().finally(() => {
       this.running = null;
@@ -82,6 +90,14 @@ export class Publisher {
     }
   }
 
+  private conditionDue(): boolean {
+    const d = this.desired;
+    const p = this.published;
+    if (!d) return false;
+    if (!p || p.state.status !== d.status || p.state.reason !== d.reason || p.state.message !== d.message || p.state.type !== d.type) return true;
+    return Date.now() - p.at >= (this.o.heartbeatMs ?? 0);
+  }
+
   private backoffMs(e: KubeCallError): number {
     const exp = Math.min(this.o.backoff.maxMs, this.o.backoff.initialMs * 2 ** Math.min(this.failures - 1, 30));
     // Equal jitter: a fleet of agents that lost the API server together does not come back together.
@@ -116,9 +132,10 @@ export class Publisher {
       }
     };
     const desired = this.desired;
-    if (desired) {
+    if (desired && this.conditionDue()) {
       const node = await counted('get_node', () => api.getNode(nodeName));
       await counted('patch_node_status', () => api.patchCondition(nodeName, nodeCondition(desired, node.condition, new Date())));
+      this.published = { state: desired, at: Date.now() };
     }
     while (this.queue.length > 0 && !this.stopped) {
       const spec = this.queue[0]!;

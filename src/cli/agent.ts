@@ -22,6 +22,7 @@ interface AgentOpts {
   eventNamespace: string;
   apiTimeout: string;
   backoffMax: string;
+  heartbeat: string;
   once: boolean;
 }
 
@@ -43,6 +44,7 @@ export function agentCommand(): Command {
     .option('--event-namespace <ns>', 'namespace of the Events (Node events live in default)', 'default')
     .option('--api-timeout <seconds>', 'deadline of each Kubernetes API call', '10')
     .option('--backoff-max <seconds>', 'longest wait between retries when the API server fails', '120')
+    .option('--heartbeat <seconds>', 're-send an unchanged condition this often (a change is sent at once)', '300')
     .option('--once', 'run one check, publish it, and exit with the check\'s exit code')
     .addHelpText('after', `
 Every --interval seconds, on SIGHUP, and on POST /check the agent collects this host, runs the rules and
@@ -82,6 +84,7 @@ async function runAgent(opts: AgentOpts): Promise<number> {
   const intervalMs = seconds(opts.interval, '--interval', 0.1);
   const timeoutMs = seconds(opts.apiTimeout, '--api-timeout', 0.01);
   const backoffMaxMs = seconds(opts.backoffMax, '--backoff-max', 0.01);
+  const heartbeatMs = seconds(opts.heartbeat, '--heartbeat', 0);
   const listen = parseListen(opts.listen);
   const nodeName = opts.nodeName ?? process.env.NODE_NAME ?? hostname();
   const log = (message: string): void => {
@@ -96,7 +99,7 @@ async function runAgent(opts: AgentOpts): Promise<number> {
     ? new Publisher({
       api: new KubeNodeApi(loadKubeConfig(opts.kubeconfig), { timeoutMs, conditionType: opts.conditionType }),
       nodeName, eventNamespace: opts.eventNamespace, metrics, log,
-      backoff: { initialMs: Math.min(1000, backoffMaxMs), maxMs: backoffMaxMs }, maxPendingEvents: 1000,
+      backoff: { initialMs: Math.min(1000, backoffMaxMs), maxMs: backoffMaxMs }, maxPendingEvents: 1000, heartbeatMs,
     })
     : null;
   const snapshotFile = opts.snapshot;

@@ -22,7 +22,7 @@ interface Harness {
   setHost(s: Snapshot | Error): void;
 }
 
-async function harness(t: TestContext, options: { timeoutMs?: number; intervalMs?: number; backoffMs?: number } = {}): Promise<Harness> {
+async function harness(t: TestContext, options: { timeoutMs?: number; intervalMs?: number; backoffMs?: number; heartbeatMs?: number } = {}): Promise<Harness> {
   const server = new FakeApiServer('node1');
   await server.start();
   let host: Snapshot | Error = syntheticSnapshot();
@@ -32,7 +32,7 @@ async function harness(t: TestContext, options: { timeoutMs?: number; intervalMs
     logs.push(m);
   };
   const api = new KubeNodeApi(loadKubeConfig(server.kubeconfig()), { timeoutMs: options.timeoutMs ?? 2000, conditionType: 'HostNetworkTrap' });
-  const publisher = new Publisher({ api, nodeName: 'node1', eventNamespace: 'default', metrics, log, backoff: { initialMs: options.backoffMs ?? 20, maxMs: options.backoffMs ?? 50 }, maxPendingEvents: 5 });
+  const publisher = new Publisher({ api, nodeName: 'node1', eventNamespace: 'default', metrics, log, backoff: { initialMs: options.backoffMs ?? 20, maxMs: options.backoffMs ?? 50 }, maxPendingEvents: 5, heartbeatMs: options.heartbeatMs });
   const agent = new Agent({
     nodeName: 'node1', intervalMs: options.intervalMs ?? 3_600_000, rules: [TRAP_RULE, NOTE_RULE], ignore: [], threshold: 'warning', conditionType: 'HostNetworkTrap',
     metrics, publisher, log,
@@ -195,4 +195,21 @@ test('connection resets: retried, events bounded, nothing thrown', { timeout: 30
   await until(() => h.server.events.size === 5, 5000, 'the queued events');
   assert.match(String([...h.server.events.values()].at(-1)?.message), /trap7|trap6/);
   assert.deepEqual(h.server.schemaErrors, []);
+});
+
+test('an unchanged condition is re-sent only at the heartbeat; a change at once', { timeout: 30_000 }, async (t) => {
+  const h = await harness(t, { heartbeatMs: 60_000 });
+  const writes = (): number => h.server.requests.filter((r) => r.method === 'PATCH').length;
+  await h.agent.trigger();
+  await h.publisher.idle();
+  assert.equal(writes(), 1);
+  for (let i = 0; i < 3; i++) await h.agent.trigger();
+  await h.publisher.idle();
+  assert.equal(writes(), 1, 'no write for an unchanged condition within the heartbeat');
+  assert.equal(h.server.requests.filter((r) => r.method === 'GET').length, 1);
+  h.setHost(syntheticSnapshot({ traps: ['trap0'] }));
+  await h.agent.trigger();
+  await h.publisher.idle();
+  assert.equal(writes(), 2, 'a change is written at once');
+  assert.equal(h.server.condition('HostNetworkTrap')?.status, 'True');
 });
