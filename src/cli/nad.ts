@@ -99,7 +99,7 @@ Examples:
       const source = `${parsed.nads.length} NetworkAttachmentDefinition${parsed.nads.length === 1 ? '' : 's'} from ${sources.join(', ')}${opts.values?.length ? ` with values ${opts.values.join(', ')}` : ''} against ${nodes.map((n) => n.label).join(', ')}`;
       const text = opts.format === 'json'
         ? renderJson({ ...report, ...{ nads: parsed.nads.map(summarize) } }, { source })
-        : `${parsed.nads.map((n) => `  ${describeNad(n)}`).join('\n')}\n${renderText(report, { color: useColor() && !opts.output, source }).replace('hostnet check: ', 'hostnet nad check: ')}`;
+        : `${parsed.nads.map((n) => `  ${describeNad(n)}`).join('\n')}\n${renderText(report, { color: useColor() && !opts.output, source, title: 'hostnet nad check' })}`;
       emit(opts.format === 'json' ? text : `NetworkAttachmentDefinitions (${parsed.nads.length}):\n${text}`, opts.output);
       const incomplete = parsed.diagnostics.some((d) => d.fatal) || valueDiagnostics.length > 0;
       process.exitCode = incomplete ? ExitCode.couldNotEvaluate : atOrAbove(report.findings, opts.failOn).length > 0 ? ExitCode.findings : ExitCode.ok;

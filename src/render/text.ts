@@ -9,6 +9,8 @@ export interface TextOptions {
   source: string;
   /** What the rules looked at on the host (src/model/scope.ts). */
   scope?: ScopeItem[];
+  /** The command named in the heading; `hostnet check` unless another verb reports. */
+  title?: string;
 }
 
 const HEADINGS: [Severity, string][] = [['error', 'Errors'], ['warning', 'Warnings'], ['note', 'Notes']];
@@ -17,7 +19,7 @@ export function renderText(report: Report, options: TextOptions): string {
   const c = pc.createColors(options.color);
   const paint: Record<Severity, (s: string) => string> = { error: c.red, warning: c.yellow, note: c.cyan };
   const lines: string[] = [];
-  lines.push(c.bold(`hostnet check: ${options.source}`));
+  lines.push(c.bold(`${options.title ?? 'hostnet check'}: ${options.source}`));
   const looked = options.scope?.map((i) => `${i.count} ${i.what}${i.count === 1 ? '' : 's'}`).join(', ');
   lines.push(c.dim(`${report.rulesRun.length} rules run${looked ? `; looked at ${looked}` : ''}`));
   for (const d of report.diagnostics) lines.push(`${c.yellow('input')}: ${d.where}: ${d.message}`);
