@@ -9,6 +9,7 @@ import { Command, Option } from 'commander';
 import { ExitCode, InputError } from '../errors.js';
 import { buildHost } from '../model/host.js';
 import type { CalicoVppPlan } from '../model/vpp/plan-file.js';
+import { calicoVppDiagnostics } from '../model/vpp/view.js';
 import { planCalicoVpp } from '../plan/calico-vpp.js';
 import { renderText } from '../render/text.js';
 import { atOrAbove, runChecks } from '../rules/engine.js';
@@ -72,7 +73,8 @@ Examples:
       progress(opts.snapshot ? `reading ${opts.snapshot}` : 'collecting this host');
       const { snapshot, source } = await loadHostInput(opts);
       const result = planCalicoVpp(snapshot, parsed.config, { uplink: opts.uplink, configFile, vppUplinkName: opts.vppUplinkName });
-      const report = runChecks(buildHost(result.predicted), ALL_RULES, {}, parsed.diagnostics);
+      const predictedHost = buildHost(result.predicted);
+      const report = runChecks(predictedHost, ALL_RULES, {}, calicoVppDiagnostics(predictedHost));
       if (opts.predictedSnapshot) writeOut(opts.predictedSnapshot, `${JSON.stringify(result.predicted, null, 1)}\n`);
       const text = opts.format === 'json'
         ? `${JSON.stringify({ schema: PLAN_REPORT_SCHEMA, tool: { name: 'hostnet', version: VERSION }, source, config: configFile.path, plan: result.plan, vppctl: result.vppctl, report }, null, 2)}\n`

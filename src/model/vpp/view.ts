@@ -144,3 +144,12 @@ function expect(host: Host, inputs: CalicoVppInputs, plan: CalicoVppView['plan']
     vppUplinkName: vppUplink?.name ?? null,
   };
 }
+
+/**
+ * Every problem found reading the Calico/VPP inputs of a host (configuration, startup.conf, vppctl
+ * outputs, plan), for the report's input section; the rules themselves never fail on them.
+ */
+export function calicoVppDiagnostics(host: Host): Diagnostic[] {
+  const view = calicoVppView(host);
+  return [...view.inputs.diagnostics, ...view.diagnostics];
+}
