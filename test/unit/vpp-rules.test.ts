@@ -95,6 +95,9 @@ test('systemd-networkd: only PermanentMACAddress= loses the tap; Name= and MACAd
   assert.ok(!ids(byName).includes('vpp/networkd-permanent-mac'));
   const byMac = withFile(pre, { path, content: '[Match]\nMACAddress=52:54:00:40:46:8e\n\n[Network]\nDHCP=ipv4\n' });
   assert.ok(!ids(byMac).includes('vpp/networkd-permanent-mac'));
+  // A file with an empty [Match] is ignored by networkd (v245+): it does not take the tap either.
+  const empty = withFile(pre, { path: '/etc/systemd/network/90-all.network', content: '[Match]\n\n[Network]\nDHCP=yes\n' });
+  assert.deepEqual(vppFindings(empty).filter((f) => f.id === 'vpp/networkd-permanent-mac').map((f) => f.severity), ['error']);
   // A second file that takes the tap by name: a warning (another .network), not the loss of the link.
   const second = withFile(pre, { path: '/etc/systemd/network/50-tap.network', content: '[Match]\nName=enp*\n\n[Network]\nDHCP=no\n' });
   assert.deepEqual(vppFindings(second).filter((f) => f.id === 'vpp/networkd-permanent-mac').map((f) => f.severity), ['warning']);

@@ -7,7 +7,7 @@
  *
  * [Match] keys modelled: Name= (globs), MACAddress=, PermanentMACAddress=, Driver=, Type=, Kind=,
  * Path=, Property= (the .link engine's matcher does the latter ones); other keys (Host=, ...) are
- * taken as holding.
+ * taken as holding. A file whose [Match] sets nothing is ignored, as networkd does since v245.
  */
 import type { Host } from '../host.js';
 import type { Interface } from '../../snapshot/schema.js';
@@ -44,7 +44,18 @@ export function networkFiles(host: Host): NetworkFile[] {
   }
   return [...byName.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .filter(([, f]) => f.text !== null)
-    .map(([, f]) => readNetworkFile(f.path, f.text!));
+    .map(([, f]) => readNetworkFile(f.path, f.text!))
+    // networkd (v245 and later) ignores a file whose [Match] sets nothing: "add Name=* to match all".
+    .filter((f) => !matchesNothingSet(f));
+}
+
+const MODELLED = new Set(['Name', 'MACAddress', 'PermanentMACAddress', 'Driver', 'Type', 'Kind', 'Path', 'Property']);
+
+function matchesNothingSet(f: NetworkFile): boolean {
+  const m = f.match;
+  const otherKeys = Object.keys(f.lines).some((k) => !MODELLED.has(k));
+  return f.name.length === 0 && !m.macAddress?.length && !m.permanentMacAddress?.length && !m.path.length && !m.driver.length &&
+    !m.type.length && !m.kind.length && !m.property.length && !otherKeys;
 }
 
 export function readNetworkFile(path: string, text: string): NetworkFile {
