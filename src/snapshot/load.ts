@@ -3,7 +3,7 @@
  * InputError that names the file and the field, so a bad snapshot never ends in a stack trace.
  */
 import { readFileSync } from 'node:fs';
-import { parse as parseTolerant, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { locateJsonError } from '../json-errors.js';
 import type { z } from 'zod';
 import { InputError } from '../errors.js';
 import { SNAPSHOT_SCHEMA, SnapshotSchema, type Snapshot } from './schema.js';
@@ -69,18 +69,4 @@ function describePath(path: PropertyKey[], data: unknown): string {
     node = node && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined;
   }
   return out || '(top level)';
-}
-
-/**
- * JSON.parse does not always say where it failed; a second, tolerant parse that collects errors with
- * offsets does, and names the problem in words.
- */
-function locateJsonError(text: string): { line: number; column: number; problem: string } | undefined {
-  const errors: ParseError[] = [];
-  parseTolerant(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
-  const first = errors[0];
-  if (!first) return undefined;
-  const before = text.slice(0, first.offset);
-  const words = printParseErrorCode(first.error).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
-  return { line: before.split('\n').length, column: first.offset - before.lastIndexOf('\n'), problem: words };
 }

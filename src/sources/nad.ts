@@ -5,7 +5,7 @@
  * report can point at it; a broken document never stops the others from being read.
  */
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, Scalar, type Node as YamlNode, type YAMLMap } from 'yaml';
-import { parse as parseTolerant, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { locateJsonError } from '../json-errors.js';
 
 export const NAD_API_GROUP = 'k8s.cni.cncf.io';
 export const NAD_KIND = 'NetworkAttachmentDefinition';
@@ -212,16 +212,6 @@ export function readCniConfig(text: string): { config: CniConfig } | { problem: 
     return { config: { isList: true, cniVersion: obj.cniVersion, name: obj.name, plugins } };
   }
   return { config: { isList: false, cniVersion: obj.cniVersion, name: obj.name, plugins: [{ type: typeof obj.type === 'string' ? obj.type : undefined, conf: obj, index: 0 }] } };
-}
-
-function locateJsonError(text: string): { line: number; column: number; problem: string } | undefined {
-  const errors: ParseError[] = [];
-  parseTolerant(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
-  const first = errors[0];
-  if (!first) return undefined;
-  const before = text.slice(0, first.offset);
-  const words = printParseErrorCode(first.error).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
-  return { line: before.split('\n').length, column: first.offset - before.lastIndexOf('\n'), problem: words };
 }
 
 function scalarAt(map: YAMLMap, key: string): unknown {
