@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { ExitCode, InputError } from '../errors.js';
 import { buildHost } from '../model/host.js';
+import { inputDiagnostics } from '../model/input-diagnostics.js';
 import { checkScope } from '../model/scope.js';
 import { renderJson } from '../render/json.js';
 import { renderJunit } from '../render/junit.js';
@@ -44,7 +45,7 @@ Examples:
       if (opts.npd) return checkForNpd(opts);
       const { snapshot, source } = await loadHostInput(opts);
       const host = buildHost(snapshot);
-      const report = runChecks(host, ALL_RULES, { ignore: opts.ignore });
+      const report = runChecks(host, ALL_RULES, { ignore: opts.ignore }, inputDiagnostics(host));
       const text = opts.format === 'json' ? renderJson(report, { source })
         : opts.format === 'sarif' ? renderSarif(report, ALL_RULES.map((r) => r.meta))
         : opts.format === 'junit' ? renderJunit([{ name: source, report, skipped: opts.ignore, timestamp: snapshot.collectedAt }], ALL_RULES.map((r) => r.meta), opts.failOn)

@@ -1,5 +1,5 @@
 /** Host facts: identity, kernel, OS, systemd version, virtualization and machine-id. */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { arch, hostname, machine, release } from 'node:os';
 import { join } from 'node:path';
 import type { Gap, HostFacts } from '../snapshot/schema.js';
@@ -28,12 +28,14 @@ export async function collectHost(root: string, redact: boolean): Promise<HostCo
     live ? run(['udevadm', '--version']) : Promise.resolve(null),
     live ? run(['systemd-detect-virt']) : Promise.resolve(null),
   ]);
-  if (!live) {
-    gaps.push({ source: 'udevadm --version', reason: 'unsupported', detail: `not run for a --root collection (${root})` });
-  }
   let systemdVersion: number | null = null;
   if (udevVersion?.ok) systemdVersion = parseLeadingInt(udevVersion.stdout);
-  else if (udevVersion) gaps.push(udevVersion.gap);
+  // Below another root, or where udevadm is missing, systemd's shared library names its version.
+  if (systemdVersion === null) systemdVersion = await systemdVersionFromFiles(root);
+  if (systemdVersion === null) {
+    if (udevVersion && !udevVersion.ok) gaps.push(udevVersion.gap);
+    else if (!live) gaps.push({ source: 'systemd version', reason: 'not-found', detail: `no udevadm run and no libsystemd-shared-N.so below ${root}` });
+  }
 
   let virtualization: string | null = null;
   if (virt?.ok) virtualization = virt.stdout.trim() || null;
@@ -58,6 +60,21 @@ export async function collectHost(root: string, redact: boolean): Promise<HostCo
     },
     gaps,
   };
+}
+
+/** libsystemd-shared-252.so (or -255.4-1.so) in systemd's private library directory. */
+async function systemdVersionFromFiles(root: string): Promise<number | null> {
+  for (const dir of ['/usr/lib/systemd', '/lib/systemd', '/usr/lib64/systemd']) {
+    try {
+      for (const name of await readdir(join(root, dir))) {
+        const m = /^libsystemd-shared-(\d+)/.exec(name);
+        if (m) return Number(m[1]);
+      }
+    } catch {
+      // no such directory below this root
+    }
+  }
+  return null;
 }
 
 function parseLeadingInt(s: string): number | null {

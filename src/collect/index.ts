@@ -9,6 +9,7 @@ import { VERSION } from '../version.js';
 import { run } from './exec.js';
 import { collectFiles } from './files.js';
 import { collectHost } from './host.js';
+import { collectVpp } from './vpp.js';
 import { arphrdFromLinkType, interfacesFromIpAddr, NO_SYSFS, routesFromIp } from './ip.js';
 import { readAllSysfsInWorkers, readUdevDb } from './sysfs.js';
 
@@ -33,13 +34,16 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
     gaps.push({ source: '/sys/class/net', reason: 'failed', detail: err.message });
     return {} as Awaited<ReturnType<typeof readAllSysfsInWorkers>>;
   });
-  const [addr, route4, route6, hostPart, filePart, sysfs] = await Promise.all([
+  // vppctl shows VPP of this machine only: not for a collection below another root.
+  const vppPart = root === '/' ? collectVpp() : Promise.resolve({ commands: [], gaps: [] });
+  const [addr, route4, route6, hostPart, filePart, sysfs, vpp] = await Promise.all([
     run(['ip', '-d', '-j', 'addr', 'show']),
     run(['ip', '-4', '-j', 'route', 'show', 'table', 'all']),
     run(['ip', '-6', '-j', 'route', 'show', 'table', 'all']),
     collectHost(root, options.redact ?? false),
     collectFiles(root),
     sysfsPromise,
+    vppPart,
   ]);
 
   let interfaces: Interface[] = [];
@@ -70,8 +74,8 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
     interfaces,
     routes,
     files: filePart.files,
-    commands: [],
-    gaps: [...gaps, ...hostPart.gaps, ...filePart.gaps],
+    commands: vpp.commands,
+    gaps: [...gaps, ...hostPart.gaps, ...filePart.gaps, ...vpp.gaps],
   };
 }
 

@@ -92,6 +92,16 @@ test('MACAddressPolicy=random leaves a tap born with a random MAC alone ("alread
   assert.deepEqual(run(s, macPolicyRace), []);
 });
 
+test('a static MACAddress= other than the uplink\'s is written whatever addr_assign_type says: a race too', () => {
+  const s = withFiles(base, file('/etc/systemd/network/50-static.link', '[Match]\nDriver=tun\n[Link]\nMACAddressPolicy=none\nMACAddress=02:11:22:33:44:55\n'));
+  const [f] = run(s, macPolicyRace);
+  assert.match(f!.message, /MACAddress=02:11:22:33:44:55/);
+  assert.equal(f!.fixes[0]!.verified, true);
+  assert.ok(f!.fixes[0]!.files[0]!.path < '/etc/systemd/network/50-static.link');
+  // The very MAC VPP sets is harmless.
+  assert.deepEqual(run(withFiles(base, file('/etc/systemd/network/50-static.link', '[Match]\nDriver=tun\n[Link]\nMACAddressPolicy=none\nMACAddress=40:a6:b7:3c:1e:50\n')), macPolicyRace), []);
+});
+
 test('a redacted snapshot still shows the race, without the value', () => {
   const [f] = run({ ...base, host: { ...base.host, machineId: null } }, macPolicyRace);
   assert.match(f!.message, /machine-id is needed/);

@@ -24,11 +24,13 @@ export const macPolicyRace: Rule = {
   },
   check(host) {
     const set = loadLinkConfigs(host);
-    const atRisk = ownedAtCreation(host, set).filter((o) => udevRewrites(o.explanation));
+    const atRisk = ownedAtCreation(host, set).filter((o) => udevRewrites(o.explanation, o.owned.expectedMac));
     const fix = raceFix(host, set, atRisk);
     return atRisk.map(({ owned, explanation: ex }): Finding => {
       const seeds = owned.owner === 'Calico/VPP' && seedConditionsHold(owned.conditions);
-      const writes = ex.macAction === 'random' ? 'a random MAC' : ex.resultMac ?? 'a persistent MAC (the machine-id is needed to compute it)';
+      const writes = ex.macAction === 'random' ? 'a random MAC'
+        : ex.macAction === 'static' ? `the static MACAddress= ${ex.resultMac}`
+        : ex.resultMac ?? 'a persistent MAC (the machine-id is needed to compute it)';
       const evidence: Evidence[] = [
         { ...owned.evidence, interface: owned.name },
         ...ex.evidence.map((e) => ({ ...e, interface: owned.name })),
@@ -39,13 +41,14 @@ export const macPolicyRace: Rule = {
         },
         ...(owned.expectedMac ? [{ message: `${owned.owner} gives it ${owned.expectedMac}`, interface: owned.name, field: 'expectedMac', value: owned.expectedMac }] : []),
         ...conditionEvidence(owned),
-        { message: `every ordering of the bring-up: hostnet race${owned.owner === 'Calico/VPP' ? ` --uplink ${owned.name}` : ''} (and --with-fix to see none lose)` },
+        // The race explorer models the Calico/VPP tap bring-up; other data planes' steps are not modelled.
+        ...(owned.owner === 'Calico/VPP' ? [{ message: `every ordering of the bring-up: hostnet race --uplink ${owned.name} (and --with-fix to see none lose)` }] : []),
       ];
       return {
         ruleId: 'link/mac-policy-race',
         severity: seeds ? 'error' : 'warning',
         interface: owned.name,
-        message: `${owned.state === 'planned' ? `the tap ${owned.owner} will create as ${owned.name}` : `${owned.name} (${owned.owner})`} is matched by ${ex.linkFile} with MACAddressPolicy=${ex.macAddressPolicy}: ` +
+        message: `${owned.state === 'planned' ? `the tap ${owned.owner} will create as ${owned.name}` : `${owned.name} (${owned.owner})`} is matched by ${ex.linkFile} with ${ex.macAction === 'static' ? `MACAddress=${ex.resultMac}` : `MACAddressPolicy=${ex.macAddressPolicy}`}: ` +
           `if udevd handles its creation before ${owned.owner} sets the MAC, udevd writes ${writes} and ${owned.why.replace(/ \(.*\)$/, '')}` +
           (seeds ? '; the conditions of the known failure hold (several VPP workers, a multi-queue NIC)' : ''),
         evidence,

@@ -33,7 +33,11 @@ export function ownedAtCreation(host: Host, set: LinkConfigSet = loadLinkConfigs
   });
 }
 
-/** udevd writes a MAC of its own when it gets to the new device first. */
-export function udevRewrites(e: LinkExplanation): boolean {
-  return e.macAction === 'persistent' || e.macAction === 'random';
+/**
+ * udevd writes a MAC of its own when it gets to the new device first: a persistent or random one, or
+ * a static MACAddress= (written whatever addr_assign_type says) other than the one the data plane sets.
+ */
+export function udevRewrites(e: LinkExplanation, expectedMac: string | null = null): boolean {
+  if (e.macAction === 'persistent' || e.macAction === 'random') return true;
+  return e.macAction === 'static' && e.resultMac !== expectedMac;
 }
