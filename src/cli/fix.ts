@@ -66,7 +66,7 @@ Examples:
       const { snapshot, source } = await loadHostInput(opts);
       const report = runChecks(buildHost(snapshot), ALL_RULES.filter((r) => !opts.rule || opts.rule.includes(r.meta.id)));
       const planned = plan(report.findings);
-      const files = dedupe(planned.flatMap((p) => p.files));
+      const files = dedupe(planned.flatMap((p) => p.files), planned);
       const unverified = report.findings.filter((f) => f.fixes.length > 0 && !f.fixes.some((x) => x.verified));
 
       if (opts.format === 'machineconfig') {
@@ -75,9 +75,9 @@ Examples:
         return;
       }
       if (opts.format === 'json') {
-        emit(`${JSON.stringify({ source, fixes: planned.map((p) => ({ ruleId: p.finding.ruleId, interface: p.finding.interface ?? null, title: p.fix.title, files: p.files, commands: p.fix.commands })) }, null, 2)}\n`, opts.output);
+        emit(`${JSON.stringify({ source, fixes: planned.map((p) => ({ ruleId: p.finding.ruleId, interface: p.finding.interface ?? null, title: p.fix.title, files: p.files.map((f) => f.path), changes: p.fix.changes ?? [], commands: p.fix.commands })), files }, null, 2)}\n`, opts.output);
       } else {
-        emit(renderPlan(planned, unverified, source, root), opts.output);
+        emit(renderPlan(planned, files, unverified, source, root), opts.output);
       }
       if (opts.out) {
         for (const f of files) {
@@ -103,37 +103,45 @@ Examples:
   return cmd;
 }
 
-/** The first verified fix of each finding, with its files marked as hostnet's. */
+/** The first verified fix of each finding. */
 function plan(findings: Finding[]): Planned[] {
   const out: Planned[] = [];
   for (const finding of findings) {
     const fix = finding.fixes.find((x) => x.verified);
-    if (!fix) continue;
-    out.push({ finding, fix, files: fix.files.map((f) => withMarker(f, `fix for ${finding.ruleId}${finding.interface ? ` on ${finding.interface}` : ''}`)) });
+    if (fix) out.push({ finding, fix, files: fix.files });
   }
   return out;
 }
 
-function dedupe(files: FixFile[]): FixFile[] {
-  return [...new Map(files.map((f) => [f.path, f])).values()];
+/** Each file once, marked as hostnet's and naming every finding it fixes (two findings may share one). */
+function dedupe(files: FixFile[], planned: Planned[] = []): FixFile[] {
+  const byPath = new Map<string, FixFile>();
+  for (const f of files) if (!byPath.has(f.path)) byPath.set(f.path, f);
+  return [...byPath.values()].map((f) => withMarker(f, `fix for ${fixedBy(f.path, planned).join(', ')}`));
 }
 
-function renderPlan(planned: Planned[], unverified: Finding[], source: string, root: string): string {
+function fixedBy(path: string, planned: Planned[]): string[] {
+  return [...new Set(planned.filter((p) => p.files.some((f) => f.path === path)).map((p) => `${p.finding.ruleId}${p.finding.interface ? ` on ${p.finding.interface}` : ''}`))];
+}
+
+function renderPlan(planned: Planned[], files: FixFile[], unverified: Finding[], source: string, root: string): string {
   const lines: string[] = [`hostnet fix: ${source}`];
   if (planned.length === 0) lines.push('', 'No verified fix to offer.');
   for (const p of planned) {
     lines.push('', `${p.finding.ruleId}${p.finding.interface ? ` [${p.finding.interface}]` : ''}: ${p.fix.title} (verified)`);
-    for (const f of p.files) {
-      let before = '';
-      try {
-        before = readFileSync(join(root, f.path), 'utf8');
-      } catch {
-        // a new file: the diff shows all of it as added
-      }
-      lines.push(createTwoFilesPatch(before ? f.path : '/dev/null', f.path, before, f.content, '', '', { context: 3 }).replace(/^=+\n/, '').trimEnd());
-    }
-    if (p.fix.commands.length) lines.push('then:', ...p.fix.commands.map((c) => `  ${c}`));
+    for (const c of p.fix.changes ?? []) lines.push(`  changes ${c.interface}: ${JSON.stringify(c.set)}`);
   }
+  for (const f of files) {
+    let before = '';
+    try {
+      before = readFileSync(join(root, f.path), 'utf8');
+    } catch {
+      // a new file: the diff shows all of it as added
+    }
+    lines.push('', createTwoFilesPatch(before ? f.path : '/dev/null', f.path, before, f.content, '', '', { context: 3 }).replace(/^=+\n/, '').trimEnd());
+  }
+  const commands = [...new Set(planned.flatMap((p) => p.fix.commands))];
+  if (commands.length) lines.push('', 'then:', ...commands.map((c) => `  ${c}`));
   for (const f of unverified) lines.push('', `${f.ruleId}${f.interface ? ` [${f.interface}]` : ''}: no fix could be verified; see the finding's advice (hostnet check)`);
   return `${lines.join('\n')}\n`;
 }
