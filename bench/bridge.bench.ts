@@ -32,7 +32,7 @@ function bigBridge(): Snapshot {
   const base = (name: string, index: number): Interface => ({
     index, name, kind: 'tun', kindData: { type: 'tap' }, link: null, linkNetns: false, master: 'br0', slaveKind: 'bridge', linkType: 'ether',
     arphrdType: 1, devtype: null, mac: `fe:54:00:00:${(index >> 8).toString(16).padStart(2, '0')}:${(index & 255).toString(16).padStart(2, '0')}`,
-    permaddr: null, addrAssignType: 3, mtu: 1500, flags: ['UP', 'LOWER_UP'], operstate: 'UP', promiscuity: 1, driver: null, devicePath: null,
+    permaddr: null, addrAssignType: 3, nameAssignType: null, mtu: 1500, flags: ['UP', 'LOWER_UP'], operstate: 'UP', promiscuity: 1, driver: null, devicePath: null,
     parentBus: null, speed: null, duplex: null, numTxQueues: 1, numRxQueues: 1, udev: null, bridge: null,
     bridgePort: { groupFwdMask: index % 3 === 0 ? 0x4004 : 0, state: 'forwarding' }, addresses: [],
   });

@@ -18,7 +18,7 @@ export function syntheticSnapshot(size: SyntheticSize): Snapshot {
   const interfaces: Interface[] = [];
   const base = (index: number, name: string): Interface => ({
     index, name, kind: null, kindData: {}, link: null, linkNetns: false, master: null, slaveKind: null, linkType: 'ether', arphrdType: 1,
-    devtype: null, mac: mac(index), permaddr: null, addrAssignType: 1, mtu: 1500, flags: ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'],
+    devtype: null, mac: mac(index), permaddr: null, addrAssignType: 1, nameAssignType: null, mtu: 1500, flags: ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'],
     operstate: 'UP', promiscuity: 0, driver: null, devicePath: null, parentBus: null, speed: null, duplex: null, numTxQueues: 1,
     numRxQueues: 1, udev: null, bridge: null, bridgePort: null, addresses: [],
   });

@@ -21,10 +21,10 @@ export function parseMask(v: unknown): number | null {
 
 /** The sysfs-only fields, filled in by the sysfs reader. */
 export type SysfsFields = Pick<Interface,
-  'arphrdType' | 'devtype' | 'addrAssignType' | 'driver' | 'devicePath' | 'speed' | 'duplex' | 'udev'>;
+  'arphrdType' | 'devtype' | 'addrAssignType' | 'nameAssignType' | 'driver' | 'devicePath' | 'speed' | 'duplex' | 'udev'>;
 
 export const NO_SYSFS: SysfsFields = {
-  arphrdType: null, devtype: null, addrAssignType: null, driver: null, devicePath: null,
+  arphrdType: null, devtype: null, addrAssignType: null, nameAssignType: null, driver: null, devicePath: null,
   speed: null, duplex: null, udev: null,
 };
 

@@ -77,6 +77,7 @@ export class SysfsReader {
     const speed = intOrNull(readSmall(`${dir}/speed`));
     return {
       addrAssignType: intOrNull(readSmall(`${dir}/addr_assign_type`)),
+      nameAssignType: intOrNull(readSmall(`${dir}/name_assign_type`)),
       devtype,
       devicePath,
       driver,

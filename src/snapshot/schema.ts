@@ -68,6 +68,8 @@ export const InterfaceSchema = z.object({
   mac: mac.nullable(),
   permaddr: mac.nullable().describe('IFLA_PERM_ADDRESS as ip prints it; ip omits it when it equals the current address'),
   addrAssignType: z.number().int().nullable().describe('/sys/class/net/IF/addr_assign_type: 0 permanent, 1 random, 2 stolen, 3 set'),
+  nameAssignType: z.number().int().nullable().default(null)
+    .describe('/sys/class/net/IF/name_assign_type: 1 enumerated, 2 predictable, 3 user, 4 renamed; null when the kernel does not say (EINVAL)'),
   mtu: z.number().int(),
   flags: z.array(z.string()),
   operstate: z.string().nullable(),

@@ -5,7 +5,7 @@ import { SNAPSHOT_SCHEMA, type FileRecord, type Interface, type Snapshot } from 
 export function iface(name: string, index: number, over: Partial<Interface> = {}): Interface {
   return {
     index, name, kind: null, kindData: {}, link: null, linkNetns: false, master: null, slaveKind: null, linkType: 'ether',
-    arphrdType: 1, devtype: null, mac: `02:00:00:00:00:${index.toString(16).padStart(2, '0')}`, permaddr: null, addrAssignType: 3,
+    arphrdType: 1, devtype: null, mac: `02:00:00:00:00:${index.toString(16).padStart(2, '0')}`, permaddr: null, addrAssignType: 3, nameAssignType: null,
     mtu: 1500, flags: ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'], operstate: 'UP', promiscuity: 0, driver: null, devicePath: null,
     parentBus: null, speed: null, duplex: null, numTxQueues: 1, numRxQueues: 1, udev: null, bridge: null, bridgePort: null, addresses: [],
     ...over,

@@ -171,7 +171,7 @@ test('[Match] semantics: negation of the whole list, globs, properties, exact MA
 test('a live interface: the ethtool driver comes from the kind, the permanent address only from type 0', () => {
   const iface = (over: Partial<Interface>): Interface => ({
     index: 5, name: 'veth0', kind: 'veth', kindData: {}, link: null, linkNetns: false, master: null, slaveKind: null, linkType: 'ether',
-    arphrdType: 1, devtype: null, mac: '5a:11:22:33:44:55', permaddr: null, addrAssignType: 1, mtu: 1500, flags: ['BROADCAST'],
+    arphrdType: 1, devtype: null, mac: '5a:11:22:33:44:55', permaddr: null, addrAssignType: 1, nameAssignType: null, mtu: 1500, flags: ['BROADCAST'],
     operstate: 'down', promiscuity: 0, driver: null, devicePath: null, parentBus: null, speed: null, duplex: null, numTxQueues: 1,
     numRxQueues: 1, udev: null, bridge: null, bridgePort: null, addresses: [], ...over,
   });
@@ -243,7 +243,7 @@ test('lint: unknown keys, invalid values, never-matching and shadowed files, .li
 test('a macvlan cannot take its lower device\'s address: the kernel refuses, the MAC and MTU stay', () => {
   const iface = (name: string, kind: string | null, mac: string, link: string | null): Interface => ({
     index: 1, name, kind, kindData: {}, link, linkNetns: false, master: null, slaveKind: null, linkType: 'ether', arphrdType: 1,
-    devtype: null, mac, permaddr: null, addrAssignType: 1, mtu: 1500, flags: [], operstate: null, promiscuity: 0, driver: null,
+    devtype: null, mac, permaddr: null, addrAssignType: 1, nameAssignType: null, mtu: 1500, flags: [], operstate: null, promiscuity: 0, driver: null,
     devicePath: null, parentBus: null, speed: null, duplex: null, numTxQueues: 1, numRxQueues: 1, udev: null, bridge: null,
     bridgePort: null, addresses: [],
   });

@@ -14,7 +14,7 @@ function iface(index: number, name: string, extra: Partial<Interface>): Interfac
   const mac = `02:00:${((index >> 24) & 255).toString(16).padStart(2, '0')}:${((index >> 16) & 255).toString(16).padStart(2, '0')}:${((index >> 8) & 255).toString(16).padStart(2, '0')}:${(index & 255).toString(16).padStart(2, '0')}`;
   return {
     index, name, kind: null, kindData: {}, link: null, linkNetns: false, master: null, slaveKind: null, linkType: 'ether', arphrdType: 1,
-    devtype: null, mac, permaddr: null, addrAssignType: 3, mtu: 1500, flags: ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'], operstate: 'UP',
+    devtype: null, mac, permaddr: null, addrAssignType: 3, nameAssignType: null, mtu: 1500, flags: ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'], operstate: 'UP',
     promiscuity: 0, driver: null, devicePath: null, parentBus: null, speed: null, duplex: null, numTxQueues: 1, numRxQueues: 1, udev: null,
     bridge: null, bridgePort: null, addresses: [], ...extra,
   };

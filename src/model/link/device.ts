@@ -106,7 +106,7 @@ export function linkDeviceFromInterface(host: Host, iface: Interface): LinkDevic
     mac: iface.mac,
     permanentMac: permanentAddress(iface),
     addrAssignType: iface.addrAssignType,
-    nameAssignType: null,
+    nameAssignType: iface.nameAssignType ?? null,
     loopback,
     properties,
     busyMacs,

@@ -47,7 +47,10 @@ function bracket(p: string, start: number, ch: number): { end: number; matched: 
       break;
     }
     first = false;
-    if (c === '[' && (p[i + 1] === ':' || p[i + 1] === '=' || p[i + 1] === '.')) {
+    // glibc reads a class name only while it sees lower-case letters a-y; anything else before `:]`
+    // makes the `[` an ordinary member of the set.
+    const className = p[i + 1] === ':' ? /^[a-y]*:\]/.exec(p.slice(i + 2)) : null;
+    if (c === '[' && ((p[i + 1] === ':' && className) || p[i + 1] === '=' || p[i + 1] === '.')) {
       const kind = p[i + 1]!;
       const close = p.indexOf(`${kind}]`, i + 2);
       if (close < 0) return { end: -1, matched: false };
@@ -80,9 +83,16 @@ function bracket(p: string, start: number, ch: number): { end: number; matched: 
         d = p[i + 2]!;
         next = i + 3;
       }
-      if (d === '[' && (p[next] === '.' || p[next] === '=' || p[next] === ':')) {
-        // A range ending in a collating element; rare enough to treat the "-" literally.
+      if (d === '[' && p[next] === '.') {
+        // A range may end in a collating symbol `[.x.]`, which names one character in the C locale.
+        const close = p.indexOf('.]', next + 1);
+        if (close < 0) return { end: -1, matched: false };
+        const name = p.slice(next + 1, close);
+        if (name.length !== 1) return { end: close + 2, matched: false, invalid: true };
+        hi = name.charCodeAt(0);
+        i = close + 2;
       } else {
+        // Anything else ends the range literally, `[` of a `[:class:]` included (as glibc does).
         hi = d.charCodeAt(0);
         i = next;
       }
