@@ -1,9 +1,11 @@
 // Bundles the CLI into one file so that start-up reads one module instead of hundreds.
 import { build } from 'esbuild';
-import { readFileSync, chmodSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const outfile = 'dist/hostnet.js';
+// Chunk names carry content hashes: start from an empty dist/ so no stale chunk lingers.
+rmSync('dist', { recursive: true, force: true });
 await build({
   // The CLI, and the worker that reads sysfs beside it (src/collect/sysfs.ts loads it by name).
   entryPoints: { hostnet: 'src/cli/main.ts', 'chunks/sysfs-worker': 'src/collect/sysfs-worker.ts' },

@@ -8,7 +8,6 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { collectHere } from '../collect/index.js';
 import { InputError } from '../errors.js';
-import { loadSnapshotFile, parseSnapshot } from '../snapshot/load.js';
 import { INPUT_ROLES } from '../snapshot/roles.js';
 import type { FileRecord, Snapshot } from '../snapshot/schema.js';
 
@@ -34,7 +33,10 @@ export async function loadHostInput(opts: HostInputOptions): Promise<{ snapshot:
       'a snapshot already holds what was collected; drop --netns/--root or drop --snapshot');
   }
   const inputs = (opts.input ?? []).map(readInputFile);
-  if (opts.snapshot) return { snapshot: withInputs(loadSnapshotFile(opts.snapshot), inputs), source: opts.snapshot };
+  if (opts.snapshot) {
+    const { loadSnapshotFile } = await import('../snapshot/load.js');
+    return { snapshot: withInputs(loadSnapshotFile(opts.snapshot), inputs), source: opts.snapshot };
+  }
   const snapshot = await collectLive({ netns: opts.netns, root: opts.root });
   return { snapshot: withInputs(snapshot, inputs), source: opts.netns ? `network namespace ${opts.netns}` : 'this host' };
 }
@@ -105,5 +107,7 @@ async function collectInNetns(netns: string, opts: LiveOptions): Promise<Snapsho
         ? `see \`ip netns list\` for the namespaces that exist`
         : /Operation not permitted|Permission denied/.test(stderr) ? 'entering a namespace needs root (run with sudo)' : undefined);
   }
+  // Loaded here, not at the top: a plain collection never needs the validator.
+  const { parseSnapshot } = await import('../snapshot/load.js');
   return parseSnapshot(stdout, `collection in ${netns}`);
 }

@@ -4,7 +4,8 @@
  * what it saw and what it could not see (gaps); it decides nothing.
  */
 import { existsSync } from 'node:fs';
-import { SNAPSHOT_SCHEMA, type Gap, type Interface, type Route, type Snapshot } from '../snapshot/schema.js';
+import type { Gap, Interface, Route, Snapshot } from '../snapshot/schema.js';
+import { SNAPSHOT_SCHEMA } from '../snapshot/version.js';
 import { VERSION } from '../version.js';
 import { run } from './exec.js';
 import { collectFiles } from './files.js';

@@ -8,7 +8,9 @@
  */
 import { z } from 'zod';
 
-export const SNAPSHOT_SCHEMA = 'hostnet.snapshot/v1';
+import { SNAPSHOT_SCHEMA } from './version.js';
+
+export { SNAPSHOT_SCHEMA };
 
 const mac = z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2})*$/, 'a MAC address in lower-case colon form');
 
