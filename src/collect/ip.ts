@@ -65,14 +65,23 @@ function interfaceFromIp(l: Json): Interface {
           groupFwdMask: parseMask(infoData.group_fwd_mask) ?? 0,
           stpState: int(infoData.stp_state) ?? 0,
           vlanFiltering: infoData.vlan_filtering === 1 || infoData.vlan_filtering === true,
+          vlanProtocol: str(infoData.vlan_protocol),
+          groupAddr: str(infoData.group_addr),
         }
       : null,
     bridgePort: slaveKind === 'bridge'
-      ? { groupFwdMask: parseMask(slaveData.group_fwd_mask), state: str(slaveData.state) ?? 'unknown' }
+      ? { groupFwdMask: parseMask(slaveData.group_fwd_mask), state: str(slaveData.state) ?? 'unknown', flags: booleans(slaveData) }
       : null,
     addresses: addressesFromIp(l.addr_info),
     ...NO_SYSFS,
   };
+}
+
+/** The boolean options among a port's slave data (flood, hairpin, isolated, ...). */
+function booleans(data: Json): Record<string, boolean> {
+  const out: Record<string, boolean> = {};
+  for (const [k, v] of Object.entries(data)) if (typeof v === 'boolean') out[k] = v;
+  return out;
 }
 
 /** Only 6-byte hardware addresses are MACs; an IP tunnel's address (an IPv4 address) is not. */

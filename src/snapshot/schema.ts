@@ -48,11 +48,15 @@ export const BridgeSchema = z.object({
   groupFwdMask: z.number().int().min(0).max(0xffff),
   stpState: z.number().int().describe('0 off, 1 kernel STP, 2 user-space STP'),
   vlanFiltering: z.boolean(),
+  vlanProtocol: z.string().nullable().optional().describe('802.1Q or 802.1ad, as ip prints it; absent in older snapshots'),
+  groupAddr: z.string().nullable().optional().describe('The STP group address (01:80:c2:00:00:00 unless changed)'),
 });
 
 export const BridgePortSchema = z.object({
   groupFwdMask: z.number().int().min(0).max(0xffff).nullable().describe('null where the kernel predates per-port masks (< 4.15)'),
   state: z.string().describe('disabled, listening, learning, forwarding or blocking'),
+  flags: z.record(z.string(), z.boolean()).nullable().optional()
+    .describe('The port\'s boolean options as ip prints them: learning, flood, mcast_flood, bcast_flood, hairpin, isolated, proxy_arp, ...'),
 });
 
 export const InterfaceSchema = z.object({

@@ -19,6 +19,7 @@ test('collect --netns records links, sysfs, bridge masks, addresses and routes e
   ip('link', 'set', 'va0', 'master', 'br0');
   ip('link', 'set', 'va1', 'master', 'br0');
   ip('link', 'set', 'dev', 'va0', 'type', 'bridge_slave', 'group_fwd_mask', '0x4');
+  ip('link', 'set', 'dev', 'va1', 'type', 'bridge_slave', 'hairpin', 'on', 'flood', 'off');
   ip('tuntap', 'add', 'dev', 'ens2f0', 'mode', 'tap');
   ip('tuntap', 'add', 'dev', 'tun0', 'mode', 'tun');
   ip('link', 'set', 'ens2f0', 'address', '52:54:00:40:46:8e');
@@ -86,9 +87,14 @@ test('collect --netns records links, sysfs, bridge masks, addresses and routes e
   assert.equal(by.get('vx0')!.kindData.id, 42);
   assert.equal(by.get('vx0')!.link, 'vb2');
   assert.equal(by.get('va0')!.link, 'vb0', 'veth peer');
-  assert.deepEqual(by.get('br0')!.bridge, { groupFwdMask: 0x4000, stpState: 0, vlanFiltering: false });
+  const bridge = by.get('br0')!.bridge!;
+  assert.deepEqual([bridge.groupFwdMask, bridge.stpState, bridge.vlanFiltering, bridge.groupAddr], [0x4000, 0, false, '01:80:c2:00:00:00']);
   assert.equal(Number(sys('br0', 'bridge/group_fwd_mask')), 0x4000);
-  assert.deepEqual(by.get('va0')!.bridgePort, { groupFwdMask: 0x4, state: 'forwarding' });
+  assert.deepEqual([by.get('va0')!.bridgePort!.groupFwdMask, by.get('va0')!.bridgePort!.state], [0x4, 'forwarding']);
+  assert.equal(by.get('va1')!.bridgePort!.flags?.hairpin, true);
+  assert.equal(by.get('va1')!.bridgePort!.flags?.flood, false);
+  assert.equal(Number(sys('va1', 'brport/hairpin_mode')), 1);
+  assert.equal(by.get('va0')!.bridgePort!.flags?.hairpin, false);
   assert.equal(Number(sys('va0', 'brport/group_fwd_mask')), 0x4);
   assert.equal(by.get('va1')!.bridgePort!.groupFwdMask, 0);
   assert.equal(by.get('vb2')!.mtu, 9000);

@@ -15,10 +15,16 @@ test('interfaces: kinds, parents, masters and kind data', () => {
   assert.equal(by.get('lo')!.kind, null);
   assert.equal(by.get('lo')!.linkType, 'loopback');
   assert.equal(by.get('br0')!.kind, 'bridge');
-  assert.deepEqual(by.get('br0')!.bridge, { groupFwdMask: 0x4000, stpState: 0, vlanFiltering: false });
+  assert.deepEqual(by.get('br0')!.bridge, { groupFwdMask: 0x4000, stpState: 0, vlanFiltering: false, vlanProtocol: null, groupAddr: '01:80:c2:00:00:00' });
   assert.equal(by.get('v0')!.master, 'br0');
   assert.equal(by.get('v0')!.slaveKind, 'bridge');
-  assert.deepEqual(by.get('v0')!.bridgePort, { groupFwdMask: 0x4, state: 'forwarding' });
+  const port = by.get('v0')!.bridgePort!;
+  assert.equal(port.groupFwdMask, 0x4);
+  assert.equal(port.state, 'forwarding');
+  assert.equal(port.flags?.learning, true);
+  assert.equal(port.flags?.hairpin, false);
+  assert.equal(port.flags?.flood, true);
+  assert.ok(Object.values(port.flags ?? {}).every((v) => typeof v === 'boolean'), 'only the boolean options');
   assert.equal(by.get('v0')!.link, 'v1');
   assert.equal(by.get('ens2f0')!.kind, 'tun');
   assert.equal(by.get('ens2f0')!.kindData.type, 'tap');

@@ -81,9 +81,11 @@ export function bridgeView(host: Host, name: string): BridgeView | undefined {
   const brInfo = details?.get(name)?.info_data as Json | undefined;
   const kernel = bridgeKernel(parseKernelRelease(host.snapshot.host.kernelRelease));
   if (kernel.version === null) assumptions.push('the kernel version is unknown: current mainline behaviour is assumed');
-  if (!details) assumptions.push('port flags (flood, mcast_flood, bcast_flood, hairpin, isolated) are not recorded: the kernel defaults are assumed');
+  const portsHaveFlags = host.ports(name).every((p) => p.bridgePort?.flags);
+  if (!details && !portsHaveFlags) assumptions.push('port flags (flood, mcast_flood, bcast_flood, hairpin, isolated) are not recorded: the kernel defaults are assumed');
   if (br.bridge.vlanFiltering && !vlanTable) assumptions.push('vlan_filtering is on but no VLAN table is recorded: every port is assumed to carry the frame\'s VLAN');
-  const vlanProtocol = typeof brInfo?.vlan_protocol === 'string' ? (brInfo.vlan_protocol === '802.1ad' ? '802.1ad' : '802.1Q') : null;
+  const protocolText = typeof brInfo?.vlan_protocol === 'string' ? brInfo.vlan_protocol : br.bridge.vlanProtocol ?? null;
+  const vlanProtocol = protocolText !== null ? (protocolText === '802.1ad' ? '802.1ad' : '802.1Q') : null;
   if (br.bridge.vlanFiltering && vlanProtocol === null) assumptions.push('the VLAN protocol is not recorded: 802.1Q is assumed');
 
   const ports = host.ports(name).filter((p) => p.bridgePort !== null).map((p) => portView(p, details?.get(p.name), vlanTable));
@@ -94,7 +96,7 @@ export function bridgeView(host: Host, name: string): BridgeView | undefined {
     stpState: br.bridge.stpState,
     vlanFiltering: br.bridge.vlanFiltering,
     vlanProtocol,
-    groupAddr: typeof brInfo?.group_addr === 'string' ? brInfo.group_addr.toLowerCase() : '01:80:c2:00:00:00',
+    groupAddr: (typeof brInfo?.group_addr === 'string' ? brInfo.group_addr : br.bridge.groupAddr ?? '01:80:c2:00:00:00').toLowerCase(),
     promisc: br.flags.includes('PROMISC'),
     selfVlans: vlanTable ? vlanTable.get(name) ?? [] : null,
     ports,
@@ -104,7 +106,8 @@ export function bridgeView(host: Host, name: string): BridgeView | undefined {
 }
 
 function portView(p: Interface, detail: Json | undefined, vlanTable: Map<string, VlanEntry[]> | null): PortView {
-  const slave = (detail?.info_slave_data ?? undefined) as Json | undefined;
+  // Live details (trace frame on a host) first, then what the snapshot recorded, then the defaults.
+  const slave = (detail?.info_slave_data ?? p.bridgePort?.flags ?? undefined) as Json | undefined;
   const flag = (key: string, fallback: boolean): boolean => (typeof slave?.[key] === 'boolean' ? (slave[key] as boolean) : fallback);
   const state = p.bridgePort!.state;
   return {
