@@ -7,7 +7,7 @@
 import { loadLinkConfigs } from '../../model/link/index.js';
 import { seedConditionsHold, type MacOwned } from '../../model/mac-owners.js';
 import type { Evidence, Finding, Rule } from '../types.js';
-import { ownedAtCreation, udevRewrites } from './owned-devices.js';
+import { ownedAtCreation, policyEvidence, udevRewrites } from './owned-devices.js';
 import { raceFix } from './race-fix.js';
 
 export const macPolicyRace: Rule = {
@@ -33,7 +33,7 @@ export const macPolicyRace: Rule = {
         : ex.resultMac ?? 'a persistent MAC (the machine-id is needed to compute it)';
       const evidence: Evidence[] = [
         { ...owned.evidence, interface: owned.name },
-        ...ex.evidence.map((e) => ({ ...e, interface: owned.name })),
+        ...policyEvidence(ex).map((e) => ({ ...e, interface: owned.name })),
         {
           message: `created with a random MAC (addr_assign_type 1), ${owned.name} gets ${writes} from udevd if udevd runs first` +
             (ex.stableName ? ` (hashed from the machine-id and "${ex.stableName}")` : ''),

@@ -5,7 +5,7 @@
  */
 import { loadLinkConfigs, persistentMac } from '../../model/link/index.js';
 import type { Evidence, Finding, Rule } from '../types.js';
-import { ownedAtCreation } from './owned-devices.js';
+import { ownedAtCreation, policyEvidence } from './owned-devices.js';
 import { raceFix } from './race-fix.js';
 
 export const macRewrittenByUdev: Rule = {
@@ -29,7 +29,7 @@ export const macRewrittenByUdev: Rule = {
       if (!byUdev && !mismatch) continue;
       const evidence: Evidence[] = [
         { message: `${o.name} has MAC ${current}`, interface: o.name, field: 'mac', value: current },
-        ...(byUdev ? [{ message: `that is the persistent MAC udevd derives from the machine-id and "${ex.stableName}": udevd wrote it`, interface: o.name, field: 'mac', value: derived! }, ...ex.evidence] : []),
+        ...(byUdev ? [{ message: `that is the persistent MAC udevd derives from the machine-id and "${ex.stableName}": udevd wrote it`, interface: o.name, field: 'mac', value: derived! }, ...policyEvidence(ex)] : []),
         ...(mismatch ? [{ message: `${o.owner} holds ${o.expectedMac} for it${o.owner === 'Calico/VPP' ? ' (the uplink\'s MAC in VPP)' : ''}: frames to ${current} are dropped`, interface: o.name, field: 'expectedMac', value: o.expectedMac! }] : []),
         ...(o.current!.udev?.ID_NET_LINK_FILE ? [{ message: `udev's database says ${o.current!.udev.ID_NET_LINK_FILE} was applied to it`, file: o.current!.udev.ID_NET_LINK_FILE }] : []),
         o.evidence,

@@ -41,3 +41,8 @@ export function udevRewrites(e: LinkExplanation, expectedMac: string | null = nu
   if (e.macAction === 'persistent' || e.macAction === 'random') return true;
   return e.macAction === 'static' && e.resultMac !== expectedMac;
 }
+
+/** The .link engine's evidence without a file's bare "is applied" line when a line of it is cited too. */
+export function policyEvidence(e: LinkExplanation): LinkExplanation['evidence'] {
+  return e.evidence.filter((x) => x.line !== undefined || !e.evidence.some((o) => o.file === x.file && o.line !== undefined));
+}
