@@ -6,16 +6,11 @@
 import { lstat, readdir, readFile, readlink, realpath } from 'node:fs/promises';
 import { isAbsolute, join, posix } from 'node:path';
 import type { FileRecord, Gap } from '../snapshot/schema.js';
+import { SYSTEMD_NETWORK_DIRS } from '../snapshot/systemd.js';
 import { gapReason } from './exec.js';
 
-/** systemd's network directories in its own precedence order; /lib only where it is not /usr/lib. */
-export const NETWORK_DIRS = [
-  '/etc/systemd/network',
-  '/run/systemd/network',
-  '/usr/local/lib/systemd/network',
-  '/usr/lib/systemd/network',
-  '/lib/systemd/network',
-];
+/** systemd's network directories in its own precedence order; /lib is skipped where it is /usr/lib. */
+export const NETWORK_DIRS = SYSTEMD_NETWORK_DIRS;
 
 const NETWORK_FILE = /\.(link|network|netdev)$/;
 

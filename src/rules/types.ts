@@ -70,8 +70,4 @@ export interface Rule {
   check(host: Host): Finding[];
 }
 
-/** A problem with an input that did not stop the check: a file that could not be parsed, say. */
-export interface Diagnostic {
-  where: string;
-  message: string;
-}
+export type { Diagnostic } from '../snapshot/diagnostic.js';

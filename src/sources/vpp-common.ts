@@ -4,12 +4,9 @@
  * it can and names every line it could not read.
  */
 
-/** A problem with an input that did not stop the analysis; the same shape as rules' Diagnostic. */
-export interface Diagnostic {
-  /** `path:line`, or the path alone when the problem is the whole file. */
-  where: string;
-  message: string;
-}
+import type { Diagnostic } from '../snapshot/diagnostic.js';
+
+export type { Diagnostic };
 
 export function at(path: string, line?: number | null): string {
   return line === undefined || line === null ? path : `${path}:${line}`;

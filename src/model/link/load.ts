@@ -9,15 +9,11 @@ import type { UnitDiagnostic } from '../../sources/unitfile.js';
 import { testConditions, type LinkCondition } from './conditions.js';
 import { matchIsEmpty, parseLinkConfig, type LinkConfig, type SourceText } from './config.js';
 import { DEFAULT_SYSTEMD_VERSION } from './keys.js';
+import { SYSTEMD_NETWORK_DIRS } from '../../snapshot/systemd.js';
+
 
 /** systemd's network directories, highest precedence first (/lib only on split-usr systems). */
-export const LINK_DIRS = [
-  '/etc/systemd/network',
-  '/run/systemd/network',
-  '/usr/local/lib/systemd/network',
-  '/usr/lib/systemd/network',
-  '/lib/systemd/network',
-];
+export const LINK_DIRS = SYSTEMD_NETWORK_DIRS;
 
 /** First version that ignores a .link file with an empty [Match] (PR #14761). */
 export const EMPTY_MATCH_IGNORED_SINCE = 245;

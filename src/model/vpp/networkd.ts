@@ -16,8 +16,10 @@ import { fnmatch } from '../link/fnmatch.js';
 import { firstMismatch } from '../link/explain.js';
 import { linkDeviceFromInterface } from '../link/device.js';
 import type { LinkMatch } from '../link/config.js';
+import { SYSTEMD_NETWORK_DIRS } from '../../snapshot/systemd.js';
 
-export const NETWORKD_DIRS = ['/etc/systemd/network', '/run/systemd/network', '/usr/local/lib/systemd/network', '/usr/lib/systemd/network', '/lib/systemd/network'];
+
+export const NETWORKD_DIRS = SYSTEMD_NETWORK_DIRS;
 
 export interface NetworkFile {
   path: string;

@@ -1,0 +1,14 @@
+/**
+ * Facts of systemd's own layout that collection and analysis must agree on. Kept in the snapshot
+ * layer, the contract both sides import, so the collector reads exactly the directories the models
+ * search.
+ */
+
+/** systemd's network directories (.link, .network, .netdev), highest precedence first; /lib only on split-usr systems. */
+export const SYSTEMD_NETWORK_DIRS: readonly string[] = [
+  '/etc/systemd/network',
+  '/run/systemd/network',
+  '/usr/local/lib/systemd/network',
+  '/usr/lib/systemd/network',
+  '/lib/systemd/network',
+];
