@@ -7,7 +7,7 @@
 import { loadLinkConfigs } from '../../model/link/index.js';
 import { seedConditionsHold, type MacOwned } from '../../model/mac-owners.js';
 import type { Evidence, Finding, Rule } from '../types.js';
-import { ownedAtCreation, policyEvidence, udevRewrites } from './owned-devices.js';
+import { policyEvidence, racedDevices } from './owned-devices.js';
 import { raceFix } from './race-fix.js';
 
 export const macPolicyRace: Rule = {
@@ -24,7 +24,7 @@ export const macPolicyRace: Rule = {
   },
   check(host) {
     const set = loadLinkConfigs(host);
-    const atRisk = ownedAtCreation(host, set).filter((o) => udevRewrites(o.explanation, o.owned.expectedMac));
+    const atRisk = racedDevices(host, set);
     const fix = raceFix(host, set, atRisk);
     return atRisk.map(({ owned, explanation: ex }): Finding => {
       const seeds = owned.owner === 'Calico/VPP' && seedConditionsHold(owned.conditions);

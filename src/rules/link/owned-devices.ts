@@ -42,6 +42,11 @@ export function udevRewrites(e: LinkExplanation, expectedMac: string | null = nu
   return e.macAction === 'static' && e.resultMac !== expectedMac;
 }
 
+/** The owned devices udevd would give a MAC of its own: what the race rule reports and the fix covers. */
+export function racedDevices(host: Host, set: LinkConfigSet = loadLinkConfigs(host)): OwnedAtCreation[] {
+  return ownedAtCreation(host, set).filter((o) => udevRewrites(o.explanation, o.owned.expectedMac));
+}
+
 /** The .link engine's evidence without a file's bare "is applied" line when a line of it is cited too. */
 export function policyEvidence(e: LinkExplanation): LinkExplanation['evidence'] {
   return e.evidence.filter((x) => x.line !== undefined || !e.evidence.some((o) => o.file === x.file && o.line !== undefined));

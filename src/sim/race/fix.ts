@@ -6,7 +6,7 @@
 import { buildHost, type Host } from '../../model/host.js';
 import { loadLinkConfigs } from '../../model/link/index.js';
 import { applyFix } from '../../rules/engine.js';
-import { ownedAtCreation, udevRewrites } from '../../rules/link/owned-devices.js';
+import { racedDevices } from '../../rules/link/owned-devices.js';
 import { raceFix } from '../../rules/link/race-fix.js';
 import type { Fix } from '../../rules/types.js';
 
@@ -18,7 +18,8 @@ export interface FixedHost {
 
 export function withRaceFix(host: Host, raced: readonly string[]): FixedHost | { error: string } {
   const set = loadLinkConfigs(host);
-  const targets = ownedAtCreation(host, set).filter((t) => raced.includes(t.owned.name) && udevRewrites(t.explanation));
+  // The same devices the link/mac-policy-race rule reports, so the fix proved here is the one it shows.
+  const targets = racedDevices(host, set).filter((t) => raced.includes(t.owned.name));
   if (targets.length === 0) return { host, fix: null };
   const fix = raceFix(host, set, targets);
   if (!fix) return { error: `hostnet has no fix for ${targets.map((t) => t.owned.name).join(', ')} (no driver to match the new device on)` };

@@ -5,7 +5,6 @@
  * A file whose [Match] is empty is ignored, as networkd does since v245.
  */
 import type { Host } from '../../model/host.js';
-import { matchIsEmpty } from '../../model/link/index.js';
 import { firstNetworkFor, futureTap, networkFiles } from '../../model/vpp/networkd.js';
 import type { Interface } from '../../snapshot/schema.js';
 import { parseUnitFile } from '../../sources/unitfile.js';
@@ -24,8 +23,8 @@ export interface NetworkdFinding {
 export function networkdMacFor(host: Host, current: Interface | null): NetworkdFinding {
   if (current === null) return { setting: null, notes: [] };
   const tap = current.kind === 'tun' ? current : futureTap(current);
-  const files = networkFiles(host).filter((f) => f.name.length > 0 || !matchIsEmpty(f.match));
-  const file = firstNetworkFor(host, files, tap);
+  // networkFiles already leaves out files whose [Match] is empty, as networkd does.
+  const file = firstNetworkFor(host, networkFiles(host), tap);
   if (!file) return { setting: null, notes: [] };
   const mac = parseUnitFile(file.path, file.text).assignments.filter((a) => a.section === 'Link' && a.key === 'MACAddress' && a.value.trim() !== '').at(-1);
   const notes = [`systemd-networkd gives ${tap.name} ${file.path}${mac ? `, which sets [Link] MACAddress=${mac.value.trim()}` : ''}`];
