@@ -187,37 +187,24 @@ export function normalAfterAppending(word: readonly number[], a: number, dep: re
  * placed), which is small here because every actor's steps form a chain.
  */
 export function linearExtensions(word: readonly number[], dep: readonly boolean[][]): bigint {
-  const m = word.length;
   // before[q]: positions p < q whose step depends on the step at q.
-  const before: number[][] = [];
-  for (let q = 0; q < m; q++) {
-    const list: number[] = [];
-    for (let p = 0; p < q; p++) if (dep[word[p]!]![word[q]!]) list.push(p);
-    before.push(list);
-  }
-  const placed = new Uint8Array(m);
-  const memo = new Map<string, bigint>();
-  const count = (left: number): bigint => {
-    if (left === 0) return 1n;
-    const key = String.fromCharCode(...placed.map((x) => 48 + x));
-    const hit = memo.get(key);
-    if (hit !== undefined) return hit;
-    let total = 0n;
-    for (let q = 0; q < m; q++) {
-      if (placed[q] || !before[q]!.every((p) => placed[p])) continue;
-      placed[q] = 1;
-      total += count(left - 1);
-      placed[q] = 0;
-    }
-    memo.set(key, total);
-    return total;
-  };
-  return count(m);
+  const before = word.map((b, q) => word.slice(0, q).flatMap((a, p) => (dep[a]![b] ? [p] : [])));
+  return countLinearExtensions(before);
 }
 
 /** Naive orderings of the system: linear extensions of program order and causal edges alone. */
 export function naiveOrderings(st: Structure): bigint {
-  const placed = new Uint8Array(st.n);
+  return countLinearExtensions(st.preds);
+}
+
+/**
+ * The number of orders of n elements that put every element after its predecessors, counted over
+ * the down-sets (memoised by which elements are placed): small here because every actor's steps form
+ * a chain.
+ */
+function countLinearExtensions(preds: readonly (readonly number[])[]): bigint {
+  const n = preds.length;
+  const placed = new Uint8Array(n);
   const memo = new Map<string, bigint>();
   const count = (left: number): bigint => {
     if (left === 0) return 1n;
@@ -225,8 +212,8 @@ export function naiveOrderings(st: Structure): bigint {
     const hit = memo.get(key);
     if (hit !== undefined) return hit;
     let total = 0n;
-    for (let i = 0; i < st.n; i++) {
-      if (placed[i] || !st.preds[i]!.every((p) => placed[p])) continue;
+    for (let i = 0; i < n; i++) {
+      if (placed[i] || !preds[i]!.every((p) => placed[p])) continue;
       placed[i] = 1;
       total += count(left - 1);
       placed[i] = 0;
@@ -234,7 +221,7 @@ export function naiveOrderings(st: Structure): bigint {
     memo.set(key, total);
     return total;
   };
-  return count(st.n);
+  return count(n);
 }
 
 /**
