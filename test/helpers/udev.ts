@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundle } from '../../scripts/bundle.mjs';
 
 /** Host directories standing in for systemd's network directories. */
 export interface LinkTrees {
@@ -95,26 +96,9 @@ export function parseNetSetupLink(ifname: string, r: SandboxResult): NetSetupLin
 }
 
 /**
- * Bundles the CLI from source (as scripts/build.mjs does) into `outdir`, so tests that run it hundreds
- * of times start it in a tenth of the time tsx needs. Returns the path of the bundle.
+ * Bundles the CLI from source exactly as `npm run build` does (scripts/bundle.mjs) into `outdir`, so
+ * tests that run it hundreds of times start it in a tenth of the time tsx needs. Returns its path.
  */
 export async function bundleCli(outdir: string): Promise<string> {
-  const { build } = await import('esbuild');
-  const src = fileURLToPath(new URL('../../src/', import.meta.url));
-  await build({
-    // The layout of scripts/build.mjs: verbs split into chunks, the sysfs worker beside them.
-    entryPoints: { hostnet: join(src, 'cli/main.ts'), 'chunks/sysfs-worker': join(src, 'collect/sysfs-worker.ts') },
-    outdir,
-    bundle: true,
-    splitting: true,
-    chunkNames: 'chunks/[name]-[hash]',
-    platform: 'node',
-    mainFields: ['module', 'main'],
-    target: 'node20',
-    format: 'esm',
-    define: { __HOSTNET_VERSION__: JSON.stringify('test') },
-    banner: { js: "import { createRequire as __hostnetRequire } from 'node:module'; const require = __hostnetRequire(import.meta.url);" },
-    logLevel: 'error',
-  });
-  return join(outdir, 'hostnet.js');
+  return bundle(outdir, 'test');
 }

@@ -1,0 +1,30 @@
+// How the CLI is bundled: one entry that loads each verb lazily from a chunk of its own, and the
+// worker that reads sysfs beside the chunks (src/collect/sysfs.ts loads it by name). Used by
+// `npm run build` and by tests that bundle a private copy to start the CLI hundreds of times.
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** Bundles into `outdir`; returns the path of the entry file. */
+export async function bundle(outdir, version) {
+  await build({
+    entryPoints: { hostnet: `${root}src/cli/main.ts`, 'chunks/sysfs-worker': `${root}src/collect/sysfs-worker.ts` },
+    outdir,
+    bundle: true,
+    platform: 'node',
+    // Prefer ES module builds: some packages' CommonJS entry is a UMD wrapper a bundler cannot follow.
+    mainFields: ['module', 'main'],
+    target: 'node20',
+    format: 'esm',
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    minify: false,
+    legalComments: 'linked',
+    define: { __HOSTNET_VERSION__: JSON.stringify(version) },
+    // CommonJS dependencies inside an ES module bundle need a real `require` for Node built-ins.
+    banner: { js: "import { createRequire as __hostnetRequire } from 'node:module'; const require = __hostnetRequire(import.meta.url);" },
+    logLevel: 'warning',
+  });
+  return `${outdir}/hostnet.js`;
+}
