@@ -178,8 +178,12 @@ test('the Dockerfile is multi-stage with a small non-root runtime that runs the 
   assert.ok(runtime.some((l) => /iproute2/.test(l)), 'iproute2: collection runs ip -j');
   assert.match(runtime.find((l) => /^ENTRYPOINT/i.test(l))!, /"node", "\/opt\/hostnet\/hostnet\.js"/);
   // The bundle the image copies is what `npm run build` makes.
+  // (scripts/build.mjs bundles into dist/, and scripts/bundle.mjs names the entry hostnet.js.)
   const build = readFileSync(fileURLToPath(new URL('../../scripts/build.mjs', import.meta.url)), 'utf8');
-  assert.match(build, /outfile = 'dist\/hostnet\.js'/);
+  const bundle = readFileSync(fileURLToPath(new URL('../../scripts/bundle.mjs', import.meta.url)), 'utf8');
+  assert.match(build, /bundle\('dist',/);
+  assert.match(bundle, /entryPoints: \{ hostnet: /);
+  assert.match(bundle, /return `\$\{outdir\}\/hostnet\.js`/);
 });
 
 test('the NPD custom plugin config runs `hostnet check --npd` for the agent\'s condition type', () => {
