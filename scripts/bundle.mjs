@@ -1,6 +1,6 @@
 // How the CLI is bundled: one entry that loads each verb lazily from a chunk of its own, and the
 // worker that reads sysfs beside the chunks (src/collect/sysfs.ts loads it by name). Used by
-// `npm run build` and by tests that bundle a private copy to start the CLI hundreds of times.
+// `npm run build` (and so by `npm test`, which runs the bundle).
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
@@ -19,7 +19,9 @@ export async function bundle(outdir, version) {
     format: 'esm',
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
-    minify: false,
+    minifyWhitespace: true,
+    minifySyntax: true,
+    keepNames: true,
     legalComments: 'linked',
     define: { __HOSTNET_VERSION__: JSON.stringify(version) },
     // CommonJS dependencies inside an ES module bundle need a real `require` for Node built-ins.

@@ -1,5 +1,6 @@
 // Runs the test suite with Node's own test runner: every test/**/*.test.ts file.
 // `--unit` leaves out test/system (the tests that need root, namespaces and udevd).
+// The tests run the CLI as users get it, the bundle in dist/, so the bundle is built first.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,5 +21,7 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(2);
 }
+const build = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

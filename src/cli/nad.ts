@@ -6,7 +6,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Command, Option } from 'commander';
-import { stringify as stringifyYaml } from 'yaml';
 import { ExitCode, InputError } from '../errors.js';
 import { buildHost } from '../model/host.js';
 import { defaultRouteInterface, IPVLAN_PLUGIN_MODES, KNOWN_CNI_VERSIONS, MACVLAN_PLUGIN_MODES, readStackedConf } from '../model/macvlan/index.js';
@@ -79,7 +78,8 @@ Examples:
       if (chosen > 1) throw new InputError('give only one of --snapshot, --netns, --node-snapshots and --config-only');
       const progress = progressReporter();
       if (files.length === 0 && !opts.kubeconfig) throw new InputError('give NAD files (or - for stdin), or --kubeconfig FILE to read them from the cluster');
-      const fromCluster = opts.kubeconfig ? await readFromCluster(opts.kubeconfig, opts.kubeNamespace, progress) : [];
+      // The Kubernetes client is large: load it only when a cluster is asked for.
+      const fromCluster = opts.kubeconfig ? await (await import('./nad-cluster.js')).readNadsFromCluster(opts.kubeconfig, opts.kubeNamespace, progress) : [];
       const inputs = [...files.map((f) => readInput(f, NAD_ROLE)), ...fromCluster, ...(opts.values ?? []).map((f) => readInput(f, VALUES_ROLE))];
       const sources = [...files.map((f) => (f === '-' ? 'stdin' : f)), ...(opts.kubeconfig ? [`the cluster of ${opts.kubeconfig}`] : [])];
       const parsed = parseNadFiles(inputs.filter((f) => f.role === NAD_ROLE).map((f) => ({ path: f.path, content: f.content ?? '' })));
@@ -114,48 +114,6 @@ function readInput(path: string, role: string): FileRecord {
     const code = (err as NodeJS.ErrnoException).code;
     throw new InputError(`cannot read ${role === VALUES_ROLE ? 'values file' : 'NAD file'}: ${code === 'ENOENT' ? 'no such file' : code ?? (err as Error).message}`, path);
   }
-}
-
-const CLUSTER_TIMEOUT_MS = 15_000;
-
-/**
- * The cluster's NADs through the official client (it handles tokens, certificates and exec plugins).
- * Each becomes an input of its own, `cluster:NAMESPACE/NAME`, as YAML the way `oc get -o yaml` shows it,
- * so findings point at a line of that.
- */
-async function readFromCluster(kubeconfig: string, namespace: string | undefined, progress: (m: string) => void): Promise<FileRecord[]> {
-  const { CustomObjectsApi, KubeConfig } = await import('@kubernetes/client-node');
-  const kc = new KubeConfig();
-  try {
-    kc.loadFromFile(kubeconfig);
-  } catch (err) {
-    throw new InputError(`cannot load the kubeconfig: ${(err as Error).message}`, kubeconfig);
-  }
-  if (!kc.getCurrentCluster()) throw new InputError('the kubeconfig names no current cluster', kubeconfig, 'check its current-context');
-  const api = kc.makeApiClient(CustomObjectsApi);
-  const what = { group: 'k8s.cni.cncf.io', version: 'v1', plural: 'network-attachment-definitions' };
-  progress(`reading NetworkAttachmentDefinitions from ${kc.getCurrentCluster()!.server}`);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${CLUSTER_TIMEOUT_MS / 1000} s`)), CLUSTER_TIMEOUT_MS);
-  });
-  let list: { items?: Record<string, unknown>[] };
-  try {
-    list = (await Promise.race([namespace ? api.listNamespacedCustomObject({ ...what, namespace }) : api.listClusterCustomObject(what), timeout])) as typeof list;
-  } catch (err) {
-    const e = err as { code?: number; body?: unknown; message?: string };
-    const status = typeof e.code === 'number' ? `HTTP ${e.code}` : undefined;
-    const reason = typeof e.body === 'string' ? (/"message":\s*"([^"]*)"/.exec(e.body)?.[1] ?? e.body.slice(0, 200)) : e.message;
-    throw new InputError(`cannot list NetworkAttachmentDefinitions${namespace ? ` in namespace ${namespace}` : ''} from ${kc.getCurrentCluster()!.server}: ${[status, reason].filter(Boolean).join(': ')}`, kubeconfig,
-      e.code === 404 ? 'the NetworkAttachmentDefinition CRD is not installed (Multus is not deployed?)' : e.code === 401 || e.code === 403 ? 'the kubeconfig\'s user may not list network-attachment-definitions' : undefined);
-  } finally {
-    clearTimeout(timer);
-  }
-  return (list.items ?? []).map((item) => {
-    const meta = (item.metadata ?? {}) as { name?: string; namespace?: string };
-    const full = { apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition', ...item };
-    return { path: `cluster:${meta.namespace ?? ''}/${meta.name ?? ''}`, content: stringifyYaml(full), mask: null, role: NAD_ROLE };
-  });
 }
 
 interface Node {

@@ -1,9 +1,10 @@
 /**
  * Helpers for tests on the real kernel and udevd: root checks, throw-away namespaces, and running the
- * CLI from source. A test that needs root skips with the reason when not root, but under CI
+ * CLI as users get it: the bundle in dist/ (`npm test` builds it first). A test that needs root skips with the reason when not root, but under CI
  * (CI=true) it fails instead, so CI can never go green without running it.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 
@@ -45,9 +46,13 @@ export function netns(t: TestContext, prefix = 'hn'): { name: string; ip: (...ar
   };
 }
 
-const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-/** tsx by absolute URL, so the CLI also runs from another working directory. */
-const TSX = import.meta.resolve('tsx');
+const DIST = fileURLToPath(new URL('../../dist/hostnet.js', import.meta.url));
+
+/** The argv that starts `hostnet ARGS`: the built bundle, so tests run what users run. */
+export function hostnetArgv(args: string[]): string[] {
+  if (!existsSync(DIST)) throw new Error('dist/hostnet.js is missing: run `npm run build` first (`npm test` does)');
+  return [process.execPath, DIST, ...args];
+}
 
 export interface CliResult {
   code: number;
@@ -55,9 +60,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `hostnet ARGS` from source. */
+/** Runs `hostnet ARGS` and waits for it. */
 export function hostnet(args: string[], options: { input?: string; env?: Record<string, string> } = {}): CliResult {
-  const r = spawnSync(process.execPath, ['--import', TSX, CLI, ...args], {
+  const [node, ...argv] = hostnetArgv(args);
+  const r = spawnSync(node!, argv, {
     encoding: 'utf8',
     input: options.input,
     env: { ...process.env, NO_COLOR: '1', ...options.env },
@@ -66,13 +72,33 @@ export function hostnet(args: string[], options: { input?: string; env?: Record<
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Runs `hostnet ARGS` from source as the unprivileged user nobody (for permission tests). */
+/** Runs `hostnet ARGS` as the unprivileged user nobody (for permission tests). */
 export function hostnetAsNobody(args: string[]): CliResult {
-  const r = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '--import', TSX, CLI, ...args], {
+  const r = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', ...hostnetArgv(args)], {
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', HOME: '/tmp' },
     maxBuffer: 1 << 30,
     cwd: '/tmp',
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Runs `hostnet ARGS` without blocking the test's event loop (for tests that serve something the CLI
+ * talks to); killed after `timeoutMs`.
+ */
+export function hostnetAsync(args: string[], timeoutMs = 60_000): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const [node, ...argv] = hostnetArgv(args);
+    const child = spawn(node!, argv, { env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const kill = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(kill);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
 }

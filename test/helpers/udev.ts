@@ -11,7 +11,6 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundle } from '../../scripts/bundle.mjs';
 
 /** Host directories standing in for systemd's network directories. */
 export interface LinkTrees {
@@ -93,12 +92,4 @@ export function parseNetSetupLink(ifname: string, r: SandboxResult): NetSetupLin
   const log = r.stderr.split('\n').filter((l) => l.startsWith(prefix)).map((l) => l.slice(prefix.length));
   const m = log.map((l) => /^Applying (\S+) MAC address: (\S+)$/.exec(l)).find((x) => x !== null);
   return { linkFile, applied: m ? { kind: m[1]!, mac: m[2]! } : null, log };
-}
-
-/**
- * Bundles the CLI from source exactly as `npm run build` does (scripts/bundle.mjs) into `outdir`, so
- * tests that run it hundreds of times start it in a tenth of the time tsx needs. Returns its path.
- */
-export async function bundleCli(outdir: string): Promise<string> {
-  return bundle(outdir, 'test');
 }

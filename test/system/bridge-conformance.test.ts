@@ -5,17 +5,14 @@
 // (a bound socket is ready: nothing can be missed), then `hostnet trace frame --netns` predicts each
 // frame from a live collection of the bridge namespace. Every prediction must match what the kernel did.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test, type TestContext } from 'node:test';
 import { LINK_DETAILS_ARGV, VLAN_TABLE_ARGV, bridgeKernel, checkMaskWrite, parseKernelRelease } from '../../src/model/bridge/index.js';
-import { netns, requireRealSystem, sh } from '../helpers/system.js';
+import { hostnetAsync, netns, requireRealSystem, sh } from '../helpers/system.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
 
 // The frames: link-local addresses (with their real EtherTypes where they have one), others around them.
 const DESTINATIONS: { dst: string; ethertype: number }[] = [
@@ -149,16 +146,7 @@ interface Outcome {
   passedUpOn: string[];
 }
 
-function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const runCli = (args: string[]) => hostnetAsync(args, 10 * 60_000);
 
 async function pool<T, R>(items: T[], width: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { hostnet } from '../helpers/system.js';
+import { assertSameText } from '../helpers/text.js';
 
 const EX = fileURLToPath(new URL('../../examples/lab-lacp/', import.meta.url));
 const RECORDED_AT = '/work/main/examples/lab-lacp/';
@@ -22,7 +23,7 @@ test('the example traces are what trace frame prints for the committed snapshots
   for (const [file, args] of cases) {
     const r = hostnet(['trace', 'frame', ...args]);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, out(file), file);
+    assertSameText(r.stdout, out(file), file, r.stderr);
   }
 });
 
@@ -36,6 +37,6 @@ test('the example checks find what output/ shows, before and after the fixes', (
   for (const [file, args, code] of cases) {
     const r = hostnet(['check', ...args]);
     assert.equal(r.code, code, `${file}: ${r.stderr}`);
-    assert.equal(stable(r.stdout.replace(/^hostnet check: .*\n/, '')), stable(out(file).replace(/^hostnet check: .*\n/, '')), file);
+    assertSameText(stable(r.stdout.replace(/^hostnet check: .*\n/, '')), stable(out(file).replace(/^hostnet check: .*\n/, '')), file, r.stderr);
   }
 });

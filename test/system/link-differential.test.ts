@@ -17,8 +17,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { requireRealSystem, sh, uniqueName } from '../helpers/system.js';
-import { bundleCli, makeLinkTrees, netSetupLink, parseNetSetupLink, runInLinkSandbox, type LinkTrees } from '../helpers/udev.js';
+import { hostnetArgv, requireRealSystem, sh, uniqueName } from '../helpers/system.js';
+import { makeLinkTrees, netSetupLink, parseNetSetupLink, runInLinkSandbox, type LinkTrees } from '../helpers/udev.js';
 
 const CASES = Number(process.env.HOSTNET_LINK_DIFF_CASES ?? 200);
 const BASE_SEED = Number(process.env.HOSTNET_LINK_DIFF_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -260,7 +260,7 @@ const count = (key: string): void => {
   tally.set(key, (tally.get(key) ?? 0) + 1);
 };
 
-async function runCase(caseSeed: number, cli: string, work: string, hostname: string): Promise<string[]> {
+async function runCase(caseSeed: number, work: string, hostname: string): Promise<string[]> {
   const r = rng(caseSeed);
   const ns = uniqueName('hn-linkdiff');
   const dir = mkdtempSync(join(work, 'case-'));
@@ -273,7 +273,7 @@ async function runCase(caseSeed: number, cli: string, work: string, hostname: st
     const trees = makeLinkTrees(dir);
     const described = writeConfig(r, trees, before, hostname, plan.map((i) => i.kind));
     const results = await runInLinkSandbox(ns, trees, [
-      { argv: [process.execPath, cli, 'link', 'explain', '--netns', ns, '--format', 'json'] },
+      { argv: hostnetArgv(['link', 'explain', '--netns', ns, '--format', 'json']) },
       ...before.map((l) => netSetupLink(l.ifname)),
     ]);
     const [explain, ...udev] = results;
@@ -314,7 +314,6 @@ test(`hostnet link explain agrees with udevd on ${CASES} generated cases`, { tim
   if (!requireRealSystem(t, { tools: ['udevadm', 'unshare', 'ip'] })) return;
   const work = mkdtempSync(join(tmpdir(), 'hn-linkdiff-'));
   t.after(() => rmSync(work, { recursive: true, force: true }));
-  const cli = await bundleCli(join(work, 'cli'));
   const hostname = sh(['hostname']).trim();
   t.diagnostic(`seed ${BASE_SEED}, ${CASES} cases`);
   const problems: string[] = [];
@@ -323,7 +322,7 @@ test(`hostnet link explain agrees with udevd on ${CASES} generated cases`, { tim
   const worker = async (): Promise<void> => {
     while (next < CASES) {
       const seed = (BASE_SEED + next++) >>> 0;
-      const found = await runCase(seed, cli, work, hostname);
+      const found = await runCase(seed, work, hostname);
       compared++;
       problems.push(...found);
     }

@@ -7,13 +7,11 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { persistentMac } from '../../src/model/link/index.js';
-import { netns, requireRealSystem, sh } from '../helpers/system.js';
+import { hostnetArgv, netns, requireRealSystem, sh } from '../helpers/system.js';
 import { makeLinkTrees, netSetupLink, parseNetSetupLink, runInLinkSandbox, type SandboxCommand } from '../helpers/udev.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-const hostnetIn = (...args: string[]): SandboxCommand => ({ argv: [process.execPath, '--import', import.meta.resolve('tsx'), CLI, ...args], env: { NO_COLOR: '1' } });
+const hostnetIn = (...args: string[]): SandboxCommand => ({ argv: hostnetArgv(args), env: { NO_COLOR: '1' } });
 
 const CONFIG = `apiVersion: v1
 kind: ConfigMap

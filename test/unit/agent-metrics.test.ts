@@ -9,11 +9,11 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { Agent } from '../../src/agent/agent.js';
 import { AgentMetrics } from '../../src/agent/metrics.js';
+import { hostnetArgv, hostnetAsync } from '../helpers/system.js';
 import { FakeApiServer } from './agent-apiserver.js';
 import { NOTE_RULE, syntheticSnapshot, TRAP_RULE } from './report-synthetic.js';
 
@@ -102,21 +102,7 @@ test('concurrent POST /check requests during a check share one follow-up check',
   assert.equal(b, c);
 });
 
-const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-const TSX = import.meta.resolve('tsx');
-
-function runCli(args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => {
-      clearTimeout(kill);
-      resolve({ code: code ?? -1, stderr });
-    });
-  });
-}
+const runCli = (args: string[]) => hostnetAsync(args);
 
 test('hostnet agent --once publishes the condition and exits with the check\'s code; a dead API server gives 2', { timeout: 90_000 }, async (t) => {
   const server = new FakeApiServer('worker-1');
@@ -151,7 +137,8 @@ test('hostnet agent serves metrics, checks again on SIGHUP, and exits 0 on SIGTE
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const snap = join(dir, 'node.json');
   writeFileSync(snap, JSON.stringify(syntheticSnapshot()));
-  const child = spawn(process.execPath, ['--import', TSX, CLI, 'agent', '--no-kube', '--snapshot', snap, '--interval', '3600', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const [node, ...argv] = hostnetArgv(['agent', '--no-kube', '--snapshot', snap, '--interval', '3600', '--listen', '127.0.0.1:0']);
+  const child = spawn(node!, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
   t.after(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
