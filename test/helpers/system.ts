@@ -85,17 +85,17 @@ export function hostnetAsNobody(args: string[]): CliResult {
 
 /**
  * Runs `hostnet ARGS` without blocking the test's event loop (for tests that serve something the CLI
- * talks to); killed after `timeoutMs`.
+ * talks to), optionally with node options before the script and more environment; killed after `timeoutMs`.
  */
-export function hostnetAsync(args: string[], timeoutMs = 60_000): Promise<CliResult> {
+export function hostnetAsync(args: string[], options: { timeoutMs?: number; nodeArgs?: string[]; env?: Record<string, string> } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const [node, ...argv] = hostnetArgv(args);
-    const child = spawn(node!, argv, { env: { ...process.env, NO_COLOR: '1' } });
+    const [node, script, ...argv] = hostnetArgv(args);
+    const child = spawn(node!, [...(options.nodeArgs ?? []), script!, ...argv], { env: { ...process.env, NO_COLOR: '1', ...options.env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const kill = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const kill = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
     child.on('close', (code) => {
       clearTimeout(kill);
       resolve({ code: code ?? -1, stdout, stderr });

@@ -146,7 +146,7 @@ interface Outcome {
   passedUpOn: string[];
 }
 
-const runCli = (args: string[]) => hostnetAsync(args, 10 * 60_000);
+const runCli = (args: string[]) => hostnetAsync(args, { timeoutMs: 10 * 60_000 });
 
 async function pool<T, R>(items: T[], width: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);

@@ -5,7 +5,8 @@
  * all read-only; the Dockerfile multi-stage and non-root; the NPD plugin config pointing at `check --npd`.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
@@ -22,6 +23,7 @@ import { Publisher } from '../../src/agent/publish.js';
 import { DEFAULT_CONDITION_TYPE } from '../../src/agent/state.js';
 import { agentCommand } from '../../src/cli/agent.js';
 import { EXTRA_SOURCES, NETWORK_DIRS } from '../../src/collect/files.js';
+import { hostnetAsync } from '../helpers/system.js';
 import { FakeApiServer } from './agent-apiserver.js';
 import { syntheticSnapshot, TRAP_RULE } from './report-synthetic.js';
 
@@ -162,6 +164,33 @@ test('the DaemonSet\'s arguments are options `hostnet agent` knows', () => {
   for (const arg of args) assert.ok(known.has(arg.split('=')[0]), `${arg} is an agent option`);
   const port = /:(\d+)$/.exec(args.find((a) => a.startsWith('--listen='))!)![1];
   assert.equal(String(container.ports?.[0]?.containerPort), port);
+});
+
+test('the agent started as the DaemonSet starts it (its node options and environment) checks and publishes', { timeout: 90_000 }, async (t) => {
+  const container = one<IDaemonSet>('DaemonSet').spec!.template.spec!.containers[0]!;
+  // The command is the image's entrypoint with node options added: same program, same script.
+  const command = container.command ?? [];
+  const script = command.findIndex((a) => a.endsWith('.js'));
+  assert.equal(command[0], 'node');
+  assert.equal(command[script], '/opt/hostnet/hostnet.js');
+  const env = Object.fromEntries((container.env ?? []).filter((e) => typeof e.value === 'string').map((e) => [e.name, e.value!]));
+  const server = new FakeApiServer('worker-1');
+  await server.start();
+  const dir = mkdtempSync(join(tmpdir(), 'hn-ds-launch-'));
+  t.after(async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  // A node with real findings, so the condition is True and Events are created.
+  const snap = join(dir, 'node.json');
+  copyFileSync(fileURLToPath(new URL('../../examples/calico-vpp-broken/snapshot.json', import.meta.url)), snap);
+  const r = await hostnetAsync(['agent', '--once', '--snapshot', snap, '--node-name', 'worker-1', '--kubeconfig', server.kubeconfig()],
+    { nodeArgs: command.slice(1, script), env });
+  assert.equal(r.code, 1, r.stderr);
+  assert.doesNotMatch(r.stderr, /warning/i, 'no warnings from V8 or Node about the options');
+  assert.equal(server.condition('HostNetworkTrap')?.status, 'True');
+  assert.ok(server.events.size >= 4, `${server.events.size} events`);
+  assert.deepEqual(server.schemaErrors, []);
 });
 
 test('the Dockerfile is multi-stage with a small non-root runtime that runs the bundle', () => {
