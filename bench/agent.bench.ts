@@ -92,6 +92,38 @@ async function runAgent(snapshot: string, kubeconfig: string, intervalS: number,
   }
 }
 
+/**
+ * The agent collecting a live host of `pairs` x 2 real interfaces (veth pairs in a namespace of its own),
+ * as the DaemonSet launches it, for `windowS` seconds at a 5 s interval; its peak resident memory. The
+ * fake API server is outside that namespace, so this run publishes nothing (--no-kube). Needs root.
+ */
+async function runLiveAgent(pairs: number, windowS: number, launch: Launch): Promise<{ peakMb: number; interfaces: number }> {
+  const ns = `hn-bench-live-${process.pid}`;
+  const ip = (...args: string[]) => {
+    const r = spawnSync('ip', args, { encoding: 'utf8', maxBuffer: 1 << 28 });
+    if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr.trim()}`);
+    return r.stdout;
+  };
+  ip('netns', 'add', ns);
+  try {
+    const batch = Array.from({ length: pairs }, (_, i) => `link add va${i} type veth peer name vb${i}`).join('\n');
+    const r = spawnSync('ip', ['-n', ns, '-batch', '-'], { input: batch, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`creating ${pairs} veth pairs: ${r.stderr.trim()}`);
+    ip('-n', ns, 'link', 'set', 'lo', 'up');
+    const interfaces = ip('-n', ns, '-o', 'link', 'show').trim().split('\n').length;
+    const { child } = await start(['ip', 'netns', 'exec', ns, process.execPath, ...launch.nodeArgs, DIST, 'agent', '--no-kube', '--node-name', 'node1',
+      '--interval', '5', '--listen', '127.0.0.1:0'], /metrics on http:\/\/127\.0\.0\.1:\d+/, launch.env);
+    try {
+      await sleep(windowS * 1000);
+      return { peakMb: statusKb(child.pid!, 'VmHWM') / 1024, interfaces };
+    } finally {
+      await stop(child);
+    }
+  } finally {
+    spawnSync('ip', ['netns', 'del', ns]);
+  }
+}
+
 /** `node` with host-side pod veths added until it has `total` interfaces. */
 function withPodVeths(node: Snapshot, total: number): Snapshot {
   const top = Math.max(...node.interfaces.map((i) => i.index));
@@ -167,6 +199,16 @@ const bench: Bench = {
       results.push({ name: 'agent peak resident memory (10,000 interfaces)', value: peak, unit: 'MB', baseline: { name: 'idle node process', value: base.rssMb },
         target: '<= 100 MB', met: peak <= 100, notes: [`resident at the end of the window ${busy.rssMb.toFixed(1)} MB; started plainly (V8's and glibc's defaults) the peak is ${defaults.peakMb.toFixed(0)} MB (2 s interval, 10 s)`,
           `the same agent on the same node without the veths (${node.interfaces.length} interfaces) peaks at ${tiny.peakMb.toFixed(0)} MB: the code (rules, Kubernetes client, prom-client) is that much, the 10,000 interfaces the rest`] });
+
+      // The same agent collecting a live host of 10,000 real interfaces, where this machine allows it.
+      if (process.getuid?.() === 0) {
+        const live = await runLiveAgent(5_000, 30, launch);
+        results.push({ name: `agent peak resident memory, live collection of ${live.interfaces.toLocaleString('en')} real interfaces`, value: live.peakMb, unit: 'MB',
+          baseline: { name: 'the same agent re-reading a 10,000-interface snapshot', value: peak },
+          notes: ['veth pairs in a namespace of their own, checked every 5 s for 30 s, without publishing (the API server is outside that namespace); the issue sets its target on the snapshot host'] });
+      } else {
+        log('live collection of 10,000 interfaces not measured: it needs root (a namespace with veth pairs)');
+      }
 
       // The report: 500 nodes of 20 to 400 interfaces.
       const fleet = join(dir, 'fleet');

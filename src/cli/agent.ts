@@ -106,7 +106,7 @@ async function runAgent(opts: AgentOpts): Promise<number> {
   const agent = new Agent({
     nodeName, intervalMs, rules: ALL_RULES, ignore: opts.ignore, threshold: opts.failOn, conditionType: opts.conditionType,
     metrics, publisher, log,
-    collect: snapshotFile ? async () => loadSnapshotFile(snapshotFile) : () => collectHere({ root: opts.root }),
+    collect: snapshotFile ? async () => loadSnapshotFile(snapshotFile) : () => collectHere({ root: opts.root, sysfsWorkers: false }),
   });
 
   if (opts.once) {

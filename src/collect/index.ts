@@ -7,12 +7,12 @@ import { existsSync } from 'node:fs';
 import type { Gap, Interface, Route, Snapshot } from '../snapshot/schema.js';
 import { SNAPSHOT_SCHEMA } from '../snapshot/version.js';
 import { VERSION } from '../version.js';
-import { run } from './exec.js';
+import { run, type RunResult } from './exec.js';
 import { collectFiles } from './files.js';
 import { collectHost } from './host.js';
 import { collectVpp } from './vpp.js';
 import { arphrdFromLinkType, interfacesFromIpAddr, NO_SYSFS, routesFromIp } from './ip.js';
-import { readAllSysfsInWorkers, readUdevDb } from './sysfs.js';
+import { readAllSysfs, readAllSysfsInWorkers, readUdevDb } from './sysfs.js';
 
 export interface CollectOptions {
   /** Read configuration files below this directory instead of `/`. */
@@ -23,6 +23,11 @@ export interface CollectOptions {
   netnsLabel?: string | null;
   /** Called with short progress messages for long collections. */
   progress?: (message: string) => void;
+  /**
+   * Read sysfs on worker threads, overlapping `ip` (the default: fastest). The node agent reads it on
+   * its own thread instead: each worker is a V8 instance of its own, memory an agent cannot spare.
+   */
+  sysfsWorkers?: boolean;
 }
 
 export async function collectHere(options: CollectOptions = {}): Promise<Snapshot> {
@@ -31,40 +36,33 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
   const progress = options.progress ?? (() => {});
 
   progress('reading links, addresses, routes and sysfs');
-  const sysfsPromise = readAllSysfsInWorkers().catch((err: Error) => {
+  const sysfsPromise = (options.sysfsWorkers === false ? Promise.resolve().then(() => readAllSysfs()) : readAllSysfsInWorkers()).catch((err: Error) => {
     gaps.push({ source: '/sys/class/net', reason: 'failed', detail: err.message });
     return {} as Awaited<ReturnType<typeof readAllSysfsInWorkers>>;
   });
   // vppctl shows VPP of this machine only: not for a collection below another root.
   const vppPart = root === '/' ? collectVpp() : Promise.resolve({ commands: [], gaps: [] });
-  const [addr, route4, route6, hostPart, filePart, sysfs, vpp] = await Promise.all([
-    run(['ip', '-d', '-j', 'addr', 'show']),
-    run(['ip', '-4', '-j', 'route', 'show', 'table', 'all']),
-    run(['ip', '-6', '-j', 'route', 'show', 'table', 'all']),
+  // Each output is converted as soon as it arrives, so its text and ip's JSON are garbage before the
+  // next one is read: on a large host they are several times the size of what is kept.
+  const [interfacesRead, routes4, routes6, hostPart, filePart, sysfs, vpp] = await Promise.all([
+    run(['ip', '-d', '-j', 'addr', 'show']).then((res) => converted(res, 'ip -d -j addr show', interfacesFromIpAddr)),
+    run(['ip', '-4', '-j', 'route', 'show', 'table', 'all']).then((res) => converted(res, 'ip -j route (inet)', (j) => routesFromIp(j, 'inet'))),
+    run(['ip', '-6', '-j', 'route', 'show', 'table', 'all']).then((res) => converted(res, 'ip -j route (inet6)', (j) => routesFromIp(j, 'inet6'))),
     collectHost(root, options.redact ?? false),
     collectFiles(root),
     sysfsPromise,
     vppPart,
   ]);
 
-  let interfaces: Interface[] = [];
-  if (addr.ok) interfaces = parseJsonOutput(addr.stdout, 'ip -d -j addr show', gaps, interfacesFromIpAddr) ?? [];
-  else gaps.push(addr.gap);
-
-  const routes: Route[] = [];
-  for (const [res, family] of [[route4, 'inet'], [route6, 'inet6']] as const) {
-    if (res.ok) routes.push(...(parseJsonOutput(res.stdout, `ip -j route (${family})`, gaps, (j) => routesFromIp(j, family)) ?? []));
-    else gaps.push(res.gap);
-  }
-
-  // An interface that appeared between the two reads has no sysfs facts: they stay unknown.
+  // An interface that appeared between the two reads has no sysfs facts: they stay unknown. Completed
+  // in place: a copy would double the largest part of the snapshot.
+  for (const part of [interfacesRead, routes4, routes6]) if (part.gap) gaps.push(part.gap);
   const udevDb = existsSync('/run/udev/data');
-  interfaces = interfaces.map((iface) => ({
-    ...iface,
-    ...(sysfs[iface.name] ?? NO_SYSFS),
-    arphrdType: arphrdFromLinkType(iface.linkType),
-    udev: udevDb ? readUdevDb(iface.index) : null,
-  }));
+  const interfaces: Interface[] = interfacesRead.value ?? [];
+  for (const iface of interfaces) {
+    Object.assign(iface, sysfs[iface.name] ?? NO_SYSFS, { arphrdType: arphrdFromLinkType(iface.linkType), udev: udevDb ? readUdevDb(iface.index) : null });
+  }
+  const routes: Route[] = [...(routes4.value ?? []), ...(routes6.value ?? [])];
 
   return {
     schema: SNAPSHOT_SCHEMA,
@@ -80,12 +78,13 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
   };
 }
 
-function parseJsonOutput<T>(stdout: string, source: string, gaps: Gap[], convert: (json: unknown) => T): T | null {
+/** A command's JSON output converted, or a gap when it failed or printed something unreadable. */
+function converted<T>(res: RunResult, source: string, convert: (json: unknown) => T): { value: T | null; gap: Gap | null } {
+  if (!res.ok) return { value: null, gap: res.gap };
   try {
     // ip prints nothing at all (not "[]") for an empty table.
-    return convert(stdout.trim() === '' ? [] : JSON.parse(stdout));
+    return { value: convert(res.stdout.trim() === '' ? [] : JSON.parse(res.stdout)), gap: null };
   } catch (err) {
-    gaps.push({ source, reason: 'failed', detail: `unreadable output: ${(err as Error).message}` });
-    return null;
+    return { value: null, gap: { source, reason: 'failed', detail: `unreadable output: ${(err as Error).message}` } };
   }
 }

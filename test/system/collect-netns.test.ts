@@ -1,12 +1,13 @@
 // `hostnet collect --netns` on a real namespace: every recorded property is compared with what
 // `ip` and sysfs say about the same namespace, read independently of the collector.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { SnapshotSchema, type Interface } from '../../src/snapshot/schema.js';
-import { hostnet, hostnetAsNobody, netns, requireRealSystem, sh } from '../helpers/system.js';
+import { hostnet, hostnetArgv, hostnetAsNobody, netns, requireRealSystem, sh } from '../helpers/system.js';
 
 test('collect --netns records links, sysfs, bridge masks, addresses and routes exactly', (t) => {
   if (!requireRealSystem(t, { tools: ['ip'] })) return;
@@ -155,4 +156,21 @@ test('collect as a user who cannot read everything records gaps instead of faili
   assert.equal(asNobody.code, 0, asNobody.stderr);
   const gaps = JSON.parse(asNobody.stdout).gaps as { source: string; reason: string }[];
   assert.ok(gaps.some((g) => g.source === '/etc/systemd/network/10-a.link' && g.reason === 'permission-denied'), JSON.stringify(gaps));
+});
+
+test('the agent collects a live namespace with sysfs read on its own thread, as collect does with workers', (t) => {
+  if (!requireRealSystem(t, { tools: ['ip'] })) return;
+  const ns = netns(t, 'hn-agl');
+  for (let n = 0; n < 3; n++) ns.ip('link', 'add', `pa${n}`, 'type', 'veth', 'peer', 'name', `pb${n}`);
+  ns.ip('link', 'add', 'br0', 'type', 'bridge');
+  ns.ip('link', 'set', 'pa0', 'master', 'br0');
+  // The agent reads sysfs on the main thread (src/cli/agent.ts); `collect` on worker threads. Both
+  // must see the namespace the same way: the agent's check finds what `check --netns` finds.
+  const check = hostnet(['check', '--netns', ns.name, '--format', 'json']);
+  assert.ok(check.code === 0 || check.code === 1, check.stderr);
+  const findings = (JSON.parse(check.stdout) as { findings: unknown[] }).findings.length;
+  const [node, ...argv] = hostnetArgv(['agent', '--once', '--no-kube', '--node-name', 'n1']);
+  const agent = spawnSync('ip', ['netns', 'exec', ns.name, node!, ...argv], { encoding: 'utf8' });
+  assert.equal(agent.status, check.code, agent.stderr);
+  assert.match(agent.stderr, new RegExp(`check 1: ${findings} finding\\(s\\)`));
 });
