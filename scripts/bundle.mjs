@@ -21,7 +21,6 @@ export async function bundle(outdir, version) {
     chunkNames: 'chunks/[name]-[hash]',
     minifyWhitespace: true,
     minifySyntax: true,
-    keepNames: true,
     legalComments: 'linked',
     define: { __HOSTNET_VERSION__: JSON.stringify(version) },
     // CommonJS dependencies inside an ES module bundle need a real `require` for Node built-ins.
