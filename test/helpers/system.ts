@@ -1,7 +1,8 @@
 /**
  * Helpers for tests on the real kernel and udevd: root checks, throw-away namespaces, and running the
- * CLI as users get it: the bundle in dist/ (`npm test` builds it first). A test that needs root skips with the reason when not root, but under CI
- * (CI=true) it fails instead, so CI can never go green without running it.
+ * CLI as users get it: the bundle in dist/ (`npm test` builds it first). A test that needs root skips
+ * with the reason when not root, but under CI (CI=true) it fails instead, so CI can never go green
+ * without running it.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
