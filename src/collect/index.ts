@@ -54,9 +54,9 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
     vppPart,
   ]);
 
+  for (const part of [interfacesRead, routes4, routes6]) if (part.gap) gaps.push(part.gap);
   // An interface that appeared between the two reads has no sysfs facts: they stay unknown. Completed
   // in place: a copy would double the largest part of the snapshot.
-  for (const part of [interfacesRead, routes4, routes6]) if (part.gap) gaps.push(part.gap);
   const udevDb = existsSync('/run/udev/data');
   const interfaces: Interface[] = interfacesRead.value ?? [];
   for (const iface of interfaces) {

@@ -102,8 +102,6 @@ test('concurrent POST /check requests during a check share one follow-up check',
   assert.equal(b, c);
 });
 
-const runCli = (args: string[]) => hostnetAsync(args);
-
 test('hostnet agent --once publishes the condition and exits with the check\'s code; a dead API server gives 2', { timeout: 90_000 }, async (t) => {
   const server = new FakeApiServer('worker-1');
   await server.start();
@@ -114,20 +112,20 @@ test('hostnet agent --once publishes the condition and exits with the check\'s c
   });
   const snap = join(dir, 'node.json');
   writeFileSync(snap, JSON.stringify(syntheticSnapshot()));
-  const ok = await runCli(['agent', '--once', '--snapshot', snap, '--node-name', 'worker-1', '--kubeconfig', server.kubeconfig()]);
+  const ok = await hostnetAsync(['agent', '--once', '--snapshot', snap, '--node-name', 'worker-1', '--kubeconfig', server.kubeconfig()]);
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(server.condition('HostNetworkTrap')?.status, 'False');
   assert.deepEqual(server.schemaErrors, []);
 
   server.always = { status: 503 };
-  const down = await runCli(['agent', '--once', '--snapshot', snap, '--node-name', 'worker-1', '--kubeconfig', server.kubeconfig(), '--api-timeout', '0.5', '--backoff-max', '0.2']);
+  const down = await hostnetAsync(['agent', '--once', '--snapshot', snap, '--node-name', 'worker-1', '--kubeconfig', server.kubeconfig(), '--api-timeout', '0.5', '--backoff-max', '0.2']);
   assert.equal(down.code, 2);
   assert.match(down.stderr, /could not publish: get node: HTTP 503/);
 
-  const bad = await runCli(['agent', '--once', '--snapshot', join(dir, 'missing.json'), '--no-kube']);
+  const bad = await hostnetAsync(['agent', '--once', '--snapshot', join(dir, 'missing.json'), '--no-kube']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /missing\.json/);
-  const usage = await runCli(['agent', '--interval', 'soon', '--no-kube']);
+  const usage = await hostnetAsync(['agent', '--interval', 'soon', '--no-kube']);
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /--interval "soon": expected a number of seconds/);
 });
