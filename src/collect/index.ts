@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import type { Gap, Interface, Route, Snapshot } from '../snapshot/schema.js';
 import { SNAPSHOT_SCHEMA } from '../snapshot/version.js';
 import { VERSION } from '../version.js';
-import { run, type RunResult } from './exec.js';
+import { runLarge, type RunResult } from './exec.js';
 import { collectFiles } from './files.js';
 import { collectHost } from './host.js';
 import { collectVpp } from './vpp.js';
@@ -36,18 +36,22 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
   const progress = options.progress ?? (() => {});
 
   progress('reading links, addresses, routes and sysfs');
+  // ip goes first: it is the longest part, and each process started before it delays it.
+  // Each output is converted as soon as it arrives, so its text and ip's JSON are garbage before the
+  // next one is read: on a large host they are several times the size of what is kept.
+  const ipParts = [
+    runLarge(['ip', '-d', '-j', 'addr', 'show']).then((res) => converted(res, 'ip -d -j addr show', interfacesFromIpAddr)),
+    runLarge(['ip', '-4', '-j', 'route', 'show', 'table', 'all']).then((res) => converted(res, 'ip -j route (inet)', (j) => routesFromIp(j, 'inet'))),
+    runLarge(['ip', '-6', '-j', 'route', 'show', 'table', 'all']).then((res) => converted(res, 'ip -j route (inet6)', (j) => routesFromIp(j, 'inet6'))),
+  ] as const;
   const sysfsPromise = (options.sysfsWorkers === false ? Promise.resolve().then(() => readAllSysfs()) : readAllSysfsInWorkers()).catch((err: Error) => {
     gaps.push({ source: '/sys/class/net', reason: 'failed', detail: err.message });
     return {} as Awaited<ReturnType<typeof readAllSysfsInWorkers>>;
   });
   // vppctl shows VPP of this machine only: not for a collection below another root.
   const vppPart = root === '/' ? collectVpp() : Promise.resolve({ commands: [], gaps: [] });
-  // Each output is converted as soon as it arrives, so its text and ip's JSON are garbage before the
-  // next one is read: on a large host they are several times the size of what is kept.
   const [interfacesRead, routes4, routes6, hostPart, filePart, sysfs, vpp] = await Promise.all([
-    run(['ip', '-d', '-j', 'addr', 'show']).then((res) => converted(res, 'ip -d -j addr show', interfacesFromIpAddr)),
-    run(['ip', '-4', '-j', 'route', 'show', 'table', 'all']).then((res) => converted(res, 'ip -j route (inet)', (j) => routesFromIp(j, 'inet'))),
-    run(['ip', '-6', '-j', 'route', 'show', 'table', 'all']).then((res) => converted(res, 'ip -j route (inet6)', (j) => routesFromIp(j, 'inet6'))),
+    ...ipParts,
     collectHost(root, options.redact ?? false),
     collectFiles(root),
     sysfsPromise,

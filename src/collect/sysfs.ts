@@ -53,13 +53,15 @@ export type SysfsOnly = Omit<SysfsFields, 'arphrdType' | 'udev'>;
 export class SysfsReader {
   /** Reads one interface's attributes; the udev database is keyed by ifindex, read from sysfs too. */
   read(name: string): SysfsOnly {
-    const dir = `${SYS_NET}/${name}`;
     let classLink: string | null = null;
     try {
-      classLink = readlinkSync(dir);
+      classLink = readlinkSync(`${SYS_NET}/${name}`);
     } catch {
       // not a symlink on some old kernels; fall through and try the device link anyway
     }
+    // The device's own directory: reaching attributes through the class symlink costs the kernel a
+    // symlink walk per file, a quarter of the time on a large host.
+    const dir = classLink?.startsWith('../../devices/') ? `/sys/${classLink.slice('../../'.length)}` : `${SYS_NET}/${name}`;
     // Virtual devices live under /sys/devices/virtual and have no `device` link to follow.
     const physical = classLink === null || !classLink.includes('/virtual/');
     let devicePath: string | null = null;
@@ -114,20 +116,19 @@ export function readAllSysfs(names: string[] = readdirSync(SYS_NET)): Record<str
 }
 
 /**
- * Reads sysfs for every interface on worker threads (dist/chunks/sysfs-worker.js, beside the chunk
- * this code is bundled into), so the
- * reads overlap with waiting for `ip` and use both cores of a small machine: opening a sysfs
- * attribute costs about 12 µs of kernel time, and a host has thousands of them. Run from source,
- * where a worker cannot load TypeScript, it reads on the main thread: same results, less overlap.
+ * Reads sysfs for every interface, on a worker thread when there are many (dist/chunks/sysfs-worker.js,
+ * beside the chunk this code is bundled into), so that the reads overlap with waiting for `ip`:
+ * opening a sysfs attribute costs about 12 µs of kernel time, and a large host has tens of thousands.
+ * A worker takes about 100 ms to start (a V8 instance of its own), more than a few hundred interfaces
+ * take to read, so smaller hosts are read on this thread; one worker, not more, because on a small
+ * machine the `ip` processes need the other cores. Run from source, where a worker cannot load
+ * TypeScript, everything is read on this thread: same results, less overlap.
  */
 export async function readAllSysfsInWorkers(): Promise<Record<string, SysfsOnly>> {
   const here = import.meta.url;
-  if (here.endsWith('.ts')) return readAllSysfs();
   const names = readdirSync(SYS_NET);
-  // One worker is enough for a few hundred interfaces; a second one pays off beyond that.
-  const shares = names.length > 500 ? [names.filter((_, i) => i % 2 === 0), names.filter((_, i) => i % 2 === 1)] : [names];
-  const parts = await Promise.all(shares.map((share) => runWorker(new URL('./sysfs-worker.js', here), share)));
-  return Object.assign({}, ...parts) as Record<string, SysfsOnly>;
+  if (here.endsWith('.ts') || names.length <= 500) return readAllSysfs(names);
+  return runWorker(new URL('./sysfs-worker.js', here), names);
 }
 
 function runWorker(entry: URL, names: string[]): Promise<Record<string, SysfsOnly>> {

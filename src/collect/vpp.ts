@@ -4,6 +4,8 @@
  * reported, when vppctl is not installed: most hosts do not run VPP. A vppctl that is installed but
  * cannot reach VPP (not running, no permission on the CLI socket) is a gap.
  */
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import type { CommandRecord, Gap } from '../snapshot/schema.js';
 import { run } from './exec.js';
 
@@ -24,6 +26,8 @@ export interface VppCollection {
 
 export async function collectVpp(): Promise<VppCollection> {
   const out: VppCollection = { commands: [], gaps: [] };
+  // Six processes that would each fail to start cost more than one look along PATH.
+  if (!onPath('vppctl')) return out;
   const results = await Promise.all(VPPCTL_COMMANDS.map((argv) => run([...argv], 15_000).then((r) => ({ argv, r }))));
   for (const { argv, r } of results) {
     if (r.ok) out.commands.push({ argv: [...argv], exitCode: r.exitCode, stdout: r.stdout });
@@ -31,4 +35,16 @@ export async function collectVpp(): Promise<VppCollection> {
     else out.gaps.push(r.gap);
   }
   return out;
+}
+
+/** Whether an executable of this name is on PATH, as execFile would find it. */
+function onPath(name: string): boolean {
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir || '.', name), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
