@@ -14,8 +14,20 @@ const inCI = process.env.CI === 'true';
 
 /** Returns false (and marks the test skipped) when the test cannot run here; throws under CI. */
 export function requireRealSystem(t: TestContext, needs: { tools?: string[] } = {}): boolean {
-  const missing = (needs.tools ?? []).filter((tool) => spawnSync('sh', ['-c', 'command -v "$1"', 'sh', tool]).status !== 0);
-  const reason = !isRoot ? 'needs root (network namespaces)' : missing.length ? `needs ${missing.join(', ')} (apt-get install ${missing.join(' ')})` : null;
+  return cannotRun(t, !isRoot ? 'needs root (network namespaces)' : missingTools(needs.tools ?? []));
+}
+
+/** Like requireRealSystem for a test that needs tools but not root. */
+export function requireTools(t: TestContext, tools: string[], packages = tools): boolean {
+  return cannotRun(t, missingTools(tools, packages));
+}
+
+function missingTools(tools: string[], packages = tools): string | null {
+  const missing = tools.filter((tool) => spawnSync('sh', ['-c', 'command -v "$1"', 'sh', tool]).status !== 0);
+  return missing.length ? `needs ${missing.join(', ')} (apt-get install ${packages.join(' ')})` : null;
+}
+
+function cannotRun(t: TestContext, reason: string | null): boolean {
   if (reason === null) return true;
   if (inCI) throw new Error(`this test must run under CI but cannot: ${reason}`);
   t.skip(reason);

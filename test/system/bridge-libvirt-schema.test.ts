@@ -12,9 +12,9 @@ import { buildHost } from '../../src/model/host.js';
 import { runChecks } from '../../src/rules/engine.js';
 import { virtioInLacpBond } from '../../src/rules/libvirt/virtio-in-lacp-bond.js';
 import { parseSnapshot } from '../../src/snapshot/load.js';
+import { requireTools } from '../helpers/system.js';
 
 const EX = fileURLToPath(new URL('../../examples/lab-lacp/', import.meta.url));
-const have = (tool: string) => spawnSync('sh', ['-c', 'command -v "$1"', 'sh', tool]).status === 0;
 
 function validate(dir: string, name: string, xml: string): { ok: boolean; message: string } {
   const path = join(dir, name);
@@ -24,10 +24,7 @@ function validate(dir: string, name: string, xml: string): { ok: boolean; messag
 }
 
 test('the libvirt fixes validate against libvirt\'s domain schema', (t) => {
-  if (!have('virt-xml-validate') || !have('xmllint')) {
-    t.skip('needs virt-xml-validate and xmllint (apt-get install libvirt-clients libxml2-utils)');
-    return;
-  }
+  if (!requireTools(t, ['virt-xml-validate', 'xmllint'], ['libvirt-clients', 'libxml2-utils'])) return;
   const dir = mkdtempSync(join(tmpdir(), 'hn-bridge-virt-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const snap = parseSnapshot(readFileSync(join(EX, 'kvm-host-before.json'), 'utf8'), 'kvm-host-before.json');
