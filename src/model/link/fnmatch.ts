@@ -1,9 +1,12 @@
 /**
  * fnmatch(3) with flags 0, as systemd calls it for Path=, Driver=, Type=, Kind=, OriginalName= and
  * Property= values: `*` any run of characters (a `/` and a leading `.` included), `?` any one
- * character, `[...]` a set (`!` or `^` negates, ranges, `[:class:]`), a backslash quotes the next
- * character, and an unterminated `[` is an ordinary character. This is glibc's behaviour in the C
- * locale; the unit tests compare it with glibc's own fnmatch on thousands of random patterns.
+ * character, `[...]` a set (`!` or `^` negates, ranges, `[:class:]`, `[=c=]`, `[.c.]`), a backslash
+ * quotes the next character, and an unterminated `[` is an ordinary character. This is glibc's
+ * behaviour in the C locale, quirks included: glibc reads a set in two ways, one while it still looks
+ * for the character and a looser one to skip the rest once it has found it, and an ill-formed set
+ * fails the attempt instead of being read literally. The unit tests compare this with glibc's own
+ * fnmatch on tens of thousands of random patterns.
  */
 
 const CLASSES: Record<string, (c: number) => boolean> = {
@@ -25,140 +28,172 @@ function isDigit(c: number): boolean { return c >= 48 && c <= 57; }
 function isUpper(c: number): boolean { return c >= 65 && c <= 90; }
 function isLower(c: number): boolean { return c >= 97 && c <= 122; }
 
-/**
- * Matches the bracket expression starting after the `[` at `start` against code unit `ch`.
- * Returns the index after the closing `]` and whether `ch` is in the set; `end: -1` when the
- * bracket is not terminated (the `[` is then literal); `invalid` when glibc rejects the set outright.
- */
-function bracket(p: string, start: number, ch: number): { end: number; matched: boolean; invalid?: boolean } {
-  let i = start;
-  let negate = false;
-  if (p[i] === '!' || p[i] === '^') {
-    negate = true;
-    i++;
-  }
-  let matched = false;
-  let first = true;
-  for (;;) {
-    if (i >= p.length) return { end: -1, matched: false };
-    let c = p[i]!;
-    if (c === ']' && !first) {
-      i++;
-      break;
-    }
-    first = false;
-    // glibc reads a class name only while it sees lower-case letters a-y; anything else before `:]`
-    // makes the `[` an ordinary member of the set.
-    const className = p[i + 1] === ':' ? /^[a-y]*:\]/.exec(p.slice(i + 2)) : null;
-    if (c === '[' && ((p[i + 1] === ':' && className) || p[i + 1] === '=' || p[i + 1] === '.')) {
-      const kind = p[i + 1]!;
-      const close = p.indexOf(`${kind}]`, i + 2);
-      if (close < 0) return { end: -1, matched: false };
-      const name = p.slice(i + 2, close);
-      i = close + 2;
-      if (kind === ':') {
-        const test = CLASSES[name];
-        if (!test) return { end: i, matched: false, invalid: true };
-        if (test(ch)) matched = true;
-      } else {
-        // Equivalence classes and collating symbols name one character in the C locale.
-        if (name.length !== 1) return { end: i, matched: false, invalid: true };
-        if (name.charCodeAt(0) === ch) matched = true;
-      }
-      continue;
-    }
-    if (c === '\\') {
-      i++;
-      if (i >= p.length) return { end: -1, matched: false };
-      c = p[i]!;
-    }
-    i++;
-    const lo = c.charCodeAt(0);
-    let hi = lo;
-    if (p[i] === '-' && i + 1 < p.length && p[i + 1] !== ']') {
-      let d = p[i + 1]!;
-      let next = i + 2;
-      if (d === '\\') {
-        if (i + 2 >= p.length) return { end: -1, matched: false };
-        d = p[i + 2]!;
-        next = i + 3;
-      }
-      if (d === '[' && p[next] === '.') {
-        // A range may end in a collating symbol `[.x.]`, which names one character in the C locale.
-        const close = p.indexOf('.]', next + 1);
-        if (close < 0) return { end: -1, matched: false };
-        const name = p.slice(next + 1, close);
-        if (name.length !== 1) return { end: close + 2, matched: false, invalid: true };
-        hi = name.charCodeAt(0);
-        i = close + 2;
-      } else {
-        // Anything else ends the range literally, `[` of a `[:class:]` included (as glibc does).
-        hi = d.charCodeAt(0);
-        i = next;
-      }
-    }
-    // An inverted range (z-a) matches nothing.
-    if (lo <= hi && ch >= lo && ch <= hi) matched = true;
-  }
-  return { end: i, matched: matched !== negate };
-}
+/** glibc's CHARCLASS_NAME_MAX: a `[:name` this long fails the match. */
+const CLASS_NAME_MAX = 2048;
 
 /** True when `text` matches the glob `pattern` as fnmatch(pattern, text, 0) == 0. */
 export function fnmatch(pattern: string, text: string): boolean {
-  let p = 0;
-  let t = 0;
-  let starP = -1;
-  let starT = -1;
-  while (t < text.length || p < pattern.length) {
-    if (p < pattern.length) {
-      const c = pattern[p]!;
-      if (c === '*') {
-        while (pattern[p] === '*') p++;
-        starP = p;
-        starT = t;
-        continue;
-      }
-      if (t < text.length) {
-        if (c === '?') {
-          p++;
-          t++;
-          continue;
-        }
-        if (c === '[') {
-          const b = bracket(pattern, p + 1, text.charCodeAt(t));
-          if (b.invalid) return false;
-          if (b.end >= 0) {
-            if (b.matched) {
-              p = b.end;
-              t++;
-              continue;
-            }
-          } else if (text[t] === '[') {
-            p++;
-            t++;
-            continue;
-          }
-        } else if (c === '\\') {
-          if (p + 1 < pattern.length && pattern[p + 1] === text[t]) {
-            p += 2;
-            t++;
-            continue;
-          }
-        } else if (c === text[t]) {
-          p++;
-          t++;
-          continue;
+  return matchFrom(pattern, 0, text, 0);
+}
+
+/** The character at `i`, or '' past the end (C's terminating NUL). */
+function at(s: string, i: number): string {
+  return i < s.length ? s[i]! : '';
+}
+
+function matchFrom(p: string, pi: number, t: string, ti: number): boolean {
+  while (pi < p.length) {
+    const c = p[pi++]!;
+    if (c === '*') {
+      // A run of `*` and `?` is one star that must leave a character for each `?`.
+      while (p[pi] === '*' || p[pi] === '?') {
+        if (p[pi++] === '?') {
+          if (ti >= t.length) return false;
+          ti++;
         }
       }
+      if (pi >= p.length) return true;
+      for (let k = ti; k < t.length; k++) if (matchFrom(p, pi, t, k)) return true;
+      return false;
     }
-    // Mismatch: let the last `*` swallow one more character, if there is one to swallow.
-    if (starP >= 0 && starT < text.length) {
-      starT++;
-      t = starT;
-      p = starP;
-      continue;
+    if (ti >= t.length) return false;
+    if (c === '?') {
+      ti++;
+    } else if (c === '[') {
+      const next = bracket(p, pi, t.charCodeAt(ti));
+      if (next === 'fail') return false;
+      if (next === 'literal') {
+        if (t[ti] !== '[') return false;
+      } else {
+        pi = next;
+      }
+      ti++;
+    } else if (c === '\\') {
+      // A trailing backslash never matches.
+      if (pi >= p.length || p[pi] !== t[ti]) return false;
+      pi++;
+      ti++;
+    } else {
+      if (c !== t[ti]) return false;
+      ti++;
     }
-    return false;
   }
-  return true;
+  return ti === t.length;
+}
+
+/**
+ * The set that starts after the `[` at `start`, against code unit `ch`: the index after its `]` when
+ * the set accepts `ch`, 'literal' when the set is unterminated (the `[` is an ordinary character),
+ * 'fail' when it does not accept `ch` or is ill-formed.
+ */
+function bracket(p: string, start: number, ch: number): number | 'literal' | 'fail' {
+  let i = start;
+  const negate = p[i] === '!' || p[i] === '^';
+  if (negate) i++;
+  const found = (next: number): number | 'fail' => (negate ? 'fail' : skipRest(p, next));
+  // `c` is the element being read and `i` the index after it; a `]` that comes first is an element.
+  let c = at(p, i++);
+  for (;;) {
+    // The lower end of a possible range, or -1 after a class or an equivalence class.
+    let low = -1;
+    const className = c === '[' && p[i] === ':' ? classNameEnd(p, i) : null;
+    if (c === '') {
+      return 'literal';
+    } else if (className === 'fail') {
+      return 'fail';
+    } else if (className !== null) {
+      const test = CLASSES[p.slice(i + 1, className)];
+      if (!test) return 'fail';
+      i = className + 2;
+      if (test(ch)) return found(i);
+    } else if (c === '[' && p[i] === '=' && i + 2 < p.length && p[i + 2] === '=' && p[i + 3] === ']') {
+      // An equivalence class names one character in the C locale; another `[=` is an ordinary `[`.
+      const member = p.charCodeAt(i + 1);
+      i += 4;
+      if (member === ch) return found(i);
+    } else if (c === '[' && p[i] === '.') {
+      // A collating symbol names one character in the C locale; a longer one is ill-formed. glibc
+      // takes a `-` after it as a range even before the `]`, so that it then matches nothing.
+      const close = p.indexOf('.]', i + 1);
+      if (close < 0 || close !== i + 2) return 'fail';
+      low = p.charCodeAt(i + 1);
+      i = close + 2;
+      if (!(p[i] === '-' && i + 1 < p.length) && low === ch) return found(i);
+    } else {
+      if (c === '\\') {
+        if (i >= p.length) return 'fail';
+        c = p[i++]!;
+      }
+      low = c.charCodeAt(0);
+      const isRange = p[i] === '-' && i + 1 < p.length && p[i + 1] !== ']';
+      if (!isRange && low === ch) return found(i);
+    }
+    c = at(p, i++);
+    if (low >= 0 && c === '-' && at(p, i) !== ']') {
+      let high: number;
+      const end = at(p, i++);
+      if (end === '[' && p[i] === '.') {
+        const close = p.indexOf('.]', i + 1);
+        if (close < 0 || close !== i + 2) return 'fail';
+        high = p.charCodeAt(i + 1);
+        i = close + 2;
+      } else {
+        const quoted = end === '\\' ? at(p, i++) : end;
+        if (quoted === '') return 'fail';
+        high = quoted.charCodeAt(0);
+      }
+      // An inverted range (z-a) holds nothing.
+      if (low <= ch && ch <= high) return found(i);
+      c = at(p, i++);
+    }
+    if (c === ']') return negate ? i : 'fail';
+  }
+}
+
+/**
+ * After `[:` at `colon - 1`: the index of the `:` of the closing `:]` when the letters between can
+ * name a class, null when they cannot (a character outside a-y: the `[` is then an ordinary
+ * member), 'fail' when the name is too long.
+ */
+function classNameEnd(p: string, colon: number): number | null | 'fail' {
+  for (let j = colon + 1, length = 0; ; j++, length++) {
+    if (length === CLASS_NAME_MAX) return 'fail';
+    if (p[j] === ':' && p[j + 1] === ']') return j;
+    const code = j < p.length ? p.charCodeAt(j) : 0;
+    if (code < 97 || code >= 122) return null;
+  }
+}
+
+/**
+ * Once the character is found, glibc skips to the set's `]` with rules of its own: `[:name:]`,
+ * `[=c=]` and `[.x.]` are stepped over whole (so their `]` does not end the set), and anything
+ * unterminated or ill-formed fails. Returns the index after the `]`.
+ */
+function skipRest(p: string, i: number): number | 'fail' {
+  for (;;) {
+    const c = at(p, i++);
+    if (c === ']') return i;
+    if (c === '') return 'fail';
+    if (c === '\\') {
+      if (i >= p.length) return 'fail';
+      i++;
+    } else if (c === '[' && p[i] === ':') {
+      for (let j = i + 1, length = 1; ; j++, length++) {
+        if (length === CLASS_NAME_MAX) return 'fail';
+        if (p[j] === ':' && p[j + 1] === ']') {
+          i = j + 2;
+          break;
+        }
+        const code = j < p.length ? p.charCodeAt(j) : 0;
+        if (code < 97 || code >= 122) break;
+      }
+    } else if (c === '[' && p[i] === '=') {
+      if (i + 1 >= p.length || p[i + 2] !== '=' || p[i + 3] !== ']') return 'fail';
+      i += 4;
+    } else if (c === '[' && p[i] === '.') {
+      const close = p.indexOf('.]', i + 1);
+      if (close < 0) return 'fail';
+      i = close + 2;
+    }
+  }
 }
