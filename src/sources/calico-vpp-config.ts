@@ -419,7 +419,11 @@ function finishUplinks(values: Record<string, ConfigValue>, listed: UplinkInterf
       line: legacy.line,
     });
   }
-  for (const u of listed) uplinks.push({ ...u, index: uplinks.length });
+  for (const u of listed) {
+    // Nothing downstream can stand for an interface without a name (vpp-manager finds no link for it).
+    if (u.interfaceName === '') sink.add(u.line, 'an uplink has no interfaceName; it is left out');
+    else uplinks.push({ ...u, index: uplinks.length });
+  }
   if (uplinks.length === 0) {
     sink.add(values.CALICOVPP_INTERFACES?.line ?? null, 'no uplink interface is configured (CALICOVPP_INTERFACES uplinkInterfaces is empty); vpp-manager stops ("No interface specified")');
     return uplinks;
@@ -431,7 +435,6 @@ function finishUplinks(values: Record<string, ConfigValue>, listed: UplinkInterf
   }
   for (const u of uplinks) {
     const where = u.line;
-    if (u.interfaceName === '') sink.add(where, 'an uplink has no interfaceName');
     if (!u.isMain && u.vppDriver === null) sink.add(where, `uplink ${u.interfaceName}: a secondary uplink needs a vppDriver; vpp-manager stops ("vpp driver should be specified for secondary uplink interfaces")`);
     if (u.vppDriver !== null && !(KNOWN_VPP_DRIVERS as readonly string[]).includes(u.vppDriver)) {
       const removed = REMOVED_VPP_DRIVERS[u.vppDriver];

@@ -43,6 +43,12 @@ test('IP pools from an operator Installation and from calico-node environment va
   assert.deepEqual(env.config.ipPools.map((p) => p.cidr), ['192.168.128.0/17']);
 });
 
+test('an uplink without interfaceName is diagnosed and left out; the next one becomes the main uplink', () => {
+  const r = parseCalicoVppConfig('CALICOVPP_INTERFACES={"uplinkInterfaces":[{"vppDriver":"dpdk"},{"interfaceName":"eth1","vppDriver":"af_packet"}]}\n', 'u.env');
+  assert.deepEqual(r.config.uplinkInterfaces.map((u) => [u.interfaceName, u.index, u.isMain]), [['eth1', 0, true]]);
+  assert.ok(r.diagnostics.some((d) => d.where === 'u.env:1' && /no interfaceName; it is left out/.test(d.message)), JSON.stringify(r.diagnostics));
+});
+
 test('an environment file: quoted multi-line values, export, comments', () => {
   const text = [
     '# calico-vpp env',
