@@ -3,7 +3,8 @@
  * which virtual wires must carry which link-local protocols and which guest NICs form an 802.3ad bond.
  * YAML; every problem is reported with the file's line. Format: docs/labs.md.
  */
-import { LineCounter, parseDocument, isNode } from 'yaml';
+import { isNode, LineCounter, parseDocument } from 'yaml';
+import { unresolvedAliasOffset } from './yaml-aliases.js';
 import { z } from 'zod';
 
 /** Protocols a wire can be meant to carry, by their link-local destination. */
@@ -57,7 +58,9 @@ export function parseLabIntent(text: string, path: string): LabIntent {
     const e = doc.errors[0]!;
     throw new IntentError(`not valid YAML: ${e.message.split('\n')[0]}`, lineOf(e.pos[0]));
   }
-  const data = doc.toJS() ?? {};
+  const alias = unresolvedAliasOffset(doc);
+  if (alias !== null) throw new IntentError('not valid YAML: an alias (*name) without its anchor (&name) before it', lineOf(alias));
+  const data: unknown = doc.toJS() ?? {};
   const result = IntentSchema.safeParse(data);
   if (!result.success) {
     const issue = result.error.issues[0]!;

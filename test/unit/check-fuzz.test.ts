@@ -19,6 +19,12 @@ import { renderSarif } from '../../src/render/sarif.js';
 import { renderText } from '../../src/render/text.js';
 import { runChecks } from '../../src/rules/engine.js';
 import { ALL_RULES } from '../../src/rules/index.js';
+import { planCalicoVpp } from '../../src/plan/calico-vpp.js';
+import { withRaceFix } from '../../src/sim/race/fix.js';
+import { ExplorationLimitError } from '../../src/sim/race/explore.js';
+import { exploreRace, racedInterfaces } from '../../src/sim/race/index.js';
+import { tracePacket, TraceSetupError, type Ingress } from '../../src/sim/packet.js';
+import { parseCalicoVppConfig } from '../../src/sources/calico-vpp-config.js';
 import { parseSnapshot } from '../../src/snapshot/load.js';
 import type { Snapshot } from '../../src/snapshot/schema.js';
 
@@ -47,7 +53,7 @@ const TARGETS = BASES.flatMap((base, b) => [
 ]);
 
 const SALT = ['\n', ' ', '\t', ':', ': ', '{', '}', '[', ']', '"', "'", '#', '=', '-', '\\', '0', '-1', '4294967296', '1e999',
-  'null', '::', '/', '/0', '.', ',', '<', '>', '&', '\u0000', 'é', '[Match]', '[Link]', '  - ', '---', 'kind: List', '*', '!'];
+  'null', '::', '/', '/0', '.', ',', '<', '>', '&', '\u0000', 'é', '[Match]', '[Link]', '  - ', '---', 'kind: List', '*', '!', '&a ', '*a'];
 
 type Edit = { op: 'cut' | 'drop-line' | 'repeat-line' | 'salt'; at: number; salt: string };
 const edit: fc.Arbitrary<Edit> = fc.record({
@@ -107,5 +113,39 @@ test('property: a damaged input file or command output is a diagnostic or a gap,
       renderSarif(report, ALL_RULES.map((r) => r.meta));
     }),
     { numRuns: Number(process.env.FUZZ_RUNS ?? 600) },
+  );
+});
+
+/** Runs `work`; an error it may give the user (one message, exit 2) is an answer too. */
+function answers(work: () => unknown, ...expected: (abstract new (...args: never[]) => Error)[]): void {
+  try {
+    work();
+  } catch (err) {
+    if (!expected.some((kind) => err instanceof kind)) throw err;
+  }
+}
+
+const INGRESSES: [Ingress, string, string][] = [
+  [{ kind: 'uplink' }, '192.168.0.2', '192.168.0.1'],
+  [{ kind: 'host' }, '192.168.0.1', '10.96.0.1'],
+  [{ kind: 'pod', interface: 'tun1' }, '10.0.0.1', '192.168.0.1'],
+];
+const VPP_TARGETS = TARGETS.filter(([b]) => b <= 3);
+
+test('property: the planner, the race explorer and the packet tracer answer on damaged Calico/VPP inputs', () => {
+  fc.assert(
+    fc.property(fc.constantFrom(...VPP_TARGETS), fc.array(edit, { minLength: 1, maxLength: 3 }), fc.constantFrom(...INGRESSES), (target, edits, [ingress, src, dst]) => {
+      const snap = damaged(target, edits);
+      const host = buildHost(snap);
+      answers(() => exploreRace(host), ExplorationLimitError);
+      answers(() => withRaceFix(host, racedInterfaces(host).map((o) => o.name)));
+      answers(() => tracePacket(host, { src, dst, ingress }), TraceSetupError);
+      const config = snap.files.find((f) => f.role === 'calico-vpp-config');
+      if (config?.content) {
+        const parsed = parseCalicoVppConfig(config.content, config.path);
+        answers(() => buildHost(planCalicoVpp(snap, parsed.config, { configFile: config }).predicted), InputError);
+      }
+    }),
+    { numRuns: Number(process.env.FUZZ_RUNS ?? 300) },
   );
 });

@@ -43,10 +43,17 @@ test('IP pools from an operator Installation and from calico-node environment va
   assert.deepEqual(env.config.ipPools.map((p) => p.cidr), ['192.168.128.0/17']);
 });
 
-test('an uplink without interfaceName is diagnosed and left out; the next one becomes the main uplink', () => {
+test('an uplink without interfaceName, or with one Linux refuses, is diagnosed and left out; the next one becomes the main uplink', () => {
   const r = parseCalicoVppConfig('CALICOVPP_INTERFACES={"uplinkInterfaces":[{"vppDriver":"dpdk"},{"interfaceName":"eth1","vppDriver":"af_packet"}]}\n', 'u.env');
   assert.deepEqual(r.config.uplinkInterfaces.map((u) => [u.interfaceName, u.index, u.isMain]), [['eth1', 0, true]]);
   assert.ok(r.diagnostics.some((d) => d.where === 'u.env:1' && /no interfaceName; it is left out/.test(d.message)), JSON.stringify(r.diagnostics));
+  for (const bad of [' ', 'eth 0', 'a/b', 'a:1', '.', 'sixteen-chars-00']) {
+    const b = parseCalicoVppConfig(`CALICOVPP_INTERFACES={"uplinkInterfaces":[{"interfaceName":${JSON.stringify(bad)}}]}\n`, 'b.env');
+    assert.deepEqual(b.config.uplinkInterfaces, [], bad);
+    assert.ok(b.diagnostics.some((d) => /is not a name Linux gives an interface/.test(d.message)), bad);
+  }
+  const longest = parseCalicoVppConfig('CALICOVPP_INTERFACES={"uplinkInterfaces":[{"interfaceName":"fifteen-chars-0"}]}\n', 'l.env');
+  assert.deepEqual(longest.config.uplinkInterfaces.map((u) => u.interfaceName), ['fifteen-chars-0']);
 });
 
 test('an environment file: quoted multi-line values, export, comments', () => {

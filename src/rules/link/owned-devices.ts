@@ -4,7 +4,7 @@
  * MAC. Shared by the race rules, the race fix and the race explorer.
  */
 import type { Host } from '../../model/host.js';
-import { explainLink, linkDeviceFromInterface, linkDeviceFromSpec, loadLinkConfigs, type LinkConfigSet, type LinkDevice, type LinkExplanation } from '../../model/link/index.js';
+import { explainLink, linkDeviceFromInterface, loadLinkConfigs, newLinkDevice, type LinkConfigSet, type LinkDevice, type LinkExplanation } from '../../model/link/index.js';
 import { macOwned, type MacOwned } from '../../model/mac-owners.js';
 
 export interface OwnedAtCreation {
@@ -18,7 +18,7 @@ export interface OwnedAtCreation {
 export function deviceAtCreation(host: Host, owned: MacOwned): LinkDevice {
   // The Calico/VPP tap is a new tun device whatever the uplink is today (a NIC before the takeover).
   if (owned.owner === 'Calico/VPP' || !owned.current) {
-    return linkDeviceFromSpec(`name=${owned.name},kind=tun,driver=tun,type=ether,addrAssignType=random`);
+    return newLinkDevice({ name: owned.name, kind: 'tun', driver: 'tun', type: 'ether', addrAssignType: 'random' });
   }
   const now = linkDeviceFromInterface(host, owned.current);
   // A freshly created device has no udev database entry yet: no ID_NET_NAME_* to hash.
