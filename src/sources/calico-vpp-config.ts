@@ -12,6 +12,7 @@
  */
 import { parseTree, printParseErrorCode, type Node as JsonNode, type ParseError } from 'jsonc-parser';
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node as YamlNode } from 'yaml';
+import { resolveAliases, UNRESOLVED_ALIAS } from './yaml-aliases.js';
 import { DiagnosticSink, parsePrefix, splitLines, type Diagnostic } from './vpp-common.js';
 
 /** The uplink drivers vpp-manager knows (vpp-manager/uplink/common.go); `avf` existed up to v3.31. */
@@ -208,7 +209,13 @@ function readYaml(text: string, values: Record<string, ConfigValue>, pools: IpPo
   let configMaps = 0;
   for (const doc of docs) {
     for (const err of doc.errors) sink.add(err.linePos?.[0].line ?? null, `YAML: ${err.message.split('\n')[0]}`);
-    if (doc.errors.length > 0 || !isMap(doc.contents)) continue;
+    if (doc.errors.length > 0) continue;
+    const alias = resolveAliases(doc);
+    if (alias !== null) {
+      sink.add(lineOf(alias), UNRESOLVED_ALIAS);
+      continue;
+    }
+    if (!isMap(doc.contents)) continue;
     const kind = String(doc.get('kind') ?? '');
     const name = String(doc.getIn(['metadata', 'name']) ?? '');
     if (kind === 'ConfigMap') {

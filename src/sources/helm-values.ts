@@ -2,8 +2,8 @@
  * A Helm values file (YAML) read with positions, so a check can name the line of `tmm.cniNetworks`
  * or of a resource limit. Only the first document counts, as Helm reads it.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
-import { unresolvedAliasOffset } from './yaml-aliases.js';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { resolveAliases, UNRESOLVED_ALIAS } from './yaml-aliases.js';
 
 export interface ValueAt {
   value: unknown;
@@ -33,9 +33,9 @@ export function parseHelmValues(file: string, text: string): HelmValues {
     diagnostics.push({ where: `${file}:${lineOf(err.pos[0])}`, message: `not valid YAML: ${err.message.split('\n')[0]!.replace(/:$/, '')}; the values file is not checked` });
     return { file, at: () => undefined, diagnostics };
   }
-  const alias = unresolvedAliasOffset(doc);
+  const alias = resolveAliases(doc);
   if (alias !== null) {
-    diagnostics.push({ where: `${file}:${lineOf(alias)}`, message: 'not valid YAML: an alias (*name) without its anchor (&name) before it; the values file is not checked' });
+    diagnostics.push({ where: `${file}:${lineOf(alias)}`, message: `${UNRESOLVED_ALIAS}; the values file is not checked` });
     return { file, at: () => undefined, diagnostics };
   }
   if (doc.contents !== null && !isMap(doc.contents) && !(isScalar(doc.contents) && doc.contents.value === null)) {
@@ -50,12 +50,10 @@ export function parseHelmValues(file: string, text: string): HelmValues {
       for (const key of path) {
         if (typeof key === 'number') node = isSeq(node) ? node.items[key] : undefined;
         else node = isMap(node) ? node.get(key, true) : undefined;
-        // An alias stands for its anchor's node (`limits: *defaults`).
-        if (isAlias(node)) node = node.resolve(doc);
         if (node === undefined || node === null) return undefined;
       }
       const n = node as YamlNode;
-      return { value: isScalar(n) ? n.value : n.toJS(doc), line: lineOf(n.range?.[0]) };
+      return { value: isScalar(n) ? n.value : n.toJSON(), line: lineOf(n.range?.[0]) };
     },
   };
 }

@@ -4,7 +4,7 @@
  * YAML; every problem is reported with the file's line. Format: docs/labs.md.
  */
 import { isNode, LineCounter, parseDocument } from 'yaml';
-import { unresolvedAliasOffset } from './yaml-aliases.js';
+import { resolveAliases, UNRESOLVED_ALIAS } from './yaml-aliases.js';
 import { z } from 'zod';
 
 /** Protocols a wire can be meant to carry, by their link-local destination. */
@@ -58,8 +58,8 @@ export function parseLabIntent(text: string, path: string): LabIntent {
     const e = doc.errors[0]!;
     throw new IntentError(`not valid YAML: ${e.message.split('\n')[0]}`, lineOf(e.pos[0]));
   }
-  const alias = unresolvedAliasOffset(doc);
-  if (alias !== null) throw new IntentError('not valid YAML: an alias (*name) without its anchor (&name) before it', lineOf(alias));
+  const alias = resolveAliases(doc);
+  if (alias !== null) throw new IntentError(UNRESOLVED_ALIAS, lineOf(alias));
   const data: unknown = doc.toJS() ?? {};
   const result = IntentSchema.safeParse(data);
   if (!result.success) {

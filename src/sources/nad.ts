@@ -5,6 +5,7 @@
  * report can point at it; a broken document never stops the others from being read.
  */
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, Scalar, type Node as YamlNode, type YAMLMap } from 'yaml';
+import { resolveAliases, UNRESOLVED_ALIAS } from './yaml-aliases.js';
 import { locateJsonError } from '../json-errors.js';
 
 export const NAD_API_GROUP = 'k8s.cni.cncf.io';
@@ -92,6 +93,11 @@ export function parseNadFile(file: string, text: string): NadFile {
     if (doc.errors.length > 0) {
       const err = doc.errors[0]!;
       diag(lineOf(err.pos[0]), `not valid YAML: ${firstLine(err.message)}; this document is skipped`, true);
+      return;
+    }
+    const alias = resolveAliases(doc);
+    if (alias !== null) {
+      diag(lineOf(alias), `${UNRESOLVED_ALIAS}; this document is skipped`, true);
       return;
     }
     if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return; // an empty document, e.g. after a trailing ---
