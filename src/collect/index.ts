@@ -12,7 +12,7 @@ import { collectFiles } from './files.js';
 import { collectHost } from './host.js';
 import { collectVpp } from './vpp.js';
 import { arphrdFromLinkType, interfacesFromIpAddr, NO_SYSFS, routesFromIp } from './ip.js';
-import { readAllSysfs, readAllSysfsInWorkers, readUdevDb } from './sysfs.js';
+import { readAllSysfs, readAllSysfsOverlapped, readUdevDb } from './sysfs.js';
 
 export interface CollectOptions {
   /** Read configuration files below this directory instead of `/`. */
@@ -24,8 +24,9 @@ export interface CollectOptions {
   /** Called with short progress messages for long collections. */
   progress?: (message: string) => void;
   /**
-   * Read sysfs on worker threads, overlapping `ip` (the default: fastest). The node agent reads it on
-   * its own thread instead: each worker is a V8 instance of its own, memory an agent cannot spare.
+   * Read sysfs of a large host on a worker thread, overlapping `ip` (the default: fastest). The node
+   * agent reads it on its own thread instead: a worker is a V8 instance of its own, memory an agent
+   * cannot spare.
    */
   sysfsWorkers?: boolean;
 }
@@ -44,9 +45,9 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
     runLarge(['ip', '-4', '-j', 'route', 'show', 'table', 'all']).then((res) => converted(res, 'ip -j route (inet)', (j) => routesFromIp(j, 'inet'))),
     runLarge(['ip', '-6', '-j', 'route', 'show', 'table', 'all']).then((res) => converted(res, 'ip -j route (inet6)', (j) => routesFromIp(j, 'inet6'))),
   ] as const;
-  const sysfsPromise = (options.sysfsWorkers === false ? Promise.resolve().then(() => readAllSysfs()) : readAllSysfsInWorkers()).catch((err: Error) => {
+  const sysfsPromise = (options.sysfsWorkers === false ? Promise.resolve().then(() => readAllSysfs()) : readAllSysfsOverlapped()).catch((err: Error) => {
     gaps.push({ source: '/sys/class/net', reason: 'failed', detail: err.message });
-    return {} as Awaited<ReturnType<typeof readAllSysfsInWorkers>>;
+    return {} as Awaited<ReturnType<typeof readAllSysfsOverlapped>>;
   });
   // vppctl shows VPP of this machine only: not for a collection below another root.
   const vppPart = root === '/' ? collectVpp() : Promise.resolve({ commands: [], gaps: [] });

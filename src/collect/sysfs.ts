@@ -124,7 +124,7 @@ export function readAllSysfs(names: string[] = readdirSync(SYS_NET)): Record<str
  * machine the `ip` processes need the other cores. Run from source, where a worker cannot load
  * TypeScript, everything is read on this thread: same results, less overlap.
  */
-export async function readAllSysfsInWorkers(): Promise<Record<string, SysfsOnly>> {
+export async function readAllSysfsOverlapped(): Promise<Record<string, SysfsOnly>> {
   const here = import.meta.url;
   const names = readdirSync(SYS_NET);
   if (here.endsWith('.ts') || names.length <= 500) return readAllSysfs(names);
