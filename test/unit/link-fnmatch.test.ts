@@ -50,6 +50,11 @@ test('examples systemd users write', () => {
   assert.ok(!fnmatch('[.!b-[:digit:]?', '.b'), 'found at once: the set runs to the last ], nothing is left for ?');
   assert.ok(fnmatch('[.!b-[:digit:]?', 'dx'), 'not yet found when ":digit:]" comes: its letters are members and its ] ends the set');
   assert.ok(!fnmatch('[a[=ab=]]', 'a'), 'an ill-formed [= after the character fails');
+  // A set found to hold the character but then left unterminated makes the `[` literal (glibc 2.36),
+  // negated or not; found by CI's random comparison.
+  assert.ok(fnmatch('[*[', '[['));
+  assert.ok(fnmatch('[![', '[!['));
+  assert.ok(!fnmatch('[[\\', '[[\\'), 'a trailing backslash in the skipped rest still fails');
   assert.ok(!fnmatch('[[.a.]-]', 'a'), 'a - after a collating symbol makes it a range that ends nowhere');
   assert.ok(!fnmatch('[a-', 'b'), 'a range cut off by the end of the pattern fails');
   assert.ok(!fnmatch(`[a[:${'b'.repeat(2047)}:]]`, 'a'), 'a class name of CHARCLASS_NAME_MAX letters fails');

@@ -90,7 +90,11 @@ function bracket(p: string, start: number, ch: number): number | 'literal' | 'fa
   let i = start;
   const negate = p[i] === '!' || p[i] === '^';
   if (negate) i++;
-  const found = (next: number): number | 'fail' => (negate ? 'fail' : skipRest(p, next));
+  // Found: the rest of the set is skipped first, which may find it unterminated (a literal `[`).
+  const found = (next: number): number | 'literal' | 'fail' => {
+    const end = skipRest(p, next);
+    return typeof end === 'number' && negate ? 'fail' : end;
+  };
   // `c` is the element being read and `i` the index after it; a `]` that comes first is an element.
   let c = at(p, i++);
   for (;;) {
@@ -166,14 +170,15 @@ function classNameEnd(p: string, colon: number): number | null | 'fail' {
 
 /**
  * Once the character is found, glibc skips to the set's `]` with rules of its own: `[:name:]`,
- * `[=c=]` and `[.x.]` are stepped over whole (so their `]` does not end the set), and anything
- * unterminated or ill-formed fails. Returns the index after the `]`.
+ * `[=c=]` and `[.x.]` are stepped over whole (so their `]` does not end the set), a set left
+ * unterminated makes the `[` literal after all (glibc 2.36), and an ill-formed `\\`, `[=` or `[.`
+ * fails. Returns the index after the `]`.
  */
-function skipRest(p: string, i: number): number | 'fail' {
+function skipRest(p: string, i: number): number | 'literal' | 'fail' {
   for (;;) {
     const c = at(p, i++);
     if (c === ']') return i;
-    if (c === '') return 'fail';
+    if (c === '') return 'literal';
     if (c === '\\') {
       if (i >= p.length) return 'fail';
       i++;
