@@ -116,12 +116,11 @@ function bracket(p: string, start: number, ch: number): number | 'literal' | 'fa
       i += 4;
       if (member === ch) return found(i);
     } else if (c === '[' && p[i] === '.') {
-      // A collating symbol names one character in the C locale; a longer one is ill-formed. glibc
-      // takes a `-` after it as a range even before the `]`, so that it then matches nothing.
-      const close = p.indexOf('.]', i + 1);
-      if (close < 0 || close !== i + 2) return 'fail';
+      // glibc takes a `-` after a collating symbol as a range even before the `]`, so that it then
+      // matches nothing.
+      if (!collatingSymbol(p, i)) return 'fail';
       low = p.charCodeAt(i + 1);
-      i = close + 2;
+      i += 4;
       if (!(p[i] === '-' && i + 1 < p.length) && low === ch) return found(i);
     } else {
       if (c === '\\') {
@@ -137,10 +136,9 @@ function bracket(p: string, start: number, ch: number): number | 'literal' | 'fa
       let high: number;
       const end = at(p, i++);
       if (end === '[' && p[i] === '.') {
-        const close = p.indexOf('.]', i + 1);
-        if (close < 0 || close !== i + 2) return 'fail';
+        if (!collatingSymbol(p, i)) return 'fail';
         high = p.charCodeAt(i + 1);
-        i = close + 2;
+        i += 4;
       } else {
         const quoted = end === '\\' ? at(p, i++) : end;
         if (quoted === '') return 'fail';
@@ -157,15 +155,23 @@ function bracket(p: string, start: number, ch: number): number | 'literal' | 'fa
 /**
  * After `[:` at `colon - 1`: the index of the `:` of the closing `:]` when the letters between can
  * name a class, null when they cannot (a character outside a-y: the `[` is then an ordinary
- * member), 'fail' when the name is too long.
+ * member), 'fail' when `limit` characters are read first (glibc counts one more while skipping).
  */
-function classNameEnd(p: string, colon: number): number | null | 'fail' {
+function classNameEnd(p: string, colon: number, limit = CLASS_NAME_MAX): number | null | 'fail' {
   for (let j = colon + 1, length = 0; ; j++, length++) {
-    if (length === CLASS_NAME_MAX) return 'fail';
+    if (length === limit) return 'fail';
     if (p[j] === ':' && p[j + 1] === ']') return j;
     const code = j < p.length ? p.charCodeAt(j) : 0;
     if (code < 97 || code >= 122) return null;
   }
+}
+
+/**
+ * After `[` at `dot - 1`: whether `[.x.]` names one character, as a collating symbol does in the C
+ * locale. A longer name, or none before the end of the pattern, is ill-formed.
+ */
+function collatingSymbol(p: string, dot: number): boolean {
+  return p.indexOf('.]', dot + 1) === dot + 2;
 }
 
 /**
@@ -183,15 +189,10 @@ function skipRest(p: string, i: number): number | 'literal' | 'fail' {
       if (i >= p.length) return 'fail';
       i++;
     } else if (c === '[' && p[i] === ':') {
-      for (let j = i + 1, length = 1; ; j++, length++) {
-        if (length === CLASS_NAME_MAX) return 'fail';
-        if (p[j] === ':' && p[j + 1] === ']') {
-          i = j + 2;
-          break;
-        }
-        const code = j < p.length ? p.charCodeAt(j) : 0;
-        if (code < 97 || code >= 122) break;
-      }
+      // Not a class name: the `[` was an ordinary member and skipping goes on after it.
+      const end = classNameEnd(p, i, CLASS_NAME_MAX - 1);
+      if (end === 'fail') return 'fail';
+      if (end !== null) i = end + 2;
     } else if (c === '[' && p[i] === '=') {
       if (i + 1 >= p.length || p[i + 2] !== '=' || p[i + 3] !== ']') return 'fail';
       i += 4;
