@@ -12,6 +12,7 @@
  */
 import { parseTree, printParseErrorCode, type Node as JsonNode, type ParseError } from 'jsonc-parser';
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node as YamlNode } from 'yaml';
+import { isKernelIfname } from './ifname.js';
 import { resolveAliases, UNRESOLVED_ALIAS } from './yaml-aliases.js';
 import { DiagnosticSink, parsePrefix, splitLines, type Diagnostic } from './vpp-common.js';
 
@@ -405,16 +406,10 @@ function emptyToNull(s: string | null): string | null {
   return s === null || s === '' ? null : s;
 }
 
-/** The kernel's dev_valid_name(): what `ip link` accepts as an interface name. */
-function isLinuxInterfaceName(name: string): boolean {
-  const bytes = Buffer.byteLength(name);
-  return bytes > 0 && bytes < 16 && name !== '.' && name !== '..' && !/[/:\s]/.test(name);
-}
-
 function finishUplinks(values: Record<string, ConfigValue>, listed: UplinkInterfaceSpec[], sink: DiagnosticSink): UplinkInterfaceSpec[] {
   const uplinks: UplinkInterfaceSpec[] = [];
   const legacy = values.CALICOVPP_INTERFACE;
-  if (legacy && legacy.value !== '' && !isLinuxInterfaceName(legacy.value)) {
+  if (legacy && legacy.value !== '' && !isKernelIfname(legacy.value)) {
     sink.add(legacy.line, `CALICOVPP_INTERFACE ${JSON.stringify(legacy.value)} is not a name Linux gives an interface; it is left out`);
   } else if (legacy && legacy.value !== '') {
     sink.add(legacy.line, 'CALICOVPP_INTERFACE, CALICOVPP_NATIVE_DRIVER and CALICOVPP_SWAP_DRIVER are deprecated (use CALICOVPP_INTERFACES); the interface becomes the first uplink');
@@ -437,7 +432,7 @@ function finishUplinks(values: Record<string, ConfigValue>, listed: UplinkInterf
   for (const u of listed) {
     // Nothing downstream can stand for an interface Linux cannot have (vpp-manager finds no link for it).
     if (u.interfaceName === '') sink.add(u.line, 'an uplink has no interfaceName; it is left out');
-    else if (!isLinuxInterfaceName(u.interfaceName)) {
+    else if (!isKernelIfname(u.interfaceName)) {
       sink.add(u.line, `uplink ${JSON.stringify(u.interfaceName)} is not a name Linux gives an interface (1 to 15 bytes, not . or .., no /, : or white space); it is left out`);
     } else uplinks.push({ ...u, index: uplinks.length });
   }

@@ -2,11 +2,12 @@
  * One `.link` file with its drop-ins, read into the settings udevd acts on. Each modelled setting
  * remembers the file and line it came from, so a finding can cite `99-default.link:20`.
  */
+import { isValidIfname } from '../../sources/ifname.js';
 import { parseUnitFile, splitWords, type UnitAssignment, type UnitDiagnostic } from '../../sources/unitfile.js';
 import { parseConditionValue, type ConditionKey, type LinkCondition } from './conditions.js';
 import { linkSchema } from './keys.js';
 import {
-  ALTERNATIVE_NAME_POLICIES, isValidIfname, MAC_ADDRESS_POLICIES, NAME_POLICIES, parseHwAddr, parseMtu,
+  ALTERNATIVE_NAME_POLICIES, MAC_ADDRESS_POLICIES, NAME_POLICIES, parseHwAddr, parseMtu,
   type MacAddressPolicy, type NamePolicy,
 } from './values.js';
 

@@ -19,17 +19,6 @@ export function parseHwAddr(text: string): string | null {
   return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
 }
 
-/** ifname_valid(): what the kernel and udevd accept as an interface name. */
-export function isValidIfname(name: string, alternative = false): boolean {
-  if (name === '' || name.length >= (alternative ? 128 : 16)) return false;
-  if (name === '.' || name === '..') return false;
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if (c >= 127 || c <= 32 || name[i] === ':' || name[i] === '/' || name[i] === '%') return false;
-  }
-  return !/^[0-9]+$/.test(name);
-}
-
 const SIZE_SUFFIXES: Record<string, number> = { '': 1, B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4, P: 1024 ** 5, E: 1024 ** 6 };
 
 /**
