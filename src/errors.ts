@@ -26,3 +26,33 @@ export const ExitCode = {
   findings: 1,
   couldNotEvaluate: 2,
 } as const;
+
+/** Node's error codes for files and sockets, in words a user can act on. */
+const SYSTEM_ERROR_WORDS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EISDIR: 'is a directory, not a file',
+  ENOTDIR: 'a part of the path is not a directory',
+  EACCES: 'permission denied (run as root, or give a readable copy)',
+  EPERM: 'operation not permitted (run as root)',
+  EEXIST: 'already exists',
+  ENOSPC: 'no space left on the device',
+  EROFS: 'the file system is read-only',
+  EMFILE: 'too many open files',
+  ELOOP: 'too many levels of symbolic links',
+  ENAMETOOLONG: 'the path is too long',
+  EADDRINUSE: 'the address is already in use',
+  EADDRNOTAVAIL: 'the address is not one of this host\'s',
+};
+
+/** What went wrong with a file (or socket) in words: "no such file or directory", not ENOENT. */
+export function inWords(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return (code && SYSTEM_ERROR_WORDS[code]) ?? (err as Error | undefined)?.message ?? String(err);
+}
+
+/** A file-system error that escaped a verb, as an InputError naming the file; null for anything else. */
+export function fromSystemError(err: unknown): InputError | null {
+  const e = err as NodeJS.ErrnoException | undefined;
+  if (!e?.code || !SYSTEM_ERROR_WORDS[e.code]) return null;
+  return new InputError(`cannot ${e.syscall ?? 'use'} it: ${inWords(e)}`, e.path);
+}

@@ -3,10 +3,11 @@ import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
 import { DEFAULT_CONDITION_TYPE } from '../agent/state.js';
 import { collectHere } from '../collect/index.js';
-import { ExitCode, InputError } from '../errors.js';
+import { ExitCode, InputError, inWords } from '../errors.js';
 import { ALL_RULES } from '../rules/index.js';
 import type { Severity } from '../rules/types.js';
 import { loadSnapshotFile } from '../snapshot/load.js';
+import { checkRuleIds, listOption } from './options.js';
 
 interface AgentOpts {
   nodeName?: string;
@@ -39,7 +40,7 @@ export function agentCommand(): Command {
     .option('--snapshot <file>', 'check this snapshot file (re-read at every check) instead of collecting this host')
     .option('--root <dir>', 'read configuration files below this directory')
     .addOption(new Option('--fail-on <severity>', 'findings at or above this severity make the condition True').choices(['error', 'warning', 'note']).default('warning'))
-    .option('--ignore <id...>', 'rule ids not to run (repeatable)', [])
+    .addOption(listOption('--ignore <id>', 'a rule id not to run').default([]))
     .option('--condition-type <type>', 'the NodeCondition type to publish', DEFAULT_CONDITION_TYPE)
     .option('--event-namespace <ns>', 'namespace of the Events (Node events live in default)', 'default')
     .option('--api-timeout <seconds>', 'deadline of each Kubernetes API call', '10')
@@ -56,12 +57,13 @@ Endpoints: GET /metrics (Prometheus), GET /healthz, POST /check (runs a check, a
 Exit codes: 0 on SIGTERM/SIGINT; with --once 0 clean, 1 findings at or above --fail-on, 2 could not evaluate.
 
 Examples:
-  hostnet agent                                        # in the DaemonSet (deploy/)
-  hostnet agent --kubeconfig ~/.kube/config --node-name worker-1 --interval 300
-  hostnet agent --no-kube --listen 127.0.0.1:9469      # metrics only
-  hostnet agent --once --snapshot node1.json --node-name worker-1
+  npx hostnet agent                                        # in the DaemonSet (deploy/)
+  npx hostnet agent --kubeconfig ~/.kube/config --node-name worker-1 --interval 300
+  npx hostnet agent --no-kube --listen 127.0.0.1:9469      # metrics only
+  npx hostnet agent --once --no-kube --snapshot examples/vpp-e810-mac-rewritten/snapshot.json --node-name worker-1
   kill -HUP $(pidof hostnet)                           # check now`)
     .action(async (opts: AgentOpts) => {
+      checkRuleIds(opts.ignore, '--ignore');
       process.exitCode = await runAgent(opts);
     });
 }
@@ -124,7 +126,7 @@ async function runAgent(opts: AgentOpts): Promise<number> {
   }
 
   const { server, port } = await agent.listen(listen.host, listen.port).catch((err: NodeJS.ErrnoException) => {
-    throw new InputError(`cannot listen on ${opts.listen}: ${err.code ?? err.message}`, undefined, 'choose another port with --listen HOST:PORT');
+    throw new InputError(`cannot listen on ${opts.listen}: ${inWords(err)}`, undefined, 'choose another port with --listen HOST:PORT');
   });
   log(`node ${nodeName}, every ${intervalMs / 1000} s, ${ALL_RULES.length} rules, metrics on http://${listen.host}:${port}/metrics${publisher ? '' : ', Kubernetes off'}`);
   agent.start();

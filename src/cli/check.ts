@@ -14,6 +14,7 @@ import { ALL_RULES } from '../rules/index.js';
 import type { Severity } from '../rules/types.js';
 import { addHostInputOptions, loadHostInput, type HostInputOptions } from './input.js';
 import { emit, useColor } from './output.js';
+import { checkRuleIds, listOption } from './options.js';
 
 interface CheckOpts extends HostInputOptions {
   format: 'text' | 'json' | 'sarif' | 'junit';
@@ -29,19 +30,20 @@ export function checkCommand(): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif', 'junit']).default('text'))
     .option('--npd', 'node-problem-detector custom plugin: one line on stdout, exit 0 OK, 1 NonOK, 2 Unknown')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(['error', 'warning', 'note']).default('warning'))
-    .option('--ignore <id...>', 'rule ids not to run (repeatable)', [])
+    .addOption(listOption('--ignore <id>', 'a rule id not to run').default([]))
     .option('-o, --output <file>', 'write the report here instead of stdout')
     .addHelpText('after', `
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 could not evaluate.
 
 Examples:
-  hostnet check                                   # this host
-  hostnet check --snapshot node1.json --format json
-  hostnet check --netns lab1 --fail-on error
-  hostnet check --snapshot node1.json --ignore link/mac-policy-race
-  hostnet check --format junit -o hostnet-junit.xml  # for CI
-  hostnet check --npd                             # as an NPD custom plugin (deploy/npd/)`)
+  npx hostnet check                                   # this host
+  npx hostnet check --snapshot examples/vpp-e810-predeploy/snapshot.json --format json
+  npx hostnet check --netns lab1 --fail-on error
+  npx hostnet check --snapshot examples/vpp-e810-predeploy/snapshot.json --ignore link/mac-policy-race
+  npx hostnet check --format junit -o hostnet-junit.xml  # for CI
+  npx hostnet check --npd                             # as an NPD custom plugin (deploy/npd/)`)
     .action(async (opts: CheckOpts) => {
+      checkRuleIds(opts.ignore, '--ignore');
       if (opts.npd) return checkForNpd(opts);
       const { snapshot, source } = await loadHostInput(opts);
       const host = buildHost(snapshot);

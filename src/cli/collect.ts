@@ -11,14 +11,14 @@ export function collectCommand(): Command {
     .option('--netns <name>', 'collect the interfaces, addresses, routes and sysfs of this network namespace')
     .option('--root <dir>', 'read configuration files below this directory (a mounted image, an unpacked sos report)')
     .option('--redact', 'leave out what identifies the machine (machine-id)')
-    .option('--input <role=file...>', 'record an input file with its role in the snapshot (see `hostnet check --help` for the roles)')
+    .option('--input <role=file...>', 'record an input file with its role in the snapshot (see `npx hostnet check --help` for the roles)')
     .addOption(new Command().createOption('--internal-netns-label <name>').hideHelp())
     .addHelpText('after', `
 Examples:
-  hostnet collect -o node1.json                  # this host
-  sudo hostnet collect --netns lab1 -o lab1.json # one network namespace
-  hostnet collect --root /mnt/image --redact     # config files of a mounted image
-  hostnet collect --input calico-vpp-config=cm.yaml -o node1.json   # with the Calico/VPP config
+  npx hostnet collect -o node1.json                  # this host
+  sudo npx hostnet collect --netns lab1 -o lab1.json # one network namespace
+  npx hostnet collect --root /mnt/image --redact     # config files of a mounted image
+  npx hostnet collect --input calico-vpp-config=examples/vpp-e810-predeploy/calico-vpp-config.yaml -o node1.json   # with the Calico/VPP config
 
 Nothing that cannot be read stops the collection: it is recorded under "gaps" with the reason.`)
     .action(async (opts: { output?: string; netns?: string; root?: string; redact?: boolean; input?: string[]; internalNetnsLabel?: string }) => {

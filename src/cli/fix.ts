@@ -11,11 +11,12 @@ import { ExitCode, InputError } from '../errors.js';
 import { applyFiles, undoLast, withMarker } from '../fix/apply.js';
 import { renderMachineConfig } from '../fix/machineconfig.js';
 import { buildHost } from '../model/host.js';
-import { runChecks } from '../rules/engine.js';
+import { atOrAbove, runChecks } from '../rules/engine.js';
 import { ALL_RULES } from '../rules/index.js';
-import type { Finding, Fix, FixFile } from '../rules/types.js';
+import type { Finding, Fix, FixFile, Severity } from '../rules/types.js';
 import { addHostInputOptions, loadHostInput, type HostInputOptions } from './input.js';
 import { emit } from './output.js';
+import { checkRuleIds, listOption } from './options.js';
 
 interface FixOpts extends HostInputOptions {
   rule?: string[];
@@ -24,6 +25,7 @@ interface FixOpts extends HostInputOptions {
   undo?: boolean;
   force?: boolean;
   format: 'text' | 'json' | 'machineconfig';
+  failOn: Severity;
   role: string;
   output?: string;
 }
@@ -37,25 +39,33 @@ interface Planned {
 export function fixCommand(): Command {
   const cmd = new Command('fix').description('Show, write or apply the verified fixes for the findings on a host; undo them');
   addHostInputOptions(cmd)
-    .option('--rule <id...>', 'only fixes for these rule ids')
+    .addOption(listOption('--rule <id>', 'only fixes for this rule id'))
     .option('--out <dir>', 'write the fix files below this directory (mirroring their paths) instead of showing them')
     .option('--apply', 'write the fix files into the host (below --root, default /): atomically, with an undo journal')
     .option('--undo', 'restore what the last --apply changed, exactly')
     .option('--force', 'with --undo: restore even files changed since hostnet wrote them')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'machineconfig']).default('text'))
     .option('--role <role>', 'with --format machineconfig: the MachineConfigPool role', 'worker')
+    .addOption(new Option('--fail-on <severity>', 'exit 1 while a finding is at or above this severity').choices(['error', 'warning', 'note']).default('warning'))
     .option('-o, --output <file>', 'write the output here instead of stdout')
     .addHelpText('after', `
 Only fixes the engine verified are offered: with the fix's files in place, the finding is gone.
 --apply never overwrites a file hostnet did not write; every file it writes starts with a marker line.
+--out, --apply and --undo are exclusive.
+
+Exit codes: 0 no finding at or above --fail-on (after --apply: each had a verified fix, now written),
+1 findings at or above --fail-on (after --apply: some that no written file fixes), 2 could not evaluate.
 
 Examples:
-  hostnet fix --snapshot node1.json                     # show the files and a diff
-  hostnet fix --snapshot node1.json --out ./fixes       # write them below ./fixes
-  sudo hostnet fix --apply                              # write them into /etc/systemd/network
-  sudo hostnet fix --undo                               # and take them back
-  hostnet fix --snapshot node1.json --format machineconfig --role worker > 99-worker-hostnet.yaml`)
+  npx hostnet fix --snapshot examples/vpp-e810-mac-rewritten/snapshot.json   # show the files and a diff
+  npx hostnet fix --snapshot examples/vpp-e810-mac-rewritten/snapshot.json --out ./fixes   # write them below ./fixes
+  sudo npx hostnet fix --apply   # write them into /etc/systemd/network
+  sudo npx hostnet fix --undo    # and take them back
+  npx hostnet fix --snapshot examples/vpp-e810-mac-rewritten/snapshot.json --format machineconfig --role worker > 99-worker-hostnet.yaml`)
     .action(async (opts: FixOpts) => {
+      checkRuleIds(opts.rule ?? [], '--rule');
+      const modes = [opts.out && '--out', opts.apply && '--apply', opts.undo && '--undo'].filter(Boolean);
+      if (modes.length > 1) throw new InputError(`${modes.join(' and ')} cannot be combined`, undefined, '--out writes the fix files below a directory to look at, --apply writes them into the host (below --root), --undo takes the last --apply back: choose one');
       const root = opts.root ?? '/';
       if (opts.undo) {
         const r = undoLast({ root, force: opts.force });
@@ -76,31 +86,41 @@ Examples:
       }
       if (opts.format === 'json') {
         emit(`${JSON.stringify({ source, fixes: planned.map((p) => ({ ruleId: p.finding.ruleId, interface: p.finding.interface ?? null, title: p.fix.title, files: p.files.map((f) => f.path), changes: p.fix.changes ?? [], commands: p.fix.commands })), files }, null, 2)}\n`, opts.output);
-      } else {
+      } else if (!opts.out) {
         emit(renderPlan(planned, files, unverified, source, root), opts.output);
       }
-      if (opts.out) {
-        for (const f of files) {
-          const target = join(opts.out, f.path);
-          mkdirSync(dirname(target), { recursive: true });
-          writeFileSync(target, f.content);
-        }
-        process.stderr.write(`hostnet: wrote ${files.length} file(s) below ${opts.out}\n`);
-      }
-      if (opts.apply) {
-        if (files.length === 0) {
-          process.stderr.write('hostnet: no verified fix writes files; nothing applied\n');
-        } else {
-          const tx = applyFiles(files, { root });
-          process.stderr.write(`hostnet: applied ${files.length} file(s) below ${root} (undo with: hostnet fix --undo${root !== '/' ? ` --root ${root}` : ''}; journal ${tx.id})\n`);
-          reloadUdev(root);
-          const commands = [...new Set(planned.flatMap((p) => p.fix.commands))];
-          if (commands.length) process.stderr.write(`hostnet: to make it take effect:\n${commands.map((c) => `  ${c}`).join('\n')}\n`);
-        }
-      }
-      process.exitCode = unverified.length > 0 ? ExitCode.findings : ExitCode.ok;
+      if (opts.out) writeBelow(opts.out, files, planned, opts.format === 'text' ? opts.output : undefined);
+      if (opts.apply) applyToHost(files, planned, root);
+      // 1 while findings at or above --fail-on remain: all of them before --apply, the unfixed ones after it.
+      const due = atOrAbove(report.findings, opts.failOn);
+      const remaining = opts.apply ? due.filter((f) => !planned.some((p) => p.finding === f && p.files.length > 0)) : due;
+      process.exitCode = remaining.length > 0 ? ExitCode.findings : ExitCode.ok;
     });
   return cmd;
+}
+
+/** --out: the files below a directory, and a list of them (not the diff) on stdout. */
+function writeBelow(dir: string, files: FixFile[], planned: Planned[], output: string | undefined): void {
+  for (const f of files) {
+    const target = join(dir, f.path);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, f.content);
+  }
+  const lines = files.map((f) => `  ${join(dir, f.path)}  (fixes ${fixedBy(f.path, planned).join(', ')})`);
+  emit(`wrote ${files.length} file${files.length === 1 ? '' : 's'} below ${dir}${lines.length ? `:\n${lines.join('\n')}` : ''}\n`, output);
+}
+
+/** --apply: the files into the host, atomically with an undo journal, then what makes them take effect. */
+function applyToHost(files: FixFile[], planned: Planned[], root: string): void {
+  if (files.length === 0) {
+    process.stderr.write('hostnet: no verified fix writes files; nothing applied\n');
+    return;
+  }
+  const tx = applyFiles(files, { root });
+  process.stderr.write(`hostnet: applied ${files.length} file(s) below ${root} (undo with: npx hostnet fix --undo${root !== '/' ? ` --root ${root}` : ''}; journal ${tx.id})\n`);
+  reloadUdev(root);
+  const commands = [...new Set(planned.flatMap((p) => p.fix.commands))];
+  if (commands.length) process.stderr.write(`hostnet: to make it take effect:\n${commands.map((c) => `  ${c}`).join('\n')}\n`);
 }
 
 /** The first verified fix of each finding. */

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { collectHere } from '../collect/index.js';
-import { InputError } from '../errors.js';
+import { InputError, inWords } from '../errors.js';
 import { INPUT_ROLES } from '../snapshot/roles.js';
 import type { FileRecord, Snapshot } from '../snapshot/schema.js';
 
@@ -20,7 +20,7 @@ export interface HostInputOptions {
 
 export function addHostInputOptions(cmd: Command): Command {
   return cmd
-    .option('--snapshot <file>', 'analyse a snapshot written by `hostnet collect` instead of this host')
+    .option('--snapshot <file>', 'analyse a snapshot written by `npx hostnet collect` instead of this host')
     .option('--netns <name>', 'collect live from this network namespace (ip netns name)')
     .option('--root <dir>', 'read configuration files below this directory (a mounted image)')
     .option('--input <role=file...>', `add an input file to the analysis (repeatable); roles: ${Object.keys(INPUT_ROLES).join(', ')}`);
@@ -52,7 +52,7 @@ export function readInputFile(spec: string): FileRecord {
   try {
     return { path: resolve(path), content: readFileSync(path, 'utf8'), mask: null, role };
   } catch (err) {
-    throw new InputError(`cannot read ${role} input: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, path);
+    throw new InputError(`cannot read ${role} input: ${inWords(err)}`, path);
   }
 }
 

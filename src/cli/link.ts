@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { ExitCode, InputError } from '../errors.js';
+import { ExitCode, InputError, inWords } from '../errors.js';
 import { buildHost } from '../model/host.js';
 import {
   DEFAULT_SYSTEMD_VERSION, DeviceSpecError, explainLink, linkDeviceFromInterface, linkDeviceFromSpec, loadLinkConfigs,
@@ -29,10 +29,10 @@ export function linkCommand(): Command {
   cmd.addCommand(lintCommand());
   cmd.addHelpText('after', `
 Examples:
-  hostnet link explain ens2f0                     # this host
-  sudo hostnet link explain --netns lab1 --format json
-  hostnet link explain --iface name=ens2f0,driver=tun,kind=tun,addrAssignType=random
-  hostnet link lint deploy/systemd/network`);
+  npx hostnet link explain                            # every interface of this host
+  sudo npx hostnet link explain --netns lab1 --format json
+  npx hostnet link explain --iface name=ens2f0,driver=tun,kind=tun,addrAssignType=random
+  npx hostnet link lint examples/calico-vpp-predeploy`);
   return cmd;
 }
 
@@ -53,10 +53,10 @@ mtu, trace (each file tried and why it did not match), evidence, notes.
 Exit codes: 0 explained, 2 could not evaluate (unknown interface, bad --iface, unreadable snapshot).
 
 Examples:
-  hostnet link explain eth0
-  hostnet link explain --snapshot node1.json --format json
-  sudo hostnet link explain --netns lab1
-  hostnet link explain --iface name=ens2f0,driver=tun,kind=tun,addrAssignType=random`)
+  npx hostnet link explain lo
+  npx hostnet link explain --snapshot examples/vpp-e810-predeploy/snapshot.json --format json
+  sudo npx hostnet link explain --netns lab1
+  npx hostnet link explain --iface name=ens2f0,driver=tun,kind=tun,addrAssignType=random`)
     .action(async (names: string[], opts: ExplainOpts) => {
       const { snapshot, source } = await loadHostInput(opts);
       const host = buildHost(snapshot);
@@ -131,7 +131,7 @@ function collectLintFiles(paths: string[]): LintFile[] {
     try {
       st = statSync(path);
     } catch (err) {
-      if (top) throw new InputError(`cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, path);
+      if (top) throw new InputError(`cannot read: ${inWords(err)}`, path);
       return; // a dangling symlink inside a tree: a mask, nothing to lint
     }
     if (st.isDirectory()) {
@@ -145,7 +145,7 @@ function collectLintFiles(paths: string[]): LintFile[] {
     try {
       out.push({ path, text: readFileSync(path, 'utf8') });
     } catch (err) {
-      throw new InputError(`cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, path);
+      throw new InputError(`cannot read: ${inWords(err)}`, path);
     }
   };
   for (const p of paths) visit(p, true);
@@ -167,9 +167,9 @@ empty-match, never-matches, shadowed, link-key-in-network, mac-ignored.
 Exit codes: 0 nothing found, 1 warnings or errors found, 2 could not read the input.
 
 Examples:
-  hostnet link lint /etc/systemd/network
-  hostnet link lint deploy/ --format json
-  hostnet link lint --systemd-version 249 ubuntu-22.04/systemd/network`)
+  npx hostnet link lint /etc/systemd/network
+  npx hostnet link lint examples/vpp-e810-fixed --format json
+  npx hostnet link lint --systemd-version 249 examples/calico-vpp-predeploy`)
     .action((paths: string[], opts: LintOpts) => {
       const version = Number(opts.systemdVersion);
       if (!Number.isInteger(version) || version < 200) throw new InputError(`--systemd-version ${opts.systemdVersion}: expected a major version such as 252`);

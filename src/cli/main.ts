@@ -4,7 +4,7 @@
  * every failure into a message and an exit code (2: could not evaluate), never a stack trace.
  */
 import { Command, CommanderError } from 'commander';
-import { ExitCode, InputError } from '../errors.js';
+import { ExitCode, InputError, fromSystemError } from '../errors.js';
 import { VERSION } from '../version.js';
 
 /**
@@ -45,12 +45,13 @@ export async function buildProgram(argv: string[]): Promise<Command> {
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', `
 Examples:
-  hostnet check                                            # check this host
-  hostnet check --snapshot examples/vpp-e810-predeploy/snapshot.json
-  hostnet collect -o node1.json                            # record this host to analyse elsewhere
-  hostnet snapshot show node1.json
+  npx hostnet check                                            # check this host
+  npx hostnet check --snapshot examples/vpp-e810-predeploy/snapshot.json
+  npx hostnet collect -o node1.json                            # record this host to analyse elsewhere
+  npx hostnet snapshot show examples/vpp-e810-predeploy/snapshot.json
 
-Exit codes: 0 clean, 1 findings at or above --fail-on, 2 could not evaluate.
+Exit codes: 0 clean, 1 something to look at (findings at or above --fail-on, a losing ordering, a frame
+that does not get through), 2 could not evaluate; per verb: docs/output.md#exit-codes.
 Rule documentation: docs/rules/<area>-<name>.md`);
   const wanted = requestedVerb(argv);
   for (const verb of VERBS) {
@@ -66,6 +67,8 @@ Rule documentation: docs/rules/<area>-<name>.md`);
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // Named hostnet, not node, in ps and pidof: `kill -HUP $(pidof hostnet)` reaches the agent.
+  process.title = 'hostnet';
   try {
     await (await buildProgram(argv)).parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
@@ -74,8 +77,9 @@ export async function main(argv: string[]): Promise<number> {
       // Help and --version end through here with exit code 0.
       return err.exitCode === 0 ? ExitCode.ok : ExitCode.couldNotEvaluate;
     }
-    if (err instanceof InputError) {
-      process.stderr.write(`hostnet: ${err.describe()}\n`);
+    const known = err instanceof InputError ? err : fromSystemError(err);
+    if (known) {
+      process.stderr.write(`hostnet: ${known.describe()}\n`);
       return ExitCode.couldNotEvaluate;
     }
     process.stderr.write(`hostnet: internal error: ${(err as Error).message}\n` +

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Command, Option } from 'commander';
-import { ExitCode, InputError } from '../errors.js';
+import { ExitCode, InputError, inWords } from '../errors.js';
 import { buildHost } from '../model/host.js';
 import { defaultRouteInterface, IPVLAN_PLUGIN_MODES, KNOWN_CNI_VERSIONS, MACVLAN_PLUGIN_MODES, readStackedConf } from '../model/macvlan/index.js';
 import { renderJson } from '../render/json.js';
@@ -24,6 +24,7 @@ import { parseNadFiles, type Nad } from '../sources/nad.js';
 import { VERSION } from '../version.js';
 import { collectLive } from './input.js';
 import { emit, progressReporter, useColor } from './output.js';
+import { checkRuleIds, listOption } from './options.js';
 
 export function nadCommand(): Command {
   const cmd = new Command('nad').description('Check and generate NetworkAttachmentDefinitions (macvlan, ipvlan) against the nodes they are for');
@@ -56,10 +57,10 @@ function nadCheckCommand(): Command {
     .option('--netns <name>', 'check against this network namespace, collected live')
     .option('--node-snapshots <dir>', 'check against every node snapshot (*.json) in this directory: the nodes the pods may run on')
     .option('--config-only', 'check the files alone, without any node (no master, MTU or VM checks)')
-    .option('--values <file...>', 'Helm values files whose tmm.cniNetworks, customEnvVars, topologyManager and resources are checked too')
+    .addOption(listOption('--values <file>', 'a Helm values file whose tmm.cniNetworks, customEnvVars, topologyManager and resources are checked too'))
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(['error', 'warning', 'note']).default('warning'))
-    .option('--ignore <id...>', 'rule ids not to run (repeatable)', [])
+    .addOption(listOption('--ignore <id>', 'a rule id not to run').default([]))
     .option('-o, --output <file>', 'write the report here instead of stdout')
     .addHelpText('after', `
 Without --snapshot, --netns, --node-snapshots or --config-only the NADs are checked against this host.
@@ -69,12 +70,13 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 could 
 that cannot be read, a YAML syntax error in a document, no NetworkAttachmentDefinition at all).
 
 Examples:
-  hostnet nad check examples/cnf-macvlan/nads.yaml --node-snapshots examples/cnf-macvlan/nodes
-  hostnet nad check nads.yaml --snapshot worker-1.json --values values.yaml --format json
-  hostnet nad check nads.yaml --config-only
-  oc get net-attach-def -A -o yaml | hostnet nad check - --snapshot worker-1.json
-  hostnet nad check --kubeconfig ~/.kube/config --node-snapshots nodes/`)
+  npx hostnet nad check examples/cnf-macvlan/nads.yaml --node-snapshots examples/cnf-macvlan/nodes
+  npx hostnet nad check examples/cnf-macvlan/nads.yaml --snapshot examples/cnf-macvlan/nodes/worker-1.json --values examples/cnf-macvlan/values.yaml --format json
+  npx hostnet nad check examples/cnf-macvlan/nads.yaml --config-only
+  oc get net-attach-def -A -o yaml | npx hostnet nad check - --snapshot worker-1.json
+  npx hostnet nad check --kubeconfig ~/.kube/config --node-snapshots nodes/`)
     .action(async (files: string[], opts: CheckOpts) => {
+      checkRuleIds(opts.ignore, '--ignore');
       const chosen = [opts.snapshot, opts.netns, opts.nodeSnapshots, opts.configOnly].filter(Boolean).length;
       if (chosen > 1) throw new InputError('give only one of --snapshot, --netns, --node-snapshots and --config-only');
       const progress = progressReporter();
@@ -112,8 +114,7 @@ function readInput(path: string, role: string): FileRecord {
     const content = path === '-' ? readFileSync(0, 'utf8') : readFileSync(path, 'utf8');
     return { path: path === '-' ? 'stdin' : path, content, mask: null, role };
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(`cannot read ${role === VALUES_ROLE ? 'values file' : 'NAD file'}: ${code === 'ENOENT' ? 'no such file' : code ?? (err as Error).message}`, path);
+    throw new InputError(`cannot read ${role === VALUES_ROLE ? 'values file' : 'NAD file'}: ${inWords(err)}`, path);
   }
 }
 
@@ -130,9 +131,9 @@ async function loadNodes(opts: CheckOpts, progress: (m: string) => void): Promis
     try {
       names = readdirSync(opts.nodeSnapshots).filter((n) => n.endsWith('.json')).sort();
     } catch (err) {
-      throw new InputError(`cannot read the node snapshot directory: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, opts.nodeSnapshots);
+      throw new InputError(`cannot read the node snapshot directory: ${inWords(err)}`, opts.nodeSnapshots);
     }
-    if (names.length === 0) throw new InputError('no node snapshots (*.json) in the directory', opts.nodeSnapshots, 'write one per node with `hostnet collect -o DIR/NODE.json`');
+    if (names.length === 0) throw new InputError('no node snapshots (*.json) in the directory', opts.nodeSnapshots, 'write one per node with `npx hostnet collect -o DIR/NODE.json`');
     return names.map((n) => {
       const path = join(opts.nodeSnapshots!, n);
       const snapshot = loadSnapshotFile(path);
@@ -266,10 +267,10 @@ Exit codes: 0 written, 1 written but the node check found errors, 2 could not ev
 mode, MTU or missing option).
 
 Examples:
-  hostnet nad generate --name macvlan-internal --master ens224 --namespace default
-  hostnet nad generate --name storage --master ens256 --mtu 9000 --ipam host-local --subnet 192.168.50.0/24
-  hostnet nad generate --name internal --master ens224 --snapshot worker-1.json
-  hostnet nad generate --from-snapshot worker-1.json -o proposed-nads.yaml`)
+  npx hostnet nad generate --name macvlan-internal --master ens224 --namespace default
+  npx hostnet nad generate --name storage --master ens256 --mtu 9000 --ipam host-local --subnet 192.168.50.0/24
+  npx hostnet nad generate --name internal --master ens224 --snapshot examples/cnf-macvlan/nodes/worker-1.json
+  npx hostnet nad generate --from-snapshot examples/cnf-macvlan/nodes/worker-1.json -o proposed-nads.yaml`)
     .action((opts: GenerateOpts) => {
       const specs: NadSpec[] = [];
       if (opts.fromSnapshot && opts.snapshot) throw new InputError('--from-snapshot already names the node; drop --snapshot');

@@ -1,6 +1,6 @@
 /** Writing a verb's result to stdout or to `-o FILE`, and progress to stderr on a terminal. */
 import { writeFileSync } from 'node:fs';
-import { InputError } from '../errors.js';
+import { InputError, inWords } from '../errors.js';
 
 export function emit(text: string, outFile?: string): void {
   if (!outFile || outFile === '-') {
@@ -10,7 +10,7 @@ export function emit(text: string, outFile?: string): void {
   try {
     writeFileSync(outFile, text);
   } catch (err) {
-    throw new InputError(`cannot write output: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, outFile);
+    throw new InputError(`cannot write output: ${inWords(err)}`, outFile);
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { ExitCode, InputError } from '../errors.js';
+import { ExitCode, InputError, inWords } from '../errors.js';
 import { buildHost } from '../model/host.js';
 import type { CalicoVppPlan } from '../model/vpp/plan-file.js';
 import { calicoVppDiagnostics } from '../model/vpp/view.js';
@@ -49,7 +49,7 @@ function calicoVppPlanCommand(): Command {
     .option('--root <dir>', 'read configuration files below this directory')
     .option('--input <role=file...>', 'add an input file (repeatable), e.g. vpp-startup=startup.conf')
     .option('--vpp-uplink-name <name>', 'VPP\'s name for the uplink when hostnet cannot derive it (dpdk, rdma, af_xdp)')
-    .option('--predicted-snapshot <file>', 'also write the predicted post-takeover snapshot here (for `hostnet check --snapshot`)')
+    .option('--predicted-snapshot <file>', 'also write the predicted post-takeover snapshot here (for `npx hostnet check --snapshot`)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding on the predicted host is at or above this severity').choices(['error', 'warning', 'note']).default('warning'))
     .option('-o, --output <file>', 'write the plan here instead of stdout')
@@ -62,10 +62,11 @@ host. Keep the JSON plan to verify the node after deployment.
 Exit codes: 0 nothing at or above --fail-on on the predicted host, 1 findings, 2 could not evaluate.
 
 Examples:
-  hostnet plan calico-vpp --snapshot examples/calico-vpp-predeploy/snapshot.json \\
+  npx hostnet plan calico-vpp --snapshot examples/calico-vpp-predeploy/snapshot.json \\
       --config examples/calico-vpp-predeploy/calico-vpp-config.yaml --uplink enp216s0f1
-  hostnet plan calico-vpp --config calico-vpp.yaml --format json -o plan.json     # this host
-  hostnet check --input calico-vpp-plan=plan.json                                  # after deployment`)
+  npx hostnet plan calico-vpp --snapshot examples/calico-vpp-predeploy/snapshot.json \\
+      --config examples/calico-vpp-predeploy/calico-vpp-config.yaml --format json -o plan.json
+  npx hostnet check --snapshot examples/calico-vpp-broken/snapshot.json --input calico-vpp-plan=examples/calico-vpp-predeploy/plan.json   # after deployment`)
     .action(async (opts: PlanOpts) => {
       const progress = progressReporter();
       const configFile = readConfig(opts.config);
@@ -89,7 +90,7 @@ function readConfig(path: string): FileRecord {
     // Recorded as given, so the plan and its findings cite the file as the user named it.
     return { path, content: readFileSync(path, 'utf8'), mask: null, role: 'calico-vpp-config' };
   } catch (err) {
-    throw new InputError(`cannot read the Calico/VPP configuration: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, path);
+    throw new InputError(`cannot read the Calico/VPP configuration: ${inWords(err)}`, path);
   }
 }
 
@@ -97,7 +98,7 @@ function writeOut(path: string, text: string): void {
   try {
     writeFileSync(path, text);
   } catch (err) {
-    throw new InputError(`cannot write: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, path);
+    throw new InputError(`cannot write: ${inWords(err)}`, path);
   }
 }
 

@@ -38,10 +38,10 @@ Exit codes: 0 no ordering loses, 1 some ordering loses, 2 could not evaluate (no
 bad input, or outcomes that cannot be decided from the snapshot).
 
 Examples:
-  hostnet race --snapshot examples/vpp-e810-predeploy/snapshot.json
-  hostnet race --snapshot examples/vpp-e810-predeploy/snapshot.json --with-fix
-  hostnet race --snapshot node1.json --uplink ens2f0 --format json
-  sudo hostnet race --input calico-vpp-config=calico-vpp-config.yaml      # this host, before the takeover`)
+  npx hostnet race --snapshot examples/vpp-e810-predeploy/snapshot.json
+  npx hostnet race --snapshot examples/vpp-e810-predeploy/snapshot.json --with-fix
+  npx hostnet race --snapshot examples/vpp-e810-predeploy/snapshot.json --uplink ens2f0 --format json
+  sudo npx hostnet race --input calico-vpp-config=calico-vpp-config.yaml      # this host, before the takeover`)
     .action(async (opts: RaceOpts) => {
       const progress = progressReporter();
       const { snapshot, source } = await loadHostInput(opts);

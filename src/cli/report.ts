@@ -1,8 +1,9 @@
 /** `hostnet report`: one HTML page (or JUnit XML) for one node or a fleet of snapshots. */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Command, Option } from 'commander';
-import { ExitCode, InputError } from '../errors.js';
+import { ExitCode, InputError, inWords } from '../errors.js';
 import { buildHost } from '../model/host.js';
 import { renderHtml, type HtmlNode, type HtmlUnreadable } from '../render/html.js';
 import { renderJunit } from '../render/junit.js';
@@ -10,7 +11,9 @@ import { atOrAbove, runChecks } from '../rules/engine.js';
 import { ALL_RULES } from '../rules/index.js';
 import type { Severity } from '../rules/types.js';
 import { parseSnapshot } from '../snapshot/load.js';
+import { readInputFile, withInputs } from './input.js';
 import { emit, progressReporter } from './output.js';
+import { checkRuleIds, listOption } from './options.js';
 
 interface ReportOpts {
   snapshots?: string;
@@ -20,6 +23,7 @@ interface ReportOpts {
   failOn: Severity;
   ignore: string[];
   title?: string;
+  input?: string[];
 }
 
 export function reportCommand(): Command {
@@ -30,7 +34,8 @@ export function reportCommand(): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['html', 'junit']).default('html'))
     .option('-o, --output <file>', 'write the report here instead of stdout')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(['error', 'warning', 'note']).default('warning'))
-    .option('--ignore <id...>', 'rule ids not to run (repeatable)', [])
+    .addOption(listOption('--ignore <id>', 'a rule id not to run').default([]))
+    .addOption(listOption('--input <role=file>', 'add an input file to the analysis of every snapshot, as for check'))
     .option('--title <text>', 'the page title (html)')
     .addHelpText('after', `
 The HTML page needs no network to view: per node a diagram of its interfaces (bridges and their ports,
@@ -41,15 +46,17 @@ listed in the report (and the exit code is 2), never silently left out.
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 a snapshot could not be evaluated.
 
 Examples:
-  hostnet report --snapshot node1.json -o node1.html
-  hostnet report --snapshots fleet/ -o fleet.html
-  hostnet report --snapshots fleet/ --format junit -o hostnet-junit.xml`)
+  npx hostnet report --snapshot examples/lab-lacp/kvm-host-before.json --input lab-intent=examples/lab-lacp/intent.yaml -o lab.html
+  npx hostnet report --snapshots examples/cnf-macvlan/nodes -o fleet.html
+  npx hostnet report --snapshots examples/cnf-macvlan/nodes --format junit -o hostnet-junit.xml`)
     .action((opts: ReportOpts) => {
+      checkRuleIds(opts.ignore, '--ignore');
       const { files, fromDir } = snapshotFiles(opts);
       const progress = progressReporter();
       const nodes: HtmlNode[] = [];
       const unreadable: HtmlUnreadable[] = [];
       const skipped: string[] = [];
+      const inputs = (opts.input ?? []).map(readInputFile);
       files.forEach((file, n) => {
         if (n > 0 && n % 50 === 0) progress(`checked ${n} of ${files.length} snapshots`);
         try {
@@ -59,7 +66,7 @@ Examples:
             skipped.push(file);
             return;
           }
-          const host = buildHost(parseSnapshot(text, file));
+          const host = buildHost(withInputs(parseSnapshot(text, file), inputs));
           const report = runChecks(host, ALL_RULES, { ignore: opts.ignore });
           nodes.push({ name: host.snapshot.host.hostname ?? file, source: file, host, report });
         } catch (err) {
@@ -67,15 +74,16 @@ Examples:
           unreadable.push({ source: file, error: err.describe() });
         }
       });
+      nameApart(nodes, opts.snapshots);
       const rules = ALL_RULES.map((r) => r.meta);
       const text = opts.format === 'junit'
         ? renderJunit(nodes.map((n) => ({ name: n.name, report: n.report, skipped: opts.ignore, timestamp: n.host.snapshot.collectedAt })), rules, opts.failOn, unreadable)
         : renderHtml(nodes, unreadable, {
           title: opts.title ?? (nodes.length === 1 && unreadable.length === 0 ? `hostnet report: ${nodes[0]!.name}` : `hostnet report: ${nodes.length} nodes`),
-          rules, failOn: opts.failOn, generatedAt: new Date().toISOString(),
+          rules, failOn: opts.failOn, generatedAt: new Date().toISOString(), docsBase: installedRuleDocs(),
         });
       if (nodes.length === 0 && unreadable.length === 0) {
-        throw new InputError('no hostnet snapshot among the JSON files', opts.snapshots, 'write them with `hostnet collect -o DIR/NODE.json` on each node');
+        throw new InputError('no hostnet snapshot among the JSON files', opts.snapshots, 'write them with `npx hostnet collect -o DIR/NODE.json` on each node');
       }
       emit(text, opts.output);
       if (skipped.length) process.stderr.write(`hostnet: skipped ${skipped.length} JSON file(s) that are not snapshots (no "schema": "hostnet.snapshot/..."), e.g. ${skipped[0]}\n`);
@@ -85,11 +93,29 @@ Examples:
     });
 }
 
+/** Nodes that share a host name (cloned VMs, lab hosts) are told apart by their file (below --snapshots). */
+function nameApart(nodes: HtmlNode[], dir: string | undefined): void {
+  const count = new Map<string, number>();
+  for (const n of nodes) count.set(n.name, (count.get(n.name) ?? 0) + 1);
+  const file = (source: string): string => (dir && !relative(dir, source).startsWith('..') ? relative(dir, source) : source);
+  for (const n of nodes) if ((count.get(n.name) ?? 0) > 1) n.name = `${n.name} (${file(n.source)})`;
+}
+
+/** The rule pages shipped beside this bundle (dist/../docs/rules/), as a file: URL; else relative. */
+function installedRuleDocs(): string {
+  try {
+    const dir = resolve(dirname(realpathSync(process.argv[1] ?? '')), '..', 'docs', 'rules');
+    return existsSync(dir) ? `${pathToFileURL(dir).href}/` : 'docs/rules/';
+  } catch {
+    return 'docs/rules/';
+  }
+}
+
 function readSnapshotText(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new InputError(`cannot read snapshot: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, file);
+    throw new InputError(`cannot read snapshot: ${inWords(err)}`, file);
   }
 }
 
@@ -114,11 +140,11 @@ function snapshotFiles(opts: ReportOpts): { files: string[]; fromDir: Set<string
     try {
       st = statSync(dir);
     } catch (err) {
-      throw new InputError(`cannot read snapshot directory: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, dir);
+      throw new InputError(`cannot read snapshot directory: ${inWords(err)}`, dir);
     }
     if (!st.isDirectory()) throw new InputError('not a directory', dir, 'use --snapshot FILE for a single snapshot');
     const found = walk(dir).sort((a, b) => relative(dir, a).localeCompare(relative(dir, b)));
-    if (found.length === 0) throw new InputError('no *.json snapshot files in the directory', dir, 'write them with `hostnet collect -o DIR/NODE.json` on each node');
+    if (found.length === 0) throw new InputError('no *.json snapshot files in the directory', dir, 'write them with `npx hostnet collect -o DIR/NODE.json` on each node');
     files.push(...found);
     return { files, fromDir: new Set(found) };
   }

@@ -1,7 +1,7 @@
 /** `hostnet trace frame`: one frame through one Linux bridge, each step with its reason. */
 import { execFile } from 'node:child_process';
 import { Command, Option } from 'commander';
-import { InputError } from '../errors.js';
+import { ExitCode, InputError } from '../errors.js';
 import { buildHost } from '../model/host.js';
 import { LINK_DETAILS_ARGV, VLAN_TABLE_ARGV } from '../model/bridge/index.js';
 import type { Snapshot } from '../snapshot/schema.js';
@@ -35,13 +35,13 @@ port flags and VLAN tables are read too (ip -d -j link show, bridge -j vlan show
 
 With several --dst/--proto values each frame is traced; --format json then prints an array.
 
-Exit codes: 0 traced, 2 could not evaluate (no such bridge or port, bad address).
+Exit codes: 0 every frame traced is forwarded, 1 a frame is passed up only (local) or dropped, 2 could
+not evaluate (no such bridge or port, bad address).
 
 Examples:
-  hostnet trace frame --bridge br0 --in vnet3 --proto lacp
-  hostnet trace frame --bridge br0 --in vnet3 --proto stp lacp lldp
-  sudo hostnet trace frame --netns lab --bridge br0 --in veth1 --dst 01:80:c2:00:00:0e --format json
-  hostnet trace frame --snapshot examples/lab-lacp/snapshot.json --bridge t5_br9 --in vnet12 --proto lacp`)
+  npx hostnet trace frame --snapshot examples/lab-lacp/kvm-host-before.json --bridge t5_br9 --in vnet19 --proto lacp
+  npx hostnet trace frame --snapshot examples/lab-lacp/kvm-host-before.json --bridge t5_br9 --in vnet19 --proto stp lacp lldp
+  npx hostnet trace frame --snapshot examples/lab-lacp/kvm-host-after.json --bridge t5_br9 --in vnet19 --dst 01:80:c2:00:00:02 --format json`)
     .action(async (opts: TraceFrameOpts) => {
       const { snapshot } = await loadHostInput(opts);
       const withDetails = opts.snapshot ? snapshot : await withBridgeDetails(snapshot, opts.netns);
@@ -51,6 +51,8 @@ Examples:
       const traces = frames.map((f) => traceFrame(host, { bridge: opts.bridge, ingress: opts.in, ...f, src: opts.src }));
       const json = traces.length === 1 ? traces[0] : traces;
       emit(opts.format === 'json' ? `${JSON.stringify(json, null, 2)}\n` : traces.map(renderFrameTrace).join('\n'), opts.output);
+      // Like check: 1 says "look here", a frame that does not cross the bridge.
+      process.exitCode = traces.every((t) => t.verdict === 'forwarded') ? ExitCode.ok : ExitCode.findings;
     });
   return cmd;
 }

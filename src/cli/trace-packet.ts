@@ -36,16 +36,16 @@ export function tracePacketCommand(): Command {
     .option('-o, --output <file>', 'write the trace here instead of stdout')
     .addHelpText('after', `
 The node must be past the takeover (a tap by the uplink's name): a live node, a snapshot, or the
-predicted snapshot of \`hostnet plan calico-vpp --predicted-snapshot FILE\`. VPP's side comes from the
+predicted snapshot of \`npx hostnet plan calico-vpp --predicted-snapshot FILE\`. VPP's side comes from the
 vppctl outputs in the snapshot or given with --input (vppctl-show-interface-address, ...-hardware-
 interfaces, ...-ip-punt-redirect, ...-ip-fib), else from the plan or the configuration.
 
 Exit codes: 0 every traced packet arrives, 1 one is dropped, 2 could not evaluate.
 
 Examples (seed 002):
-  hostnet trace packet --snapshot examples/calico-vpp-healthy/snapshot.json --in uplink --src 192.168.0.2 --dst 192.168.0.1
-  hostnet trace packet --snapshot examples/calico-vpp-healthy/snapshot.json --in pod:tun1 --src 10.0.0.1 --dst 192.168.0.1
-  hostnet trace packet --snapshot examples/calico-vpp-broken/snapshot.json --in uplink --src 192.168.0.2 --dst 192.168.0.1`)
+  npx hostnet trace packet --snapshot examples/calico-vpp-healthy/snapshot.json --in uplink --src 192.168.0.2 --dst 192.168.0.1
+  npx hostnet trace packet --snapshot examples/calico-vpp-healthy/snapshot.json --in pod:tun1 --src 10.0.0.1 --dst 192.168.0.1
+  npx hostnet trace packet --snapshot examples/calico-vpp-broken/snapshot.json --in uplink --src 192.168.0.2 --dst 192.168.0.1`)
     .action(async (opts: TracePacketOpts) => {
       const ingress = parseIngress(opts.in);
       const { snapshot } = await loadHostInput(opts);

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { InputError } from '../errors.js';
+import { InputError, inWords } from '../errors.js';
 import type { FixFile } from '../rules/types.js';
 
 export const MARKER = '# Written by hostnet';
@@ -36,7 +36,7 @@ export interface ApplyOptions {
 /** The content as written: the marker first, so a later apply or undo knows the file is ours. */
 export function withMarker(file: FixFile, note: string): FixFile {
   if (file.content.startsWith(MARKER)) return file;
-  return { ...file, content: `${MARKER} (${note}); undo with: hostnet fix --undo\n${file.content}` };
+  return { ...file, content: `${MARKER} (${note}); undo with: npx hostnet fix --undo\n${file.content}` };
 }
 
 export function isOurs(content: string): boolean {
@@ -83,7 +83,7 @@ export function undoLast(options: ApplyOptions & { force?: boolean }): UndoResul
     const now = readIfExists(onDisk(f.path));
     if (now !== null && sha256(now) !== f.afterSha256 && !options.force) {
       throw new InputError(`${f.path} was changed after hostnet wrote it: not undone`, onDisk(f.path),
-        'look at the file; `hostnet fix --undo --force` restores the earlier state anyway');
+        'look at the file; `npx hostnet fix --undo --force` restores the earlier state anyway');
     }
   }
   const result: UndoResult = { transaction: tx, restored: [], removed: [] };
@@ -172,7 +172,7 @@ function readIfExists(path: string): string | null {
     return readFileSync(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new InputError(`cannot read: ${(err as NodeJS.ErrnoException).code}`, path);
+    throw new InputError(`cannot read: ${inWords(err)}`, path);
   }
 }
 

@@ -115,7 +115,7 @@ export function calicoVppOwned(host: Host): MacOwned[] {
     return {
       name: uplink.interfaceName,
       owner: 'Calico/VPP',
-      why: 'VPP programs the uplink\'s MAC on its side of the tap; a tap with another MAC gets no traffic (seeds 000, 001)',
+      why: 'VPP programs the uplink\'s MAC on its side of the tap; a tap with another MAC gets no traffic',
       state: isTap ? 'existing' : 'planned',
       current: iface,
       expectedMac,

@@ -54,7 +54,7 @@ export function planCalicoVpp(pre: Snapshot, config: CalicoVppConfig, options: P
   }
   if (nic.kind === 'tun') {
     throw new InputError(`${name} is already a tap: VPP has taken the uplink over on this host`, undefined,
-      'plan from a pre-deployment snapshot; to verify a deployed node run `hostnet check --input calico-vpp-plan=PLAN.json`');
+      'plan from a pre-deployment snapshot; to verify a deployed node run `npx hostnet check --input calico-vpp-plan=PLAN.json`');
   }
   if (nic.mac === null) throw new InputError(`uplink ${name} has no MAC address in the snapshot`);
 

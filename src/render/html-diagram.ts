@@ -10,8 +10,8 @@ import type { Host } from '../model/host.js';
 import { SEVERITY_RANK, type Finding, type Severity } from '../rules/types.js';
 import type { Interface } from '../snapshot/schema.js';
 
-const BOX_W = 156;
-const BOX_H = 46;
+const BOX_W = 176;
+const BOX_H = 60;
 const GAP_X = 14;
 const GAP_Y = 54;
 const MAX_ROW_WIDTH = 1180;
@@ -50,6 +50,10 @@ interface Node {
   id: string;
   label: string;
   sub: string;
+  /** A third line: the MAC, which is the whole story of the MAC trap. */
+  mac: string;
+  /** The MAC differs from the one the data plane sends to: drawn in the error colour. */
+  macWrong: boolean;
   role: Role;
   iface: Interface | null;
   children: Node[];
@@ -72,6 +76,7 @@ export function renderDiagram(host: Host, findings: readonly Finding[], options:
   const takeover = safeTakeover(host);
   const vppTaps = new Set(takeover.filter((t) => t.state === 'existing').map((t) => t.name));
   const planned = new Map(takeover.filter((t) => t.state === 'planned').map((t) => [t.name, t]));
+  const expected = new Map(takeover.filter((t) => t.state === 'existing').map((t) => [t.name, t.expectedMac]));
   const byIface = new Map<string, Finding[]>();
   const findingIndex = new Map<Finding, number>();
   findings.forEach((f, n) => {
@@ -86,7 +91,7 @@ export function renderDiagram(host: Host, findings: readonly Finding[], options:
     const kids: Node[] = [];
     for (const port of host.ports(i.name)) if (!placed.has(port.name)) kids.push(make(port, 'port'));
     for (const child of host.children(i.name)) if (!placed.has(child.name)) kids.push(make(child, 'child'));
-    const node = leaf(i, role, relation, byIface.get(i.name) ?? [], planned.has(i.name));
+    const node = leaf(i, role, relation, byIface.get(i.name) ?? [], planned.has(i.name), expected.get(i.name) ?? null);
     node.children = fold(kids, `${i.name}`);
     return node;
   };
@@ -103,7 +108,8 @@ export function renderDiagram(host: Host, findings: readonly Finding[], options:
     if (!owner) continue;
     owner.children.push({
       id: `vpp:${t.name}`, label: 'VPP', sub: t.state === 'existing' ? 'user-space data plane' : 'will take this uplink', role: 'vpp', iface: null,
-      children: [], relation: 'vpp', findings: [], tooltip: `${t.owner}: ${t.evidence.message}${t.evidence.file ? ` (${t.evidence.file}${t.evidence.line ? `:${t.evidence.line}` : ''})` : ''}`, x: 0, y: 0, width: 0,
+      mac: t.expectedMac ? `to tap ${t.expectedMac}` : '', macWrong: false,
+      children: [], relation: 'vpp', findings: [], tooltip: `${t.owner}: ${t.evidence.message}${t.expectedMac ? `; VPP sends to ${t.expectedMac} on the tap` : ''}${t.evidence.file ? ` (${t.evidence.file}${t.evidence.line ? `:${t.evidence.line}` : ''})` : ''}`, x: 0, y: 0, width: 0,
     });
   }
   const shownRoots = fold(roots.sort((a, b) => ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role)), 'host');
@@ -190,14 +196,16 @@ function findNode(nodes: Node[], name: string): Node | undefined {
   return undefined;
 }
 
-function leaf(i: Interface, role: Role, relation: Node['relation'], findings: Finding[], plannedTakeover: boolean): Node {
+function leaf(i: Interface, role: Role, relation: Node['relation'], findings: Finding[], plannedTakeover: boolean, vppMac: string | null): Node {
   const kind = role === 'vpp-tap' ? 'VPP host tap' : role === 'nic' ? `NIC${i.driver ? ` ${i.driver}` : ''}` : role === 'tap' ? 'tap'
     : i.kind === 'macvlan' ? `macvlan ${String(i.kindData.mode ?? '')}`.trim() : i.kind ?? i.linkType ?? '?';
   const state = i.flags.includes('UP') ? 'up' : 'down';
   const sub = `${kind} · ${state}${plannedTakeover ? ' · to VPP' : ''}`;
   const tip = [`${i.name} (${kind})`, i.mac ? `MAC ${i.mac}` : '', `MTU ${i.mtu}`, i.master ? `master ${i.master}` : '', i.link ? `link ${i.link}${i.linkNetns ? ' (other netns)' : ''}` : '',
     ...i.addresses.map((a) => `${a.local}/${a.prefixlen}`), ...findings.map((f) => `${f.severity}: ${f.ruleId}: ${f.message}`)].filter(Boolean).join('\n');
-  return { id: i.name, label: i.name, sub, role, iface: i, children: [], relation, findings, tooltip: tip, x: 0, y: 0, width: 0 };
+  const macWrong = vppMac !== null && i.mac !== null && i.mac.toLowerCase() !== vppMac.toLowerCase();
+  const mac = i.mac && i.linkType !== 'loopback' ? `${i.mac}${macWrong ? ' ≠ VPP' : ''}` : '';
+  return { id: i.name, label: i.name, sub, mac, macWrong, role, iface: i, children: [], relation, findings, tooltip: tip, x: 0, y: 0, width: 0 };
 }
 
 /** Keeps every node with findings (or children), and at most MAX_ALIKE plain ones per role; the rest become "+N more". */
@@ -214,7 +222,7 @@ function fold(nodes: Node[], parent: string): Node[] {
     const rest = list.slice(MAX_ALIKE - 1);
     rest.forEach((n) => hidden.add(n));
     const names = rest.map((n) => n.label);
-    more.push({ id: `more:${parent}:${role}`, label: `+${rest.length} more`, sub: `${role} (no findings)`, role: 'more', iface: null, children: [], relation: rest[0]!.relation, findings: [],
+    more.push({ id: `more:${parent}:${role}`, label: `+${rest.length} more`, sub: `${role} (no findings)`, mac: '', macWrong: false, role: 'more', iface: null, children: [], relation: rest[0]!.relation, findings: [],
       tooltip: `${rest.length} more ${role} interfaces without findings:\n${names.slice(0, 40).join(', ')}${names.length > 40 ? ', ...' : ''}`, x: 0, y: 0, width: 0 });
   }
   return [...nodes.filter((n) => !hidden.has(n)), ...more];
@@ -247,10 +255,11 @@ function box(n: Node, pad: number, anchor: string, index: Map<Finding, number>):
   const stroke = worst ? SEVERITY_COLOUR[worst] : n.role === 'vpp' || n.role === 'vpp-tap' ? '#ef6c00' : '#78909c';
   const attrs = [`class="iface role-${n.role}${worst ? ` has-finding sev-${worst}` : ''}"`, n.iface ? `data-iface="${esc(n.iface.name)}"` : '', `data-role="${n.role}"`, worst ? `data-severity="${worst}"` : ''].filter(Boolean).join(' ');
   // What fits in a box in the monospace font; the full text is in the tooltip.
-  const label = n.label.length > 17 ? `${n.label.slice(0, 16)}…` : n.label;
-  const sub = n.sub.length > 22 ? `${n.sub.slice(0, 21)}…` : n.sub;
+  const label = n.label.length > 20 ? `${n.label.slice(0, 19)}…` : n.label;
+  const sub = n.sub.length > 25 ? `${n.sub.slice(0, 24)}…` : n.sub;
   const rect = `<rect x="${x}" y="${y}" width="${BOX_W}" height="${BOX_H}" rx="6" fill="${ROLE_FILL[n.role]}" stroke="${stroke}" stroke-width="${worst ? 3 : 1.2}"${n.role === 'more' ? ' stroke-dasharray="4 3"' : ''}/>`;
-  const texts = `<text class="name" x="${x + 8}" y="${y + 19}">${esc(label)}</text><text class="sub" x="${x + 8}" y="${y + 36}">${esc(sub)}</text>`;
+  const mac = n.mac ? `<text class="mac${n.macWrong ? ' wrong' : ''}" x="${x + 8}" y="${y + 52}">${esc(n.mac.length > 25 ? `${n.mac.slice(0, 24)}…` : n.mac)}</text>` : '';
+  const texts = `<text class="name" x="${x + 8}" y="${y + 19}">${esc(label)}</text><text class="sub" x="${x + 8}" y="${y + 36}">${esc(sub)}</text>${mac}`;
   let badge = '';
   if (worst) {
     const first = index.get(n.findings[0]!) ?? 0;

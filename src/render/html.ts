@@ -28,6 +28,8 @@ export interface HtmlOptions {
   title: string;
   rules: readonly RuleMeta[];
   failOn: Severity;
+  /** Where the rule pages are, ending in `/` (a file: URL of the installed docs/rules/); default relative. */
+  docsBase?: string;
   /** The time the page states it was generated (passed in so the renderer stays pure). */
   generatedAt: string;
 }
@@ -51,17 +53,18 @@ export function renderHtml(nodes: readonly HtmlNode[], unreadable: readonly Html
 <header><h1>${esc(options.title)}</h1>
 <p class="meta">${nodes.length} node${nodes.length === 1 ? '' : 's'}${unreadable.length ? `, ${unreadable.length} unreadable` : ''} · generated ${esc(options.generatedAt)} by hostnet ${esc(VERSION)} · condition threshold: ${esc(options.failOn)}</p></header>
 <main>`);
-  parts.push(fleetSummary(nodes, unreadable, ids, meta, options.failOn));
-  nodes.forEach((n, i) => parts.push(nodeSection(n, ids[i]!, meta, options.failOn)));
+  const docsBase = options.docsBase ?? 'docs/rules/';
+  parts.push(fleetSummary(nodes, unreadable, ids, meta, options.failOn, docsBase));
+  nodes.forEach((n, i) => parts.push(nodeSection(n, ids[i]!, meta, options.failOn, docsBase)));
   parts.push(`</main>
-<footer>hostnet ${esc(VERSION)} · rule pages: docs/rules/&lt;area&gt;-&lt;name&gt;.md</footer>
+<footer>hostnet ${esc(VERSION)} · rule pages: <a href="${esc(options.docsBase ?? 'docs/rules/')}">docs/rules/</a></footer>
 </body>
 </html>
 `);
   return parts.join('\n');
 }
 
-function fleetSummary(nodes: readonly HtmlNode[], unreadable: readonly HtmlUnreadable[], ids: string[], meta: Map<string, RuleMeta>, failOn: Severity): string {
+function fleetSummary(nodes: readonly HtmlNode[], unreadable: readonly HtmlUnreadable[], ids: string[], meta: Map<string, RuleMeta>, failOn: Severity, docsBase: string): string {
   const firing = nodes.filter((n) => n.report.findings.some((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn]));
   const byRule = new Map<string, { severity: Severity; nodes: number[]; findings: number }>();
   nodes.forEach((n, i) => {
@@ -83,7 +86,7 @@ function fleetSummary(nodes: readonly HtmlNode[], unreadable: readonly HtmlUnrea
     for (const [rule, e] of rows) {
       const title = meta.get(rule)?.title;
       const where = e.nodes.slice(0, 12).map((i) => `<a href="#${ids[i]}">${esc(nodes[i]!.name)}</a>`).join(', ') + (e.nodes.length > 12 ? `, and ${e.nodes.length - 12} more` : '');
-      out.push(`<tr data-rule="${esc(rule)}"><td><code>${esc(rule)}</code>${title ? `<br><span class="title">${esc(title)}</span>` : ''}</td><td><span class="sev sev-${e.severity}">${e.severity}</span></td><td class="num">${e.nodes.length} of ${nodes.length}</td><td class="num">${e.findings}</td><td>${where}</td></tr>`);
+      out.push(`<tr data-rule="${esc(rule)}"><td><a href="${esc(docsBase)}${esc(rule.replace('/', '-'))}.md"><code>${esc(rule)}</code></a>${title ? `<br><span class="title">${esc(title)}</span>` : ''}</td><td><span class="sev sev-${e.severity}">${e.severity}</span></td><td class="num">${e.nodes.length} of ${nodes.length}</td><td class="num">${e.findings}</td><td>${where}</td></tr>`);
     }
     out.push('</tbody></table>');
   }
@@ -91,7 +94,7 @@ function fleetSummary(nodes: readonly HtmlNode[], unreadable: readonly HtmlUnrea
     out.push('<details class="nodes"><summary>All nodes</summary><ul class="node-list">');
     nodes.forEach((n, i) => {
       const c = counts(n.report.findings);
-      out.push(`<li><a href="#${ids[i]}">${esc(n.name)}</a> ${SEVERITIES.filter((s) => c[s]).map((s) => `<span class="sev sev-${s}">${c[s]} ${s}</span>`).join(' ') || '<span class="ok">clean</span>'}</li>`);
+      out.push(`<li><a href="#${ids[i]}">${esc(n.name)}</a> ${SEVERITIES.filter((s) => c[s]).map((s) => `<span class="sev sev-${s}">${plural(c[s], s)}</span>`).join(' ') || '<span class="ok">clean</span>'}</li>`);
     });
     out.push('</ul></details>');
   }
@@ -104,20 +107,20 @@ function fleetSummary(nodes: readonly HtmlNode[], unreadable: readonly HtmlUnrea
   return out.join('\n');
 }
 
-function nodeSection(n: HtmlNode, id: string, meta: Map<string, RuleMeta>, failOn: Severity): string {
+function nodeSection(n: HtmlNode, id: string, meta: Map<string, RuleMeta>, failOn: Severity, docsBase: string): string {
   const s = n.host.snapshot;
   const c = counts(n.report.findings);
   const diagram = renderDiagram(n.host, n.report.findings, { anchor: `${id}-f` });
   const facts = [s.host.os.prettyName, s.host.kernelRelease && `kernel ${s.host.kernelRelease}`, s.host.systemdVersion && `systemd ${s.host.systemdVersion}`, `collected ${s.collectedAt}`].filter(Boolean).join(' · ');
   const out: string[] = [`<section class="node" id="${id}" data-node="${esc(n.name)}">`];
-  out.push(`<h2>${esc(n.name)} ${SEVERITIES.filter((x) => c[x]).map((x) => `<span class="sev sev-${x}">${c[x]} ${x}</span>`).join(' ') || '<span class="sev ok">clean</span>'}</h2>`);
+  out.push(`<h2>${esc(n.name)} ${SEVERITIES.filter((x) => c[x]).map((x) => `<span class="sev sev-${x}">${plural(c[x], x)}</span>`).join(' ') || '<span class="sev ok">clean</span>'}</h2>`);
   out.push(`<p class="meta">${esc(facts)} · <code>${esc(n.source)}</code> · ${n.report.rulesRun.length} rules run</p>`);
   const hostLevel = n.report.findings.filter((f) => !f.interface || !n.host.interface(f.interface));
   out.push(`<figure><div class="scroll">${diagram.svg}</div><figcaption>${s.interfaces.length} interfaces${diagram.folded ? ` (${diagram.folded} without findings folded into "+N more" boxes)` : ''}. ${legend()}${hostLevel.length ? ` <span class="host-level">${hostLevel.length} finding${hostLevel.length === 1 ? '' : 's'} about the host as a whole (below).</span>` : ''}</figcaption></figure>`);
   if (n.report.findings.length === 0) out.push('<p class="ok">No findings.</p>');
   else {
     out.push('<ol class="findings">');
-    n.report.findings.forEach((f, i) => out.push(findingItem(f, `${id}-f-${i}`, meta.get(f.ruleId), failOn)));
+    n.report.findings.forEach((f, i) => out.push(findingItem(f, `${id}-f-${i}`, meta.get(f.ruleId), failOn, docsBase)));
     out.push('</ol>');
   }
   if (n.report.diagnostics.length) {
@@ -130,16 +133,26 @@ function nodeSection(n: HtmlNode, id: string, meta: Map<string, RuleMeta>, failO
   return out.join('\n');
 }
 
-function findingItem(f: Finding, anchor: string, meta: RuleMeta | undefined, failOn: Severity): string {
+/** References a reader can follow: not the scenario notes (seeds/NNN) the rules were written from. */
+function isPublicReference(ref: string): boolean {
+  return !/^seeds?[ /]\d{3}/.test(ref);
+}
+
+/** A link to a rule's page, `docs/rules/<area>-<name>.md` below the docs the page was made with. */
+function ruleLink(ruleId: string, docsBase: string): string {
+  const page = `${ruleId.replace('/', '-')}.md`;
+  return `<a href="${esc(docsBase)}${esc(page)}"><code>docs/rules/${esc(page)}</code></a>`;
+}
+
+function findingItem(f: Finding, anchor: string, meta: RuleMeta | undefined, failOn: Severity, docsBase: string): string {
   const out: string[] = [`<li class="finding sev-${f.severity}${SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn] ? ' firing' : ''}" id="${anchor}" data-rule="${esc(f.ruleId)}">`];
-  out.push(`<p class="head"><span class="sev sev-${f.severity}">${f.severity}</span> <code>${esc(f.ruleId)}</code>${f.interface ? ` on <b>${esc(f.interface)}</b>` : ''}: ${esc(f.message)}</p>`);
+  out.push(`<p class="head"><span class="sev sev-${f.severity}">${f.severity}</span> <a href="${esc(docsBase)}${esc(f.ruleId.replace('/', '-'))}.md"><code>${esc(f.ruleId)}</code></a>${f.interface ? ` on <b>${esc(f.interface)}</b>` : ''}: ${esc(f.message)}</p>`);
   if (meta?.title) out.push(`<p class="title">${esc(meta.title)}</p>`);
   if (f.evidence.length) {
     out.push('<ul class="evidence">');
     for (const e of f.evidence) {
       const where = e.file ? `${e.file}${e.line ? `:${e.line}` : ''}` : e.interface ?? '';
-      const value = e.field ? ` <span class="field">${esc(e.field)}${e.value !== undefined ? ` = ${esc(e.value)}` : ''}</span>` : '';
-      out.push(`<li>${where ? `<code>${esc(where)}</code> ` : ''}${esc(e.message)}${value}</li>`);
+      out.push(`<li>${where ? `<code>${esc(where)}</code> ` : ''}${esc(e.message)}</li>`);
     }
     out.push('</ul>');
   }
@@ -149,14 +162,18 @@ function findingItem(f: Finding, anchor: string, meta: RuleMeta | undefined, fai
     if (fix.commands.length) out.push(`<pre class="commands">${fix.commands.map((c) => `$ ${esc(c)}`).join('\n')}</pre>`);
     out.push('</div>');
   }
-  const refs = meta?.references ?? [];
-  out.push(`<p class="docs">Rule page: <code>docs/rules/${esc(f.ruleId.replace('/', '-'))}.md</code>${refs.length ? ` · references: ${refs.map((r) => (/^https?:\/\//.test(r) ? `<a href="${esc(r)}">${esc(r)}</a>` : esc(r))).join(', ')}` : ''}</p>`);
+  const refs = (meta?.references ?? []).filter(isPublicReference);
+  out.push(`<p class="docs">Rule page: ${ruleLink(f.ruleId, docsBase)}${refs.length ? ` · references: ${refs.map((r) => (/^https?:\/\//.test(r) ? `<a href="${esc(r)}">${esc(r)}</a>` : esc(r))).join(', ')}` : ''}</p>`);
   out.push('</li>');
   return out.join('\n');
 }
 
 function legend(): string {
   return `Outline: <span style="color:${SEVERITY_COLOUR.error}">error</span>, <span style="color:${SEVERITY_COLOUR.warning}">warning</span>, <span style="color:${SEVERITY_COLOUR.note}">note</span>; a badge counts the findings and links to them. Hover a box for its details.`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function counts(findings: readonly Finding[]): Record<Severity, number> {
@@ -208,6 +225,8 @@ figcaption{color:var(--muted);font-size:12.5px;margin-top:4px}
 svg.diagram text{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,monospace}
 svg.diagram text.name{font-size:13px;font-weight:600;fill:#1c2430}
 svg.diagram text.sub{font-size:11px;fill:#5f6b7a}
+svg.diagram text.mac{font-size:11px;fill:#37474f}
+svg.diagram text.mac.wrong{fill:${SEVERITY_COLOUR.error};font-weight:700}
 svg.diagram text.rel{font-size:10px;fill:#8a6d3b}
 svg.diagram text.badge{font-size:12px;font-weight:700;fill:#fff}
 svg.diagram .edge{fill:none;stroke:#90a4ae;stroke-width:1.4}

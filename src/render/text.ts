@@ -1,7 +1,7 @@
 /** Text output of `check`: findings grouped by severity, evidence as file:line, then the fix. */
 import pc from 'picocolors';
 import type { Report } from '../rules/engine.js';
-import type { Evidence, Finding, Severity } from '../rules/types.js';
+import type { Evidence, Finding, FixFile, Severity } from '../rules/types.js';
 import { nothingToCheck, type ScopeItem } from '../model/scope.js';
 
 export interface TextOptions {
@@ -28,16 +28,18 @@ export function renderText(report: Report, options: TextOptions): string {
     if (options.scope && nothingToCheck(options.scope)) {
       lines.push(`This host has none of what hostnet checks (data-plane taps and tunnels, bridges, bonds, macvlan devices,
 Calico/VPP, NetworkAttachmentDefinitions). To see it at work, check a bundled example:
-  hostnet check --snapshot examples/vpp-e810-predeploy/snapshot.json
-  hostnet check --snapshot examples/lab-lacp/kvm-host-before.json --input lab-intent=examples/lab-lacp/intent.yaml`);
+  npx hostnet check --snapshot examples/vpp-e810-predeploy/snapshot.json
+  npx hostnet check --snapshot examples/lab-lacp/kvm-host-before.json --input lab-intent=examples/lab-lacp/intent.yaml`);
     }
   }
+  const shared = sharedFiles(report.findings);
   for (const [severity, heading] of HEADINGS) {
     const group = report.findings.filter((f) => f.severity === severity);
     if (group.length === 0) continue;
     lines.push('', paint[severity](c.bold(`${heading} (${group.length})`)));
-    for (const finding of group) lines.push(...renderFinding(finding, paint[severity], c));
+    for (const finding of group) lines.push(...renderFinding(finding, paint[severity], c, shared));
   }
+  lines.push(...renderSharedFiles(shared, c));
   if (report.gaps.length > 0) {
     lines.push('', c.dim(`Not seen (${report.gaps.length}): ${report.gaps.map((g) => `${g.source} (${g.reason})`).join('; ')}`));
   }
@@ -49,7 +51,53 @@ Calico/VPP, NetworkAttachmentDefinitions). To see it at work, check a bundled ex
   return `${lines.join('\n')}\n`;
 }
 
-function renderFinding(f: Finding, paint: (s: string) => string, c: ReturnType<typeof pc.createColors>): string[] {
+type Colors = ReturnType<typeof pc.createColors>;
+
+/** A file that the fixes of several findings write alike: printed once, after the findings. */
+interface SharedFile {
+  label: string;
+  file: FixFile;
+  findings: Finding[];
+}
+
+function fileKey(file: FixFile): string {
+  return JSON.stringify([file.path, file.content]);
+}
+
+/** Files (same path, same content) written by the fixes of more than one finding, labelled A, B, ... */
+function sharedFiles(findings: readonly Finding[]): Map<string, SharedFile> {
+  const byKey = new Map<string, SharedFile>();
+  for (const f of findings) {
+    for (const file of f.fixes.flatMap((x) => x.files)) {
+      const entry = byKey.get(fileKey(file)) ?? { label: '', file, findings: [] };
+      if (!entry.findings.includes(f)) entry.findings.push(f);
+      byKey.set(fileKey(file), entry);
+    }
+  }
+  const shared = new Map([...byKey].filter(([, e]) => e.findings.length > 1));
+  [...shared.values()].forEach((e, i) => (e.label = fileLabel(i)));
+  return shared;
+}
+
+function fileLabel(i: number): string {
+  return i < 26 ? String.fromCharCode(65 + i) : `${fileLabel(Math.floor(i / 26) - 1)}${String.fromCharCode(65 + (i % 26))}`;
+}
+
+function renderSharedFiles(shared: Map<string, SharedFile>, c: Colors): string[] {
+  if (shared.size === 0) return [];
+  const out = ['', c.bold(`Files the fixes of several findings write (${shared.size})`)];
+  for (const e of shared.values()) {
+    out.push('', `  ${c.green(`file ${e.label}`)} for ${e.findings.length} findings: ${e.findings.map((f) => `${f.ruleId}${f.interface ? ` [${f.interface}]` : ''}`).join(', ')}`);
+    out.push(...fileLines(e.file, c));
+  }
+  return out;
+}
+
+function fileLines(file: FixFile, c: Colors): string[] {
+  return [`      ${c.dim(`# ${file.path}`)}`, ...file.content.trimEnd().split('\n').map((l) => `      ${l}`)];
+}
+
+function renderFinding(f: Finding, paint: (s: string) => string, c: Colors, shared: Map<string, SharedFile>): string[] {
   const out = ['', `  ${paint(f.severity)} ${c.bold(f.ruleId)}${f.interface ? ` ${c.dim(`[${f.interface}]`)}` : ''}: ${f.message}`];
   for (const e of f.evidence) {
     const at = where(e);
@@ -58,8 +106,8 @@ function renderFinding(f: Finding, paint: (s: string) => string, c: ReturnType<t
   for (const fix of f.fixes) {
     out.push(`    ${c.green('fix')}: ${fix.title}${fix.verified ? c.dim(' (verified: the finding is gone with it)') : ''}`);
     for (const file of fix.files) {
-      out.push(`      ${c.dim(`# ${file.path}`)}`);
-      for (const l of file.content.trimEnd().split('\n')) out.push(`      ${l}`);
+      const same = shared.get(fileKey(file));
+      out.push(...(same ? [`      ${c.dim(`# ${file.path}: file ${same.label} below`)}`] : fileLines(file, c)));
     }
     for (const cmd of fix.commands) out.push(`      ${c.dim('$')} ${cmd}`);
   }

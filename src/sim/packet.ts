@@ -149,7 +149,7 @@ export function tracePacket(host: Host, req: TraceRequest): PacketTrace {
   const view = calicoVppView(host);
   if (!view.tap) {
     throw new TraceSetupError(view.uplinkName
-      ? `${view.uplinkName} is not a tap yet: VPP has not taken the uplink over in this snapshot (plan it first: hostnet plan calico-vpp --predicted-snapshot FILE)`
+      ? `${view.uplinkName} is not a tap yet: VPP has not taken the uplink over in this snapshot (plan it first: npx hostnet plan calico-vpp --predicted-snapshot FILE)`
       : 'no Calico/VPP uplink: give the configuration (--input calico-vpp-config=FILE) or a plan (--input calico-vpp-plan=FILE)');
   }
   if (familyOf(req.dst) !== 'inet' || (req.src !== undefined && familyOf(req.src) !== 'inet')) throw new TraceSetupError('only IPv4 packets are traced (--src and --dst must be IPv4 addresses)');

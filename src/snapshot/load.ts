@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { locateJsonError } from '../json-errors.js';
-import { InputError } from '../errors.js';
+import { InputError, inWords } from '../errors.js';
 import type { Snapshot } from './schema.js';
 import { validate, type ValidationError } from './validate.generated.js';
 import { SNAPSHOT_SCHEMA } from './version.js';
@@ -26,8 +26,8 @@ function readJsonFile(path: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new InputError(`cannot read snapshot: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, path,
-      'give the path of a file written by `hostnet collect -o FILE`');
+    throw new InputError(`cannot read snapshot: ${inWords(err)}`, path,
+      'give the path of a file written by `npx hostnet collect -o FILE`');
   }
   return parseJson(text, path);
 }
@@ -40,7 +40,7 @@ function parseJson(text: string, path: string): unknown {
     const problem = text.trim() === '' ? 'the file is empty' : located ? located.problem : (err as Error).message;
     throw new InputError(`not valid JSON: ${problem}`,
       located ? `${path}:${located.line}:${located.column}` : path,
-      text.trim() === '' ? undefined : 'the file may be truncated; collect it again with `hostnet collect -o FILE`');
+      text.trim() === '' ? undefined : 'the file may be truncated; collect it again with `npx hostnet collect -o FILE`');
   }
 }
 

@@ -13,12 +13,14 @@ const BEFORE = join(EX, 'kvm-host-before.json');
 
 test('trace frame from a snapshot: text and JSON agree, several frames give an array', () => {
   const text = hostnet(['trace', 'frame', '--snapshot', BEFORE, '--bridge', 't5_br9', '--in', 'vnet19', '--proto', 'lacp']);
-  assert.equal(text.code, 0, text.stderr);
+  assert.equal(text.code, 1, text.stderr); // not forwarded: exit 1, as check exits 1 on a finding
   assert.match(text.stdout, /^verdict: local: passed up on vnet19, not forwarded$/m);
   const one = hostnet(['trace', 'frame', '--snapshot', BEFORE, '--bridge', 't5_br9', '--in', 'vnet19', '--dst', '01-80-C2-00-00-02', '--format', 'json']);
   const j = JSON.parse(one.stdout);
   assert.deepEqual([j.verdict, j.egress, j.passedUpOn, j.protocol], ['local', [], ['vnet19'], 'lacp']);
   assert.ok(j.steps.every((s: Record<string, unknown>) => typeof s.stage === 'string' && typeof s.reason === 'string'));
+  const forwarded = hostnet(['trace', 'frame', '--snapshot', BEFORE, '--bridge', 't5_br9', '--in', 'vnet12', '--proto', 'broadcast']);
+  assert.equal(forwarded.code, 0, forwarded.stderr);
   const many = JSON.parse(hostnet(['trace', 'frame', '--snapshot', BEFORE, '--bridge', 't5_br9', '--in', 'vnet12', '--proto', 'stp', 'lldp', 'broadcast', '--format', 'json']).stdout);
   assert.deepEqual(many.map((t: { verdict: string }) => t.verdict), ['forwarded', 'local', 'forwarded']);
 });
@@ -39,7 +41,7 @@ test('trace frame: bad bridge, port, address or protocol is one message and exit
   }
   const help = hostnet(['trace', 'frame', '--help']);
   assert.equal(help.code, 0);
-  assert.match(help.stdout, /Examples:\n {2}hostnet trace frame --bridge br0 --in vnet3 --proto lacp/);
+  assert.match(help.stdout, /Examples:\n {2}npx hostnet trace frame --snapshot examples\/lab-lacp\/kvm-host-before\.json --bridge t5_br9 --in vnet19 --proto lacp/);
 });
 
 test('check with the lab intent: findings exit 1; a broken intent or libvirt file names its line, exit 2', (t) => {

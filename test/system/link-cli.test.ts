@@ -62,5 +62,5 @@ test('link lint: ShellCheck-style lines and exit codes 0, 1 and 2', (t) => {
   assert.equal(json.diagnostics.length, 2);
   const unreadable = hostnet(['link', 'lint', join(dir, 'missing')]);
   assert.equal(unreadable.code, 2);
-  assert.match(unreadable.stderr, /missing: cannot read: ENOENT/);
+  assert.match(unreadable.stderr, /missing: cannot read: no such file or directory/);
 });

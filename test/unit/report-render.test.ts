@@ -31,8 +31,8 @@ function svgs(html: string): string[] {
 test('the page is self-contained: no script, no external stylesheet, image or font', () => {
   const html = renderHtml([node('a', ['trap0'])], [], OPTIONS);
   assert.doesNotMatch(html, /<script|<link |<img |<iframe|url\(|@import|src=/i);
-  // The only absolute links are rule references, which are plain anchors.
-  for (const m of html.matchAll(/href="([^"]+)"/g)) assert.ok(m[1]!.startsWith('#') || /^https?:/.test(m[1]!), m[1]);
+  // Links go to anchors in the page, rule references (plain anchors) and the rule pages (docs/rules/).
+  for (const m of html.matchAll(/href="([^"]+)"/g)) assert.ok(m[1]!.startsWith('#') || /^https?:/.test(m[1]!) || m[1]!.startsWith('docs/rules/'), m[1]);
   assert.match(html, /^<!DOCTYPE html>/);
   assert.match(html, /<title>fleet &lt;test&gt;<\/title>/);
 });

@@ -92,7 +92,7 @@ test('CLI: a bad snapshot exits 2 with one message and no stack trace, in every 
   }
   const missing = hostnet(['check', '--snapshot', join(dir, 'nope.json')]);
   assert.equal(missing.code, 2);
-  assert.match(missing.stderr, /nope\.json: cannot read snapshot: ENOENT/);
+  assert.match(missing.stderr, /nope\.json: cannot read snapshot: no such file or directory/);
 });
 
 test('CLI: usage errors exit 2', () => {

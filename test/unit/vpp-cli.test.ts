@@ -29,7 +29,7 @@ test('plan --format json: a plan check reads back; the healthy node verifies aga
 test('plan errors: exit 2 with one clear message, never a stack trace', () => {
   const missing = hostnet(['plan', 'calico-vpp', '--snapshot', 'examples/calico-vpp-predeploy/snapshot.json', '--config', 'nope.yaml']);
   assert.equal(missing.code, 2);
-  assert.match(missing.stderr, /^hostnet: nope\.yaml: cannot read the Calico\/VPP configuration: ENOENT/);
+  assert.match(missing.stderr, /^hostnet: nope\.yaml: cannot read the Calico\/VPP configuration: no such file or directory/);
   const wrong = hostnet(['plan', 'calico-vpp', ...PRE, '--uplink', 'eth7']);
   assert.equal(wrong.code, 2);
   assert.match(wrong.stderr, /--uplink eth7 is not the configuration's main uplink \(enp216s0f1\)\n {2}hint:/);

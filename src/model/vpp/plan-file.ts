@@ -60,7 +60,7 @@ export function parseCalicoVppPlan(text: string, path: string): { plan: CalicoVp
   const parsed = CalicoVppPlanSchema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    return { plan: null, diagnostics: [{ where: path, message: `not a Calico/VPP plan (${CALICO_VPP_PLAN_SCHEMA}): ${issue.path.join('.') || '(top)'}: ${issue.message}; write one with \`hostnet plan calico-vpp --format json\`` }] };
+    return { plan: null, diagnostics: [{ where: path, message: `not a Calico/VPP plan (${CALICO_VPP_PLAN_SCHEMA}): ${issue.path.join('.') || '(top)'}: ${issue.message}; write one with \`npx hostnet plan calico-vpp --format json\`` }] };
   }
   return { plan: parsed.data, diagnostics: [] };
 }

@@ -52,7 +52,7 @@ export const noLacpPartner: Rule = {
           files: [],
           commands: [
             ...lonely.map((s) => `tcpdump -e -n -i ${s.name} ether proto 0x8809   # LACPDUs from the partner?`),
-            '# on the hypervisor: hostnet trace frame --bridge BR --in PORT --proto lacp; hostnet check --input lab-intent=FILE',
+            '# on the hypervisor: npx hostnet trace frame --bridge BR --in PORT --proto lacp; npx hostnet check --input lab-intent=FILE',
           ],
         }],
       });

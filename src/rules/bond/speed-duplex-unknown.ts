@@ -106,7 +106,7 @@ export const speedDuplexUnknown: Rule = {
             files: [],
             commands: [
               `# QEMU: -device virtio-net-pci,...,speed=${speed},duplex=full`,
-              `# libvirt: see libvirt/virtio-in-lacp-bond on the hypervisor (hostnet check there with --input lab-intent=FILE)`,
+              `# libvirt: see libvirt/virtio-in-lacp-bond on the hypervisor (npx hostnet check there with --input lab-intent=FILE)`,
             ],
           },
           {

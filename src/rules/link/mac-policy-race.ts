@@ -42,7 +42,7 @@ export const macPolicyRace: Rule = {
         ...(owned.expectedMac ? [{ message: `${owned.owner} gives it ${owned.expectedMac}`, interface: owned.name, field: 'expectedMac', value: owned.expectedMac }] : []),
         ...conditionEvidence(owned),
         // The race explorer models the Calico/VPP tap bring-up; other data planes' steps are not modelled.
-        ...(owned.owner === 'Calico/VPP' ? [{ message: `every ordering of the bring-up: hostnet race --uplink ${owned.name} (and --with-fix to see none lose)` }] : []),
+        ...(owned.owner === 'Calico/VPP' ? [{ message: `every ordering of the bring-up: npx hostnet race --uplink ${owned.name} (and --with-fix to see none lose)` }] : []),
       ];
       return {
         ruleId: 'link/mac-policy-race',

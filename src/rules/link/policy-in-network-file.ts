@@ -28,7 +28,7 @@ export const policyInNetworkFile: Rule = {
           message: `${a.key}= in ${file.path} [${a.section}] does nothing: systemd-networkd ignores it; only a .link file read by udevd applies it`,
           evidence: [{ message: `${a.key}=${a.value}`, file: file.path, line: a.line }],
           fixes: [{
-            title: `move ${a.key}= into a .link file under /etc/systemd/network with a [Match] for the same devices, named to sort before the file that applies to them today (see hostnet link explain IFNAME)`,
+            title: `move ${a.key}= into a .link file under /etc/systemd/network with a [Match] for the same devices, named to sort before the file that applies to them today (see npx hostnet link explain IFNAME)`,
             files: [],
             commands: [],
           }],

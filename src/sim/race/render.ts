@@ -59,7 +59,7 @@ export function renderRaceText(report: RaceReport, context: { source: string; wi
   if (report.losing > 0n) {
     lines.push('', context.withFix
       ? 'Some orderings still lose with the fix applied.'
-      : 'Some orderings lose: the tap can come up with a MAC VPP does not expect. `hostnet race --with-fix` explores the host with hostnet\'s fix.');
+      : 'Some orderings lose: the tap can come up with a MAC VPP does not expect. `npx hostnet race --with-fix` explores the host with hostnet\'s fix.');
   } else if (report.unknown > 0n) {
     lines.push('', 'No ordering is known to lose, but some outcomes cannot be decided from this snapshot (see the notes).');
   } else {
