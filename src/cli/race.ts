@@ -41,7 +41,7 @@ Examples:
   npx hostnet race --snapshot examples/vpp-e810-predeploy/snapshot.json
   npx hostnet race --snapshot examples/vpp-e810-predeploy/snapshot.json --with-fix
   npx hostnet race --snapshot examples/vpp-e810-predeploy/snapshot.json --uplink ens2f0 --format json
-  sudo npx hostnet race --input calico-vpp-config=calico-vpp-config.yaml      # this host, before the takeover`)
+  npx hostnet race --snapshot examples/calico-vpp-predeploy/snapshot.json --input calico-vpp-config=examples/calico-vpp-predeploy/calico-vpp-config.yaml`)
     .action(async (opts: RaceOpts) => {
       const progress = progressReporter();
       const { snapshot, source } = await loadHostInput(opts);

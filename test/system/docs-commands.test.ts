@@ -6,7 +6,7 @@
  * lines a console block shows must appear, in order, in what the command prints. Commands that need
  * a cluster, run forever or change this host are skipped with the reason; `sudo` ones need root.
  */
-import { describe, test, before, after } from 'node:test';
+import { describe, test, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -94,6 +94,33 @@ function run(cmd: string, cwd: string): Promise<{ code: number | null; stdout: s
 const shown = [...markdownFiles().flatMap((f) => commandsInMarkdown(f, readFileSync(join(ROOT, f), 'utf8'))), ...helpCommands()]
   .filter((c) => /\bhostnet\b/.test(c.command) && !/\bpidof hostnet\b/.test(c.command));
 
+/** The commands grouped by the file (or --help) that shows them, in the order shown. */
+function byOrigin(commands: ShownCommand[]): Map<string, ShownCommand[]> {
+  const groups = new Map<string, ShownCommand[]>();
+  for (const c of commands) {
+    const origin = c.where.includes('--help') ? c.where.replace(/ \(.*$/, '') : c.where.replace(/:\d+$/, '');
+    groups.set(origin, [...(groups.get(origin) ?? []), c]);
+  }
+  return groups;
+}
+
+async function runsAsShown(t: TestContext, c: ShownCommand, checkout: string): Promise<void> {
+  assert.ok(!/(^|[\s|;&(])(sudo\s+)?hostnet\s/.test(c.command.replace(/npx hostnet/g, '')),
+    `${c.where}: \`${c.command}\`: \`hostnet\` is not on PATH after the quick start; write \`npx hostnet ...\``);
+  const skip = reasonToSkip(c.command);
+  if (skip) {
+    if (inCI && skip === 'needs root') assert.fail(`${c.where}: must run under CI but is not root`);
+    t.skip(skip);
+    return;
+  }
+  const result = await run(runnable(c.command), checkout);
+  const said = `${c.where}: \`${c.command}\` exited ${result.code}\n${result.stderr.slice(0, 2000)}`;
+  assert.ok(expectedExit(c.command).includes(result.code ?? -1), said);
+  assert.ok(!result.stderr.includes('internal error'), said);
+  const missing = missingOutput(c.output, result.stdout, result.stderr);
+  assert.equal(missing, null, `${c.where}: \`${c.command}\` does not print the line shown:\n  ${missing}\nit printed:\n${result.stdout.slice(0, 4000)}`);
+}
+
 describe('every shown command runs as pasted', { concurrency: 4 }, () => {
   let checkout = '';
   before(() => {
@@ -109,22 +136,10 @@ describe('every shown command runs as pasted', { concurrency: 4 }, () => {
     assert.ok(shown.some((c) => c.where.startsWith('README.md')) && shown.some((c) => c.where.includes('--help')));
   });
 
-  for (const c of shown) {
-    test(`${c.where}: ${c.command}`, async (t) => {
-      assert.ok(!/(^|[\s|;&(])(sudo\s+)?hostnet\s/.test(c.command.replace(/npx hostnet/g, '')),
-        `${c.where}: \`${c.command}\`: \`hostnet\` is not on PATH after the quick start; write \`npx hostnet ...\``);
-      const skip = reasonToSkip(c.command);
-      if (skip) {
-        if (inCI && skip === 'needs root') assert.fail(`${c.where}: must run under CI but is not root`);
-        t.skip(skip);
-        return;
-      }
-      const result = await run(runnable(c.command), checkout);
-      const said = `${c.where}: \`${c.command}\` exited ${result.code}\n${result.stderr.slice(0, 2000)}`;
-      assert.ok(expectedExit(c.command).includes(result.code ?? -1), said);
-      assert.ok(!result.stderr.includes('internal error'), said);
-      const missing = missingOutput(c.output, result.stdout, result.stderr);
-      assert.equal(missing, null, `${c.where}: \`${c.command}\` does not print the line shown:\n  ${missing}\nit printed:\n${result.stdout.slice(0, 4000)}`);
+  // Commands of one file run in order (a later one may read what an earlier one wrote); files in parallel.
+  for (const [origin, commands] of byOrigin(shown)) {
+    describe(origin, { concurrency: 1 }, () => {
+      for (const c of commands) test(`${c.where}: ${c.command}`, (t) => runsAsShown(t, c, checkout));
     });
   }
 });
