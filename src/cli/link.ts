@@ -16,8 +16,9 @@ import { lintNetworkFiles, type LintFile } from '../model/link/lint.js';
 import type { UnitDiagnostic } from '../sources/unitfile.js';
 import { addHostInputOptions, loadHostInput, type HostInputOptions } from './input.js';
 import { emit } from './output.js';
+import { addSystemdVersionOption, withSystemdVersion, type SystemdVersionOption } from './systemd-version.js';
 
-interface ExplainOpts extends HostInputOptions {
+interface ExplainOpts extends HostInputOptions, SystemdVersionOption {
   iface?: string[];
   format: 'text' | 'json';
   output?: string;
@@ -40,7 +41,7 @@ function explainCommand(): Command {
   const cmd = new Command('explain')
     .description('Which .link file udevd applies to each interface, and what happens to its MAC, name and MTU')
     .argument('[ifname...]', 'interfaces to explain (default: all)');
-  addHostInputOptions(cmd)
+  addSystemdVersionOption(addHostInputOptions(cmd))
     .option('--iface <spec...>', 'explain an interface that does not exist yet: name=N,driver=D,kind=K,type=ether,addrAssignType=random|perm|set|stolen,mac=M,ID_NET_NAME_PATH=...')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('-o, --output <file>', 'write the result here instead of stdout')
@@ -56,9 +57,12 @@ Examples:
   hostnet link explain eth0
   hostnet link explain --snapshot node1.json --format json
   sudo hostnet link explain --netns lab1
-  hostnet link explain --iface name=ens2f0,driver=tun,kind=tun,addrAssignType=random`)
+  hostnet link explain --iface name=ens2f0,driver=tun,kind=tun,addrAssignType=random
+  hostnet link explain --snapshot node1.json --systemd-version 247   # as Debian 11's udevd would`)
     .action(async (names: string[], opts: ExplainOpts) => {
-      const { snapshot, source } = await loadHostInput(opts);
+      const loaded = await loadHostInput(opts);
+      const { source } = loaded;
+      const snapshot = withSystemdVersion(loaded.snapshot, opts);
       const host = buildHost(snapshot);
       const set = loadLinkConfigs(host);
       const explanations: LinkExplanation[] = [];

@@ -19,9 +19,10 @@ import type { FileRecord } from '../snapshot/schema.js';
 import { parseCalicoVppConfig } from '../sources/calico-vpp-config.js';
 import { VERSION } from '../version.js';
 import { loadHostInput, type HostInputOptions } from './input.js';
+import { addSystemdVersionOption, withSystemdVersion, type SystemdVersionOption } from './systemd-version.js';
 import { emit, progressReporter, useColor } from './output.js';
 
-interface PlanOpts extends HostInputOptions {
+interface PlanOpts extends HostInputOptions, SystemdVersionOption {
   uplink?: string;
   config: string;
   vppUplinkName?: string;
@@ -40,7 +41,7 @@ export function planCommand(): Command {
 }
 
 function calicoVppPlanCommand(): Command {
-  return new Command('calico-vpp')
+  const cmd = new Command('calico-vpp')
     .description('Predict the host and VPP state after Calico/VPP takes the uplink over, and run the checks on it')
     .requiredOption('--config <file>', 'the Calico/VPP configuration: calico-vpp-config ConfigMap YAML (IPPool/Installation documents may follow), an env file, or the CALICOVPP_INTERFACES JSON')
     .option('--uplink <if>', 'the uplink VPP takes (default: the configuration\'s main uplink; must agree with it)')
@@ -71,7 +72,9 @@ Examples:
       const configFile = readConfig(opts.config);
       const parsed = parseCalicoVppConfig(configFile.content!, configFile.path);
       progress(opts.snapshot ? `reading ${opts.snapshot}` : 'collecting this host');
-      const { snapshot, source } = await loadHostInput(opts);
+      const loaded = await loadHostInput(opts);
+      const { source } = loaded;
+      const snapshot = withSystemdVersion(loaded.snapshot, opts);
       const result = planCalicoVpp(snapshot, parsed.config, { uplink: opts.uplink, configFile, vppUplinkName: opts.vppUplinkName });
       const predictedHost = buildHost(result.predicted);
       const report = runChecks(predictedHost, ALL_RULES, {}, calicoVppDiagnostics(predictedHost));
@@ -82,6 +85,7 @@ Examples:
       emit(text, opts.output);
       process.exitCode = atOrAbove(report.findings, opts.failOn).length > 0 ? ExitCode.findings : ExitCode.ok;
     });
+  return addSystemdVersionOption(cmd);
 }
 
 function readConfig(path: string): FileRecord {
