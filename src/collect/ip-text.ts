@@ -142,7 +142,11 @@ function splitPrefix(text: string): [string, number | null] {
 /** Route types ip prints before the destination; unicast is not printed. */
 const ROUTE_TYPES = new Set(['local', 'broadcast', 'multicast', 'anycast', 'unreachable', 'prohibit', 'blackhole', 'throw', 'nat', 'unicast']);
 
-export function routesFromIpText(text: string, family: 'inet' | 'inet6'): Route[] {
+/**
+ * `family` null reads the output of `ip route show table all` without -4/-6, which holds both families:
+ * each route's family is that of its addresses (IPv6 routes also always carry `pref`).
+ */
+export function routesFromIpText(text: string, family: 'inet' | 'inet6' | null): Route[] {
   const routes: Route[] = [];
   for (const raw of text.split('\n')) {
     // A multipath route's `nexthop` lines are indented below it; its gateway is theirs, not its own.
@@ -153,7 +157,7 @@ export function routesFromIpText(text: string, family: 'inet' | 'inet6'): Route[
     const kv = pairs(words.join(' '));
     const mtu = kv.get('mtu') === 'lock' ? lockedMtu(words) : intOr(kv.get('mtu'), null);
     routes.push({
-      family, table: kv.get('table') ?? 'main', type, dst, gateway: gatewayOf(words, kv),
+      family: family ?? (/:/.test(dst) || /:/.test(kv.get('via') ?? '') || kv.has('pref') ? 'inet6' : 'inet'), table: kv.get('table') ?? 'main', type, dst, gateway: gatewayOf(words, kv),
       dev: kv.get('dev') ?? null, protocol: kv.get('proto') ?? null, scope: kv.get('scope') ?? null,
       metric: intOr(kv.get('metric'), null), prefsrc: kv.get('src') ?? null, mtu,
     });

@@ -84,4 +84,8 @@ test('ip text and ip JSON give the same interfaces and routes', (t) => {
     assert.deepEqual(text, json, family);
     assert.ok(json.length >= 5, `${family}: ${json.length} routes compared`);
   }
+  // Without -4/-6, `ip route show table all` (what sos runs) prints both families, told apart per line.
+  const both = routesFromIpText(ns.ip('route', 'show', 'table', 'all'), null);
+  const each = (['inet', 'inet6'] as const).flatMap((f) => routesFromIp(JSON.parse(ns.ip(f === 'inet' ? '-4' : '-6', '-j', 'route', 'show', 'table', 'all')), f));
+  assert.deepEqual(both, each);
 });

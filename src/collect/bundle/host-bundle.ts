@@ -100,24 +100,38 @@ function readInterfaces(b: HostBundle, gaps: Gap[]): Interface[] {
   return interfaces;
 }
 
+/**
+ * Per family: a capture for that family alone (`ip -6 route show table all`), else one without -4/-6,
+ * which prints both (`ip route show table all`, what sos runs); the one with `table all` first.
+ */
 function readRoutes(b: HostBundle, gaps: Gap[]): Route[] {
+  const captures = b.captures.map((c) => ({ c, ip: ipCommand(c.argv) }))
+    .filter(({ c, ip }) => ip?.object === 'route' && !c.argv.includes('cache') && !c.argv.includes('get'))
+    .sort((x, y) => Number(y.c.argv.includes('all')) - Number(x.c.argv.includes('all')));
   const routes: Route[] = [];
   for (const family of ['inet', 'inet6'] as const) {
-    const capture = b.captures.map((c) => ({ c, ip: ipCommand(c.argv) }))
-      .filter(({ ip }) => ip?.object === 'route' && (ip.family ?? 'inet') === family && !ip.options.has('-d'))
-      .sort((x, y) => Number(y.c.argv.includes('all')) - Number(x.c.argv.includes('all')))[0];
+    const capture = captures.find(({ ip }) => ip!.family === family) ?? captures.find(({ ip }) => ip!.family === null);
     if (!capture) {
       gaps.push({ source: `ip ${family === 'inet6' ? '-6 ' : ''}route show table all`, reason: 'not-found', detail: `the ${b.label} holds no capture of the ${family === 'inet' ? 'IPv4' : 'IPv6'} routes` });
       continue;
     }
     const content = readText(join(b.root, capture.c.path)) ?? '';
     try {
-      routes.push(...(content.trimStart().startsWith('[') ? routesFromIp(JSON.parse(content), family) : routesFromIpText(content, family)));
+      const both = capture.ip!.family === null;
+      routes.push(...(content.trimStart().startsWith('[')
+        ? routesFromIp((JSON.parse(content) as unknown[]).filter((r) => !both || jsonRouteFamily(r) === family), family)
+        : routesFromIpText(content, capture.ip!.family).filter((r) => r.family === family)));
     } catch (err) {
       gaps.push({ source: capture.c.path, reason: 'failed', detail: `unreadable output: ${(err as Error).message}` });
     }
   }
   return routes;
+}
+
+/** The family of a route in ip's JSON: IPv6 routes have IPv6 addresses and always a `pref`. */
+function jsonRouteFamily(raw: unknown): 'inet' | 'inet6' {
+  const r = (raw ?? {}) as Record<string, unknown>;
+  return 'pref' in r || String(r.dst ?? '').includes(':') || String(r.gateway ?? '').includes(':') ? 'inet6' : 'inet';
 }
 
 /** Driver from `ethtool -i IF`, speed and duplex from `ethtool IF`, where captured. */
