@@ -27,7 +27,9 @@ export function runChecks(host: Host, rules: readonly Rule[], options: CheckOpti
     for (const finding of rule.check(host)) {
       findings.push({ ...finding, fixes: finding.fixes.map((fix) => {
         const verification = verifyFix(host, rule, finding, fix);
-        return { ...fix, verification, verified: verification.verified };
+        // How to check is the rule's instruction to the engine; the report carries what came of it.
+        const { verifyBy: _how, testedBy: _tested, ...shown } = fix;
+        return { ...shown, verification, verified: verification.verified };
       }) });
     }
   }

@@ -45,6 +45,10 @@ const CHECKS: Record<Exclude<VerificationMethod, 'real-system'>, Check> = {
     return { method: 'rules-with-files', passed: gone, detail: `with ${paths(fix)} in place, ${rule.meta.id} ${gone ? 'no longer reports it' : 'still reports it'}` };
   },
   'declared-state': (host, rule, finding, fix) => {
+    const missing = [...new Set((fix.changes ?? []).map((c) => c.interface))].filter((name) => !host.interface(name));
+    if (missing.length > 0) {
+      return { method: 'declared-state', passed: false, detail: `the snapshot does not record ${missing.join(', ')}, so the state its commands set cannot be checked` };
+    }
     const gone = !stillReported(buildHost(applyFix(host.snapshot, fix)), rule, finding);
     return { method: 'declared-state', passed: gone, detail: `with the state its commands set (${describeChanges(fix)}), ${rule.meta.id} ${gone ? 'no longer reports it' : 'still reports it'}` };
   },
@@ -82,5 +86,14 @@ function paths(fix: Fix): string {
 }
 
 function describeChanges(fix: Fix): string {
-  return (fix.changes ?? []).map((c) => `${c.interface}: ${Object.entries(c.set).map(([k, v]) => `${k} ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`).join(', ')}`).join('; ') || 'no change';
+  return (fix.changes ?? []).map((c) => `${c.interface}: ${Object.entries(c.set).map(([k, v]) => describeValue(k, v)).join(', ')}`).join('; ') || 'no change';
+}
+
+/** `mac 52:54:00:40:46:8e`, `groupFwdMask 0x4000` (masks in hex, as ip and sysfs show them). */
+function describeValue(key: string, value: unknown): string {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    return Object.entries(value).map(([k, v]) => describeValue(k, v)).join(', ');
+  }
+  if (typeof value === 'number' && /mask/i.test(key)) return `${key} 0x${value.toString(16)}`;
+  return `${key} ${Array.isArray(value) ? value.join(',') : String(value)}`;
 }

@@ -81,7 +81,7 @@ test('the race check looks at the files only: a fix whose .link file does nothin
   const s = load('vpp-e810-mac-rewritten/snapshot.json');
   const host = buildHost(s);
   const rule = ALL_RULES.find((r) => r.meta.id === 'link/mac-rewritten-by-udev')!;
-  const f = runChecks(host, [rule]).findings[0]!;
+  const f = rule.check(host)[0]!;
   // The same fix with a .link that matches nothing: the restore alone still clears the finding.
   const hollow = { ...f.fixes[0]!, files: f.fixes[0]!.files.map((x) => ({ ...x, content: x.content.replace(/Driver=\S+/, 'Driver=no-such-driver') })) };
   const v = verifyFix(host, rule, f, hollow);
@@ -93,7 +93,7 @@ test('the race check looks at the files only: a fix whose .link file does nothin
 test('a fix that only declares a state change is unverified, and says so', () => {
   const rule = ALL_RULES.find((r) => r.meta.id === 'link/mac-rewritten-by-udev')!;
   const host = buildHost(load('vpp-e810-mac-rewritten/snapshot.json'));
-  const f = runChecks(host, [rule]).findings[0]!;
+  const f = rule.check(host)[0]!;
   const declaredOnly = { title: 'set the MAC back', files: [], changes: f.fixes[0]!.changes, commands: ['ip link set ...'] };
   const v = verifyFix(host, rule, f, declaredOnly);
   assert.equal(v.verified, false);
@@ -103,7 +103,7 @@ test('a fix that only declares a state change is unverified, and says so', () =>
 test('advice without files or a modelled effect is unverified as advice', () => {
   const rule = ALL_RULES.find((r) => r.meta.id === 'link/mac-rewritten-by-udev')!;
   const host = buildHost(load('vpp-e810-mac-rewritten/snapshot.json'));
-  const f = runChecks(host, [rule]).findings[0]!;
+  const f = rule.check(host)[0]!;
   const v = verifyFix(host, rule, f, { title: 'ask someone', files: [], commands: [] });
   assert.deepEqual([v.verified, v.checks.length], [false, 0]);
   assert.match(v.summary, /advice only/);
