@@ -26,6 +26,8 @@ export const HostFactsSchema = z.object({
   kernelRelease: z.string().nullable().describe('uname -r'),
   architecture: z.string().nullable().describe('uname -m, e.g. x86_64'),
   kernelCommandLine: z.string().nullable().describe('/proc/cmdline'),
+  initCommandLine: z.string().nullable().optional()
+    .describe('/proc/1/cmdline, arguments joined by spaces: what systemd tests KernelCommandLine= against inside a container'),
   os: z.object({
     id: z.string().nullable(),
     versionId: z.string().nullable(),

@@ -337,7 +337,8 @@ function validName(name: string | undefined): name is string {
 function decideName(out: LinkPassResult, config: LoadedLinkConfig, device: LinkDevice, set: LinkConfigSet, facts: HostFacts): void {
   const assign = device.nameAssignType ?? 0;
   const userNamed = assign === 3 || assign === 4;
-  const allowRerenames = namingScheme(device, set, facts) >= 251;
+  // Before the refusal existed (versions.ts, userspace-name-kept) a userspace name was renamed too.
+  const allowRerenames = !has(set.systemdVersion, 'userspace-name-kept') || namingScheme(device, set, facts) >= 251;
   const done = (reason: string, result = device.name): void => {
     out.name = { result, renamed: result !== device.name, reason };
   };

@@ -51,7 +51,9 @@ export type Behaviour =
   | 'empty-match-ignored'
   | 'dropins'
   | 'driver-before-match'
-  | 'move-reapplies';
+  | 'move-reapplies'
+  | 'userspace-name-kept'
+  | 'empty-originalname-resets';
 
 export interface BehaviourRow {
   id: Behaviour;
@@ -74,13 +76,23 @@ export const BEHAVIOUR_ROWS: readonly BehaviourRow[] = [
   { id: 'dropins', since: 248, what: 'NAME.link.d/*.conf drop-ins are read', evidence: 'NEWS 248 (inferred; verified in 252 and 257)' },
   {
     id: 'driver-before-match', since: 0,
-    what: 'net_setup_link sets ID_NET_DRIVER before it matches, so Property=ID_NET_DRIVER=... sees it',
-    evidence: 'udevadm test-builtin net_setup_link prints ID_NET_DRIVER first; udevd 247/252/257 match Property=ID_NET_DRIVER=tun on a fresh tap',
+    what: 'ID_NET_DRIVER is set before the .link files are matched, so Property=ID_NET_DRIVER=... sees it (net_setup_link sets it itself up to 255; from 256 the net_driver builtin of 50-udev-default.rules does)',
+    evidence: 'udevadm test-builtin net_setup_link prints ID_NET_DRIVER first (252); udevd 247/252/257 with their own rules match Property=ID_NET_DRIVER=tun on a fresh tap',
   },
   {
     id: 'move-reapplies', since: 0,
     what: 'after a rename the move uevent runs net_setup_link again on the new name: files are matched again and the MAC policy, MTU and other settings of the file that matches then are applied; Name=/NamePolicy= are skipped',
     evidence: "udevd 247/252/257: \"Skipping to apply Name= and NamePolicy= on 'move' uevent.\" after \"Config file ... is applied\" on ACTION=move",
+  },
+  {
+    id: 'userspace-name-kept', since: 251,
+    what: 'a device named by userspace (name_assign_type 3 or 4) is not renamed by Name=/NamePolicy= unless the naming scheme allows re-renames (v251+)',
+    evidence: 'udevd 247 renames a bridge with name_assign_type=3 ("Policies didn\'t yield a name, using specified Name="); NEWS 251 (naming scheme v251: re-renames); udevd 252 and 257 decide by the scheme',
+  },
+  {
+    id: 'empty-originalname-resets', since: 252,
+    what: 'an empty OriginalName= clears the list built so far (older versions keep it)',
+    evidence: 'udevd 247 still matches OriginalName=ta* after a later empty OriginalName=; udevd 252 and 257 clear it (first verified: 252)',
   },
 ];
 
