@@ -15,9 +15,19 @@ export class InputError extends Error {
   }
 
   describe(): string {
-    const head = this.where ? `${this.where}: ${this.message}` : this.message;
-    return this.hint ? `${head}\n  hint: ${this.hint}` : head;
+    const head = this.where ? `${printable(this.where)}: ${printable(this.message)}` : printable(this.message);
+    return this.hint ? `${head}\n  hint: ${printable(this.hint)}` : head;
   }
+}
+
+/**
+ * Text safe to print on a terminal: a control character (from a file name or a file's bytes) is shown
+ * as \xNN instead of reaching the terminal, where it could move the cursor or change colours. Line
+ * breaks the message itself makes are kept.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** Exit codes shared by every verb and every output format. */

@@ -27,7 +27,7 @@ const CLUSTER_TIMEOUT_MS = 3000;
 
 export function addHostInputOptions(cmd: Command): Command {
   return cmd
-    .option('--snapshot <file>', 'analyse a snapshot written by `hostnet collect` instead of this host')
+    .option('--snapshot <file>', 'analyse a snapshot written by `hostnet collect` instead of this host (a support bundle, directory or tarball, is read as `collect --from` reads it)')
     .option('--netns <name>', 'collect live from this network namespace (ip netns name)')
     .option('--root <dir>', 'read configuration files below this directory (a mounted image)')
     .option('--input <role=file...>', `add an input file to the analysis (repeatable); roles: ${Object.keys(INPUT_ROLES).join(', ')}`)
@@ -43,6 +43,12 @@ export async function loadHostInput(opts: HostInputOptions): Promise<{ snapshot:
   }
   const inputs = (opts.input ?? []).map(readInputFile);
   if (opts.snapshot) {
+    const bundle = await import('../collect/bundle/index.js');
+    // A support bundle (a directory or a tarball) is read as `collect --from` reads it.
+    if (bundle.looksLikeBundle(opts.snapshot)) {
+      const { snapshot, kind } = await bundle.collectFromBundle(opts.snapshot);
+      return { snapshot: withInputs(snapshot, inputs), source: `${opts.snapshot} (${kind})` };
+    }
     const { loadSnapshotFile } = await import('../snapshot/load.js');
     return { snapshot: withInputs(loadSnapshotFile(opts.snapshot), inputs), source: opts.snapshot };
   }

@@ -19,9 +19,10 @@ import type { FileRecord } from '../snapshot/schema.js';
 import { parseCalicoVppConfig } from '../sources/calico-vpp-config.js';
 import { VERSION } from '../version.js';
 import { loadHostInput, withClusterConfig, type HostInputOptions } from './input.js';
+import { addSystemdVersionOption, withSystemdVersion, type SystemdVersionOption } from './systemd-version.js';
 import { emit, progressReporter, useColor } from './output.js';
 
-interface PlanOpts extends HostInputOptions {
+interface PlanOpts extends HostInputOptions, SystemdVersionOption {
   uplink?: string;
   config?: string;
   vppUplinkName?: string;
@@ -40,7 +41,7 @@ export function planCommand(): Command {
 }
 
 function calicoVppPlanCommand(): Command {
-  return new Command('calico-vpp')
+  const cmd = new Command('calico-vpp')
     .description('Predict the host and VPP state after Calico/VPP takes the uplink over, and run the checks on it')
     .option('--config <file>', 'the Calico/VPP configuration: calico-vpp-config ConfigMap YAML (IPPool/Installation documents may follow), an env file, or the CALICOVPP_INTERFACES JSON (default: read from the cluster)')
     .option('--kubeconfig <file>', 'without --config: read the configuration from this cluster (default: $KUBECONFIG, ~/.kube/config, the in-cluster service account)')
@@ -76,7 +77,8 @@ Examples:
       const loaded = await loadHostInput({ ...opts, kube: false });
       const source = loaded.source;
       // Without --config, the configuration the cluster holds (or one given with --input).
-      const snapshot = given || opts.kube === false ? loaded.snapshot : await withClusterConfig(loaded.snapshot, opts.kubeconfig, progress);
+      const live = withSystemdVersion(loaded.snapshot, opts);
+      const snapshot = given || opts.kube === false ? live : await withClusterConfig(live, opts.kubeconfig, progress);
       const configFile = given ?? snapshot.files.find((f) => f.role === 'calico-vpp-config' && f.content !== null);
       if (!configFile) {
         throw new InputError('no Calico/VPP configuration: none given and none found in a cluster', undefined,
@@ -93,6 +95,7 @@ Examples:
       emit(text, opts.output);
       process.exitCode = atOrAbove(report.findings, opts.failOn).length > 0 ? ExitCode.findings : ExitCode.ok;
     });
+  return addSystemdVersionOption(cmd);
 }
 
 function readConfig(path: string): FileRecord {

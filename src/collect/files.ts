@@ -30,7 +30,8 @@ export interface FileCollection {
   gaps: Gap[];
 }
 
-export async function collectFiles(root: string): Promise<FileCollection> {
+/** `liveRoot` is where the live sources (/proc, /run) are read: `/`, or a bundle's copy of them. */
+export async function collectFiles(root: string, liveRoot = '/'): Promise<FileCollection> {
   const out: FileCollection = { files: [], gaps: [] };
   const seenDirs = new Set<string>();
   for (const dir of NETWORK_DIRS) {
@@ -41,7 +42,7 @@ export async function collectFiles(root: string): Promise<FileCollection> {
     await collectNetworkDir(root, dir, out);
   }
   for (const src of EXTRA_SOURCES) {
-    await collectDir(src.live ? '/' : root, src.dir, src.name, out);
+    await collectDir(src.live ? liveRoot : root, src.dir, src.name, out);
   }
   return out;
 }

@@ -6,6 +6,9 @@ import { policyInNetworkFile } from './link/policy-in-network-file.js';
 import { l2ControlBlocked } from './bridge/l2-control-blocked.js';
 import { noLacpPartner } from './bond/no-lacp-partner.js';
 import { speedDuplexUnknown } from './bond/speed-duplex-unknown.js';
+import { noActiveAggregator } from './bond/no-active-aggregator.js';
+import { slaveDown } from './bond/slave-down.js';
+import { splitAggregators } from './bond/split-aggregators.js';
 import { virtioInLacpBond } from './libvirt/virtio-in-lacp-bond.js';
 import { configInvalid } from './nad/config-invalid.js';
 import { hostUnreachable } from './nad/host-unreachable.js';
@@ -51,6 +54,9 @@ export const ALL_RULES: readonly Rule[] = [
   l2ControlBlocked,
   speedDuplexUnknown,
   noLacpPartner,
+  noActiveAggregator,
+  splitAggregators,
+  slaveDown,
   virtioInLacpBond,
   tapMac,
   tapMirror,

@@ -58,6 +58,8 @@ export const macRewrittenByUdev: Rule = {
               title: `${race.title}, and ${restore ? `the MAC set back to ${restore}` : `${o.owner} restarted so it sets the MAC again`}`,
               changes: restore ? [{ interface: o.name, set: { mac: restore, addrAssignType: 3 } }] : [],
               commands: [...(restore ? [`ip link set dev ${o.name} address ${restore}    # connectivity back now`] : []), ...race.commands],
+              // The files keep the next tap's MAC (the race explorer), the restore clears today's state.
+              verifyBy: o.owner === 'Calico/VPP' ? ['race-explorer', ...(restore ? ['declared-state' as const] : [])] : undefined,
             }]
           : [],
       });
