@@ -36,12 +36,22 @@ export function collectTunHolders(proc = '/proc'): TunHolderCollection {
       holders.push({ interface: name, pid: Number(entry), comm, cmdline: cmdline === null ? null : cmdline.split('\0').filter((a, i, all) => a !== '' || i < all.length - 1) });
     }
   }
-  const gaps: Gap[] = denied === 0 ? [] : [{
+  const gaps: Gap[] = [];
+  // NSpid lists one PID per PID namespace level: more than one means a container's own namespace.
+  const nspid = /^NSpid:\s*(.*)$/m.exec(readOrNull(`${proc}/self/status`) ?? '')?.[1]?.trim().split(/\s+/) ?? [];
+  if (nspid.length > 1) {
+    gaps.push({
+      source: `${proc}`,
+      reason: 'unsupported',
+      detail: 'this process has a PID namespace of its own (a container without hostPID): a tun/tap held by a process outside it has no known holder (docs/agent.md "Tap holders")',
+    });
+  }
+  if (denied > 0) gaps.push({
     source: `${proc}/PID/fd`,
     reason: 'permission-denied',
     detail: `the open files of ${denied} of ${processes} processes could not be read, so a tun/tap they hold has no known holder; ` +
       'reading them needs root (and, in a container, the host\'s PID namespace and CAP_SYS_PTRACE: docs/agent.md)',
-  }];
+  });
   return { holders, gaps };
 }
 

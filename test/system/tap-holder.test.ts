@@ -3,20 +3,19 @@
  * like the uplink (ens2f0) in a throw-away namespace and sets the MAC VPP would; the real udevd 252,
  * which decided before that and writes after it (strace delays its netlink requests), rewrites it to
  * the persistent MAC. `hostnet check --netns NS` with no configuration at all reports the rewrite with
- * the exact MAC and names the holder (comm and PID) from /proc; with the Calico/VPP configuration the
- * same tap is the seeds' error.
+ * the exact MAC and names the holder (comm and PID) from /proc; with the Calico/VPP ConfigMap found in
+ * the cluster (a local API server, --kubeconfig) the same tap is the seeds' error.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { test, type TestContext } from 'node:test';
 import { createInterface } from 'node:readline';
 import { persistentMac } from '../../src/model/link/index.js';
 import { hostnetAsync } from '../helpers/system.js';
 import { startIsolatedUdevd, udevdAvailable } from '../helpers/udevd.js';
+import { FakeApiServer } from '../unit/agent-apiserver.js';
 
 const TAP = 'ens2f0';
 const UPLINK_MAC = '40:a6:b7:1c:2d:3e';
@@ -60,7 +59,7 @@ test('a tap held by vpp_main, rewritten by the real udevd: found and its holder 
   await udevd.waitForAdd(TAP);
   assert.equal(udevd.attr(TAP, 'address'), persistent, 'udevd overwrote the MAC the holder set');
 
-  const plain = await hostnetAsync(['check', '--netns', udevd.netns, '--format', 'json']);
+  const plain = await hostnetAsync(['check', '--netns', udevd.netns, '--format', 'json', '--no-kube']);
   assert.equal(plain.code, 1, plain.stderr);
   const found = (JSON.parse(plain.stdout) as Report).findings.find((f) => f.ruleId === 'link/mac-rewritten-by-udev' && f.interface === TAP);
   assert.ok(found, plain.stdout);
@@ -69,16 +68,16 @@ test('a tap held by vpp_main, rewritten by the real udevd: found and its holder 
   assert.ok(found.message.includes(`vpp_main (PID ${holder.child.pid})`), found.message);
   assert.ok(found.evidence.some((e) => e.field === 'holder' && e.value === String(holder.child.pid) && /\(VPP\)/.test(e.message)), JSON.stringify(found.evidence));
 
-  const dir = mkdtempSync(join(tmpdir(), 'hostnet-tap-holder-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const config = join(dir, 'calico-vpp-config.yaml');
-  writeFileSync(config, `apiVersion: v1
-kind: ConfigMap
-metadata: {name: calico-vpp-config, namespace: calico-vpp-dataplane}
-data:
-  CALICOVPP_INTERFACES: '{"uplinkInterfaces": [{"interfaceName": "${TAP}", "vppDriver": "af_packet"}]}'
-`);
-  const configured = await hostnetAsync(['check', '--netns', udevd.netns, '--format', 'json', '--input', `calico-vpp-config=${config}`]);
+  // The cluster holds the configuration: a local API server serves the ConfigMap, as the agent tests do.
+  const server = new FakeApiServer('node1');
+  await server.start();
+  t.after(() => server.stop());
+  server.objects.set('/api/v1/namespaces/calico-vpp-dataplane/configmaps/calico-vpp-config', {
+    apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'calico-vpp-config', namespace: 'calico-vpp-dataplane' },
+    data: { CALICOVPP_INTERFACES: `{"uplinkInterfaces": [{"interfaceName": "${TAP}", "vppDriver": "af_packet"}]}`, SERVICE_PREFIX: '10.96.0.0/12' },
+  });
+  const configured = await hostnetAsync(['check', '--netns', udevd.netns, '--format', 'json', '--kubeconfig', server.kubeconfig()], { env: { NODE_NAME: 'node1' } });
+  assert.match(configured.stderr, /Calico\/VPP configuration read from http:\/\/127\.0\.0\.1:\d+: ConfigMap calico-vpp-dataplane\/calico-vpp-config/);
   assert.equal(configured.code, 1, configured.stderr);
   const seeds = (JSON.parse(configured.stdout) as Report).findings.find((f) => f.ruleId === 'link/mac-rewritten-by-udev' && f.interface === TAP);
   assert.ok(seeds, configured.stdout);

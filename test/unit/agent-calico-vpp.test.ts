@@ -79,3 +79,15 @@ test('agent --once with no credentials at all says so at once and suggests --no-
   assert.match(r.stderr, /--no-kube/);
   assert.ok(Date.now() - started < 10_000, 'no retrying');
 });
+
+test('plan calico-vpp without --config takes the configuration from the cluster', { timeout: 60_000 }, async (t) => {
+  const { server, snapshot } = await setUp(t);
+  const r = await hostnetAsync(['plan', 'calico-vpp', '--snapshot', snapshot, '--kubeconfig', server.kubeconfig(), '--format', 'json'], { env: { NODE_NAME: 'node1' } });
+  assert.ok(r.code === 0 || r.code === 1, r.stderr);
+  const report = JSON.parse(r.stdout) as { config: string; plan: { uplink: string } };
+  assert.match(report.config, /^kubernetes:http:\/\/127\.0\.0\.1:\d+$/);
+  assert.equal(report.plan.uplink, 'ens2f0');
+  const none = await hostnetAsync(['plan', 'calico-vpp', '--snapshot', snapshot, '--no-kube']);
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /no Calico\/VPP configuration: none given and none found in a cluster/);
+});

@@ -236,3 +236,26 @@ test('the NPD custom plugin config runs `hostnet check --npd` for the agent\'s c
   assert.match(config.pluginConfig.invoke_interval, /^\d+[smh]$/);
   assert.ok(config.pluginConfig.max_output_length >= 80);
 });
+
+test('the tap-holder opt-in adds hostPID, root and CAP_SYS_PTRACE only, and the patched DaemonSet is valid', () => {
+  const dir = join(DEPLOY, 'opt-in/tap-holders');
+  const component = parseAllDocuments(readFileSync(join(dir, 'kustomization.yaml'), 'utf8'))[0]!.toJS() as { kind: string; patches: { path: string }[] };
+  assert.equal(component.kind, 'Component');
+  const patch = parseAllDocuments(readFileSync(join(dir, component.patches[0]!.path), 'utf8'))[0]!.toJS() as IDaemonSet;
+  const ds = one<IDaemonSet>('DaemonSet');
+  assert.equal(patch.metadata?.name, ds.metadata?.name);
+  const pod = patch.spec!.template.spec!;
+  assert.equal(pod.hostPID, true);
+  const [c] = pod.containers;
+  assert.equal(c!.name, ds.spec!.template.spec!.containers[0]!.name);
+  assert.deepEqual(c!.securityContext?.capabilities, { drop: ['ALL'], add: ['SYS_PTRACE'] });
+  // The strategic merge kustomize does, for these fields: pod fields replaced, the container merged by name.
+  const merged = structuredClone(ds);
+  const mergedPod = merged.spec!.template.spec!;
+  mergedPod.hostPID = true;
+  mergedPod.securityContext = { ...mergedPod.securityContext, ...pod.securityContext };
+  mergedPod.containers[0]!.securityContext = { ...mergedPod.containers[0]!.securityContext, ...c!.securityContext };
+  new DaemonSet(merged as never).validate();
+  assert.equal(mergedPod.containers[0]!.securityContext?.allowPrivilegeEscalation, false, 'still no privilege escalation');
+  assert.equal(mergedPod.containers[0]!.securityContext?.readOnlyRootFilesystem, true);
+});

@@ -43,6 +43,17 @@ test('holders are read from fdinfo and kept only in the collected namespace', (t
   assert.deepEqual(holders[0]!.cmdline, ['/usr/bin/vpp', '-c', '/etc/vpp/startup.conf']);
 });
 
+test('in a PID namespace of its own (a container without hostPID): a gap says holders outside it are unseen', (t) => {
+  const proc = fakeProc();
+  t.after(() => rmSync(proc.dir, { recursive: true, force: true }));
+  writeFileSync(join(proc.dir, 'self/status'), 'Name:\tnode\nNSpid:\t81234\t7\n');
+  const { gaps } = collectTunHolders(proc.dir);
+  assert.deepEqual(gaps.map((g) => g.reason), ['unsupported']);
+  assert.match(gaps[0]!.detail, /hostPID/);
+  writeFileSync(join(proc.dir, 'self/status'), 'Name:\tnode\nNSpid:\t81234\n');
+  assert.deepEqual(collectTunHolders(proc.dir).gaps, []);
+});
+
 test('no /proc: a gap, no holders', () => {
   const r = collectTunHolders('/nonexistent-proc');
   assert.equal(r.holders.length, 0);
