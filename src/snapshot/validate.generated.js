@@ -2,7 +2,7 @@
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","properties":{"schema":{"type":"string","const":"hostnet.snapshot/v1"},"collectedAt":{"type":"string","description":"ISO 8601 time of collection"},"collector":{"type":"object","properties":{"name":{"type":"string"},"version":{"type":"string"}},"required":["name","version"],"additionalProperties":false},"scope":{"type":"object","properties":{"netns":{"description":"Network namespace collected, null for the caller's","type":["string","null"]},"root":{"type":"string","description":"Root directory configuration files were read below"},"redacted":{"type":"boolean"}},"required":["netns","root","redacted"],"additionalProperties":false},"host":{"type":"object","properties":{"hostname":{"type":["string","null"]},"kernelRelease":{"description":"uname -r","type":["string","null"]},"architecture":{"description":"uname -m, e.g. x86_64","type":["string","null"]},"kernelCommandLine":{"description":"/proc/cmdline","type":["string","null"]},"os":{"type":"object","properties":{"id":{"type":["string","null"]},"versionId":{"type":["string","null"]},"prettyName":{"type":["string","null"]}},"required":["id","versionId","prettyName"],"additionalProperties":false},"systemdVersion":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"Major version of systemd-udevd (udevadm --version)."},"virtualization":{"description":"As systemd-detect-virt prints it (\"none\" on bare metal).","type":["string","null"]},"machineId":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{32}$"},{"type":"null"}],"description":"/etc/machine-id; null with --redact."}},"required":["hostname","kernelRelease","architecture","kernelCommandLine","os","systemdVersion","virtualization","machineId"],"additionalProperties":false},"interfaces":{"type":"array","items":{"type":"object","properties":{"index":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"name":{"type":"string","minLength":1},"kind":{"description":"rtnetlink kind (linkinfo info_kind): veth, bridge, tun, macvlan, vxlan, bond, ...; null for physical NICs and loopback","type":["string","null"]},"kindData":{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{},"description":"linkinfo info_data as ip prints it (tun type, macvlan mode, vxlan id, ...)"},"link":{"description":"The parent (lower) device or the veth peer, as ip names it","type":["string","null"]},"linkNetns":{"default":false,"description":"The parent or peer lives in another namespace","type":"boolean"},"master":{"type":["string","null"]},"slaveKind":{"description":"linkinfo info_slave_kind: bridge, bond, ...","type":["string","null"]},"linkType":{"description":"ip link_type: ether, loopback, none, ...","type":["string","null"]},"arphrdType":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"/sys/class/net/IF/type (1 ether, 772 loopback, 65534 none)"},"devtype":{"description":"DEVTYPE from /sys/class/net/IF/uevent (bridge, vxlan, wlan, ...)","type":["string","null"]},"mac":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{2}(:[0-9a-f]{2})*$"},{"type":"null"}]},"permaddr":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{2}(:[0-9a-f]{2})*$"},{"type":"null"}],"description":"IFLA_PERM_ADDRESS as ip prints it; ip omits it when it equals the current address"},"addrAssignType":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"/sys/class/net/IF/addr_assign_type: 0 permanent, 1 random, 2 stolen, 3 set"},"nameAssignType":{"default":null,"description":"/sys/class/net/IF/name_assign_type: 1 enumerated, 2 predictable, 3 user, 4 renamed; null when the kernel does not say (EINVAL)","anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"mtu":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"flags":{"type":"array","items":{"type":"string"}},"operstate":{"type":["string","null"]},"promiscuity":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"driver":{"description":"Basename of /sys/class/net/IF/device/driver; null for virtual devices","type":["string","null"]},"devicePath":{"description":"Resolved /sys/class/net/IF/device, e.g. /sys/devices/pci0000:00/0000:00:03.0/virtio2","type":["string","null"]},"parentBus":{"type":["string","null"]},"speed":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"Mb/s from sysfs; null when unknown or unreadable (virtio reports none)"},"duplex":{"description":"sysfs duplex: full, half, unknown; null when unreadable","type":["string","null"]},"numTxQueues":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"numRxQueues":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"udev":{"anyOf":[{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"string"}},{"type":"null"}],"description":"Properties from the udev database (/run/udev/data/nIFINDEX); null where there is none"},"bridge":{"anyOf":[{"type":"object","properties":{"groupFwdMask":{"type":"integer","minimum":0,"maximum":65535},"stpState":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"description":"0 off, 1 kernel STP, 2 user-space STP"},"vlanFiltering":{"type":"boolean"},"vlanProtocol":{"description":"802.1Q or 802.1ad, as ip prints it; absent in older snapshots","type":["string","null"]},"groupAddr":{"description":"The STP group address (01:80:c2:00:00:00 unless changed)","type":["string","null"]}},"required":["groupFwdMask","stpState","vlanFiltering"],"additionalProperties":false},{"type":"null"}]},"bridgePort":{"anyOf":[{"type":"object","properties":{"groupFwdMask":{"anyOf":[{"type":"integer","minimum":0,"maximum":65535},{"type":"null"}],"description":"null where the kernel predates per-port masks (< 4.15)"},"state":{"type":"string","description":"disabled, listening, learning, forwarding or blocking"},"flags":{"description":"The port's boolean options as ip prints them: learning, flood, mcast_flood, bcast_flood, hairpin, isolated, proxy_arp, ...","anyOf":[{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"boolean"}},{"type":"null"}]}},"required":["groupFwdMask","state"],"additionalProperties":false},{"type":"null"}]},"addresses":{"type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"local":{"type":"string"},"prefixlen":{"type":"integer","minimum":0,"maximum":128},"scope":{"type":["string","null"]},"peer":{"default":null,"type":["string","null"]}},"required":["family","local","prefixlen","scope"],"additionalProperties":false}}},"required":["index","name","kind","kindData","link","master","slaveKind","linkType","arphrdType","devtype","mac","permaddr","addrAssignType","mtu","flags","operstate","promiscuity","driver","devicePath","parentBus","speed","duplex","numTxQueues","numRxQueues","udev","bridge","bridgePort","addresses"],"additionalProperties":false}},"routes":{"type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"table":{"type":"string","description":"main, local, or a number"},"type":{"type":"string","description":"unicast, local, broadcast, multicast, blackhole, ..."},"dst":{"type":"string","description":"\"default\" or a prefix"},"gateway":{"type":["string","null"]},"dev":{"type":["string","null"]},"protocol":{"type":["string","null"]},"scope":{"type":["string","null"]},"metric":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"prefsrc":{"type":["string","null"]},"mtu":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]}},"required":["family","table","type","dst","gateway","dev","protocol","scope","metric","prefsrc","mtu"],"additionalProperties":false}},"files":{"type":"array","items":{"type":"object","properties":{"path":{"type":"string","description":"Absolute path as seen on the analysed host (below --root when collected from one)"},"content":{"description":"Text of the file; null when masked","type":["string","null"]},"mask":{"default":null,"description":"Masked: a symlink to /dev/null or an empty file","anyOf":[{"type":"string","enum":["dev-null","empty"]},{"type":"null"}]},"role":{"default":null,"description":"What the file is when its path does not say (an input given with --input ROLE=FILE): see src/snapshot/roles.ts","type":["string","null"]}},"required":["path","content"],"additionalProperties":false},"description":"Configuration files: .link/.network and drop-ins, /proc/net/bonding/*, and sources named by later analyses"},"commands":{"type":"array","items":{"type":"object","properties":{"argv":{"type":"array","items":{"type":"string"}},"exitCode":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"stdout":{"type":"string"}},"required":["argv","exitCode","stdout"],"additionalProperties":false},"description":"Raw outputs of other tools (vppctl, ...)"},"gaps":{"type":"array","items":{"type":"object","properties":{"source":{"type":"string","description":"What could not be read: a command, a file or a directory."},"reason":{"type":"string","enum":["missing-tool","permission-denied","not-found","failed","unsupported","timeout"],"description":"Why it could not be read."},"detail":{"type":"string","description":"The error as the system reported it."}},"required":["source","reason","detail"],"additionalProperties":false}}},"required":["schema","collectedAt","collector","scope","host","interfaces","routes","files","commands","gaps"],"title":"hostnet snapshot (hostnet.snapshot/v1)","description":"One host's network state as hostnet collect recorded it.","additionalProperties":false};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","properties":{"schema":{"type":"string","const":"hostnet.snapshot/v1"},"collectedAt":{"type":"string","description":"ISO 8601 time of collection"},"collector":{"type":"object","properties":{"name":{"type":"string"},"version":{"type":"string"}},"required":["name","version"],"additionalProperties":false},"scope":{"type":"object","properties":{"netns":{"description":"Network namespace collected, null for the caller's","type":["string","null"]},"root":{"type":"string","description":"Root directory configuration files were read below"},"redacted":{"type":"boolean"}},"required":["netns","root","redacted"],"additionalProperties":false},"host":{"type":"object","properties":{"hostname":{"type":["string","null"]},"kernelRelease":{"description":"uname -r","type":["string","null"]},"architecture":{"description":"uname -m, e.g. x86_64","type":["string","null"]},"kernelCommandLine":{"description":"/proc/cmdline","type":["string","null"]},"os":{"type":"object","properties":{"id":{"type":["string","null"]},"versionId":{"type":["string","null"]},"prettyName":{"type":["string","null"]}},"required":["id","versionId","prettyName"],"additionalProperties":false},"systemdVersion":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"Major version of systemd-udevd (udevadm --version)."},"virtualization":{"description":"As systemd-detect-virt prints it (\"none\" on bare metal).","type":["string","null"]},"machineId":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{32}$"},{"type":"null"}],"description":"/etc/machine-id; null with --redact."}},"required":["hostname","kernelRelease","architecture","kernelCommandLine","os","systemdVersion","virtualization","machineId"],"additionalProperties":false},"interfaces":{"type":"array","items":{"type":"object","properties":{"index":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"name":{"type":"string","minLength":1},"kind":{"description":"rtnetlink kind (linkinfo info_kind): veth, bridge, tun, macvlan, vxlan, bond, ...; null for physical NICs and loopback","type":["string","null"]},"kindData":{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{},"description":"linkinfo info_data as ip prints it (tun type, macvlan mode, vxlan id, ...)"},"link":{"description":"The parent (lower) device or the veth peer, as ip names it","type":["string","null"]},"linkNetns":{"default":false,"description":"The parent or peer lives in another namespace","type":"boolean"},"master":{"type":["string","null"]},"slaveKind":{"description":"linkinfo info_slave_kind: bridge, bond, ...","type":["string","null"]},"linkType":{"description":"ip link_type: ether, loopback, none, ...","type":["string","null"]},"arphrdType":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"/sys/class/net/IF/type (1 ether, 772 loopback, 65534 none)"},"devtype":{"description":"DEVTYPE from /sys/class/net/IF/uevent (bridge, vxlan, wlan, ...)","type":["string","null"]},"mac":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{2}(:[0-9a-f]{2})*$"},{"type":"null"}]},"permaddr":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{2}(:[0-9a-f]{2})*$"},{"type":"null"}],"description":"IFLA_PERM_ADDRESS as ip prints it; ip omits it when it equals the current address"},"addrAssignType":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"/sys/class/net/IF/addr_assign_type: 0 permanent, 1 random, 2 stolen, 3 set"},"nameAssignType":{"default":null,"description":"/sys/class/net/IF/name_assign_type: 1 enumerated, 2 predictable, 3 user, 4 renamed; null when the kernel does not say (EINVAL)","anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"mtu":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"flags":{"type":"array","items":{"type":"string"}},"operstate":{"type":["string","null"]},"promiscuity":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"driver":{"description":"Basename of /sys/class/net/IF/device/driver; null for virtual devices","type":["string","null"]},"devicePath":{"description":"Resolved /sys/class/net/IF/device, e.g. /sys/devices/pci0000:00/0000:00:03.0/virtio2","type":["string","null"]},"parentBus":{"type":["string","null"]},"speed":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"Mb/s from sysfs; null when unknown or unreadable (virtio reports none)"},"duplex":{"description":"sysfs duplex: full, half, unknown; null when unreadable","type":["string","null"]},"numTxQueues":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"numRxQueues":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"udev":{"anyOf":[{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"string"}},{"type":"null"}],"description":"Properties from the udev database (/run/udev/data/nIFINDEX); null where there is none"},"bridge":{"anyOf":[{"type":"object","properties":{"groupFwdMask":{"type":"integer","minimum":0,"maximum":65535},"stpState":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"description":"0 off, 1 kernel STP, 2 user-space STP"},"vlanFiltering":{"type":"boolean"},"vlanProtocol":{"description":"802.1Q or 802.1ad, as ip prints it; absent in older snapshots","type":["string","null"]},"groupAddr":{"description":"The STP group address (01:80:c2:00:00:00 unless changed)","type":["string","null"]}},"required":["groupFwdMask","stpState","vlanFiltering"],"additionalProperties":false},{"type":"null"}]},"bridgePort":{"anyOf":[{"type":"object","properties":{"groupFwdMask":{"anyOf":[{"type":"integer","minimum":0,"maximum":65535},{"type":"null"}],"description":"null where the kernel predates per-port masks (< 4.15)"},"state":{"type":"string","description":"disabled, listening, learning, forwarding or blocking"},"flags":{"description":"The port's boolean options as ip prints them: learning, flood, mcast_flood, bcast_flood, hairpin, isolated, proxy_arp, ...","anyOf":[{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"boolean"}},{"type":"null"}]}},"required":["groupFwdMask","state"],"additionalProperties":false},{"type":"null"}]},"addresses":{"type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"local":{"type":"string"},"prefixlen":{"type":"integer","minimum":0,"maximum":128},"scope":{"type":["string","null"]},"peer":{"default":null,"type":["string","null"]}},"required":["family","local","prefixlen","scope"],"additionalProperties":false}}},"required":["index","name","kind","kindData","link","master","slaveKind","linkType","arphrdType","devtype","mac","permaddr","addrAssignType","mtu","flags","operstate","promiscuity","driver","devicePath","parentBus","speed","duplex","numTxQueues","numRxQueues","udev","bridge","bridgePort","addresses"],"additionalProperties":false}},"routes":{"type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"table":{"type":"string","description":"main, local, or a number"},"type":{"type":"string","description":"unicast, local, broadcast, multicast, blackhole, ..."},"dst":{"type":"string","description":"\"default\" or a prefix"},"gateway":{"type":["string","null"]},"dev":{"type":["string","null"]},"protocol":{"type":["string","null"]},"scope":{"type":["string","null"]},"metric":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"prefsrc":{"type":["string","null"]},"mtu":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]}},"required":["family","table","type","dst","gateway","dev","protocol","scope","metric","prefsrc","mtu"],"additionalProperties":false}},"files":{"type":"array","items":{"type":"object","properties":{"path":{"type":"string","description":"Absolute path as seen on the analysed host (below --root when collected from one)"},"content":{"description":"Text of the file; null when masked","type":["string","null"]},"mask":{"default":null,"description":"Masked: a symlink to /dev/null or an empty file","anyOf":[{"type":"string","enum":["dev-null","empty"]},{"type":"null"}]},"role":{"default":null,"description":"What the file is when its path does not say (an input given with --input ROLE=FILE): see src/snapshot/roles.ts","type":["string","null"]},"origin":{"description":"Where a file installed by a provisioning input comes from; absent for files read from disk","anyOf":[{"type":"object","properties":{"path":{"type":"string","description":"The provisioning file (Butane, Ignition, MachineConfig, cloud-init) that installs this file"},"line":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"description":"The line declaring it there"},"contentLine":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"The line holding its first line, when its text is written there line for line; null when encoded"}},"required":["path","line","contentLine"],"additionalProperties":false},{"type":"null"}]}},"required":["path","content"],"additionalProperties":false},"description":"Configuration files: .link/.network and drop-ins, /proc/net/bonding/*, and sources named by later analyses"},"commands":{"type":"array","items":{"type":"object","properties":{"argv":{"type":"array","items":{"type":"string"}},"exitCode":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"stdout":{"type":"string"}},"required":["argv","exitCode","stdout"],"additionalProperties":false},"description":"Raw outputs of other tools (vppctl, ...)"},"gaps":{"type":"array","items":{"type":"object","properties":{"source":{"type":"string","description":"What could not be read: a command, a file or a directory."},"reason":{"type":"string","enum":["missing-tool","permission-denied","not-found","failed","unsupported","timeout"],"description":"Why it could not be read."},"detail":{"type":"string","description":"The error as the system reported it."}},"required":["source","reason","detail"],"additionalProperties":false}}},"required":["schema","collectedAt","collector","scope","host","interfaces","routes","files","commands","gaps"],"title":"hostnet snapshot (hostnet.snapshot/v1)","description":"One host's network state as hostnet collect recorded it.","additionalProperties":false};
 const func1 = Object.prototype.hasOwnProperty;
 const func3 = (text) => Array.from(text).length;
 const pattern4 = new RegExp("^[0-9a-f]{32}$", "u");
@@ -3150,7 +3150,7 @@ vErrors.push(err239);
 errors++;
 }
 for(const key15 in data84){
-if(!((((key15 === "path") || (key15 === "content")) || (key15 === "mask")) || (key15 === "role"))){
+if(!(((((key15 === "path") || (key15 === "content")) || (key15 === "mask")) || (key15 === "role")) || (key15 === "origin"))){
 delete data84[key15];
 }
 }
@@ -3250,9 +3250,14 @@ vErrors.push(err246);
 }
 errors++;
 }
-}
-else {
-const err247 = {instancePath:instancePath+"/files/" + i4,schemaPath:"#/properties/files/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data84.origin !== undefined){
+let data89 = data84.origin;
+const _errs276 = errors;
+let valid45 = false;
+const _errs277 = errors;
+if(data89 && typeof data89 == "object" && !Array.isArray(data89)){
+if(data89.path === undefined){
+const err247 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
 if(vErrors === null){
 vErrors = [err247];
 }
@@ -3261,10 +3266,8 @@ vErrors.push(err247);
 }
 errors++;
 }
-}
-}
-else {
-const err248 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data89.line === undefined){
+const err248 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "line"},message:"must have required property '"+"line"+"'"};
 if(vErrors === null){
 vErrors = [err248];
 }
@@ -3273,16 +3276,8 @@ vErrors.push(err248);
 }
 errors++;
 }
-}
-if(data.commands !== undefined){
-let data89 = data.commands;
-if(Array.isArray(data89)){
-const len5 = data89.length;
-for(let i5=0; i5<len5; i5++){
-let data90 = data89[i5];
-if(data90 && typeof data90 == "object" && !Array.isArray(data90)){
-if(data90.argv === undefined){
-const err249 = {instancePath:instancePath+"/commands/" + i5,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "argv"},message:"must have required property '"+"argv"+"'"};
+if(data89.contentLine === undefined){
+const err249 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "contentLine"},message:"must have required property '"+"contentLine"+"'"};
 if(vErrors === null){
 vErrors = [err249];
 }
@@ -3291,8 +3286,14 @@ vErrors.push(err249);
 }
 errors++;
 }
-if(data90.exitCode === undefined){
-const err250 = {instancePath:instancePath+"/commands/" + i5,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "exitCode"},message:"must have required property '"+"exitCode"+"'"};
+for(const key16 in data89){
+if(!(((key16 === "path") || (key16 === "line")) || (key16 === "contentLine"))){
+delete data89[key16];
+}
+}
+if(data89.path !== undefined){
+if(typeof data89.path !== "string"){
+const err250 = {instancePath:instancePath+"/files/" + i4+"/origin/path",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err250];
 }
@@ -3301,8 +3302,11 @@ vErrors.push(err250);
 }
 errors++;
 }
-if(data90.stdout === undefined){
-const err251 = {instancePath:instancePath+"/commands/" + i5,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "stdout"},message:"must have required property '"+"stdout"+"'"};
+}
+if(data89.line !== undefined){
+let data91 = data89.line;
+if(!(((typeof data91 == "number") && (!(data91 % 1) && !isNaN(data91))) && (isFinite(data91)))){
+const err251 = {instancePath:instancePath+"/files/" + i4+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err251];
 }
@@ -3311,18 +3315,9 @@ vErrors.push(err251);
 }
 errors++;
 }
-for(const key16 in data90){
-if(!(((key16 === "argv") || (key16 === "exitCode")) || (key16 === "stdout"))){
-delete data90[key16];
-}
-}
-if(data90.argv !== undefined){
-let data91 = data90.argv;
-if(Array.isArray(data91)){
-const len6 = data91.length;
-for(let i6=0; i6<len6; i6++){
-if(typeof data91[i6] !== "string"){
-const err252 = {instancePath:instancePath+"/commands/" + i5+"/argv/" + i6,schemaPath:"#/properties/commands/items/properties/argv/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if((typeof data91 == "number") && (isFinite(data91))){
+if(data91 > 9007199254740991 || isNaN(data91)){
+const err252 = {instancePath:instancePath+"/files/" + i4+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err252];
 }
@@ -3331,10 +3326,8 @@ vErrors.push(err252);
 }
 errors++;
 }
-}
-}
-else {
-const err253 = {instancePath:instancePath+"/commands/" + i5+"/argv",schemaPath:"#/properties/commands/items/properties/argv/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data91 < -9007199254740991 || isNaN(data91)){
+const err253 = {instancePath:instancePath+"/files/" + i4+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err253];
 }
@@ -3344,10 +3337,14 @@ vErrors.push(err253);
 errors++;
 }
 }
-if(data90.exitCode !== undefined){
-let data93 = data90.exitCode;
-if(!(((typeof data93 == "number") && (!(data93 % 1) && !isNaN(data93))) && (isFinite(data93)))){
-const err254 = {instancePath:instancePath+"/commands/" + i5+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+if(data89.contentLine !== undefined){
+let data92 = data89.contentLine;
+const _errs285 = errors;
+let valid47 = false;
+const _errs286 = errors;
+if(!(((typeof data92 == "number") && (!(data92 % 1) && !isNaN(data92))) && (isFinite(data92)))){
+const err254 = {instancePath:instancePath+"/files/" + i4+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err254];
 }
@@ -3356,9 +3353,9 @@ vErrors.push(err254);
 }
 errors++;
 }
-if((typeof data93 == "number") && (isFinite(data93))){
-if(data93 > 9007199254740991 || isNaN(data93)){
-const err255 = {instancePath:instancePath+"/commands/" + i5+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if((typeof data92 == "number") && (isFinite(data92))){
+if(data92 > 9007199254740991 || isNaN(data92)){
+const err255 = {instancePath:instancePath+"/files/" + i4+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err255];
 }
@@ -3367,8 +3364,8 @@ vErrors.push(err255);
 }
 errors++;
 }
-if(data93 < -9007199254740991 || isNaN(data93)){
-const err256 = {instancePath:instancePath+"/commands/" + i5+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if(data92 < -9007199254740991 || isNaN(data92)){
+const err256 = {instancePath:instancePath+"/files/" + i4+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err256];
 }
@@ -3378,10 +3375,11 @@ vErrors.push(err256);
 errors++;
 }
 }
-}
-if(data90.stdout !== undefined){
-if(typeof data90.stdout !== "string"){
-const err257 = {instancePath:instancePath+"/commands/" + i5+"/stdout",schemaPath:"#/properties/commands/items/properties/stdout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid20 = _errs286 === errors;
+valid47 = valid47 || _valid20;
+const _errs288 = errors;
+if(data92 !== null){
+const err257 = {instancePath:instancePath+"/files/" + i4+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err257];
 }
@@ -3390,10 +3388,10 @@ vErrors.push(err257);
 }
 errors++;
 }
-}
-}
-else {
-const err258 = {instancePath:instancePath+"/commands/" + i5,schemaPath:"#/properties/commands/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+var _valid20 = _errs288 === errors;
+valid47 = valid47 || _valid20;
+if(!valid47){
+const err258 = {instancePath:instancePath+"/files/" + i4+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err258];
 }
@@ -3402,10 +3400,21 @@ vErrors.push(err258);
 }
 errors++;
 }
+else {
+errors = _errs285;
+if(vErrors !== null){
+if(_errs285){
+vErrors.length = _errs285;
+}
+else {
+vErrors = null;
+}
+}
+}
 }
 }
 else {
-const err259 = {instancePath:instancePath+"/commands",schemaPath:"#/properties/commands/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err259 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err259];
 }
@@ -3414,16 +3423,11 @@ vErrors.push(err259);
 }
 errors++;
 }
-}
-if(data.gaps !== undefined){
-let data95 = data.gaps;
-if(Array.isArray(data95)){
-const len7 = data95.length;
-for(let i7=0; i7<len7; i7++){
-let data96 = data95[i7];
-if(data96 && typeof data96 == "object" && !Array.isArray(data96)){
-if(data96.source === undefined){
-const err260 = {instancePath:instancePath+"/gaps/" + i7,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
+var _valid19 = _errs277 === errors;
+valid45 = valid45 || _valid19;
+const _errs290 = errors;
+if(data89 !== null){
+const err260 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err260];
 }
@@ -3432,8 +3436,10 @@ vErrors.push(err260);
 }
 errors++;
 }
-if(data96.reason === undefined){
-const err261 = {instancePath:instancePath+"/gaps/" + i7,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
+var _valid19 = _errs290 === errors;
+valid45 = valid45 || _valid19;
+if(!valid45){
+const err261 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err261];
 }
@@ -3442,8 +3448,21 @@ vErrors.push(err261);
 }
 errors++;
 }
-if(data96.detail === undefined){
-const err262 = {instancePath:instancePath+"/gaps/" + i7,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "detail"},message:"must have required property '"+"detail"+"'"};
+else {
+errors = _errs276;
+if(vErrors !== null){
+if(_errs276){
+vErrors.length = _errs276;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err262 = {instancePath:instancePath+"/files/" + i4,schemaPath:"#/properties/files/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err262];
 }
@@ -3452,14 +3471,10 @@ vErrors.push(err262);
 }
 errors++;
 }
-for(const key17 in data96){
-if(!(((key17 === "source") || (key17 === "reason")) || (key17 === "detail"))){
-delete data96[key17];
 }
 }
-if(data96.source !== undefined){
-if(typeof data96.source !== "string"){
-const err263 = {instancePath:instancePath+"/gaps/" + i7+"/source",schemaPath:"#/properties/gaps/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err263 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err263];
 }
@@ -3469,10 +3484,15 @@ vErrors.push(err263);
 errors++;
 }
 }
-if(data96.reason !== undefined){
-let data98 = data96.reason;
-if(typeof data98 !== "string"){
-const err264 = {instancePath:instancePath+"/gaps/" + i7+"/reason",schemaPath:"#/properties/gaps/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.commands !== undefined){
+let data93 = data.commands;
+if(Array.isArray(data93)){
+const len5 = data93.length;
+for(let i5=0; i5<len5; i5++){
+let data94 = data93[i5];
+if(data94 && typeof data94 == "object" && !Array.isArray(data94)){
+if(data94.argv === undefined){
+const err264 = {instancePath:instancePath+"/commands/" + i5,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "argv"},message:"must have required property '"+"argv"+"'"};
 if(vErrors === null){
 vErrors = [err264];
 }
@@ -3481,8 +3501,8 @@ vErrors.push(err264);
 }
 errors++;
 }
-if(!((((((data98 === "missing-tool") || (data98 === "permission-denied")) || (data98 === "not-found")) || (data98 === "failed")) || (data98 === "unsupported")) || (data98 === "timeout"))){
-const err265 = {instancePath:instancePath+"/gaps/" + i7+"/reason",schemaPath:"#/properties/gaps/items/properties/reason/enum",keyword:"enum",params:{allowedValues: schema31.properties.gaps.items.properties.reason.enum},message:"must be equal to one of the allowed values"};
+if(data94.exitCode === undefined){
+const err265 = {instancePath:instancePath+"/commands/" + i5,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "exitCode"},message:"must have required property '"+"exitCode"+"'"};
 if(vErrors === null){
 vErrors = [err265];
 }
@@ -3491,10 +3511,8 @@ vErrors.push(err265);
 }
 errors++;
 }
-}
-if(data96.detail !== undefined){
-if(typeof data96.detail !== "string"){
-const err266 = {instancePath:instancePath+"/gaps/" + i7+"/detail",schemaPath:"#/properties/gaps/items/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data94.stdout === undefined){
+const err266 = {instancePath:instancePath+"/commands/" + i5,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "stdout"},message:"must have required property '"+"stdout"+"'"};
 if(vErrors === null){
 vErrors = [err266];
 }
@@ -3503,10 +3521,18 @@ vErrors.push(err266);
 }
 errors++;
 }
+for(const key17 in data94){
+if(!(((key17 === "argv") || (key17 === "exitCode")) || (key17 === "stdout"))){
+delete data94[key17];
 }
 }
-else {
-const err267 = {instancePath:instancePath+"/gaps/" + i7,schemaPath:"#/properties/gaps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data94.argv !== undefined){
+let data95 = data94.argv;
+if(Array.isArray(data95)){
+const len6 = data95.length;
+for(let i6=0; i6<len6; i6++){
+if(typeof data95[i6] !== "string"){
+const err267 = {instancePath:instancePath+"/commands/" + i5+"/argv/" + i6,schemaPath:"#/properties/commands/items/properties/argv/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err267];
 }
@@ -3518,7 +3544,7 @@ errors++;
 }
 }
 else {
-const err268 = {instancePath:instancePath+"/gaps",schemaPath:"#/properties/gaps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err268 = {instancePath:instancePath+"/commands/" + i5+"/argv",schemaPath:"#/properties/commands/items/properties/argv/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err268];
 }
@@ -3528,14 +3554,198 @@ vErrors.push(err268);
 errors++;
 }
 }
-}
-else {
-const err269 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data94.exitCode !== undefined){
+let data97 = data94.exitCode;
+if(!(((typeof data97 == "number") && (!(data97 % 1) && !isNaN(data97))) && (isFinite(data97)))){
+const err269 = {instancePath:instancePath+"/commands/" + i5+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err269];
 }
 else {
 vErrors.push(err269);
+}
+errors++;
+}
+if((typeof data97 == "number") && (isFinite(data97))){
+if(data97 > 9007199254740991 || isNaN(data97)){
+const err270 = {instancePath:instancePath+"/commands/" + i5+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if(vErrors === null){
+vErrors = [err270];
+}
+else {
+vErrors.push(err270);
+}
+errors++;
+}
+if(data97 < -9007199254740991 || isNaN(data97)){
+const err271 = {instancePath:instancePath+"/commands/" + i5+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if(vErrors === null){
+vErrors = [err271];
+}
+else {
+vErrors.push(err271);
+}
+errors++;
+}
+}
+}
+if(data94.stdout !== undefined){
+if(typeof data94.stdout !== "string"){
+const err272 = {instancePath:instancePath+"/commands/" + i5+"/stdout",schemaPath:"#/properties/commands/items/properties/stdout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err272];
+}
+else {
+vErrors.push(err272);
+}
+errors++;
+}
+}
+}
+else {
+const err273 = {instancePath:instancePath+"/commands/" + i5,schemaPath:"#/properties/commands/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err273];
+}
+else {
+vErrors.push(err273);
+}
+errors++;
+}
+}
+}
+else {
+const err274 = {instancePath:instancePath+"/commands",schemaPath:"#/properties/commands/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err274];
+}
+else {
+vErrors.push(err274);
+}
+errors++;
+}
+}
+if(data.gaps !== undefined){
+let data99 = data.gaps;
+if(Array.isArray(data99)){
+const len7 = data99.length;
+for(let i7=0; i7<len7; i7++){
+let data100 = data99[i7];
+if(data100 && typeof data100 == "object" && !Array.isArray(data100)){
+if(data100.source === undefined){
+const err275 = {instancePath:instancePath+"/gaps/" + i7,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
+if(vErrors === null){
+vErrors = [err275];
+}
+else {
+vErrors.push(err275);
+}
+errors++;
+}
+if(data100.reason === undefined){
+const err276 = {instancePath:instancePath+"/gaps/" + i7,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
+if(vErrors === null){
+vErrors = [err276];
+}
+else {
+vErrors.push(err276);
+}
+errors++;
+}
+if(data100.detail === undefined){
+const err277 = {instancePath:instancePath+"/gaps/" + i7,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "detail"},message:"must have required property '"+"detail"+"'"};
+if(vErrors === null){
+vErrors = [err277];
+}
+else {
+vErrors.push(err277);
+}
+errors++;
+}
+for(const key18 in data100){
+if(!(((key18 === "source") || (key18 === "reason")) || (key18 === "detail"))){
+delete data100[key18];
+}
+}
+if(data100.source !== undefined){
+if(typeof data100.source !== "string"){
+const err278 = {instancePath:instancePath+"/gaps/" + i7+"/source",schemaPath:"#/properties/gaps/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err278];
+}
+else {
+vErrors.push(err278);
+}
+errors++;
+}
+}
+if(data100.reason !== undefined){
+let data102 = data100.reason;
+if(typeof data102 !== "string"){
+const err279 = {instancePath:instancePath+"/gaps/" + i7+"/reason",schemaPath:"#/properties/gaps/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err279];
+}
+else {
+vErrors.push(err279);
+}
+errors++;
+}
+if(!((((((data102 === "missing-tool") || (data102 === "permission-denied")) || (data102 === "not-found")) || (data102 === "failed")) || (data102 === "unsupported")) || (data102 === "timeout"))){
+const err280 = {instancePath:instancePath+"/gaps/" + i7+"/reason",schemaPath:"#/properties/gaps/items/properties/reason/enum",keyword:"enum",params:{allowedValues: schema31.properties.gaps.items.properties.reason.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err280];
+}
+else {
+vErrors.push(err280);
+}
+errors++;
+}
+}
+if(data100.detail !== undefined){
+if(typeof data100.detail !== "string"){
+const err281 = {instancePath:instancePath+"/gaps/" + i7+"/detail",schemaPath:"#/properties/gaps/items/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err281];
+}
+else {
+vErrors.push(err281);
+}
+errors++;
+}
+}
+}
+else {
+const err282 = {instancePath:instancePath+"/gaps/" + i7,schemaPath:"#/properties/gaps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err282];
+}
+else {
+vErrors.push(err282);
+}
+errors++;
+}
+}
+}
+else {
+const err283 = {instancePath:instancePath+"/gaps",schemaPath:"#/properties/gaps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err283];
+}
+else {
+vErrors.push(err283);
+}
+errors++;
+}
+}
+}
+else {
+const err284 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err284];
+}
+else {
+vErrors.push(err284);
 }
 errors++;
 }
