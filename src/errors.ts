@@ -1,3 +1,7 @@
+import { printable } from './printable.js';
+
+export { printable };
+
 /**
  * An error the user can act on: what was wrong, where, and what to do.
  * The CLI prints it as one message and exits 2 ("could not evaluate"); it never shows a stack trace.
@@ -18,16 +22,6 @@ export class InputError extends Error {
     const head = this.where ? `${printable(this.where)}: ${printable(this.message)}` : printable(this.message);
     return this.hint ? `${head}\n  hint: ${printable(this.hint)}` : head;
   }
-}
-
-/**
- * Text safe to print on a terminal: a control character (from a file name or a file's bytes) is shown
- * as \xNN instead of reaching the terminal, where it could move the cursor or change colours. Line
- * breaks the message itself makes are kept.
- */
-export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** Exit codes shared by every verb and every output format. */

@@ -3,14 +3,17 @@
  * a network namespace. Shared by every analysis verb so they all accept the same flags.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { collectHere } from '../collect/index.js';
-import { InputError } from '../errors.js';
+import { InputError, printable } from '../errors.js';
+import { isCollectedPath, NETWORK_DIRS } from '../collect/files.js';
+import { parseProvisioning } from '../sources/provisioning.js';
 import { INPUT_ROLES } from '../snapshot/roles.js';
-import type { FileRecord, Snapshot } from '../snapshot/schema.js';
+import { readRoleText } from './input-kinds.js';
+import type { FileRecord, Gap, Snapshot } from '../snapshot/schema.js';
 
 export interface HostInputOptions {
   snapshot?: string;
@@ -90,18 +93,65 @@ export function readInputFile(spec: string): FileRecord {
   if (!(role in INPUT_ROLES) || path === '') {
     throw new InputError(`--input ${JSON.stringify(spec)}: expected ROLE=FILE with ROLE one of ${Object.keys(INPUT_ROLES).join(', ')}`);
   }
-  try {
-    return { path: resolve(path), content: readFileSync(path, 'utf8'), mask: null, role };
-  } catch (err) {
-    throw new InputError(`cannot read ${role} input: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, path);
-  }
+  return { path: resolve(path), content: readRoleText(role, path), mask: null, role };
 }
 
-/** Input files replace collected files of the same path; the rest are added. */
-export function withInputs(snapshot: Snapshot, inputs: FileRecord[]): Snapshot {
+/** Roles of which an analysis uses one file: one given with --input replaces the snapshot's. */
+const SINGLE_VALUED_ROLES = new Set(['calico-vpp-config', 'vpp-startup', 'calico-vpp-plan', 'lab-intent']);
+
+/**
+ * Input files added to a snapshot. An explicit input wins: it replaces the snapshot's file of the same
+ * path, and for a role an analysis uses one file of, the snapshot's file of that role. A provisioning
+ * file adds the files it installs. Whatever is read but not used, or replaced, is said (`note`).
+ */
+export function withInputs(snapshot: Snapshot, inputs: FileRecord[], note: (message: string) => void = printNote): Snapshot {
   if (inputs.length === 0) return snapshot;
-  const paths = new Set(inputs.map((f) => f.path));
-  return { ...snapshot, files: [...snapshot.files.filter((f) => !paths.has(f.path)), ...inputs] };
+  const added: FileRecord[] = [];
+  const gaps: Gap[] = [];
+  for (const input of inputs) {
+    added.push(input);
+    if (input.role === 'provisioning') added.push(...installedBy(input, note, gaps));
+    if (input.role === 'link-file' && !NETWORK_DIRS.some((d) => input.path.startsWith(`${d}/`))) {
+      note(`${input.path}: read as link-file but not used: udevd reads .link files only in ${NETWORK_DIRS.join(', ')}; give it at its path there (or use --root DIR with DIR/etc/systemd/network/)`);
+    }
+  }
+  const paths = new Set(added.map((f) => f.path));
+  const roles = new Set(inputs.map((f) => f.role).filter((r): r is string => r !== null && SINGLE_VALUED_ROLES.has(r)));
+  const kept = snapshot.files.filter((f) => {
+    const replaced = paths.has(f.path) || (f.role !== null && roles.has(f.role));
+    if (replaced) note(`${f.path}: the snapshot's ${f.role ?? 'file'} is replaced by the one given with --input`);
+    return !replaced;
+  });
+  for (const input of inputs) {
+    const command = input.role?.startsWith('vppctl-') ? input.role.slice('vppctl-'.length) : null;
+    if (command && snapshot.commands.some((c) => c.argv[0] === 'vppctl' && c.argv.slice(1).join('-') === command)) {
+      note(`${input.path}: used instead of the vppctl ${command.replaceAll('-', ' ')} output the snapshot recorded`);
+    }
+  }
+  return { ...snapshot, files: [...kept, ...added], gaps: [...snapshot.gaps, ...gaps] };
+}
+
+/** The files a provisioning input installs that hostnet reads, as installed files pointing back to it. */
+function installedBy(input: FileRecord, note: (message: string) => void, gaps: Gap[]): FileRecord[] {
+  const parsed = parseProvisioning(input.content ?? '');
+  if ('error' in parsed) return []; // refused when read; a snapshot that carries one anyway adds nothing
+  for (const p of parsed.problems) gaps.push({ source: `${input.path}:${p.line}`, reason: 'unsupported', detail: p.message });
+  const used = parsed.files.filter((f) => isCollectedPath(f.path));
+  const unused = parsed.files.filter((f) => !isCollectedPath(f.path)).map((f) => f.path);
+  if (used.length === 0) {
+    note(`${input.path}: a ${parsed.formats.join(' and ')} config, read but not used: it installs no file hostnet reads (.link/.network files in ${NETWORK_DIRS[0]}, ...)${unused.length ? `; it installs ${unused.slice(0, 5).join(', ')}${unused.length > 5 ? ', ...' : ''}` : ''}`);
+  }
+  return used.map((f) => ({
+    path: f.path,
+    content: f.mask === null && f.content === '' ? null : f.content,
+    mask: f.mask ?? (f.content === '' ? 'empty' : null),
+    role: null,
+    origin: { path: input.path, line: f.line, contentLine: f.contentLine },
+  }));
+}
+
+function printNote(message: string): void {
+  process.stderr.write(`hostnet: note: ${printable(message)}\n`);
 }
 
 export interface LiveOptions {

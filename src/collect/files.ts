@@ -25,6 +25,15 @@ export const EXTRA_SOURCES: { dir: string; name: RegExp; live?: boolean }[] = [
   { dir: '/etc/kubernetes/manifests', name: /^kube-apiserver\.yaml$/ },
 ];
 
+/** Whether a collection reads a file at this path (a provisioning file's embedded files are kept by it). */
+export function isCollectedPath(path: string): boolean {
+  const dir = posix.dirname(path);
+  const name = posix.basename(path);
+  if (NETWORK_DIRS.includes(dir) && NETWORK_FILE.test(name)) return true;
+  if (NETWORK_DIRS.includes(posix.dirname(dir)) && /\.(link|network|netdev)\.d$/.test(posix.basename(dir)) && name.endsWith('.conf')) return true;
+  return EXTRA_SOURCES.some((s) => !s.live && s.dir === dir && s.name.test(name));
+}
+
 export interface FileCollection {
   files: FileRecord[];
   gaps: Gap[];

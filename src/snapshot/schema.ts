@@ -115,6 +115,11 @@ export const FileRecordSchema = z.object({
   mask: z.enum(['dev-null', 'empty']).nullable().default(null).describe('Masked: a symlink to /dev/null or an empty file'),
   role: z.string().nullable().default(null)
     .describe('What the file is when its path does not say (an input given with --input ROLE=FILE): see src/snapshot/roles.ts'),
+  origin: z.object({
+    path: z.string().describe('The provisioning file (Butane, Ignition, MachineConfig, cloud-init) that installs this file'),
+    line: z.number().int().describe('The line declaring it there'),
+    contentLine: z.number().int().nullable().describe('The line holding its first line, when its text is written there line for line; null when encoded'),
+  }).nullable().optional().describe('Where a file installed by a provisioning input comes from; absent for files read from disk'),
 });
 
 export const CommandRecordSchema = z.object({

@@ -15,6 +15,7 @@ import { hostnet } from '../helpers/system.js';
 const FIXTURES = new URL('../fixtures/bundles/', import.meta.url).pathname;
 const SOS = 'sosreport-server1-2026-12-04-qkzvtmb';
 const EXPORT = 'calico-vpp-export-2841937605';
+const MUST_GATHER = 'must-gather.local.5218336571';
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'hostnet-bundle-test-'));
@@ -86,6 +87,26 @@ test('a calicovppctl export: one node chosen, its vppctl outputs recorded, a fai
   assert.ok(snap.gaps.some((g) => g.source === 'vppctl show err' && g.reason === 'failed' && /timed out/.test(g.detail)));
   assert.ok(snap.gaps.some((g) => g.source === 'ip -d address' && /VPP only/.test(g.detail)));
   assert.equal(snap.host.hostname, 'worker-1');
+});
+
+test('a must-gather: one node\'s facts from its Node object, the files of its rendered MachineConfig, shown at their line there', (t) => {
+  const path = join(FIXTURES, MUST_GATHER);
+  const several = hostnet(['collect', '--from', path]);
+  assert.equal(several.code, 2);
+  assert.match(several.stderr, /holds 2 nodes \(worker-0, worker-1\): say which with --node NAME/);
+  const snap = collectFrom(path, '--node', 'worker-1');
+  assert.deepEqual([snap.host.hostname, snap.host.kernelRelease, snap.host.architecture, snap.host.machineId],
+    ['worker-1', '5.14.0-427.40.1.el9_4.x86_64', 'x86_64', '3d1219c7c4c5404aaa1f6d2a48adfda1']);
+  assert.deepEqual(snap.files.map((f) => f.path), ['/etc/systemd/network/10-hostnet-keep-mac-tun.link', '/etc/systemd/network/20-e810-jumbo.link'],
+    'the kubelet file of the MachineConfig is not one hostnet reads');
+  assert.deepEqual(snap.gaps.map((g) => g.source), ['ip -d address', '/usr/lib/systemd/network']);
+  const check = hostnet(['check', '--snapshot', path.replace(/\/$/, '')]);
+  assert.equal(check.code, 2, 'several nodes: check cannot choose either');
+  const saved = join(tempDir(t), 'worker-1.json');
+  assert.equal(hostnet(['collect', '--from', path, '--node', 'worker-1', '-o', saved]).code, 0);
+  const r = hostnet(['check', '--snapshot', saved]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /rendered-worker-8c1f5e0a3b2d4c6e\.yaml:31 \(\/etc\/systemd\/network\/20-e810-jumbo\.link:7\): Failed to parse MTU value '9000x'/);
 });
 
 test('what is not a bundle is one line and exit 2', (t) => {

@@ -10,6 +10,7 @@ import type { Snapshot } from '../../snapshot/schema.js';
 import { openBundle } from './archive.js';
 import { isCalicoVppExport, snapshotFromCalicoVppExport } from './calicovppctl.js';
 import { capturesIn, snapshotFromHostBundle } from './host-bundle.js';
+import { findMustGather, snapshotFromMustGather } from './must-gather.js';
 import { InputError } from '../../errors.js';
 
 export interface BundleOptions {
@@ -29,6 +30,8 @@ export async function collectFromBundle(path: string, options: BundleOptions = {
       return { kind: 'sosreport', snapshot: await snapshotFromHostBundle({ root: dir, captures, label: 'sosreport', source: path, redact: options.redact ?? false }) };
     }
     if (isCalicoVppExport(dir)) return { kind: 'calicovppctl export', snapshot: snapshotFromCalicoVppExport(dir, path, options.node) };
+    const mustGather = findMustGather(dir);
+    if (mustGather) return { kind: 'must-gather', snapshot: snapshotFromMustGather(mustGather, path, options.node) };
     const captures = capturesIn(dir, '.');
     if (!captures.some((c) => KNOWN_COMMANDS.has(c.argv[0]!))) {
       throw new InputError('not a support bundle hostnet knows: no sos_commands/ (sosreport), no PREFIX-NODE.hardware-interfaces (calicovppctl export), no cluster-scoped-resources/ (must-gather), and no file named after a command it reads (ip_-d_address, ethtool_-i_eth0, udevadm_info_--export-db, vppctl_show_hardware-interfaces)',
