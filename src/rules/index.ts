@@ -25,6 +25,7 @@ import { valuesResources } from './nad/values-resources.js';
 import { valuesTmmMacvlan } from './nad/values-tmm-macvlan.js';
 import { vmPromiscuous } from './nad/vm-promiscuous.js';
 import { tapMac } from './vpp/tap-mac.js';
+import { l3MacMismatch } from './vpp/l3-mac-mismatch.js';
 import { tapMirror } from './vpp/tap-mirror.js';
 import { clusterRoutesRule } from './vpp/cluster-routes.js';
 import { puntRedirect } from './vpp/punt-redirect.js';
@@ -59,6 +60,7 @@ export const ALL_RULES: readonly Rule[] = [
   slaveDown,
   virtioInLacpBond,
   tapMac,
+  l3MacMismatch,
   tapMirror,
   clusterRoutesRule,
   puntRedirect,

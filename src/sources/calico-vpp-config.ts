@@ -11,7 +11,8 @@
  * secondary uplink needs a vppDriver; SERVICE_PREFIX is split on commas with no trimming.
  */
 import { parseTree, printParseErrorCode, type Node as JsonNode, type ParseError } from 'jsonc-parser';
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node as YamlNode } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, type Document, type Node as YamlNode } from 'yaml';
+import { parseK8sYamlDocuments } from './k8s-yaml.js';
 import { isKernelIfname } from './ifname.js';
 import { resolveAliases, UNRESOLVED_ALIAS } from './yaml-aliases.js';
 import { DiagnosticSink, parsePrefix, splitLines, type Diagnostic } from './vpp-common.js';
@@ -242,12 +243,11 @@ function readYaml(text: string, values: Record<string, ConfigValue>, pools: IpPo
   const lineCounter = new LineCounter();
   let docs: Document.Parsed[];
   try {
-    docs = parseAllDocuments(text, { lineCounter }) as Document.Parsed[];
+    docs = parseK8sYamlDocuments(text, lineCounter);
   } catch (err) {
     sink.add(null, `not YAML: ${(err as Error).message}`);
     return;
   }
-  if (!Array.isArray(docs)) docs = [docs];
   const lineOf = (offset: number): number => lineCounter.linePos(offset).line;
   // Every ConfigMap first: a DaemonSet's valueFrom and envFrom refer to them by name.
   const allConfigMaps = docs.filter((d) => d.errors.length === 0 && isMap(d.contents) && d.get('kind') === 'ConfigMap').map((d) => {
@@ -256,7 +256,7 @@ function readYaml(text: string, values: Record<string, ConfigValue>, pools: IpPo
   });
   let configMaps = 0;
   for (const doc of docs) {
-    for (const err of doc.errors) sink.add(err.linePos?.[0].line ?? null, `YAML: ${err.message.split('\n')[0]}`);
+    for (const err of doc.errors) sink.add(lineOf(err.pos[0]), `YAML: ${err.message.split('\n')[0]}`);
     if (doc.errors.length > 0) continue;
     const alias = resolveAliases(doc);
     if (alias !== null) {
