@@ -5,13 +5,13 @@
  * last shows only that the declared state clears the finding, so it never verifies a fix alone.
  */
 import { buildHost, type Host } from '../model/host.js';
-import { exploreRace } from '../sim/race/index.js';
-import { applyFix, withFiles } from './apply.js';
+import { exploreRace, type RaceReport } from '../sim/race/index.js';
+import { applyFix } from './apply.js';
 import type { Finding, Fix, Rule, Verification, VerificationCheck, VerificationMethod } from './types.js';
 
 export function verifyFix(host: Host, rule: Rule, finding: Finding, fix: Fix): Verification {
   const methods = fix.verifyBy ?? defaultMethods(fix);
-  const checks = methods.map((method) => CHECKS[method](host, rule, finding, fix));
+  const checks = methods.map((method) => CHECKS[method](host, rule, finding, fix, patchCache(host)));
   if (fix.testedBy) checks.push({ method: 'real-system', passed: true, detail: `${fix.testedBy.detail} (${fix.testedBy.test})` });
   return judge(fix, checks);
 }
@@ -37,35 +37,83 @@ function judge(fix: Fix, checks: VerificationCheck[]): Verification {
   return { verified: true, checks, summary: `verified: ${checks.map((c) => c.detail).join('; ')}` };
 }
 
-type Check = (host: Host, rule: Rule, finding: Finding, fix: Fix) => VerificationCheck;
+/**
+ * The patched hosts and the rules' findings on them, per analysed host: many findings share one fix
+ * (the race .link for every raced tap), and rebuilding a 10,000-interface host for each would cost more
+ * than the whole check.
+ */
+interface PatchCache {
+  hosts: Map<string, Host>;
+  findings: Map<string, Finding[]>;
+  races: Map<Host, RaceReport>;
+}
+
+const caches = new WeakMap<Host, PatchCache>();
+
+function patchCache(host: Host): PatchCache {
+  let cache = caches.get(host);
+  if (!cache) caches.set(host, (cache = { hosts: new Map(), findings: new Map(), races: new Map() }));
+  return cache;
+}
+
+/** The text of a fix's files or changes, once per array: findings that share a fix share its arrays. */
+const keys = new WeakMap<object, string>();
+function keyOf(value: readonly unknown[]): string {
+  let key = keys.get(value);
+  if (key === undefined) keys.set(value, (key = JSON.stringify(value)));
+  return key;
+}
+
+function patched(host: Host, cache: PatchCache, fix: Pick<Fix, 'files' | 'changes'>): { host: Host; key: string } {
+  const key = `${keyOf(fix.files)}\n${keyOf(fix.changes ?? [])}`;
+  let out = cache.hosts.get(key);
+  if (!out) cache.hosts.set(key, (out = buildHost(applyFix(host.snapshot, fix))));
+  return { host: out, key };
+}
+
+/** Whether the rule still reports the finding on the host with the fix's files (and changes) in place. */
+function stillReportedWith(host: Host, cache: PatchCache, rule: Rule, finding: Finding, fix: Pick<Fix, 'files' | 'changes'>): boolean {
+  const p = patched(host, cache, fix);
+  const key = `${rule.meta.id}\n${p.key}`;
+  let found = cache.findings.get(key);
+  if (!found) cache.findings.set(key, (found = rule.check(p.host)));
+  return found.some((f) => sameFinding(f, finding));
+}
+
+type Check = (host: Host, rule: Rule, finding: Finding, fix: Fix, cache: PatchCache) => VerificationCheck;
 
 const CHECKS: Record<Exclude<VerificationMethod, 'real-system'>, Check> = {
-  'rules-with-files': (host, rule, finding, fix) => {
-    const gone = !stillReported(buildHost(withFiles(host.snapshot, fix.files)), rule, finding);
+  'rules-with-files': (host, rule, finding, fix, cache) => {
+    const gone = !stillReportedWith(host, cache, rule, finding, { files: fix.files });
     return { method: 'rules-with-files', passed: gone, detail: `with ${paths(fix)} in place, ${rule.meta.id} ${gone ? 'no longer reports it' : 'still reports it'}` };
   },
-  'declared-state': (host, rule, finding, fix) => {
+  'declared-state': (host, rule, finding, fix, cache) => {
     const missing = [...new Set((fix.changes ?? []).map((c) => c.interface))].filter((name) => !host.interface(name));
     if (missing.length > 0) {
       return { method: 'declared-state', passed: false, detail: `the snapshot does not record ${missing.join(', ')}, so the state its commands set cannot be checked` };
     }
-    const gone = !stillReported(buildHost(applyFix(host.snapshot, fix)), rule, finding);
+    const gone = !stillReportedWith(host, cache, rule, finding, fix);
     return { method: 'declared-state', passed: gone, detail: `with the state its commands set (${describeChanges(fix)}), ${rule.meta.id} ${gone ? 'no longer reports it' : 'still reports it'}` };
   },
-  'bridge-model': (host, rule, finding, fix) => {
-    const gone = !stillReported(buildHost(applyFix(host.snapshot, fix)), rule, finding);
+  'bridge-model': (host, rule, finding, fix, cache) => {
+    const gone = !stillReportedWith(host, cache, rule, finding, fix);
     return { method: 'bridge-model', passed: gone,
       detail: `the bridge model (checked against the kernel frame by frame) ${gone ? 'forwards' : 'still drops'} the protocols with ${describeChanges(fix)}` };
   },
-  'race-explorer': (host, _rule, finding, fix) => raceCheck(host, finding, fix),
+  'race-explorer': (host, _rule, finding, fix, cache) => {
+    // Every tap of the patched host explored once; each finding then reads its own tap.
+    const withFiles = patched(host, cache, { files: fix.files }).host;
+    let report = cache.races.get(withFiles);
+    if (!report) cache.races.set(withFiles, (report = exploreRace(withFiles)));
+    return raceCheck(report, finding, fix);
+  },
 };
 
-/** The next tap's bring-up with the fix's files in place (not its declared MAC): no ordering may lose. */
-function raceCheck(host: Host, finding: Finding, fix: Fix): VerificationCheck {
+/** The next tap's bring-up on the host with the fix's files in place (not its declared MAC): no ordering may lose. */
+function raceCheck(report: RaceReport, finding: Finding, fix: Fix): VerificationCheck {
   const method = 'race-explorer';
   if (fix.files.length === 0) return { method, passed: false, detail: 'the race explorer has no file of this fix to try' };
-  const report = exploreRace(buildHost(withFiles(host.snapshot, fix.files)), { uplink: finding.interface });
-  const tap = report.taps[0];
+  const tap = report.taps.find((t) => t.name === finding.interface);
   if (!tap) return { method, passed: false, detail: `the race explorer does not model ${finding.interface ?? 'this interface'}'s bring-up` };
   const lost = tap.byOutcome.lost;
   // Without the MAC VPP holds the outcomes are unknown; the fix still passes when VPP's MAC is the last
@@ -81,8 +129,8 @@ function raceCheck(host: Host, finding: Finding, fix: Fix): VerificationCheck {
 }
 
 /** The same trap on the same interface; the message may differ once the files have changed. */
-function stillReported(patched: Host, rule: Rule, finding: Finding): boolean {
-  return rule.check(patched).some((f) => f.ruleId === finding.ruleId && f.interface === finding.interface && (f.interface !== undefined || f.message === finding.message));
+function sameFinding(a: Finding, b: Finding): boolean {
+  return a.ruleId === b.ruleId && a.interface === b.interface && (a.interface !== undefined || a.message === b.message);
 }
 
 function paths(fix: Fix): string {
