@@ -10,7 +10,7 @@ const seconds = () => Math.round((Date.now() - started) / 1000);
 export default async function* progress(source) {
   let done = 0;
   let failedFiles = 0;
-  const counts = new Map(); // file -> { pass, fail, skip }
+  const counts = new Map(); // file -> { pass, fail, skip } of its tests (not of the suites around them)
   const timer = setInterval(() => process.stderr.write(`[progress] ${seconds()} s: ${done} of ${total} files done, the others still running\n`), 20_000);
   timer.unref();
   try {
@@ -24,7 +24,7 @@ export default async function* progress(source) {
         if (c.fail > 0) failedFiles++;
         const rel = file.slice(file.indexOf('/test/') + 1);
         yield `[progress] ${seconds()} s: ${done}/${total} ${rel}: ${c.pass} passed${c.skip ? `, ${c.skip} skipped` : ''}${c.fail ? `, ${c.fail} FAILED` : ''}\n`;
-      } else if (event.data.nesting === 0 && event.data.name !== file) {
+      } else if (event.data.name !== file && event.data.details?.type !== 'suite') {
         if (event.type === 'test:pass' && event.data.skip !== undefined) c.skip++;
         else if (event.type === 'test:pass') c.pass++;
         if (event.type === 'test:fail') c.fail++;

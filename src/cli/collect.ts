@@ -25,7 +25,6 @@ Examples:
   npx hostnet collect --input calico-vpp-config=examples/vpp-e810-predeploy/calico-vpp-config.yaml -o node1.json   # with the Calico/VPP config
   npx hostnet collect --from test/fixtures/bundles/sosreport-server1-2026-12-04-qkzvtmb -o node1.json  # from a sosreport
   npx hostnet collect --from test/fixtures/bundles/calico-vpp-export-2841937605 --node worker-1 -o w1.json
-  npx hostnet collect --from ./captures/ -o node1.json  # files named like ip_-d_address, ethtool_-i_eth0
 
 Nothing that cannot be read stops the collection: it is recorded under "gaps" with the reason.
 What a bundle does not hold (sos copies no /usr/lib/systemd/network, a calicovppctl export has no
