@@ -56,7 +56,7 @@ function joinContinued(lines: string[], first: number, head: string): { command:
   let i = first;
   while (command.endsWith('\\') && i + 1 < lines.length) {
     i++;
-    command = `${command.slice(0, -1)} ${lines[i]!.trim()}`;
+    command = `${command.slice(0, -1).trimEnd()} ${lines[i]!.trim()}`;
   }
   return { command: command.trim(), last: i };
 }
