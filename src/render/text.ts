@@ -3,6 +3,7 @@ import pc from 'picocolors';
 import type { Report } from '../rules/engine.js';
 import type { Evidence, Finding, Fix, Severity } from '../rules/types.js';
 import { nothingToCheck, type ScopeItem } from '../model/scope.js';
+import { printableDeep } from '../printable.js';
 
 export interface TextOptions {
   color: boolean;
@@ -15,7 +16,9 @@ export interface TextOptions {
 
 const HEADINGS: [Severity, string][] = [['error', 'Errors'], ['warning', 'Warnings'], ['note', 'Notes']];
 
-export function renderText(report: Report, options: TextOptions): string {
+export function renderText(unsafeReport: Report, options: TextOptions): string {
+  // What files said reaches the terminal only as printable text.
+  const report = printableDeep(unsafeReport);
   const c = pc.createColors(options.color);
   const paint: Record<Severity, (s: string) => string> = { error: c.red, warning: c.yellow, note: c.cyan };
   const lines: string[] = [];
