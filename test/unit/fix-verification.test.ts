@@ -2,7 +2,9 @@
 // is verified by the state its own commands declare; the MAC fixes are checked by the race explorer on
 // the next tap with their .link file, and the restore is stated apart.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildHost } from '../../src/model/host.js';
 import { runChecks, verifyFix } from '../../src/rules/engine.js';
@@ -10,6 +12,7 @@ import { ALL_RULES } from '../../src/rules/index.js';
 import type { Finding } from '../../src/rules/types.js';
 import { parseSnapshot } from '../../src/snapshot/load.js';
 import type { Snapshot } from '../../src/snapshot/schema.js';
+import { hostnet } from '../helpers/system.js';
 import { bridge, file, fixture, iface, port, snapshot } from './bridge-lab-helpers.js';
 
 const EXAMPLES = [
@@ -116,5 +119,33 @@ test('every test a fix names as its real-system check exists', () => {
         if (fix.testedBy) assert.ok(existsSync(new URL(`../../${fix.testedBy.test}`, import.meta.url)), `${f.ruleId} names ${fix.testedBy.test}`);
       }
     }
+  }
+});
+
+test('every output format shows how the fix was checked, not a bare yes', () => {
+  const snap = 'examples/vpp-e810-mac-rewritten/snapshot.json';
+  const dir = mkdtempSync(join(tmpdir(), 'hn-verif-'));
+  try {
+    const run = (args: string[]) => hostnet(['check', '--snapshot', snap, ...args]).stdout;
+    const race = /the race explorer ran all \d+ orderings of the next ens2f0 tap's bring-up/;
+    const text = run([]);
+    assert.match(text, /\n {6}verified:\n {8}- with \/etc\/systemd\/network\/10-hostnet-keep-mac-tun\.link in place, link\/mac-policy-race no longer reports it\n/);
+    assert.match(text, race);
+    assert.doesNotMatch(text, /the finding is gone with it/);
+    const json = JSON.parse(run(['--format', 'json'])) as { findings: Finding[] };
+    for (const f of json.findings) for (const x of f.fixes) assert.ok(x.verification && x.verification.checks.length > 0 && !('verifyBy' in x));
+    const sarif = JSON.parse(run(['--format', 'sarif'])) as { runs: { results: { properties: { fixVerification: { summary: string; checks: unknown[] }[] }; fixes?: { description: { text: string } }[] }[] }[] };
+    for (const r of sarif.runs[0]!.results) {
+      assert.ok(r.properties.fixVerification.every((v) => v.checks.length > 0 && /^verified: /.test(v.summary)));
+      assert.ok((r.fixes ?? []).every((x) => /\(verified: /.test(x.description.text)));
+    }
+    assert.match(run(['--format', 'junit']), race);
+    const html = join(dir, 'r.html');
+    hostnet(['report', '--snapshot', snap, '-o', html]);
+    const page = readFileSync(html, 'utf8');
+    assert.match(page, /<p class="verified">Verified:<\/p><ul class="verified"><li>with \/etc\/systemd\/network\/10-hostnet-keep-mac-tun\.link in place/);
+    assert.match(page, /the race explorer ran all \d+ orderings of the next ens2f0 tap(&#39;|&#x27;|')s bring-up/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
