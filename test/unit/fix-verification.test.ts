@@ -69,14 +69,14 @@ test('vpp/tap-mac carries the .link its title names; the race explorer checks it
   assert.match(fix.files[0]!.path, /^\/etc\/systemd\/network\/\d+-hostnet-keep-mac-tun\.link$/);
   assert.match(fix.files[0]!.content, /Driver=tun[\s\S]*MACAddressPolicy=none/);
   assert.ok(fix.title.includes(fix.files[0]!.path));
-  assert.deepEqual(fix.verification!.checks.map((c) => [c.method, c.passed]), [['race-explorer', true], ['declared-state', true]]);
+  assert.deepEqual(fix.verification!.checks.map((c) => [c.method, c.passed]), [['race-explorer', true], ['declared-state', true], ['real-system', true]]);
   assert.match(fix.verification!.checks[0]!.detail, /orderings of the next \S+ tap's bring-up .*: none ends without/);
 });
 
 test('link/mac-rewritten-by-udev: verified by the race explorer with the files (next tap) and by the MAC restore (now), each stated', () => {
   const f = findings('vpp-e810-mac-rewritten/snapshot.json').find((x) => x.ruleId === 'link/mac-rewritten-by-udev')!;
   const v = f.fixes[0]!.verification!;
-  assert.deepEqual(v.checks.map((c) => [c.method, c.passed]), [['race-explorer', true], ['declared-state', true]]);
+  assert.deepEqual(v.checks.map((c) => [c.method, c.passed]), [['race-explorer', true], ['declared-state', true], ['real-system', true]]);
   assert.equal(v.verified, true);
 });
 
@@ -89,7 +89,7 @@ test('the race check looks at the files only: a fix whose .link file does nothin
   const hollow = { ...f.fixes[0]!, files: f.fixes[0]!.files.map((x) => ({ ...x, content: x.content.replace(/Driver=\S+/, 'Driver=no-such-driver') })) };
   const v = verifyFix(host, rule, f, hollow);
   assert.equal(v.verified, false);
-  assert.deepEqual(v.checks.map((c) => [c.method, c.passed]), [['race-explorer', false], ['declared-state', true]]);
+  assert.deepEqual(v.checks.map((c) => [c.method, c.passed]), [['race-explorer', false], ['declared-state', true], ['real-system', true]]);
   assert.match(v.summary, /still end without/);
 });
 
