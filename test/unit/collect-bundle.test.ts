@@ -102,6 +102,7 @@ test('a must-gather: one node\'s facts from its Node object, the files of its re
   assert.deepEqual(snap.gaps.map((g) => g.source), ['ip -d address', '/usr/lib/systemd/network']);
   const check = hostnet(['check', '--snapshot', path.replace(/\/$/, '')]);
   assert.equal(check.code, 2, 'several nodes: check cannot choose either');
+  assert.match(check.stderr, /make a snapshot of one with `hostnet collect --from .* --node NAME -o FILE`/);
   const saved = join(tempDir(t), 'worker-1.json');
   assert.equal(hostnet(['collect', '--from', path, '--node', 'worker-1', '-o', saved]).code, 0);
   const r = hostnet(['check', '--snapshot', saved]);

@@ -147,3 +147,8 @@ test('the CLI: a refused input is one line on stderr and exit 2, in every output
   const config = hostnet(['check', '--snapshot', join(ROOT, 'examples/vpp-e810-mac-rewritten/snapshot.json'), '--input', `calico-vpp-config=${join(ROOT, 'examples/vpp-e810-predeploy/calico-vpp-config.yaml')}`]);
   assert.match(config.stderr, /note: calico-vpp-config\.yaml: the snapshot's calico-vpp-config is replaced by the one given with --input/);
 });
+
+test('docs/inputs.md describes every role of the registry', () => {
+  const doc = readFileSync(join(ROOT, 'docs/inputs.md'), 'utf8');
+  for (const role of ROLES) assert.match(doc, new RegExp(`^\\| \`${role}\` \\|`, 'm'), `docs/inputs.md has a row for ${role}`);
+});
