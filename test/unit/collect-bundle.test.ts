@@ -2,7 +2,7 @@
 // them (test/fixtures/bundles/README.md cites the layouts), read as directories and as tarballs.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -109,6 +109,24 @@ test('a must-gather: one node\'s facts from its Node object, the files of its re
   const r = hostnet(['check', '--snapshot', saved]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /rendered-worker-8c1f5e0a3b2d4c6e\.yaml:31 \(\/etc\/systemd\/network\/20-e810-jumbo\.link:7\): Failed to parse MTU value '9000x'/);
+});
+
+test('a directory of captures with a copy of sysfs: the sysfs facts come from the copy', (t) => {
+  const dir = tempDir(t);
+  copyFileSync(join(FIXTURES, SOS, 'sos_commands/networking/ip_-d_address'), join(dir, 'ip_-d_address.txt'));
+  const sys = join(dir, 'sys/class/net/ens4');
+  mkdirSync(join(sys, 'device'), { recursive: true });
+  writeFileSync(join(sys, 'addr_assign_type'), '3\n');
+  writeFileSync(join(sys, 'name_assign_type'), '4\n');
+  writeFileSync(join(sys, 'speed'), '-1\n');
+  writeFileSync(join(sys, 'uevent'), 'INTERFACE=ens4\nIFINDEX=3\n');
+  symlinkSync('../../../../bus/virtio/drivers/virtio_net', join(sys, 'device/driver'));
+  const snap = collectFrom(dir);
+  const ens4 = snap.interfaces.find((i) => i.name === 'ens4')!;
+  assert.deepEqual([ens4.addrAssignType, ens4.nameAssignType, ens4.speed, ens4.devtype, ens4.driver], [3, 4, null, null, 'virtio_net']);
+  assert.equal(snap.interfaces.find((i) => i.name === 'ens5')!.addrAssignType, null, 'not in the copy: unknown');
+  assert.ok(!snap.gaps.some((g) => g.source === '/sys/class/net/*/addr_assign_type'));
+  assert.deepEqual(snap.gaps.map((g) => g.source).sort(), ['/usr/lib/systemd/network', 'ethtool -i', 'ip -6 route show table all', 'ip route show table all', 'systemd version', 'udevadm info --export-db']);
 });
 
 test('what is not a bundle is one line and exit 2', (t) => {
