@@ -34,6 +34,7 @@ export const ROLE_KINDS: Record<string, Kind> = {
   'vppctl-show-hardware-interfaces': { what: 'the output of vppctl show hardware-interfaces', test: needs(/Name\s+Idx\s+Link\s+Hardware|^\s*\S+\s+\d+\s+(up|down)\s+\S+/m, 'it has no interface table (Name Idx Link Hardware)') },
   'vppctl-show-ip-punt-redirect': { what: 'the output of vppctl show ip punt redirect', test: needs(/\brx\s+\S+\s+via|path-list/, 'it has no "rx INTERFACE via:" entry'), emptyIsAnswer: true },
   'vppctl-show-ip-fib': { what: 'the output of vppctl show ip fib', test: needs(/ipv[46]-VRF|fib_index|\[@\d+\]/, 'it has no ipv4-VRF/ipv6-VRF table and no [@N] path') },
+  'vppctl-show-errors': { what: 'the output of vppctl show errors', test: needs(/Count\s+Node\s+Reason|^\s*\d+\s+[\w-]+\s+\S/m, 'it has no "Count Node Reason" table and no counter line') },
   'calico-vpp-plan': { what: 'a plan written by hostnet plan calico-vpp --format json', test: needs(/"hostnet\.calico-vpp-plan/, 'it has no hostnet.calico-vpp-plan schema') },
   'libvirt-domain': { what: 'a libvirt domain XML', test: needs(/<domain[\s>]/, 'it has no <domain> element') },
   'proc-net-bonding': { what: 'a copy of /proc/net/bonding/BOND', test: needs(/Bonding Mode:|Ethernet Channel Bonding Driver|Slave Interface:/, 'it has no "Bonding Mode:" or "Slave Interface:" line') },

@@ -3,7 +3,9 @@
  * a network namespace. Shared by every analysis verb so they all accept the same flags.
  */
 import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { homedir, hostname } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { collectHere } from '../collect/index.js';
 import { InputError, printable } from '../errors.js';
@@ -18,14 +20,22 @@ export interface HostInputOptions {
   netns?: string;
   root?: string;
   input?: string[];
+  kubeconfig?: string;
+  /** false with --no-kube. */
+  kube?: boolean;
 }
+
+/** Deadline of each Kubernetes call of a live collection: an absent cluster must cost little. */
+const CLUSTER_TIMEOUT_MS = 3000;
 
 export function addHostInputOptions(cmd: Command): Command {
   return cmd
     .option('--snapshot <file>', 'analyse a snapshot written by `hostnet collect` instead of this host (a support bundle, directory or tarball, is read as `collect --from` reads it)')
     .option('--netns <name>', 'collect live from this network namespace (ip netns name)')
     .option('--root <dir>', 'read configuration files below this directory (a mounted image)')
-    .option('--input <role=file...>', `add an input file to the analysis (repeatable); roles: ${Object.keys(INPUT_ROLES).join(', ')}`);
+    .option('--input <role=file...>', `add an input file to the analysis (repeatable); roles: ${Object.keys(INPUT_ROLES).join(', ')}`)
+    .option('--kubeconfig <file>', 'live collection: read the Calico/VPP configuration from this cluster (default: $KUBECONFIG, ~/.kube/config, the in-cluster service account)')
+    .option('--no-kube', 'live collection: do not read anything from a Kubernetes cluster');
 }
 
 /** The snapshot to analyse and a short description of where it came from. */
@@ -52,8 +62,34 @@ export async function loadHostInput(opts: HostInputOptions): Promise<{ snapshot:
     const { loadSnapshotFile } = await import('../snapshot/load.js');
     return { snapshot: withInputs(loadSnapshotFile(opts.snapshot), inputs), source: opts.snapshot };
   }
-  const snapshot = await collectLive({ netns: opts.netns, root: opts.root });
-  return { snapshot: withInputs(snapshot, inputs), source: opts.netns ? `network namespace ${opts.netns}` : 'this host' };
+  const snapshot = withInputs(await collectLive({ netns: opts.netns, root: opts.root }), inputs);
+  // The cluster describes this node, not a mounted image of another one.
+  const live = opts.kube !== false && !opts.root ? await withClusterConfig(snapshot, opts.kubeconfig, (m) => process.stderr.write(`hostnet: ${m}\n`)) : snapshot;
+  return { snapshot: live, source: opts.netns ? `network namespace ${opts.netns}` : 'this host' };
+}
+
+function kubeConfigLikely(): boolean {
+  return Boolean(process.env.KUBECONFIG) || existsSync(join(homedir(), '.kube', 'config')) || Boolean(process.env.KUBERNETES_SERVICE_HOST);
+}
+
+/**
+ * The snapshot with the Calico/VPP configuration the cluster holds for this node (NODE_NAME, else the
+ * host name) and the gaps of reading it; a calico-vpp-config the user gave wins over the cluster's.
+ */
+export async function withClusterConfig(snapshot: Snapshot, kubeconfig: string | undefined, note: (message: string) => void,
+  nodeName = process.env.NODE_NAME ?? hostname(), timeoutMs = CLUSTER_TIMEOUT_MS): Promise<Snapshot> {
+  if (!kubeconfig && !kubeConfigLikely()) return snapshot; // the Kubernetes client is large: not loaded for nothing
+  const [{ findKubeConfig }, { readCalicoVppFromCluster }] = await Promise.all([import('../agent/kube.js'), import('../collect/cluster.js')]);
+  const found = findKubeConfig(kubeconfig);
+  if (!found) return snapshot;
+  const read = await readCalicoVppFromCluster(found.kc, nodeName, timeoutMs);
+  const given = snapshot.files.some((f) => f.role === 'calico-vpp-config');
+  note(read.note + (read.file && given ? ' (not used: a calico-vpp-config input was given)' : ''));
+  return {
+    ...snapshot,
+    files: read.file && !given ? [...snapshot.files, read.file] : snapshot.files,
+    gaps: [...snapshot.gaps, ...read.gaps],
+  };
 }
 
 /** `ROLE=FILE` read into a file record carrying its role. */

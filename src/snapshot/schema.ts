@@ -26,6 +26,8 @@ export const HostFactsSchema = z.object({
   kernelRelease: z.string().nullable().describe('uname -r'),
   architecture: z.string().nullable().describe('uname -m, e.g. x86_64'),
   kernelCommandLine: z.string().nullable().describe('/proc/cmdline'),
+  initCommandLine: z.string().nullable().optional()
+    .describe('/proc/1/cmdline, arguments joined by spaces: what systemd tests KernelCommandLine= against inside a container'),
   os: z.object({
     id: z.string().nullable(),
     versionId: z.string().nullable(),
@@ -126,6 +128,13 @@ export const CommandRecordSchema = z.object({
   stdout: z.string(),
 });
 
+export const TunHolderSchema = z.object({
+  interface: z.string().describe('The tun/tap device, from `iff:` in /proc/PID/fdinfo/FD of the holder\'s /dev/net/tun descriptor'),
+  pid: z.number().int(),
+  comm: z.string().nullable().describe('/proc/PID/comm (the thread name: VPP\'s main thread is vpp_main)'),
+  cmdline: z.array(z.string()).nullable().describe('/proc/PID/cmdline split at NULs; null when unreadable'),
+});
+
 export const SnapshotSchema = z.object({
   schema: z.literal(SNAPSHOT_SCHEMA),
   collectedAt: z.string().describe('ISO 8601 time of collection'),
@@ -140,6 +149,8 @@ export const SnapshotSchema = z.object({
   routes: z.array(RouteSchema),
   files: z.array(FileRecordSchema).describe('Configuration files: .link/.network and drop-ins, /proc/net/bonding/*, and sources named by later analyses'),
   commands: z.array(CommandRecordSchema).describe('Raw outputs of other tools (vppctl, ...)'),
+  tunHolders: z.array(TunHolderSchema).optional()
+    .describe('Processes holding a tun/tap device open, in the collected network namespace; absent in older snapshots'),
   gaps: z.array(GapSchema),
 });
 
@@ -150,4 +161,5 @@ export type Interface = z.infer<typeof InterfaceSchema>;
 export type Route = z.infer<typeof RouteSchema>;
 export type FileRecord = z.infer<typeof FileRecordSchema>;
 export type CommandRecord = z.infer<typeof CommandRecordSchema>;
+export type TunHolder = z.infer<typeof TunHolderSchema>;
 export type Snapshot = z.infer<typeof SnapshotSchema>;

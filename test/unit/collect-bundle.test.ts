@@ -81,11 +81,11 @@ test('a calicovppctl export: one node chosen, its vppctl outputs recorded, a fai
   assert.match(unknown.stderr, /no node "worker-3" in this calicovppctl export; it holds worker-1, worker-2/);
 
   const snap = collectFrom(path, '--node', 'worker-1');
-  assert.deepEqual(snap.commands.map((c) => c.argv.join(' ')), ['vppctl show hardware-interfaces', 'vppctl show run']);
+  assert.deepEqual(snap.commands.map((c) => c.argv.join(' ')), ['vppctl show hardware-interfaces', 'vppctl show runtime']);
   assert.match(snap.commands[0]!.stdout, /40:a6:b7:3c:1e:50/);
   assert.deepEqual(snap.files.map((f) => [f.path.slice(path.length), f.role]), [['/20261204-101533-calico-vpp-config.configmap.yaml', 'calico-vpp-config']]);
   assert.equal(snap.interfaces.length, 0);
-  assert.ok(snap.gaps.some((g) => g.source === 'vppctl show err' && g.reason === 'failed' && /timed out/.test(g.detail)));
+  assert.ok(snap.gaps.some((g) => g.source === 'vppctl show errors' && g.reason === 'failed' && /timed out/.test(g.detail)));
   assert.ok(snap.gaps.some((g) => g.source === 'ip -d address' && /VPP only/.test(g.detail)));
   assert.equal(snap.host.hostname, 'worker-1');
 });
