@@ -138,6 +138,10 @@ test('what is not a bundle is one line and exit 2', (t) => {
     assert.match(r.stderr.split('\n')[0]!, new RegExp(`^hostnet: ${path.replace(/[/.]/g, '\\$&')}: `));
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   }
+  // Where only a snapshot file is taken, a bundle is pointed to collect --from.
+  const show = hostnet(['snapshot', 'show', join(FIXTURES, SOS)]);
+  assert.equal(show.code, 2);
+  assert.match(show.stderr, /hint: a support bundle .* is read with `hostnet collect --from PATH -o FILE`/);
   const both = hostnet(['collect', '--from', dir, '--netns', 'x']);
   assert.equal(both.code, 2);
   assert.match(both.stderr, /--from cannot be combined with --netns/);
