@@ -51,6 +51,10 @@ test('a sosreport directory: links from ip -d address, drivers from ethtool, the
     ['server1', '6.1.0-18-amd64', 'x86_64', 252, 'debian', '5d1f0e3a9c7b4e21a8f6d2c4b0e9a713']);
   assert.deepEqual(snap.gaps.map((g) => g.source).sort(), ['/sys/class/net/*/addr_assign_type', '/usr/lib/systemd/network']);
   assert.equal(snap.scope.root, join(FIXTURES, SOS));
+  assert.equal(hostnet(['collect', '--from', join(FIXTURES, SOS), '--node', 'server1']).code, 0, 'its own name is no mistake');
+  const other = hostnet(['collect', '--from', join(FIXTURES, SOS), '--node', 'server2']);
+  assert.equal(other.code, 2);
+  assert.match(other.stderr, /--node "server2": this sosreport holds one host, server1/);
 });
 
 test('the same sosreport as .tar.xz and .tar.gz gives the same snapshot; check --snapshot reads a bundle too', (t) => {

@@ -22,6 +22,16 @@ export interface BundleOptions {
 export type BundleKind = 'sosreport' | 'calicovppctl export' | 'must-gather' | 'directory of captures';
 
 export async function collectFromBundle(path: string, options: BundleOptions = {}): Promise<{ snapshot: Snapshot; kind: BundleKind }> {
+  const read = await readBundle(path, options);
+  // A bundle of one host has no node to choose: a --node that names another host is a mistake.
+  const oneHost = read.kind === 'sosreport' || read.kind === 'directory of captures';
+  if (oneHost && options.node !== undefined && options.node !== read.snapshot.host.hostname) {
+    throw new InputError(`--node ${JSON.stringify(options.node)}: this ${read.kind} holds one host, ${read.snapshot.host.hostname ?? 'whose name it does not record'}`, path, 'drop --node: it chooses a node of a calicovppctl export or a must-gather');
+  }
+  return read;
+}
+
+async function readBundle(path: string, options: BundleOptions): Promise<{ snapshot: Snapshot; kind: BundleKind }> {
   const opened = openBundle(path);
   try {
     const dir = opened.dir;
