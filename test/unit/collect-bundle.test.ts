@@ -105,6 +105,7 @@ test('a must-gather: one node\'s facts from its Node object, the files of its re
   assert.deepEqual(snap.files.map((f) => f.path), ['/etc/systemd/network/10-hostnet-keep-mac-tun.link', '/etc/systemd/network/20-e810-jumbo.link'],
     'the kubelet file of the MachineConfig is not one hostnet reads');
   assert.deepEqual(snap.gaps.map((g) => g.source), ['ip -d address', '/usr/lib/systemd/network']);
+  assert.equal(collectFrom(path, '--node', 'worker-1', '--redact').host.machineId, null);
   const check = hostnet(['check', '--snapshot', path.replace(/\/$/, '')]);
   assert.equal(check.code, 2, 'several nodes: check cannot choose either');
   assert.match(check.stderr, /make a snapshot of one with `hostnet collect --from .* --node NAME -o FILE`/);

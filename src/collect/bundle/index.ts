@@ -41,7 +41,7 @@ async function readBundle(path: string, options: BundleOptions): Promise<{ snaps
     }
     if (isCalicoVppExport(dir)) return { kind: 'calicovppctl export', snapshot: snapshotFromCalicoVppExport(dir, path, options.node) };
     const mustGather = findMustGather(dir);
-    if (mustGather) return { kind: 'must-gather', snapshot: snapshotFromMustGather(mustGather, path, options.node) };
+    if (mustGather) return { kind: 'must-gather', snapshot: snapshotFromMustGather(mustGather, path, options.node, options.redact ?? false) };
     const captures = capturesIn(dir, '.');
     if (!captures.some((c) => KNOWN_COMMANDS.has(c.argv[0]!))) {
       throw new InputError('not a support bundle hostnet knows: no sos_commands/ (sosreport), no PREFIX-NODE.hardware-interfaces (calicovppctl export), no cluster-scoped-resources/ (must-gather), and no file named after a command it reads (ip_-d_address, ethtool_-i_eth0, udevadm_info_--export-db, vppctl_show_hardware-interfaces)',
