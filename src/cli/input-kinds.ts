@@ -32,7 +32,7 @@ export const ROLE_KINDS: Record<string, Kind> = {
   'vpp-startup': { what: "VPP's startup.conf", test: needs(/^\s*[a-z][\w-]*\s*\{/m, 'it has no "section {" of startup.conf') },
   'vppctl-show-interface-address': { what: 'the output of vppctl show interface address', test: needs(/^\S+ \((up|dn|down)\):/m, 'it has no "NAME (up):" or "NAME (dn):" line') },
   'vppctl-show-hardware-interfaces': { what: 'the output of vppctl show hardware-interfaces', test: needs(/Name\s+Idx\s+Link\s+Hardware|^\s*\S+\s+\d+\s+(up|down)\s+\S+/m, 'it has no interface table (Name Idx Link Hardware)') },
-  'vppctl-show-ip-punt-redirect': { what: 'the output of vppctl show ip punt redirect', test: needs(/\brx\s+\S+\s+via|path-list/, 'it has no "rx INTERFACE via:" entry'), emptyIsAnswer: true },
+  'vppctl-show-ip-punt-redirect': { what: 'the output of vppctl show ip punt redirect', test: needs(/\brx\s+\S+\s+(redirect\s+)?via|path-list/, 'it has no "rx INTERFACE via" entry'), emptyIsAnswer: true },
   'vppctl-show-ip-fib': { what: 'the output of vppctl show ip fib', test: needs(/ipv[46]-VRF|fib_index|\[@\d+\]/, 'it has no ipv4-VRF/ipv6-VRF table and no [@N] path') },
   'vppctl-show-errors': { what: 'the output of vppctl show errors', test: needs(/Count\s+Node\s+Reason|^\s*\d+\s+[\w-]+\s+\S/m, 'it has no "Count Node Reason" table and no counter line') },
   'calico-vpp-plan': { what: 'a plan written by hostnet plan calico-vpp --format json', test: needs(/"hostnet\.calico-vpp-plan/, 'it has no hostnet.calico-vpp-plan schema') },

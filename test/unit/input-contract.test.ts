@@ -110,7 +110,21 @@ test('every file of its own kind is read; empty, binary, directories and missing
     ['helm-values', 'examples/cnf-macvlan/values.yaml'],
     ['provisioning', 'test/fixtures/provisioning/butane-customize-nic.bu'],
   ];
-  for (const [role, file] of own) assert.ok(!('refused' in answer(role, join(ROOT, file))), `${role}=${file}`);
+  // The real vppctl samples of test/fixtures/vpp (pasted ones included), each as its own role.
+  const vppRoles: [RegExp, string][] = [[/^sh-errors\./, 'vppctl-show-errors'], [/^sh-hardware\./, 'vppctl-show-hardware-interfaces'],
+    [/^sh-int-addr\./, 'vppctl-show-interface-address'], [/^sh-ip-fib\./, 'vppctl-show-ip-fib'], [/^sh-ip-punt-redirect\./, 'vppctl-show-ip-punt-redirect']];
+  for (const name of readdirSync(join(ROOT, 'test/fixtures/vpp'))) {
+    const role = vppRoles.find(([re]) => re.test(name))?.[1];
+    if (role) own.push([role, `test/fixtures/vpp/${name}`]);
+  }
+  for (const name of readdirSync(join(ROOT, 'test/fixtures/bonding')).filter((n) => n.endsWith('.txt'))) own.push(['proc-net-bonding', `test/fixtures/bonding/${name}`]);
+  for (const name of ['server1.xml', 'server1-live.xml', 'server1-override.xml']) own.push(['libvirt-domain', `test/fixtures/libvirt/${name}`]);
+  for (const name of ['multus-macvlan-pod.yml', 'multus-sriov-pod.yml']) own.push(['network-attachment-definition', `test/fixtures/nad/${name}`]);
+  assert.ok(own.length >= 35, `${own.length} files of their own kind`);
+  for (const [role, file] of own) {
+    const a = answer(role, join(ROOT, file));
+    assert.ok(!('refused' in a), `${role}=${file}: ${'refused' in a ? a.refused : ''}`);
+  }
   for (const role of ROLES) {
     for (const name of ['empty', 'binary', 'latin1.txt', 'directory', 'missing']) {
       const a = answer(role, join(scratch, name));
