@@ -11,7 +11,7 @@ export function collectCommand(): Command {
     .description('Record this host\'s network state (links, addresses, routes, sysfs, udev, .link/.network files) into a snapshot')
     .option('-o, --output <file>', 'write the snapshot here instead of stdout')
     .option('--netns <name>', 'collect the interfaces, addresses, routes and sysfs of this network namespace')
-    .option('--root <dir>', 'read configuration files below this directory (a mounted image, an unpacked sos report)')
+    .option('--root <dir>', 'read configuration files below this directory (a mounted image; a sos report is read with --from)')
     .option('--from <bundle>', 'read a support bundle instead of this host: a sosreport, calicovppctl export, must-gather (directory or tarball) or a directory of captured command outputs (docs/inputs.md)')
     .option('--node <name>', 'with --from: the node to read from a bundle that holds several (calicovppctl export, must-gather)')
     .option('--redact', 'leave out what identifies the machine (machine-id)')
