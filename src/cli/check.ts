@@ -39,6 +39,8 @@ Examples:
   hostnet check                                   # this host
   hostnet check --snapshot node1.json --format json
   hostnet check --netns lab1 --fail-on error
+  hostnet check --kubeconfig ~/.kube/config       # with the Calico/VPP configuration the cluster holds
+  hostnet check --no-kube                         # this host only, no cluster
   hostnet check --snapshot node1.json --ignore link/mac-policy-race
   hostnet check --format junit -o hostnet-junit.xml  # for CI
   hostnet check --npd                             # as an NPD custom plugin (deploy/npd/)`)

@@ -3,7 +3,7 @@
  * client's whole namespace) let the bundler leave out the thousands of API classes nobody calls here.
  */
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { stringify as stringifyYaml } from 'yaml';
+import { stringifyK8sYaml as stringifyYaml } from '../sources/k8s-yaml.js';
 import { InputError } from '../errors.js';
 import { NAD_ROLE } from '../rules/nad/inputs.js';
 import type { FileRecord } from '../snapshot/schema.js';

@@ -24,6 +24,7 @@ import { parseNadFiles, type Nad } from '../sources/nad.js';
 import { VERSION } from '../version.js';
 import { collectLive } from './input.js';
 import { emit, progressReporter, useColor } from './output.js';
+import { k8sYamlString } from '../sources/k8s-yaml.js';
 
 export function nadCommand(): Command {
   const cmd = new Command('nad').description('Check and generate NetworkAttachmentDefinitions (macvlan, ipvlan) against the nodes they are for');
@@ -359,8 +360,8 @@ export function toYaml(spec: NadSpec): string {
     'apiVersion: k8s.cni.cncf.io/v1',
     'kind: NetworkAttachmentDefinition',
     'metadata:',
-    `  name: ${spec.name}`,
-    ...(spec.namespace ? [`  namespace: ${spec.namespace}`] : []),
+    `  name: ${k8sYamlString(spec.name)}`,
+    ...(spec.namespace ? [`  namespace: ${k8sYamlString(spec.namespace)}`] : []),
     'spec:',
     '  config: |-',
     json,

@@ -17,6 +17,7 @@ export const VPPCTL_COMMANDS: readonly string[][] = [
   ['vppctl', 'show', 'ip6', 'punt', 'redirect'],
   ['vppctl', 'show', 'ip', 'fib'],
   ['vppctl', 'show', 'ip6', 'fib'],
+  ['vppctl', 'show', 'errors'],
 ];
 
 export interface VppCollection {

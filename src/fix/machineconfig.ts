@@ -2,7 +2,7 @@
  * An OpenShift MachineConfig that lays fix files on every node of a pool (Ignition 3.2.0 storage
  * files with data: URLs), so a fleet gets the same .link file the engine verified.
  */
-import { stringify } from 'yaml';
+import { stringifyK8sYaml as stringify } from '../sources/k8s-yaml.js';
 import type { FixFile } from '../rules/types.js';
 
 export function renderMachineConfig(files: FixFile[], options: { role: string; name: string }): string {
@@ -27,5 +27,5 @@ export function renderMachineConfig(files: FixFile[], options: { role: string; n
       },
     },
   };
-  return stringify(doc, { lineWidth: 0 });
+  return stringify(doc);
 }

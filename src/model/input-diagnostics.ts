@@ -7,10 +7,36 @@ import type { Diagnostic } from '../rules/types.js';
 import type { Host } from './host.js';
 import { loadLinkConfigs } from './link/index.js';
 import { calicoVppDiagnostics } from './vpp/view.js';
+import { BONDING_DIR, bondModeKnown, parseBonding } from '../sources/bonding.js';
 
 export function inputDiagnostics(host: Host): Diagnostic[] {
   const link = loadLinkConfigs(host).diagnostics
     .filter((d) => d.severity !== 'note')
-    .map((d) => ({ where: `${d.file}:${d.line}`, message: `${d.message} [${d.id}]` }));
-  return [...link, ...calicoVppDiagnostics(host)];
+    .map((d) => ({ where: placeOf(host, d.file, d.line), message: `${d.message} [${d.id}]` }));
+  return [...link, ...calicoVppDiagnostics(host), ...bondingDiagnostics(host)];
+}
+
+/** A bonding mode the driver does not name: no bond rule can say what the bond does. */
+function bondingDiagnostics(host: Host): Diagnostic[] {
+  const files = new Set([...host.filesUnder(BONDING_DIR), ...host.snapshot.files.filter((f) => f.role === 'proc-net-bonding')]);
+  const out: Diagnostic[] = [];
+  for (const f of files) {
+    try {
+      const bond = parseBonding(f.content ?? '', f.path);
+      if (bond.mode !== null && !bondModeKnown(bond.mode)) {
+        out.push({ where: `${f.path}:${bond.modeLine ?? 1}`, message: `unknown bonding mode "${bond.mode}": the bond rules cannot say what ${bond.name} does; give the file as the driver printed it` });
+      }
+    } catch {
+      // Unreadable bonding texts are reported where they are read.
+    }
+  }
+  return out;
+}
+
+/** A line of a file installed by a provisioning input is shown where it is written: in that input. */
+export function placeOf(host: Host, file: string, line: number): string {
+  const origin = host.file(file)?.origin;
+  if (!origin) return `${file}:${line}`;
+  const there = origin.contentLine !== null ? origin.contentLine + line - 1 : origin.line;
+  return `${origin.path}:${there} (${file}:${line})`;
 }

@@ -6,6 +6,9 @@ import { policyInNetworkFile } from './link/policy-in-network-file.js';
 import { l2ControlBlocked } from './bridge/l2-control-blocked.js';
 import { noLacpPartner } from './bond/no-lacp-partner.js';
 import { speedDuplexUnknown } from './bond/speed-duplex-unknown.js';
+import { noActiveAggregator } from './bond/no-active-aggregator.js';
+import { slaveDown } from './bond/slave-down.js';
+import { splitAggregators } from './bond/split-aggregators.js';
 import { virtioInLacpBond } from './libvirt/virtio-in-lacp-bond.js';
 import { configInvalid } from './nad/config-invalid.js';
 import { hostUnreachable } from './nad/host-unreachable.js';
@@ -22,6 +25,7 @@ import { valuesResources } from './nad/values-resources.js';
 import { valuesTmmMacvlan } from './nad/values-tmm-macvlan.js';
 import { vmPromiscuous } from './nad/vm-promiscuous.js';
 import { tapMac } from './vpp/tap-mac.js';
+import { l3MacMismatch } from './vpp/l3-mac-mismatch.js';
 import { tapMirror } from './vpp/tap-mirror.js';
 import { clusterRoutesRule } from './vpp/cluster-routes.js';
 import { puntRedirect } from './vpp/punt-redirect.js';
@@ -51,8 +55,12 @@ export const ALL_RULES: readonly Rule[] = [
   l2ControlBlocked,
   speedDuplexUnknown,
   noLacpPartner,
+  noActiveAggregator,
+  splitAggregators,
+  slaveDown,
   virtioInLacpBond,
   tapMac,
+  l3MacMismatch,
   tapMirror,
   clusterRoutesRule,
   puntRedirect,

@@ -11,10 +11,12 @@ export const INPUT_ROLES: Record<string, string> = {
   'vppctl-show-hardware-interfaces': 'the output of `vppctl show hardware-interfaces` (`sh hard`)',
   'vppctl-show-ip-punt-redirect': 'the output of `vppctl show ip punt redirect` (or `show ip6 punt redirect`)',
   'vppctl-show-ip-fib': 'the output of `vppctl show ip fib` (or `show ip6 fib`)',
+  'vppctl-show-errors': 'the output of `vppctl show errors` (`sh err`): the error counters per graph node',
   'calico-vpp-plan': 'a plan written by `hostnet plan calico-vpp --format json`, to verify a deployed node against',
   'libvirt-domain': 'a libvirt domain XML (virsh dumpxml NAME), when not under /etc/libvirt/qemu or /run/libvirt/qemu',
   'proc-net-bonding': 'a copy of /proc/net/bonding/BOND, e.g. from inside a VM; the bond is named after the file (bond0, bond0.txt)',
   'lab-intent': 'a lab intent YAML: which virtual wires carry LACP/LLDP/STP and which guest NICs form a bond (docs/labs.md)',
   'network-attachment-definition': 'NetworkAttachmentDefinitions (YAML or JSON, several documents, List kinds) to check against the node (docs/nad.md)',
+  provisioning: 'a Butane or Ignition config, an OpenShift MachineConfig or cloud-init user data (#cloud-config): the .link/.network files (and other files hostnet reads) it installs count as installed at their paths',
   'helm-values': 'a Helm values file whose tmm.cniNetworks, customEnvVars and resources are checked with the NADs (docs/nad.md)',
 };

@@ -21,16 +21,19 @@ export interface BondSlave {
   name: string;
   line: number;
   miiStatus: string | null;
-  /** Mb/s; null when the driver reports "Unknown". */
+  miiStatusLine: number | null;
+  /** Mb/s; null when the driver reports "Unknown" or prints no Speed: line (older drivers, e.g. v3.5.0, print none). */
   speed: number | null;
+  /** null when no Speed: line was printed: then the speed is not known to us, not "Unknown". */
   speedLine: number | null;
-  /** null when "Unknown". */
+  /** null when "Unknown" or not printed. */
   duplex: 'full' | 'half' | null;
   duplexLine: number | null;
   linkFailureCount: number | null;
   permanentHwAddr: string | null;
   /** null for "N/A" or when absent (not 802.3ad). */
   aggregatorId: number | null;
+  aggregatorIdLine: number | null;
   actorChurnState: string | null;
   partnerChurnState: string | null;
   actor: LacpPduDetails | null;
@@ -67,6 +70,8 @@ export interface BondStatus {
     systemMac: string | null;
     /** null with "bond X has no active aggregator" or when the block is absent (no CAP_NET_ADMIN). */
     activeAggregator: ActiveAggregator | null;
+    /** The line of "bond X has no active aggregator": the driver says so, no frame leaves the bond. */
+    noActiveAggregatorLine: number | null;
   } | null;
   slaves: BondSlave[];
 }
@@ -108,7 +113,7 @@ export function parseBonding(text: string, path: string): BondStatus {
       // A kernel without legacy names prints "Port Interface:" and then no "Slave Interface:"; with both,
       // the second names the same port.
       if (slave && slave.name === value && slave.line === lineNo - 1) return;
-      slave = { name: value, line: lineNo, miiStatus: null, speed: null, speedLine: null, duplex: null, duplexLine: null,
+      slave = { name: value, line: lineNo, miiStatus: null, miiStatusLine: null, aggregatorIdLine: null, speed: null, speedLine: null, duplex: null, duplexLine: null,
         linkFailureCount: null, permanentHwAddr: null, aggregatorId: null, actorChurnState: null, partnerChurnState: null, actor: null, partner: null };
       bond.slaves.push(slave);
       pdu = null;
@@ -136,8 +141,10 @@ export function parseBonding(text: string, path: string): BondStatus {
     pdu = null;
     agg = null;
     if (slave) {
-      if (key === 'MII Status') slave.miiStatus = value;
-      else if (key === 'Speed') {
+      if (key === 'MII Status') {
+        slave.miiStatus = value;
+        slave.miiStatusLine = lineNo;
+      } else if (key === 'Speed') {
         slave.speed = /^\d+ Mbps$/.test(value) ? Number(value.split(' ')[0]) : null;
         slave.speedLine = lineNo;
       } else if (key === 'Duplex') {
@@ -145,7 +152,10 @@ export function parseBonding(text: string, path: string): BondStatus {
         slave.duplexLine = lineNo;
       } else if (key === 'Link Failure Count') slave.linkFailureCount = int(value);
       else if (key === 'Permanent HW addr') slave.permanentHwAddr = value.toLowerCase();
-      else if (key === 'Aggregator ID') slave.aggregatorId = int(value);
+      else if (key === 'Aggregator ID') {
+        slave.aggregatorId = int(value);
+        slave.aggregatorIdLine = lineNo;
+      }
       else if (key === 'Actor Churn State') slave.actorChurnState = value;
       else if (key === 'Partner Churn State') slave.partnerChurnState = value;
       else if (key === 'details actor lacp pdu') pdu = slave.actor = emptyPdu();
@@ -160,7 +170,7 @@ export function parseBonding(text: string, path: string): BondStatus {
     else if (key === 'MII Status') bond.miiStatus = value;
     else if (key === 'MII Polling Interval (ms)') bond.miiPollingMs = int(value);
     else if (line.trim() === '802.3ad info') {
-      bond.lacp = { active: null, rate: null, minLinks: null, adSelect: null, systemPriority: null, systemMac: null, activeAggregator: null };
+      bond.lacp = { active: null, rate: null, minLinks: null, adSelect: null, systemPriority: null, systemMac: null, activeAggregator: null, noActiveAggregatorLine: null };
     } else if (bond.lacp) {
       if (key === 'LACP active') bond.lacp.active = value === 'on';
       else if (key === 'LACP rate') bond.lacp.rate = value;
@@ -168,6 +178,7 @@ export function parseBonding(text: string, path: string): BondStatus {
       else if (key === 'Aggregator selection policy (ad_select)') bond.lacp.adSelect = value;
       else if (key === 'System priority') bond.lacp.systemPriority = int(value);
       else if (key === 'System MAC address') bond.lacp.systemMac = value.toLowerCase();
+      else if (/^bond \S+ has no active aggregator$/.test(line.trim())) bond.lacp.noActiveAggregatorLine = lineNo;
       else if (key === 'Active Aggregator Info') {
         agg = { line: lineNo, id: null, ports: null, actorKey: null, partnerKey: null, partnerMac: null };
         bond.lacp.activeAggregator = agg;
@@ -193,6 +204,29 @@ export function slaveHasNoPartner(s: BondSlave): boolean {
 /** The bond's active aggregator has no partner: what the driver logs as "No 802.3ad response from the link partner". */
 export function aggregatorHasNoPartner(b: BondStatus): boolean {
   return b.lacp?.activeAggregator?.partnerMac === ZERO_MAC;
+}
+
+/** The mode names bond_mode_name() prints (drivers/net/bonding/bond_main.c); anything else is "unknown" or garbled. */
+export const BOND_MODE_NAMES: readonly string[] = [
+  'load balancing (round-robin)', 'fault-tolerance (active-backup)', 'load balancing (xor)',
+  'fault-tolerance (broadcast)', 'IEEE 802.3ad Dynamic link aggregation', 'transmit load balancing',
+  'adaptive load balancing',
+];
+
+/** Whether the printed mode is one the driver knows; "fault-tolerance (active-backup) (fail_over_mac active)" is. */
+export function bondModeKnown(mode: string): boolean {
+  return BOND_MODE_NAMES.some((m) => mode === m || mode.startsWith(`${m} (fail_over_mac `));
+}
+
+/**
+ * Speed and duplex from the actor's port key, as bond_3ad.c builds it: bit 0 full duplex, bits 1-5 the
+ * AD_LINK_SPEED code (0 unknown, 1 1 Mb/s, 2 10, 3 100, 4 1000, 5 2500, 6 5000, 7 10000, ...).
+ * null when the key was not printed.
+ */
+export function linkFromActorKey(s: BondSlave): { speedKnown: boolean; fullDuplex: boolean } | null {
+  const key = s.actor?.key;
+  if (key === null || key === undefined) return null;
+  return { speedKnown: ((key >> 1) & 0x1f) !== 0, fullDuplex: (key & 1) === 1 };
 }
 
 export const BONDING_DIR = '/proc/net/bonding';

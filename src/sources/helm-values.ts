@@ -2,7 +2,8 @@
  * A Helm values file (YAML) read with positions, so a check can name the line of `tmm.cniNetworks`
  * or of a resource limit. Only the first document counts, as Helm reads it.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, type Node as YamlNode } from 'yaml';
+import { parseK8sYamlDocument } from './k8s-yaml.js';
 import { resolveAliases, UNRESOLVED_ALIAS } from './yaml-aliases.js';
 
 export interface ValueAt {
@@ -25,7 +26,7 @@ export interface HelmValues {
 
 export function parseHelmValues(file: string, text: string): HelmValues {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  const doc = parseK8sYamlDocument(text, lineCounter);
   const diagnostics: ValuesDiagnostic[] = [];
   const lineOf = (offset: number | undefined): number => (offset === undefined ? 1 : lineCounter.linePos(offset).line);
   if (doc.errors.length > 0) {

@@ -4,7 +4,8 @@
  * plugin or a conflist). Every problem keeps its place (file, 1-based document number, item, line) so a
  * report can point at it; a broken document never stops the others from being read.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, Scalar, type Node as YamlNode, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, Scalar, type Node as YamlNode, type YAMLMap } from 'yaml';
+import { parseK8sYamlDocuments } from './k8s-yaml.js';
 import { resolveAliases, UNRESOLVED_ALIAS } from './yaml-aliases.js';
 import { locateJsonError } from '../json-errors.js';
 
@@ -78,11 +79,10 @@ export function describePlace(place: Place): string {
 
 export function parseNadFile(file: string, text: string): NadFile {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  const docs = parseK8sYamlDocuments(text, lineCounter);
   const lineOf = (offset: number | undefined): number => (offset === undefined ? 1 : lineCounter.linePos(offset).line);
   const out: NadFile = { nads: [], diagnostics: [], documents: 0 };
-  const list = Array.isArray(docs) ? docs : [docs];
-  list.forEach((doc, i) => {
+  docs.forEach((doc, i) => {
     const document = i + 1;
     out.documents++;
     const startLine = lineOf(doc.contents?.range?.[0] ?? doc.range[0]);

@@ -120,16 +120,52 @@ export function parseShowHardwareInterfaces(text: string, path: string): Parsed<
       out.push({ name: head[1]!, hwIfIndex: Number(head[2]), linkUp: head[3] === 'slave' ? null : head[3] === 'up', device: head[4]!, mac: null, details: [], line: n });
       return;
     }
+    // A detail line: indented as VPP prints it, or at column 0 when a paste lost the indentation.
     const current = out[out.length - 1];
-    if (!current || !/^\s/.test(line)) return sink.unknown(n, line, 'show hardware-interfaces');
+    if (!current) return sink.unknown(n, line, 'show hardware-interfaces');
     current.details.push(line.trim());
-    const mac = /^\s+Ethernet address (\S+)\s*$/.exec(line);
+    const mac = /^\s*Ethernet address (\S+)\s*$/.exec(line);
     if (mac && current.mac === null) {
       current.mac = normalizeMac(mac[1]!);
       if (current.mac === null) sink.add(n, `show hardware-interfaces: ${JSON.stringify(mac[1])} is not a MAC address`);
     }
   });
   if (out.length === 0) unrecognised(sink, text, 'show hardware-interfaces');
+  return { value: out, diagnostics: sink.finish() };
+}
+
+// ---------------------------------------------------------------------------------------------
+// show errors
+
+export interface VppErrorCounter {
+  count: number;
+  /** The graph node that counted, e.g. ethernet-input. */
+  node: string;
+  /** The counter's description, e.g. "l3 mac mismatch". */
+  reason: string;
+  /** error, warn or info (VPP 21.06 and later print it); null before. */
+  severity: string | null;
+  line: number;
+}
+
+/**
+ * `show errors`: a `Count Node Reason [Severity]` header, then one line per non-zero counter: the
+ * count right-aligned, the node and the reason centred (src/vlib/error.c). The reason may hold spaces;
+ * the node never does. Pasted with its indentation lost, it reads the same.
+ */
+export function parseShowErrors(text: string, path: string): Parsed<VppErrorCounter[]> {
+  const sink = new DiagnosticSink(path);
+  const out: VppErrorCounter[] = [];
+  splitLines(text).forEach((line, i) => {
+    const n = i + 1;
+    if (line.trim() === '' || isPromptLine(line)) return;
+    if (/^\s*Count\s+Node\s+Reason(\s+Severity)?\s*$/.test(line)) return;
+    const row = /^\s*(\d+)\s+(\S+)\s+(.+?)\s*$/.exec(line);
+    if (!row) return sink.unknown(n, line, 'show errors');
+    const sev = /^(.*?)\s+(error|warn|info)$/.exec(row[3]!);
+    out.push({ count: Number(row[1]), node: row[2]!, reason: sev ? sev[1]! : row[3]!, severity: sev ? sev[2]! : null, line: n });
+  });
+  if (out.length === 0 && !/^\s*Count\s+Node\s+Reason/m.test(text)) unrecognised(sink, text, 'show errors');
   return { value: out, diagnostics: sink.finish() };
 }
 

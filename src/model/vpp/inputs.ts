@@ -10,11 +10,13 @@ import { parseCalicoVppConfig, type CalicoVppConfig } from '../../sources/calico
 import type { Diagnostic } from '../../sources/vpp-common.js';
 import { parseVppStartupConf, type ParsedVppStartupConf } from '../../sources/vpp-startup.js';
 import {
+  parseShowErrors,
   parseShowHardwareInterfaces,
   parseShowInterfaceAddress,
   parseShowIpFib,
   parseShowIpPuntRedirect,
   type Parsed,
+  type VppErrorCounter,
   type VppFibEntry,
   type VppHardwareInterface,
   type VppInterfaceAddresses,
@@ -35,6 +37,7 @@ export interface VppctlOutputs {
   hardwareInterfaces: FromSource<VppHardwareInterface[]> | null;
   puntRedirect: FromSource<VppPuntRedirect[]> | null;
   fib: FromSource<VppFibEntry[]> | null;
+  errors: FromSource<VppErrorCounter[]> | null;
 }
 
 export interface CalicoVppInputs {
@@ -62,6 +65,7 @@ const VPPCTL: VppctlSpec[] = [
   { key: 'hardwareInterfaces', role: 'vppctl-show-hardware-interfaces', words: [['show', 'hardware-interfaces']], parse: parseShowHardwareInterfaces },
   { key: 'puntRedirect', role: 'vppctl-show-ip-punt-redirect', words: [['show', 'ip', 'punt', 'redirect'], ['show', 'ip6', 'punt', 'redirect']], parse: parseShowIpPuntRedirect },
   { key: 'fib', role: 'vppctl-show-ip-fib', words: [['show', 'ip', 'fib'], ['show', 'ip6', 'fib']], parse: parseShowIpFib },
+  { key: 'errors', role: 'vppctl-show-errors', words: [['show', 'errors']], parse: parseShowErrors },
 ];
 
 const cache = new WeakMap<Host, CalicoVppInputs>();
@@ -115,7 +119,7 @@ function findInputs(host: Host): CalicoVppInputs {
     startup = { value: parsed, source: `${config.source} (CALICOVPP_CONFIG_TEMPLATE)` };
   }
 
-  const vppctl: VppctlOutputs = { interfaceAddress: null, hardwareInterfaces: null, puntRedirect: null, fib: null };
+  const vppctl: VppctlOutputs = { interfaceAddress: null, hardwareInterfaces: null, puntRedirect: null, fib: null, errors: null };
   for (const spec of VPPCTL) {
     const texts: { text: string; source: string }[] = [];
     for (const f of withRole(spec.role)) texts.push({ text: f.content!, source: f.path });

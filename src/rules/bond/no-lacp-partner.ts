@@ -6,7 +6,7 @@
 import type { Host } from '../../model/host.js';
 import { aggregatorHasNoPartner, slaveHasNoPartner } from '../../sources/bonding.js';
 import type { Evidence, Finding, Rule } from '../types.js';
-import { bondsOf, effectiveLink } from './speed-duplex-unknown.js';
+import { bondsOf, linkUnfitForLacp } from './speed-duplex-unknown.js';
 
 export const noLacpPartner: Rule = {
   meta: {
@@ -24,10 +24,7 @@ export const noLacpPartner: Rule = {
       if (!bond.is8023ad) continue;
       const lonely = bond.slaves.filter((s) => s.miiStatus === 'up' && slaveHasNoPartner(s));
       if (lonely.length === 0 && !aggregatorHasNoPartner(bond)) continue;
-      const localOff = lonely.filter((s) => {
-        const l = effectiveLink(host, s);
-        return l.speed === null || l.duplex !== 'full';
-      });
+      const localOff = lonely.filter((s) => linkUnfitForLacp(host, s));
       const agg = bond.lacp?.activeAggregator;
       const evidence: Evidence[] = [
         ...(agg ? [{ message: `active aggregator ${agg.id ?? '?'}: ${agg.ports ?? '?'} port(s), partner ${agg.partnerMac ?? '?'}`, file: bond.path, line: agg.line }] : []),

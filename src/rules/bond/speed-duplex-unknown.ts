@@ -6,7 +6,7 @@
 import { atLeast, parseKernelRelease } from '../../model/bridge/kernel.js';
 import type { Host } from '../../model/host.js';
 import { InputError } from '../../errors.js';
-import { BONDING_DIR, BondingParseError, parseBonding, type BondSlave, type BondStatus } from '../../sources/bonding.js';
+import { BONDING_DIR, BondingParseError, linkFromActorKey, parseBonding, type BondSlave, type BondStatus } from '../../sources/bonding.js';
 
 export const BONDING_ROLE = 'proc-net-bonding';
 import type { Evidence, Finding, Rule } from '../types.js';
@@ -35,11 +35,35 @@ export function bondsOf(host: Host): BondStatus[] {
   return out;
 }
 
-/** Speed and duplex as the bond sees them now: sysfs when the snapshot has the interface, else /proc. */
-export function effectiveLink(host: Host, s: BondSlave): { speed: number | null; duplex: 'full' | 'half' | null } {
+/** Speed and duplex as the bond sees them, and who says so; `source` null: nothing reports them (not "Unknown"). */
+export interface SlaveLink {
+  speed: number | null;
+  duplex: 'full' | 'half' | null;
+  source: 'sysfs' | 'proc' | 'lacp-key' | null;
+}
+
+/**
+ * sysfs when the snapshot has the interface and could read it, else the Speed:/Duplex: lines of
+ * /proc/net/bonding, else the actor's port key (which encodes both). Older drivers print neither line.
+ */
+export function effectiveLink(host: Host, s: BondSlave): SlaveLink {
   const iface = host.interface(s.name);
-  const duplex = iface?.duplex === 'full' || iface?.duplex === 'half' ? iface.duplex : s.duplex;
-  return { speed: iface?.speed ?? s.speed, duplex };
+  if (iface && (iface.speed !== null || iface.duplex !== null)) {
+    const duplex = iface.duplex === 'full' || iface.duplex === 'half' ? iface.duplex : null;
+    return { speed: iface.speed, duplex, source: 'sysfs' };
+  }
+  if (s.speedLine !== null || s.duplexLine !== null) return { speed: s.speed, duplex: s.duplex, source: 'proc' };
+  const fromKey = linkFromActorKey(s);
+  if (fromKey) return { speed: null, duplex: fromKey.fullDuplex ? 'full' : 'half', source: 'lacp-key' };
+  return { speed: null, duplex: null, source: null };
+}
+
+/** A slave the bonding driver itself sees without a speed or full duplex (so LACP is off on it). */
+export function linkUnfitForLacp(host: Host, s: BondSlave): boolean {
+  const l = effectiveLink(host, s);
+  if (l.source === null) return false;
+  if (l.source === 'lacp-key') return !(linkFromActorKey(s)?.speedKnown ?? true) || l.duplex !== 'full';
+  return l.speed === null || l.duplex !== 'full';
 }
 
 export const speedDuplexUnknown: Rule = {
@@ -58,20 +82,14 @@ export const speedDuplexUnknown: Rule = {
     const kernel = parseKernelRelease(host.snapshot.host.kernelRelease);
     for (const bond of bondsOf(host)) {
       if (!bond.is8023ad) continue;
-      const bad = bond.slaves.filter((s) => {
-        const l = effectiveLink(host, s);
-        return l.speed === null || l.duplex !== 'full';
-      });
+      const bad = bond.slaves.filter((s) => linkUnfitForLacp(host, s));
       if (bad.length === 0) continue;
       const known = bond.slaves.map((s) => effectiveLink(host, s).speed).find((x): x is number => x !== null);
       const speed = known ?? 10000;
       const virtio = bad.filter((s) => host.interface(s.name)?.driver === 'virtio_net');
       const evidence: Evidence[] = [
         { message: `${bond.name} runs ${bond.mode}`, file: bond.path, line: bond.modeLine ?? undefined },
-        ...bad.flatMap((s): Evidence[] => [
-          { message: `${s.name}: Speed ${s.speed === null ? 'Unknown' : `${s.speed} Mbps`}`, file: bond.path, line: s.speedLine ?? s.line, interface: s.name, field: 'speed' },
-          { message: `${s.name}: Duplex ${s.duplex ?? 'Unknown'}: the port is individual and sends no LACPDU`, file: bond.path, line: s.duplexLine ?? s.line, interface: s.name, field: 'duplex' },
-        ]),
+        ...bad.flatMap((s) => linkEvidence(host, bond, s)),
         ...virtio.map((s) => ({ message: `${s.name} is a virtio_net NIC: it has no speed or duplex unless told one`, interface: s.name, field: 'driver', value: 'virtio_net' })),
       ];
       const guestCan = kernel === null || atLeast(kernel, 4, 6);
@@ -95,6 +113,8 @@ export const speedDuplexUnknown: Rule = {
             title: `Give the NICs a speed and duplex inside this guest (virtio_net, Linux >= 4.6), before they join ${bond.name}; the udev rule repeats it at every boot`,
             files: [{ path: '/etc/udev/rules.d/70-hostnet-bond-speed.rules', content: `# Written by hostnet (bond/speed-duplex-unknown): 802.3ad needs a known speed and full duplex.\n${udevRule}\n` }],
             changes: bad.map((s) => ({ interface: s.name, set: { speed, duplex: 'full' } })),
+            verifyBy: ['declared-state' as const],
+            testedBy: { detail: 'a real tun device takes these ethtool -s commands and then reports the speed and full duplex the bond reads (virtio_net implements the same ethtool call since Linux 4.6)', test: 'test/system/fix-speed-duplex.test.ts' },
             commands: [
               ...names.map((n) => `ethtool -s ${n} speed ${speed} duplex full`),
               `# the bond reads speed and duplex when a port comes up: cycle the ports (or the bond) once`,
@@ -120,3 +140,24 @@ export const speedDuplexUnknown: Rule = {
     return findings;
   },
 };
+
+/** What shows the slave's speed and duplex: the driver's own lines when it printed them, else their source. */
+function linkEvidence(host: Host, bond: BondStatus, s: BondSlave): Evidence[] {
+  const l = effectiveLink(host, s);
+  const tail = ': the port is individual and sends no LACPDU';
+  if (l.source === 'sysfs' && s.speedLine === null && s.duplexLine === null) {
+    const iface = host.interface(s.name);
+    return [
+      { message: `${s.name}: sysfs speed ${iface?.speed ?? 'unknown'}`, interface: s.name, field: 'speed', value: String(iface?.speed ?? 'unknown') },
+      { message: `${s.name}: sysfs duplex ${iface?.duplex ?? 'unknown'}${tail}`, interface: s.name, field: 'duplex', value: iface?.duplex ?? 'unknown' },
+    ];
+  }
+  if (l.source === 'lacp-key') {
+    return [{ message: `${s.name}: actor port key ${s.actor?.key ?? '?'} encodes ${linkFromActorKey(s)?.speedKnown ? 'a speed' : 'no speed'} and ${l.duplex} duplex${tail}`,
+      file: bond.path, line: s.line, interface: s.name, field: 'speed' }];
+  }
+  return [
+    { message: `${s.name}: Speed ${s.speed === null ? 'Unknown' : `${s.speed} Mbps`}`, file: bond.path, line: s.speedLine ?? s.line, interface: s.name, field: 'speed' },
+    { message: `${s.name}: Duplex ${s.duplex ?? 'Unknown'}${tail}`, file: bond.path, line: s.duplexLine ?? s.line, interface: s.name, field: 'duplex' },
+  ];
+}
