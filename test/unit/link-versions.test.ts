@@ -78,6 +78,9 @@ test('version-gated behaviours: empty OriginalName= resets from 252; userspace n
   const reset = [file('/etc/systemd/network/10-x.link', '[Match]\nOriginalName=hn*\nOriginalName=\nOriginalName=other0\n[Link]\nMACAddressPolicy=none\n')];
   assert.equal(explainLink(load(reset, 247), tap(), facts).linkFile, '/etc/systemd/network/10-x.link', '247 keeps hn*');
   assert.equal(explainLink(load(reset, 252), tap(), facts).linkFile, null, '252 cleared it');
+  const props = [file('/etc/systemd/network/10-x.link', '[Match]\nProperty=ID_PATH=*\nProperty=\nProperty=ID_NET_DRIVER=tun\n[Link]\nMACAddressPolicy=none\n')];
+  assert.equal(explainLink(load(props, 247), tap(), facts).linkFile, null, '247 still asks for ID_PATH');
+  assert.equal(explainLink(load(props, 257), tap(), facts).linkFile, '/etc/systemd/network/10-x.link');
   const rename = [file('/etc/systemd/network/10-x.link', '[Match]\nOriginalName=br0\n[Link]\nName=rn0\n')];
   const userNamed = linkDeviceFromSpec('name=br0,kind=bridge,addrAssignType=random,nameAssignType=user');
   const schemeV250 = { ...facts, kernelCommandLine: 'net.naming-scheme=v250' };
@@ -100,7 +103,7 @@ test('the version table: every row has evidence; unverified versions say which v
   assert.match(verificationNote(255)!, /udevd 252/);
   assert.match(verificationNote(239)!, /udevd 247/);
   assert.equal(has(239, 'userspace-name-kept'), false);
-  assert.equal(has(257, 'empty-originalname-resets'), true);
+  assert.equal(has(257, 'empty-list-resets'), true);
 });
 
 test('247 loses MTUBytes= with a static MACAddress= on a tun (one refused request); 252 drops the MAC and sets the MTU', () => {

@@ -53,7 +53,7 @@ export type Behaviour =
   | 'driver-before-match'
   | 'move-reapplies'
   | 'userspace-name-kept'
-  | 'empty-originalname-resets'
+  | 'empty-list-resets'
   | 'static-mac-checked';
 
 export interface BehaviourRow {
@@ -91,9 +91,9 @@ export const BEHAVIOUR_ROWS: readonly BehaviourRow[] = [
     evidence: 'udevd 247 renames a bridge with name_assign_type=3 ("Policies didn\'t yield a name, using specified Name="); NEWS 251 (naming scheme v251: re-renames); udevd 252 and 257 decide by the scheme',
   },
   {
-    id: 'empty-originalname-resets', since: 252,
-    what: 'an empty OriginalName= clears the list built so far (older versions keep it)',
-    evidence: 'udevd 247 still matches OriginalName=ta* after a later empty OriginalName=; udevd 252 and 257 clear it (first verified: 252)',
+    id: 'empty-list-resets', since: 252,
+    what: 'an empty OriginalName= or Property= clears the list built so far (older versions keep it; Driver=, Type=, Kind=, Path=, MACAddress= reset in 247 already)',
+    evidence: 'udevd 247 still matches OriginalName=ta* and Property=ID_PATH=* after a later empty assignment; udevd 252 and 257 clear them (first verified: 252)',
   },
   {
     id: 'static-mac-checked', since: 252,
