@@ -158,7 +158,7 @@ function applyMatch(config: LinkConfig, a: UnitAssignment, version: number): voi
     }
     case 'OriginalName': {
       if (v === '') {
-        if (has(version, 'empty-originalname-resets')) m.originalName = [];
+        if (has(version, 'empty-list-resets')) m.originalName = [];
         break;
       }
       const invert = v.startsWith('!');
@@ -187,7 +187,7 @@ function applyMatch(config: LinkConfig, a: UnitAssignment, version: number): voi
     }
     case 'Property': {
       if (v === '') {
-        m.property = [];
+        if (has(version, 'empty-list-resets')) m.property = [];
         break;
       }
       const invert = v.startsWith('!');

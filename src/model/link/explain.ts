@@ -158,22 +158,29 @@ function firstMatching(set: LinkConfigSet, device: LinkDevice, trace: LinkPassRe
 }
 
 export function explainLink(set: LinkConfigSet, device: LinkDevice, facts: HostFacts, options: ExplainOptions = {}): LinkExplanation {
-  const add: LinkPass = { action: 'add', ...explainPass(set, device, facts, options, 'add') };
-  if (!add.name.renamed || !has(set.systemdVersion, 'move-reapplies')) return { ...add, passes: [add] };
-  const move: LinkPass = { action: 'move', ...explainPass(set, movedDevice(device, add), facts, options, 'move') };
+  const add = explainPass(set, device, facts, options, 'add');
+  if (!add.name.renamed || !has(set.systemdVersion, 'move-reapplies')) return summary(add, [add]);
+  const move = explainPass(set, movedDevice(device, add), facts, options, 'move');
   const decider = move.resultMac !== move.currentMac || move.macAction === 'random' ? move : add;
-  const { action: _action, ...final } = decider;
+  const out = summary(decider, [add, move]);
+  out.ifname = device.name;
+  out.linkFile = move.linkFile;
+  out.dropins = move.dropins;
+  out.name = add.name;
+  out.mtu = move.mtu.source ? move.mtu : add.mtu;
+  out.trace = add.trace;
+  out.evidence = [...add.evidence, ...move.evidence.map((e) => ({ ...e, message: `on move: ${e.message}` }))];
+  out.notes = [...add.notes, ...move.notes.filter((n) => !add.notes.includes(n))];
+  return out;
+}
+
+/** The top-level fields from one pass, copied field by field (this runs once per interface in bulk). */
+function summary(p: LinkPass, passes: LinkPass[]): LinkExplanation {
   return {
-    ...final,
-    ifname: device.name,
-    linkFile: move.linkFile,
-    dropins: move.dropins,
-    name: add.name,
-    mtu: move.mtu.source ? move.mtu : add.mtu,
-    trace: add.trace,
-    evidence: [...add.evidence, ...move.evidence.map((e) => ({ ...e, message: `on move: ${e.message}` }))],
-    notes: [...new Set([...add.notes, ...move.notes])],
-    passes: [add, move],
+    ifname: p.ifname, linkFile: p.linkFile, dropins: p.dropins, macAddressPolicy: p.macAddressPolicy,
+    macAddressPolicySource: p.macAddressPolicySource, macAction: p.macAction, currentMac: p.currentMac, resultMac: p.resultMac,
+    reason: p.reason, stableName: p.stableName, addrAssignType: p.addrAssignType, name: p.name, mtu: p.mtu, trace: p.trace,
+    evidence: p.evidence, notes: p.notes, passes,
   };
 }
 
@@ -199,10 +206,10 @@ function movedDevice(device: LinkDevice, add: LinkPassResult): LinkDevice {
   };
 }
 
-function explainPass(set: LinkConfigSet, device: LinkDevice, facts: HostFacts, options: ExplainOptions, action: 'add' | 'move'): LinkPassResult {
+function explainPass(set: LinkConfigSet, device: LinkDevice, facts: HostFacts, options: ExplainOptions, action: 'add' | 'move'): LinkPass {
   const trace: LinkPassResult['trace'] | null = options.trace ? [] : null;
-  const out: LinkPassResult = {
-    ifname: device.name, linkFile: null, dropins: [], macAddressPolicy: null, macAddressPolicySource: null, macAction: 'keep',
+  const out: LinkPass = {
+    action, ifname: device.name, linkFile: null, dropins: [], macAddressPolicy: null, macAddressPolicySource: null, macAction: 'keep',
     currentMac: device.mac, resultMac: device.mac, reason: '', stableName: null, addrAssignType: device.addrAssignType,
     name: { result: device.name, renamed: false, reason: 'no .link file applies' }, mtu: { result: null, source: null },
     trace: trace ?? [], evidence: [], notes: [...device.notes],
@@ -239,6 +246,9 @@ function explainPass(set: LinkConfigSet, device: LinkDevice, facts: HostFacts, o
     out.macAction = 'keep';
     out.resultMac = out.currentMac;
     refused = true;
+  } else if (config.link.macAddress && policy === 'none' && !hasHardwareAddress(device) && !has(set.systemdVersion, 'static-mac-checked')) {
+    out.reason = `${out.reason}; udevd ${set.systemdVersion} sends MACAddress= anyway and the kernel refuses the whole request (Operation not supported), so MTUBytes= is not applied either`;
+    refused = true;
   }
   if (action === 'add') decideName(out, config, device, set, facts);
   else out.name = { result: device.name, renamed: false, reason: "Skipping to apply Name= and NamePolicy= on 'move' uevent." };
@@ -253,10 +263,13 @@ function keep(out: LinkPassResult, reason: string): void {
   out.reason = reason;
 }
 
+function hasHardwareAddress(device: LinkDevice): boolean {
+  return device.arphrdType !== null && (device.mac !== null || hwAddrLength(device.arphrdType) > 0);
+}
+
 function decideMac(out: LinkPassResult, set: LinkConfigSet, config: LoadedLinkConfig, device: LinkDevice, facts: HostFacts, policy: MacAddressPolicy): void {
   const type = device.arphrdType;
-  const hasAddress = type !== null && (device.mac !== null || hwAddrLength(type) > 0);
-  if (!hasAddress) return keep(out, 'the device has no hardware address');
+  if (type === null || !hasHardwareAddress(device)) return keep(out, 'the device has no hardware address');
   if (policy === 'none') {
     const staticMac = config.link.macAddress;
     if (!staticMac) return keep(out, 'Using static MAC address. (MACAddressPolicy=none and no MACAddress=: the address stays)');

@@ -33,17 +33,17 @@ export const KEY_ROWS: readonly KeyRow[] = [
     section: 'Link', since: 250,
     keys: ['WakeOnLanPassword', 'GenericReceiveOffloadHardware', 'ReceiveVLANCTAGHardwareAcceleration', 'TransmitVLANCTAGHardwareAcceleration',
       'ReceiveVLANCTAGFilter', 'TransmitVLANSTAGHardwareAcceleration', 'NTupleFilter'],
-    evidence: 'NEWS 250',
+    evidence: 'unknown to udevd 247, known to 252 (test/system/link-versions.test.ts); NEWS 250',
   },
   { section: 'Match', since: 251, keys: ['Kind', 'Firmware'], evidence: "udevd 247: \"Unknown key name 'Kind' in section 'Match', ignoring\"; udevd 252 reads it; NEWS 251" },
-  { section: 'Link', since: 251, keys: ['MDI', 'SR-IOVVirtualFunctions'], evidence: 'NEWS 251' },
+  { section: 'Link', since: 251, keys: ['MDI', 'SR-IOVVirtualFunctions'], evidence: 'unknown to udevd 247, known to 252 (test/system/link-versions.test.ts); NEWS 251' },
   {
     section: 'SR-IOV', since: 251,
     keys: ['VirtualFunction', 'VLANId', 'QualityOfService', 'VLANProtocol', 'MACSpoofCheck', 'QueryReceiveSideScaling', 'Trust', 'LinkState', 'MACAddress'],
-    evidence: 'NEWS 251 ([SR-IOV] sections in .link files)',
+    evidence: 'udevd 247: "Unknown section \'SR-IOV\'"; known to 252; NEWS 251 ([SR-IOV] sections in .link files)',
   },
   { section: 'Match', since: 252, keys: ['Credential'], evidence: "udevd 247: \"Unknown key name 'Credential' in section 'Match', ignoring\"; udevd 252 reads it" },
-  { section: 'Link', since: 256, keys: ['Property', 'ImportProperty', 'UnsetProperty'], evidence: "udevd 252: \"Unknown key name 'Property' in section 'Link'\"; NEWS 256" },
+  { section: 'Link', since: 256, keys: ['Property', 'ImportProperty', 'UnsetProperty'], evidence: "udevd 252: \"Unknown key name 'Property' in section 'Link'\"; known to 257; NEWS 256" },
 ];
 
 export type Behaviour =
@@ -53,7 +53,8 @@ export type Behaviour =
   | 'driver-before-match'
   | 'move-reapplies'
   | 'userspace-name-kept'
-  | 'empty-originalname-resets';
+  | 'empty-list-resets'
+  | 'static-mac-checked';
 
 export interface BehaviourRow {
   id: Behaviour;
@@ -90,9 +91,14 @@ export const BEHAVIOUR_ROWS: readonly BehaviourRow[] = [
     evidence: 'udevd 247 renames a bridge with name_assign_type=3 ("Policies didn\'t yield a name, using specified Name="); NEWS 251 (naming scheme v251: re-renames); udevd 252 and 257 decide by the scheme',
   },
   {
-    id: 'empty-originalname-resets', since: 252,
-    what: 'an empty OriginalName= clears the list built so far (older versions keep it)',
-    evidence: 'udevd 247 still matches OriginalName=ta* after a later empty OriginalName=; udevd 252 and 257 clear it (first verified: 252)',
+    id: 'empty-list-resets', since: 252,
+    what: 'an empty OriginalName= or Property= clears the list built so far (older versions keep it; Driver=, Type=, Kind=, Path=, MACAddress= reset in 247 already)',
+    evidence: 'udevd 247 still matches OriginalName=ta* and Property=ID_PATH=* after a later empty assignment; udevd 252 and 257 clear them (first verified: 252)',
+  },
+  {
+    id: 'static-mac-checked', since: 252,
+    what: 'a static MACAddress= for a device without a hardware address (tun) is dropped before the netlink request, so MTUBytes= still applies',
+    evidence: 'udevd 247: "Could not set Alias=, MACAddress= or MTU=, ignoring: Operation not supported" on a tun with MACAddress= and MTUBytes= (first verified: 252)',
   },
 ];
 
