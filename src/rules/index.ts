@@ -10,6 +10,9 @@ import { noActiveAggregator } from './bond/no-active-aggregator.js';
 import { slaveDown } from './bond/slave-down.js';
 import { splitAggregators } from './bond/split-aggregators.js';
 import { virtioInLacpBond } from './libvirt/virtio-in-lacp-bond.js';
+import { duplicateMac } from './libvirt/duplicate-mac.js';
+import { nicModelDefault } from './libvirt/nic-model-default.js';
+import { mtuAboveBridge } from './libvirt/mtu-above-bridge.js';
 import { configInvalid } from './nad/config-invalid.js';
 import { hostUnreachable } from './nad/host-unreachable.js';
 import { masterDown } from './nad/master-down.js';
@@ -59,6 +62,9 @@ export const ALL_RULES: readonly Rule[] = [
   splitAggregators,
   slaveDown,
   virtioInLacpBond,
+  duplicateMac,
+  mtuAboveBridge,
+  nicModelDefault,
   tapMac,
   l3MacMismatch,
   tapMirror,
