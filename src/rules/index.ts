@@ -19,6 +19,7 @@ import { masterDown } from './nad/master-down.js';
 import { masterEnslaved } from './nad/master-enslaved.js';
 import { masterMissing } from './nad/master-missing.js';
 import { modeInvalid } from './nad/mode-invalid.js';
+import { ipvlanL3Dhcp } from './nad/ipvlan-l3-dhcp.js';
 import { mtuInvalid } from './nad/mtu-invalid.js';
 import { nameInvalid } from './nad/name-invalid.js';
 import { sharedMaster } from './nad/shared-master.js';
@@ -44,6 +45,7 @@ export const ALL_RULES: readonly Rule[] = [
   nameInvalid,
   configInvalid,
   modeInvalid,
+  ipvlanL3Dhcp,
   masterMissing,
   masterDown,
   masterEnslaved,
