@@ -1,8 +1,12 @@
 /**
- * Collection at scale (issue 2): a namespace with 2,000 veth pairs (4,000 interfaces), 4,000 addresses
- * and 20,000 routes. Baseline: the raw `ip -d -j link show`, `ip -j addr show` and
- * `ip -j route show table all` run back to back in the same namespace. Also the cold start of
- * `hostnet --version` against `node -e 0`. Needs root and a built dist/ (npm run bench builds it).
+ * Collection at scale: a namespace mixing bridges, veth pairs (one end in a bridge), macvlans on veths
+ * and taps in bridges (about 4,000 interfaces with the defaults), 4,000 addresses and 20,000 routes.
+ * Bonds are not in it: this machine's kernel has no bonding module (the bond rules read
+ * /proc/net/bonding as recorded instead). Baseline, like for like: the namespace entered once (as
+ * `hostnet collect` run under `ip netns exec` is) and the same three `ip` commands the collector runs,
+ * in parallel as it runs them; hostnet additionally reads sysfs, the udev database and configuration
+ * files, and converts everything. Also the cold start of `hostnet --version` against `node -e 0`.
+ * Needs root and a built dist/ (npm run bench builds it).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -45,7 +49,7 @@ await import(${JSON.stringify(DIST)});`;
 }
 
 const bench: Bench = {
-  title: 'collect: 4,000 interfaces, 4,000 addresses, 20,000 routes; cold start',
+  title: 'collect: bridges, veths, macvlans and taps (~4,750 interfaces), 4,000 addresses, 20,000 routes; cold start',
   async run(log) {
     const results: BenchResult[] = [];
     if (!existsSync(DIST)) throw new Error('dist/hostnet.js is missing: run npm run build');
@@ -63,14 +67,22 @@ const bench: Bench = {
     const dir = mkdtempSync(join(tmpdir(), 'hostnet-bench-'));
     try {
       execFileSync('ip', ['netns', 'add', ns]);
-      log(`building ${PAIRS} veth pairs, ${PAIRS * 2} addresses, ${ROUTES} routes in ${ns}`);
+      // Per group of 8 pairs: one bridge holding the b ends, one macvlan on an a end, one tap in the bridge.
+      const bridges = Math.ceil(PAIRS / 8);
       const links: string[] = [];
       const addrs: string[] = [];
+      for (let g = 0; g < bridges; g++) links.push(`link add br${g} type bridge`);
       for (let n = 0; n < PAIRS; n++) {
-        links.push(`link add a${n} type veth peer name b${n}`);
+        links.push(`link add a${n} type veth peer name b${n}`, `link set b${n} master br${Math.floor(n / 8)}`);
         addrs.push(`addr add 10.${(n >> 8) & 255}.${n & 255}.1/24 dev a${n}`, `addr add fd00:${n.toString(16)}::1/64 dev b${n}`);
         addrs.push(`link set a${n} up`, `link set b${n} up`);
       }
+      for (let g = 0; g < bridges; g++) {
+        links.push(`link add m${g} link a${g * 8} type macvlan mode bridge`, `tuntap add dev t${g} mode tap`, `link set t${g} master br${g}`);
+        addrs.push(`link set br${g} up`, `link set m${g} up`);
+      }
+      const kinds = `${bridges} bridges, ${PAIRS} veth pairs, ${bridges} macvlans, ${bridges} taps (${bridges * 3 + PAIRS * 2} interfaces)`;
+      log(`building ${kinds}, ${PAIRS * 2} addresses, ${ROUTES} routes in ${ns}`);
       const routes: string[] = [];
       for (let n = 0; n < ROUTES; n++) {
         const dev = `a${n % PAIRS}`;
@@ -82,8 +94,9 @@ const bench: Bench = {
         writeFileSync(file, `${lines.join('\n')}\n`);
         execFileSync('ip', ['-n', ns, '-batch', file]);
       }
-      const raw = () => ['ip -d -j link show', 'ip -j addr show', 'ip -j route show table all']
-        .map((cmd) => wallMs(['ip', 'netns', 'exec', ns, ...cmd.split(' ')], 1)).reduce((a, b) => a + b, 0);
+      // The collector's three ip commands, in parallel, the namespace entered once.
+      const same = ['ip -d -j addr show', 'ip -4 -j route show table all', 'ip -6 -j route show table all'].map((c) => `${c} >/dev/null &`).join(' ');
+      const raw = () => wallMs(['ip', 'netns', 'exec', ns, 'sh', '-c', `${same} wait`], 1);
       // Interleaved, so that both see the same machine: the kernel frees a deleted namespace's
       // devices in the background for seconds, and a run after another benchmark shares the CPU with it.
       const rawRuns: number[] = [];
@@ -95,8 +108,9 @@ const bench: Bench = {
       const rawMs = median(rawRuns);
       const collectMs = median(collects.map((c) => c.ms));
       const rss = Math.max(...collects.map((c) => c.maxRssMb));
-      results.push({ name: `hostnet collect (${PAIRS * 2} interfaces, ${ROUTES} routes)`, value: collectMs, unit: 'ms',
-        baseline: { name: 'the three raw ip commands', value: rawMs }, target: '<= 1.5x the raw commands', met: collectMs <= 1.5 * rawMs });
+      results.push({ name: `hostnet collect (${kinds}, ${ROUTES} routes)`, value: collectMs, unit: 'ms',
+        baseline: { name: 'the same three ip commands, in parallel, the namespace entered once', value: rawMs }, target: '<= 1.3x the same commands', met: collectMs <= 1.3 * rawMs,
+        notes: ['median of 7 interleaved runs each'] });
       results.push({ name: 'hostnet collect peak memory', value: rss, unit: 'MB', target: '<= 250 MB', met: rss <= 250 });
     } finally {
       spawnSync('ip', ['netns', 'del', ns]);

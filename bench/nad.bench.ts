@@ -1,10 +1,11 @@
 /**
  * NAD checks at scale: 500 NetworkAttachmentDefinitions (macvlan, ipvlan and sriov, one file, block and
  * quoted configs) checked by every nad/* rule against 50 node snapshots (the example's worker-1 with
- * 64 NICs), as `nad check --node-snapshots` does it (the same input records for every node, so each
- * file is parsed once). Baseline, in the same run: reading the same file with the yaml package alone,
- * once per node, which is what checking each node on its own would cost before any rule ran. Target:
- * the whole check costs less than that. In-process, so startup is not counted.
+ * 64 NICs), each node as its own agent would: its own copy of the NAD file, parsed for that node (no
+ * parse shared between nodes). Baseline, in the same run: reading the same file with the yaml package
+ * alone, once per node. The check parses as much and then runs every rule, so it cannot beat the
+ * baseline; the target is that rules and model cost at most as much again as the parse (<= 2x).
+ * In-process, so process startup is not counted.
  */
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
@@ -36,7 +37,7 @@ function nodes(): Snapshot[] {
   return Array.from({ length: NODES }, (_, n) => ({ ...base, host: { ...base.host, hostname: `worker-${n}` }, interfaces: [...base.interfaces, ...nics] }));
 }
 
-function timeMs(fn: () => void, runs = 5): number {
+function timeMs(fn: () => void, runs = 3): number {
   const times: number[] = [];
   for (let r = 0; r < runs; r++) {
     const t0 = process.hrtime.bigint();
@@ -56,10 +57,9 @@ const bench: Bench = {
     let findings = 0;
     const check = timeMs(() => {
       findings = 0;
-      // A fresh record per run, so every run parses the file again.
-      const input = { ...record };
       for (const s of snapshots) {
-        const host = buildHost({ ...s, files: [...s.files, input] });
+        // A record of its own per node (as each node's agent reads the file): nothing parsed is shared.
+        const host = buildHost({ ...s, files: [...s.files, { ...record, content: `${record.content}` }] });
         findings += runChecks(host, rules).findings.length;
       }
     });
@@ -72,8 +72,8 @@ const bench: Bench = {
       value: check,
       unit: 'ms',
       baseline: { name: `yaml parseAllDocuments of the file x ${NODES}`, value: parseOnly },
-      target: '<= 1x (every rule on every node for less than reading the file once per node)',
-      met: check <= parseOnly,
+      target: '<= 2x (every node parses the file, then every rule runs on it)',
+      met: check <= 2 * parseOnly,
     }];
   },
 };

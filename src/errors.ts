@@ -1,3 +1,7 @@
+import { printable } from './printable.js';
+
+export { printable };
+
 /**
  * An error the user can act on: what was wrong, where, and what to do.
  * The CLI prints it as one message and exits 2 ("could not evaluate"); it never shows a stack trace.
@@ -15,8 +19,8 @@ export class InputError extends Error {
   }
 
   describe(): string {
-    const head = this.where ? `${this.where}: ${this.message}` : this.message;
-    return this.hint ? `${head}\n  hint: ${this.hint}` : head;
+    const head = this.where ? `${printable(this.where)}: ${printable(this.message)}` : printable(this.message);
+    return this.hint ? `${head}\n  hint: ${printable(this.hint)}` : head;
   }
 }
 

@@ -9,6 +9,9 @@
  * merge patch would replace the whole list.
  */
 import { ApiException, CoreV1Api, KubeConfig, Observable, PatchStrategy, type CoreV1Event, type ObservableMiddleware, type V1NodeCondition } from '@kubernetes/client-node';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import type { ConditionState } from './state.js';
 
@@ -50,20 +53,56 @@ export interface KubeOptions {
   conditionType: string;
 }
 
-export function loadKubeConfig(kubeconfig?: string): KubeConfig {
+export interface FoundKubeConfig {
+  kc: KubeConfig;
+  /** How it was found: a file, $KUBECONFIG, ~/.kube/config, or the in-cluster service account. */
+  source: string;
+}
+
+const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/**
+ * The kubeconfig to use, or null when there is none: --kubeconfig, $KUBECONFIG, ~/.kube/config, then
+ * the in-cluster service account. Unlike the client's loadFromDefault, nothing found means null, not
+ * a made-up cluster on localhost:8080.
+ */
+export function findKubeConfig(explicit?: string): FoundKubeConfig | null {
   const kc = new KubeConfig();
+  let source: string;
   try {
-    if (kubeconfig) kc.loadFromFile(kubeconfig);
-    else kc.loadFromDefault();
+    if (explicit) {
+      kc.loadFromFile(explicit);
+      source = explicit;
+    } else if (process.env.KUBECONFIG) {
+      kc.loadFromDefault();
+      source = `$KUBECONFIG (${process.env.KUBECONFIG})`;
+    } else if (existsSync(join(homedir(), '.kube', 'config'))) {
+      source = join(homedir(), '.kube', 'config');
+      kc.loadFromFile(source);
+    } else if (process.env.KUBERNETES_SERVICE_HOST && existsSync(SERVICE_ACCOUNT_TOKEN)) {
+      kc.loadFromCluster();
+      source = 'the in-cluster service account';
+    } else {
+      return null;
+    }
   } catch (err) {
-    throw new InputError(`cannot load the Kubernetes configuration: ${(err as Error).message}`, kubeconfig,
-      'give --kubeconfig FILE, or run in a pod with a service account');
+    throw new InputError(`cannot load the Kubernetes configuration: ${(err as Error).message}`, explicit,
+      'give --kubeconfig FILE, or --no-kube to leave the cluster out');
   }
   if (!kc.getCurrentCluster()) {
-    throw new InputError('no Kubernetes cluster configured', kubeconfig,
+    throw new InputError(`the Kubernetes configuration from ${source} names no current cluster`, explicit, 'check its current-context, or use --no-kube');
+  }
+  return { kc, source };
+}
+
+/** The kubeconfig the agent must have: without one it says so at once (no retrying against localhost:8080). */
+export function loadKubeConfig(kubeconfig?: string): KubeConfig {
+  const found = findKubeConfig(kubeconfig);
+  if (!found) {
+    throw new InputError('found no Kubernetes credentials: no --kubeconfig, $KUBECONFIG is not set, no ~/.kube/config, and not in a pod with a service account', undefined,
       'give --kubeconfig FILE, run in a pod with a service account, or use --no-kube for metrics only');
   }
-  return kc;
+  return found.kc;
 }
 
 export class KubeNodeApi implements NodeApi {
@@ -106,7 +145,7 @@ export class KubeNodeApi implements NodeApi {
   }
 }
 
-function deadline(signal: AbortSignal): ObservableMiddleware {
+export function deadline(signal: AbortSignal): ObservableMiddleware {
   return {
     pre: (ctx) => {
       ctx.setSignal(signal);
@@ -126,7 +165,7 @@ function header(key: string, value: string): ObservableMiddleware {
   };
 }
 
-function classify(operation: string, err: unknown, signal: AbortSignal, timeoutMs: number): KubeCallError {
+export function classify(operation: string, err: unknown, signal: AbortSignal, timeoutMs: number): KubeCallError {
   if (err instanceof ApiException) {
     const headers = (err.headers ?? {}) as Record<string, string>;
     const retryAfter = Number(headers['retry-after'] ?? headers['Retry-After']);

@@ -7,6 +7,7 @@ import { ExitCode, InputError } from '../errors.js';
 import { ALL_RULES } from '../rules/index.js';
 import type { Severity } from '../rules/types.js';
 import { loadSnapshotFile } from '../snapshot/load.js';
+import { withClusterConfig } from './input.js';
 
 interface AgentOpts {
   nodeName?: string;
@@ -103,10 +104,19 @@ async function runAgent(opts: AgentOpts): Promise<number> {
     })
     : null;
   const snapshotFile = opts.snapshot;
+  // What was read from the cluster, logged when it changes (not at every check).
+  let lastNote = '';
+  const noteOnce = (note: string): void => {
+    if (note !== lastNote) log(note);
+    lastNote = note;
+  };
   const agent = new Agent({
     nodeName, intervalMs, rules: ALL_RULES, ignore: opts.ignore, threshold: opts.failOn, conditionType: opts.conditionType,
     metrics, publisher, log,
-    collect: snapshotFile ? async () => loadSnapshotFile(snapshotFile) : () => collectHere({ root: opts.root, sysfsWorkers: false }),
+    collect: async () => {
+      const snapshot = snapshotFile ? loadSnapshotFile(snapshotFile) : await collectHere({ root: opts.root, sysfsWorkers: false });
+      return publisher ? withClusterConfig(snapshot, opts.kubeconfig, noteOnce, nodeName, timeoutMs) : snapshot;
+    },
   });
 
   if (opts.once) {

@@ -13,9 +13,10 @@ import { atOrAbove, runChecks } from '../rules/engine.js';
 import { ALL_RULES } from '../rules/index.js';
 import type { Severity } from '../rules/types.js';
 import { addHostInputOptions, loadHostInput, type HostInputOptions } from './input.js';
+import { addSystemdVersionOption, withSystemdVersion, type SystemdVersionOption } from './systemd-version.js';
 import { emit, useColor } from './output.js';
 
-interface CheckOpts extends HostInputOptions {
+interface CheckOpts extends HostInputOptions, SystemdVersionOption {
   format: 'text' | 'json' | 'sarif' | 'junit';
   npd?: boolean;
   failOn: Severity;
@@ -25,7 +26,7 @@ interface CheckOpts extends HostInputOptions {
 
 export function checkCommand(): Command {
   const cmd = new Command('check').description('Find host-networking traps on this host, a namespace or a snapshot');
-  addHostInputOptions(cmd)
+  addSystemdVersionOption(addHostInputOptions(cmd))
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'sarif', 'junit']).default('text'))
     .option('--npd', 'node-problem-detector custom plugin: one line on stdout, exit 0 OK, 1 NonOK, 2 Unknown')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(['error', 'warning', 'note']).default('warning'))
@@ -38,12 +39,16 @@ Examples:
   hostnet check                                   # this host
   hostnet check --snapshot node1.json --format json
   hostnet check --netns lab1 --fail-on error
+  hostnet check --kubeconfig ~/.kube/config       # with the Calico/VPP configuration the cluster holds
+  hostnet check --no-kube                         # this host only, no cluster
   hostnet check --snapshot node1.json --ignore link/mac-policy-race
   hostnet check --format junit -o hostnet-junit.xml  # for CI
   hostnet check --npd                             # as an NPD custom plugin (deploy/npd/)`)
     .action(async (opts: CheckOpts) => {
       if (opts.npd) return checkForNpd(opts);
-      const { snapshot, source } = await loadHostInput(opts);
+      const loaded = await loadHostInput(opts);
+      const { source } = loaded;
+      const snapshot = withSystemdVersion(loaded.snapshot, opts);
       const host = buildHost(snapshot);
       const report = runChecks(host, ALL_RULES, { ignore: opts.ignore }, inputDiagnostics(host));
       const text = opts.format === 'json' ? renderJson(report, { source })
@@ -60,7 +65,7 @@ Examples:
 async function checkForNpd(opts: CheckOpts): Promise<void> {
   let result: { line: string; exitCode: number };
   try {
-    const { snapshot } = await loadHostInput(opts);
+    const snapshot = withSystemdVersion((await loadHostInput(opts)).snapshot, opts);
     result = renderNpd(runChecks(buildHost(snapshot), ALL_RULES, { ignore: opts.ignore }), opts.failOn);
   } catch (err) {
     result = renderNpdUnknown(err instanceof InputError ? err.describe().split('\n')[0]! : (err as Error).message);

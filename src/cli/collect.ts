@@ -1,6 +1,8 @@
 /** `hostnet collect`: record this host (or a namespace) into a snapshot file. */
 import { Command } from 'commander';
 import { collectHere } from '../collect/index.js';
+import { InputError } from '../errors.js';
+import type { Snapshot } from '../snapshot/schema.js';
 import { collectLive, readInputFile, withInputs } from './input.js';
 import { emit, progressReporter } from './output.js';
 
@@ -10,6 +12,8 @@ export function collectCommand(): Command {
     .option('-o, --output <file>', 'write the snapshot here instead of stdout')
     .option('--netns <name>', 'collect the interfaces, addresses, routes and sysfs of this network namespace')
     .option('--root <dir>', 'read configuration files below this directory (a mounted image, an unpacked sos report)')
+    .option('--from <bundle>', 'read a support bundle instead of this host: a sosreport, calicovppctl export, must-gather (directory or tarball) or a directory of captured command outputs (docs/inputs.md)')
+    .option('--node <name>', 'with --from: the node to read from a bundle that holds several (calicovppctl export, must-gather)')
     .option('--redact', 'leave out what identifies the machine (machine-id)')
     .option('--input <role=file...>', 'record an input file with its role in the snapshot (see `hostnet check --help` for the roles)')
     .addOption(new Command().createOption('--internal-netns-label <name>').hideHelp())
@@ -19,12 +23,23 @@ Examples:
   sudo hostnet collect --netns lab1 -o lab1.json # one network namespace
   hostnet collect --root /mnt/image --redact     # config files of a mounted image
   hostnet collect --input calico-vpp-config=cm.yaml -o node1.json   # with the Calico/VPP config
+  hostnet collect --from sosreport-node1-2026-01-01.tar.xz -o node1.json  # from a sosreport
+  hostnet collect --from calico-vpp-export-1234.tar.gz --node worker-1 -o w1.json
+  hostnet collect --from ./captures/ -o node1.json  # files named like ip_-d_address, ethtool_-i_eth0
 
-Nothing that cannot be read stops the collection: it is recorded under "gaps" with the reason.`)
-    .action(async (opts: { output?: string; netns?: string; root?: string; redact?: boolean; input?: string[]; internalNetnsLabel?: string }) => {
+Nothing that cannot be read stops the collection: it is recorded under "gaps" with the reason.
+What a bundle does not hold (sos copies no /usr/lib/systemd/network, a calicovppctl export has no
+Linux side) is a gap too. The result is a snapshot like any other: hostnet check --snapshot FILE.`)
+    .action(async (opts: { output?: string; netns?: string; root?: string; from?: string; node?: string; redact?: boolean; input?: string[]; internalNetnsLabel?: string }) => {
       const progress = progressReporter();
       const inputs = (opts.input ?? []).map(readInputFile);
-      const collected = opts.internalNetnsLabel
+      if (opts.from !== undefined && (opts.netns !== undefined || opts.root !== undefined)) {
+        throw new InputError('--from cannot be combined with --netns or --root', undefined, 'a bundle is read as it is; drop --netns/--root');
+      }
+      if (opts.node !== undefined && opts.from === undefined) throw new InputError('--node only applies with --from BUNDLE');
+      const collected = opts.from !== undefined
+        ? await fromBundle(opts.from, opts, progress)
+        : opts.internalNetnsLabel
         ? await collectHere({ root: opts.root, redact: opts.redact, netnsLabel: opts.internalNetnsLabel })
         : await collectLive({ netns: opts.netns, root: opts.root, redact: opts.redact, progress });
       const snapshot = withInputs(collected, inputs);
@@ -33,4 +48,13 @@ Nothing that cannot be read stops the collection: it is recorded under "gaps" wi
         progress(`wrote ${opts.output}: ${snapshot.interfaces.length} interfaces, ${snapshot.routes.length} routes, ${snapshot.files.length} files, ${snapshot.gaps.length} gaps`);
       }
     });
+}
+
+async function fromBundle(path: string, opts: { node?: string; redact?: boolean }, progress: (m: string) => void): Promise<Snapshot> {
+  progress(`reading bundle ${path}`);
+  // Loaded here: a live collection never needs the bundle readers.
+  const { collectFromBundle } = await import('../collect/bundle/index.js');
+  const { snapshot, kind } = await collectFromBundle(path, { node: opts.node, redact: opts.redact });
+  progress(`read ${path} as a ${kind}`);
+  return snapshot;
 }

@@ -128,7 +128,7 @@ function renderPlan(planned: Planned[], files: FixFile[], unverified: Finding[],
   const lines: string[] = [`hostnet fix: ${source}`];
   if (planned.length === 0) lines.push('', 'No verified fix to offer.');
   for (const p of planned) {
-    lines.push('', `${p.finding.ruleId}${p.finding.interface ? ` [${p.finding.interface}]` : ''}: ${p.fix.title} (verified)`);
+    lines.push('', `${p.finding.ruleId}${p.finding.interface ? ` [${p.finding.interface}]` : ''}: ${p.fix.title}`, '  verified:', ...(p.fix.verification?.checks ?? []).map((c) => `    - ${c.detail}`));
     for (const c of p.fix.changes ?? []) lines.push(`  changes ${c.interface}: ${JSON.stringify(c.set)}`);
   }
   for (const f of files) {

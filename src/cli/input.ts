@@ -3,27 +3,39 @@
  * a network namespace. Shared by every analysis verb so they all accept the same flags.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { homedir, hostname } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { collectHere } from '../collect/index.js';
-import { InputError } from '../errors.js';
+import { InputError, printable } from '../errors.js';
+import { isCollectedPath, NETWORK_DIRS } from '../collect/files.js';
+import { parseProvisioning } from '../sources/provisioning.js';
 import { INPUT_ROLES } from '../snapshot/roles.js';
-import type { FileRecord, Snapshot } from '../snapshot/schema.js';
+import { readRoleText } from './input-kinds.js';
+import type { FileRecord, Gap, Snapshot } from '../snapshot/schema.js';
 
 export interface HostInputOptions {
   snapshot?: string;
   netns?: string;
   root?: string;
   input?: string[];
+  kubeconfig?: string;
+  /** false with --no-kube. */
+  kube?: boolean;
 }
+
+/** Deadline of each Kubernetes call of a live collection: an absent cluster must cost little. */
+const CLUSTER_TIMEOUT_MS = 3000;
 
 export function addHostInputOptions(cmd: Command): Command {
   return cmd
-    .option('--snapshot <file>', 'analyse a snapshot written by `hostnet collect` instead of this host')
+    .option('--snapshot <file>', 'analyse a snapshot written by `hostnet collect` instead of this host (a support bundle, directory or tarball, is read as `collect --from` reads it)')
     .option('--netns <name>', 'collect live from this network namespace (ip netns name)')
     .option('--root <dir>', 'read configuration files below this directory (a mounted image)')
-    .option('--input <role=file...>', `add an input file to the analysis (repeatable); roles: ${Object.keys(INPUT_ROLES).join(', ')}`);
+    .option('--input <role=file...>', `add an input file to the analysis (repeatable); roles: ${Object.keys(INPUT_ROLES).join(', ')}`)
+    .option('--kubeconfig <file>', 'live collection: read the Calico/VPP configuration from this cluster (default: $KUBECONFIG, ~/.kube/config, the in-cluster service account)')
+    .option('--no-kube', 'live collection: do not read anything from a Kubernetes cluster');
 }
 
 /** The snapshot to analyse and a short description of where it came from. */
@@ -34,11 +46,43 @@ export async function loadHostInput(opts: HostInputOptions): Promise<{ snapshot:
   }
   const inputs = (opts.input ?? []).map(readInputFile);
   if (opts.snapshot) {
+    const bundle = await import('../collect/bundle/index.js');
+    // A support bundle (a directory or a tarball) is read as `collect --from` reads it.
+    if (bundle.looksLikeBundle(opts.snapshot)) {
+      const { snapshot, kind } = await bundle.collectFromBundle(opts.snapshot);
+      return { snapshot: withInputs(snapshot, inputs), source: `${opts.snapshot} (${kind})` };
+    }
     const { loadSnapshotFile } = await import('../snapshot/load.js');
     return { snapshot: withInputs(loadSnapshotFile(opts.snapshot), inputs), source: opts.snapshot };
   }
-  const snapshot = await collectLive({ netns: opts.netns, root: opts.root });
-  return { snapshot: withInputs(snapshot, inputs), source: opts.netns ? `network namespace ${opts.netns}` : 'this host' };
+  const snapshot = withInputs(await collectLive({ netns: opts.netns, root: opts.root }), inputs);
+  // The cluster describes this node, not a mounted image of another one.
+  const live = opts.kube !== false && !opts.root ? await withClusterConfig(snapshot, opts.kubeconfig, (m) => process.stderr.write(`hostnet: ${m}\n`)) : snapshot;
+  return { snapshot: live, source: opts.netns ? `network namespace ${opts.netns}` : 'this host' };
+}
+
+function kubeConfigLikely(): boolean {
+  return Boolean(process.env.KUBECONFIG) || existsSync(join(homedir(), '.kube', 'config')) || Boolean(process.env.KUBERNETES_SERVICE_HOST);
+}
+
+/**
+ * The snapshot with the Calico/VPP configuration the cluster holds for this node (NODE_NAME, else the
+ * host name) and the gaps of reading it; a calico-vpp-config the user gave wins over the cluster's.
+ */
+export async function withClusterConfig(snapshot: Snapshot, kubeconfig: string | undefined, note: (message: string) => void,
+  nodeName = process.env.NODE_NAME ?? hostname(), timeoutMs = CLUSTER_TIMEOUT_MS): Promise<Snapshot> {
+  if (!kubeconfig && !kubeConfigLikely()) return snapshot; // the Kubernetes client is large: not loaded for nothing
+  const [{ findKubeConfig }, { readCalicoVppFromCluster }] = await Promise.all([import('../agent/kube.js'), import('../collect/cluster.js')]);
+  const found = findKubeConfig(kubeconfig);
+  if (!found) return snapshot;
+  const read = await readCalicoVppFromCluster(found.kc, nodeName, timeoutMs);
+  const given = snapshot.files.some((f) => f.role === 'calico-vpp-config');
+  note(read.note + (read.file && given ? ' (not used: a calico-vpp-config input was given)' : ''));
+  return {
+    ...snapshot,
+    files: read.file && !given ? [...snapshot.files, read.file] : snapshot.files,
+    gaps: [...snapshot.gaps, ...read.gaps],
+  };
 }
 
 /** `ROLE=FILE` read into a file record carrying its role. */
@@ -49,18 +93,65 @@ export function readInputFile(spec: string): FileRecord {
   if (!(role in INPUT_ROLES) || path === '') {
     throw new InputError(`--input ${JSON.stringify(spec)}: expected ROLE=FILE with ROLE one of ${Object.keys(INPUT_ROLES).join(', ')}`);
   }
-  try {
-    return { path: resolve(path), content: readFileSync(path, 'utf8'), mask: null, role };
-  } catch (err) {
-    throw new InputError(`cannot read ${role} input: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, path);
-  }
+  return { path: resolve(path), content: readRoleText(role, path), mask: null, role };
 }
 
-/** Input files replace collected files of the same path; the rest are added. */
-export function withInputs(snapshot: Snapshot, inputs: FileRecord[]): Snapshot {
+/** Roles of which an analysis uses one file: one given with --input replaces the snapshot's. */
+const SINGLE_VALUED_ROLES = new Set(['calico-vpp-config', 'vpp-startup', 'calico-vpp-plan', 'lab-intent']);
+
+/**
+ * Input files added to a snapshot. An explicit input wins: it replaces the snapshot's file of the same
+ * path, and for a role an analysis uses one file of, the snapshot's file of that role. A provisioning
+ * file adds the files it installs. Whatever is read but not used, or replaced, is said (`note`).
+ */
+export function withInputs(snapshot: Snapshot, inputs: FileRecord[], note: (message: string) => void = printNote): Snapshot {
   if (inputs.length === 0) return snapshot;
-  const paths = new Set(inputs.map((f) => f.path));
-  return { ...snapshot, files: [...snapshot.files.filter((f) => !paths.has(f.path)), ...inputs] };
+  const added: FileRecord[] = [];
+  const gaps: Gap[] = [];
+  for (const input of inputs) {
+    added.push(input);
+    if (input.role === 'provisioning') added.push(...installedBy(input, note, gaps));
+    if (input.role === 'link-file' && !NETWORK_DIRS.some((d) => input.path.startsWith(`${d}/`))) {
+      note(`${input.path}: read as link-file but not used: udevd reads .link files only in ${NETWORK_DIRS.join(', ')}; give it at its path there (or use --root DIR with DIR/etc/systemd/network/)`);
+    }
+  }
+  const paths = new Set(added.map((f) => f.path));
+  const roles = new Set(inputs.map((f) => f.role).filter((r): r is string => r !== null && SINGLE_VALUED_ROLES.has(r)));
+  const kept = snapshot.files.filter((f) => {
+    const replaced = paths.has(f.path) || (f.role !== null && roles.has(f.role));
+    if (replaced) note(`${f.path}: the snapshot's ${f.role ?? 'file'} is replaced by the one given with --input`);
+    return !replaced;
+  });
+  for (const input of inputs) {
+    const command = input.role?.startsWith('vppctl-') ? input.role.slice('vppctl-'.length) : null;
+    if (command && snapshot.commands.some((c) => c.argv[0] === 'vppctl' && c.argv.slice(1).join('-') === command)) {
+      note(`${input.path}: used instead of the vppctl ${command.replaceAll('-', ' ')} output the snapshot recorded`);
+    }
+  }
+  return { ...snapshot, files: [...kept, ...added], gaps: [...snapshot.gaps, ...gaps] };
+}
+
+/** The files a provisioning input installs that hostnet reads, as installed files pointing back to it. */
+function installedBy(input: FileRecord, note: (message: string) => void, gaps: Gap[]): FileRecord[] {
+  const parsed = parseProvisioning(input.content ?? '');
+  if ('error' in parsed) return []; // refused when read; a snapshot that carries one anyway adds nothing
+  for (const p of parsed.problems) gaps.push({ source: `${input.path}:${p.line}`, reason: 'unsupported', detail: p.message });
+  const used = parsed.files.filter((f) => isCollectedPath(f.path));
+  const unused = parsed.files.filter((f) => !isCollectedPath(f.path)).map((f) => f.path);
+  if (used.length === 0) {
+    note(`${input.path}: a ${parsed.formats.join(' and ')} config, read but not used: it installs no file hostnet reads (.link/.network files in ${NETWORK_DIRS[0]}, ...)${unused.length ? `; it installs ${unused.slice(0, 5).join(', ')}${unused.length > 5 ? ', ...' : ''}` : ''}`);
+  }
+  return used.map((f) => ({
+    path: f.path,
+    content: f.mask === null && f.content === '' ? null : f.content,
+    mask: f.mask ?? (f.content === '' ? 'empty' : null),
+    role: null,
+    origin: { path: input.path, line: f.line, contentLine: f.contentLine },
+  }));
+}
+
+function printNote(message: string): void {
+  process.stderr.write(`hostnet: note: ${printable(message)}\n`);
 }
 
 export interface LiveOptions {

@@ -10,14 +10,15 @@ import { ExitCode, InputError } from '../errors.js';
 import { buildHost } from '../model/host.js';
 import {
   DEFAULT_SYSTEMD_VERSION, DeviceSpecError, explainLink, linkDeviceFromInterface, linkDeviceFromSpec, loadLinkConfigs,
-  type LinkConfigSet, type LinkExplanation,
+  type LinkConfigSet, type LinkExplanation, type LinkPass,
 } from '../model/link/index.js';
 import { lintNetworkFiles, type LintFile } from '../model/link/lint.js';
 import type { UnitDiagnostic } from '../sources/unitfile.js';
 import { addHostInputOptions, loadHostInput, type HostInputOptions } from './input.js';
 import { emit } from './output.js';
+import { addSystemdVersionOption, withSystemdVersion, type SystemdVersionOption } from './systemd-version.js';
 
-interface ExplainOpts extends HostInputOptions {
+interface ExplainOpts extends HostInputOptions, SystemdVersionOption {
   iface?: string[];
   format: 'text' | 'json';
   output?: string;
@@ -40,7 +41,7 @@ function explainCommand(): Command {
   const cmd = new Command('explain')
     .description('Which .link file udevd applies to each interface, and what happens to its MAC, name and MTU')
     .argument('[ifname...]', 'interfaces to explain (default: all)');
-  addHostInputOptions(cmd)
+  addSystemdVersionOption(addHostInputOptions(cmd))
     .option('--iface <spec...>', 'explain an interface that does not exist yet: name=N,driver=D,kind=K,type=ether,addrAssignType=random|perm|set|stolen,mac=M,ID_NET_NAME_PATH=...')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('-o, --output <file>', 'write the result here instead of stdout')
@@ -56,9 +57,12 @@ Examples:
   hostnet link explain eth0
   hostnet link explain --snapshot node1.json --format json
   sudo hostnet link explain --netns lab1
-  hostnet link explain --iface name=ens2f0,driver=tun,kind=tun,addrAssignType=random`)
+  hostnet link explain --iface name=ens2f0,driver=tun,kind=tun,addrAssignType=random
+  hostnet link explain --snapshot node1.json --systemd-version 247   # as Debian 11's udevd would`)
     .action(async (names: string[], opts: ExplainOpts) => {
-      const { snapshot, source } = await loadHostInput(opts);
+      const loaded = await loadHostInput(opts);
+      const { source } = loaded;
+      const snapshot = withSystemdVersion(loaded.snapshot, opts);
       const host = buildHost(snapshot);
       const set = loadLinkConfigs(host);
       const explanations: LinkExplanation[] = [];
@@ -95,24 +99,34 @@ function renderExplanations(list: LinkExplanation[], set: LinkConfigSet, source:
   for (const c of set.configs) lines.push(`  ${c.path}${c.dropins.length ? ` + ${c.dropins.join(', ')}` : ''}`);
   for (const s of set.skipped) lines.push(`  (skipped) ${s.message}`);
   if (set.configs.length === 0 && set.skipped.length === 0) lines.push('  (none)');
+  if (set.versionNote) lines.push(`  note: ${set.versionNote}`);
   for (const e of list) {
     lines.push('', `${e.ifname}:`);
-    if (e.linkFile === null) {
-      lines.push(`  no .link file applies: ${e.reason}`);
-    } else {
-      lines.push(`  applied:  ${e.linkFile}${e.dropins.length ? ` (drop-ins: ${e.dropins.join(', ')})` : ''}`);
-      const skippedBefore = e.trace.filter((t) => !t.matched);
-      for (const t of skippedBefore) lines.push(`    not ${t.path}: ${t.why}`);
-      const src = e.macAddressPolicySource ? ` (${e.macAddressPolicySource.file}:${e.macAddressPolicySource.line})` : ' (default)';
-      lines.push(`  MACAddressPolicy=${e.macAddressPolicy}${src}`);
-      lines.push(`  MAC:      ${e.macAction.toUpperCase()}  ${e.currentMac ?? '(unknown)'} -> ${e.resultMac ?? (e.macAction === 'random' ? '(random)' : '(not computable)')}`);
-      lines.push(`            ${e.reason}`);
-      lines.push(`  name:     ${e.name.renamed ? `${e.ifname} -> ${e.name.result}` : e.name.result}  (${e.name.reason})`);
-      if (e.mtu.result !== null && e.mtu.source) lines.push(`  MTU:      ${e.mtu.result}  (${e.mtu.source.file}:${e.mtu.source.line})`);
+    for (const pass of e.passes) {
+      if (e.passes.length > 1) lines.push(`  on the ${pass.action} uevent (as ${pass.ifname}):`);
+      renderPass(lines, pass, e.passes.length > 1 ? '    ' : '  ');
+    }
+    if (e.passes.length > 1) {
+      lines.push(`  final:    ${e.name.result}, MAC ${e.resultMac ?? (e.macAction === 'random' ? '(random)' : '(not computable)')}${e.mtu.result !== null ? `, MTU ${e.mtu.result}` : ''}`);
     }
     for (const n of e.notes) lines.push(`  note: ${n}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+function renderPass(lines: string[], e: LinkPass, indent: string): void {
+  if (e.linkFile === null) {
+    lines.push(`${indent}no .link file applies: ${e.reason}`);
+    return;
+  }
+  lines.push(`${indent}applied:  ${e.linkFile}${e.dropins.length ? ` (drop-ins: ${e.dropins.join(', ')})` : ''}`);
+  for (const t of e.trace.filter((x) => !x.matched)) lines.push(`${indent}  not ${t.path}: ${t.why}`);
+  const src = e.macAddressPolicySource ? ` (${e.macAddressPolicySource.file}:${e.macAddressPolicySource.line})` : ' (default)';
+  lines.push(`${indent}MACAddressPolicy=${e.macAddressPolicy}${src}`);
+  lines.push(`${indent}MAC:      ${e.macAction.toUpperCase()}  ${e.currentMac ?? '(unknown)'} -> ${e.resultMac ?? (e.macAction === 'random' ? '(random)' : '(not computable)')}`);
+  lines.push(`${indent}          ${e.reason}`);
+  lines.push(`${indent}name:     ${e.name.renamed ? `${e.ifname} -> ${e.name.result}` : e.name.result}  (${e.name.reason})`);
+  if (e.mtu.result !== null && e.mtu.source) lines.push(`${indent}MTU:      ${e.mtu.result}  (${e.mtu.source.file}:${e.mtu.source.line})`);
 }
 
 interface LintOpts {

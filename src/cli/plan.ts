@@ -18,12 +18,13 @@ import type { Severity } from '../rules/types.js';
 import type { FileRecord } from '../snapshot/schema.js';
 import { parseCalicoVppConfig } from '../sources/calico-vpp-config.js';
 import { VERSION } from '../version.js';
-import { loadHostInput, type HostInputOptions } from './input.js';
+import { loadHostInput, withClusterConfig, type HostInputOptions } from './input.js';
+import { addSystemdVersionOption, withSystemdVersion, type SystemdVersionOption } from './systemd-version.js';
 import { emit, progressReporter, useColor } from './output.js';
 
-interface PlanOpts extends HostInputOptions {
+interface PlanOpts extends HostInputOptions, SystemdVersionOption {
   uplink?: string;
-  config: string;
+  config?: string;
   vppUplinkName?: string;
   format: 'text' | 'json';
   failOn: Severity;
@@ -40,9 +41,11 @@ export function planCommand(): Command {
 }
 
 function calicoVppPlanCommand(): Command {
-  return new Command('calico-vpp')
+  const cmd = new Command('calico-vpp')
     .description('Predict the host and VPP state after Calico/VPP takes the uplink over, and run the checks on it')
-    .requiredOption('--config <file>', 'the Calico/VPP configuration: calico-vpp-config ConfigMap YAML (IPPool/Installation documents may follow), an env file, or the CALICOVPP_INTERFACES JSON')
+    .option('--config <file>', 'the Calico/VPP configuration: calico-vpp-config ConfigMap YAML (IPPool/Installation documents may follow), an env file, or the CALICOVPP_INTERFACES JSON (default: read from the cluster)')
+    .option('--kubeconfig <file>', 'without --config: read the configuration from this cluster (default: $KUBECONFIG, ~/.kube/config, the in-cluster service account)')
+    .option('--no-kube', 'without --config: do not look for the configuration in a cluster')
     .option('--uplink <if>', 'the uplink VPP takes (default: the configuration\'s main uplink; must agree with it)')
     .option('--snapshot <file>', 'a snapshot of the node taken before the deployment (default: collect this host)')
     .option('--netns <name>', 'collect live from this network namespace')
@@ -65,13 +68,23 @@ Examples:
   hostnet plan calico-vpp --snapshot examples/calico-vpp-predeploy/snapshot.json \\
       --config examples/calico-vpp-predeploy/calico-vpp-config.yaml --uplink enp216s0f1
   hostnet plan calico-vpp --config calico-vpp.yaml --format json -o plan.json     # this host
+  hostnet plan calico-vpp --kubeconfig ~/.kube/config    # the configuration the cluster holds
   hostnet check --input calico-vpp-plan=plan.json                                  # after deployment`)
     .action(async (opts: PlanOpts) => {
       const progress = progressReporter();
-      const configFile = readConfig(opts.config);
-      const parsed = parseCalicoVppConfig(configFile.content!, configFile.path);
+      const given = opts.config ? readConfig(opts.config) : null;
       progress(opts.snapshot ? `reading ${opts.snapshot}` : 'collecting this host');
-      const { snapshot, source } = await loadHostInput(opts);
+      const loaded = await loadHostInput({ ...opts, kube: false });
+      const source = loaded.source;
+      // Without --config, the configuration the cluster holds (or one given with --input).
+      const live = withSystemdVersion(loaded.snapshot, opts);
+      const snapshot = given || opts.kube === false ? live : await withClusterConfig(live, opts.kubeconfig, progress);
+      const configFile = given ?? snapshot.files.find((f) => f.role === 'calico-vpp-config' && f.content !== null);
+      if (!configFile) {
+        throw new InputError('no Calico/VPP configuration: none given and none found in a cluster', undefined,
+          'give --config FILE (the calico-vpp-config ConfigMap YAML), or --kubeconfig FILE to read it from the cluster');
+      }
+      const parsed = parseCalicoVppConfig(configFile.content!, configFile.path);
       const result = planCalicoVpp(snapshot, parsed.config, { uplink: opts.uplink, configFile, vppUplinkName: opts.vppUplinkName });
       const predictedHost = buildHost(result.predicted);
       const report = runChecks(predictedHost, ALL_RULES, {}, calicoVppDiagnostics(predictedHost));
@@ -82,6 +95,7 @@ Examples:
       emit(text, opts.output);
       process.exitCode = atOrAbove(report.findings, opts.failOn).length > 0 ? ExitCode.findings : ExitCode.ok;
     });
+  return addSystemdVersionOption(cmd);
 }
 
 function readConfig(path: string): FileRecord {

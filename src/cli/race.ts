@@ -8,9 +8,10 @@ import { withRaceFix } from '../sim/race/fix.js';
 import { exploreRace, racedInterfaces } from '../sim/race/index.js';
 import { raceJson, renderRaceText } from '../sim/race/render.js';
 import { addHostInputOptions, loadHostInput, type HostInputOptions } from './input.js';
+import { addSystemdVersionOption, withSystemdVersion, type SystemdVersionOption } from './systemd-version.js';
 import { emit, progressReporter } from './output.js';
 
-interface RaceOpts extends HostInputOptions {
+interface RaceOpts extends HostInputOptions, SystemdVersionOption {
   uplink?: string;
   withFix?: boolean;
   replay?: boolean;
@@ -21,7 +22,7 @@ interface RaceOpts extends HostInputOptions {
 
 export function raceCommand(): Command {
   const cmd = new Command('race').description('Explore every ordering of the udevd / VPP bring-up of the data-plane taps: which orderings leave a tap with the wrong MAC, and whether the fix removes them');
-  addHostInputOptions(cmd)
+  addSystemdVersionOption(addHostInputOptions(cmd))
     .option('--uplink <if>', 'only the tap that replaces this uplink')
     .option('--with-fix', "explore the host with hostnet's fix (the link/mac-policy-race .link file) installed")
     .option('--replay', 'also replay the add event later (udevadm trigger --action=add, or a udevd restart followed by a trigger)')
@@ -44,7 +45,9 @@ Examples:
   sudo hostnet race --input calico-vpp-config=calico-vpp-config.yaml      # this host, before the takeover`)
     .action(async (opts: RaceOpts) => {
       const progress = progressReporter();
-      const { snapshot, source } = await loadHostInput(opts);
+      const loaded = await loadHostInput(opts);
+      const { source } = loaded;
+      const snapshot = withSystemdVersion(loaded.snapshot, opts);
       let host = buildHost(snapshot);
       const raced = racedInterfaces(host, opts.uplink).map((o) => o.name);
       if (raced.length === 0) {

@@ -27,12 +27,22 @@ export const EXTRA_SOURCES: { dir: string; name: RegExp; live?: boolean }[] = [
   { dir: '/etc/kubernetes/manifests', name: /^kube-apiserver\.yaml$/ },
 ];
 
+/** Whether a collection reads a file at this path (a provisioning file's embedded files are kept by it). */
+export function isCollectedPath(path: string): boolean {
+  const dir = posix.dirname(path);
+  const name = posix.basename(path);
+  if (NETWORK_DIRS.includes(dir) && NETWORK_FILE.test(name)) return true;
+  if (NETWORK_DIRS.includes(posix.dirname(dir)) && /\.(link|network|netdev)\.d$/.test(posix.basename(dir)) && name.endsWith('.conf')) return true;
+  return EXTRA_SOURCES.some((s) => !s.live && s.dir === dir && s.name.test(name));
+}
+
 export interface FileCollection {
   files: FileRecord[];
   gaps: Gap[];
 }
 
-export async function collectFiles(root: string): Promise<FileCollection> {
+/** `liveRoot` is where the live sources (/proc, /run) are read: `/`, or a bundle's copy of them. */
+export async function collectFiles(root: string, liveRoot = '/'): Promise<FileCollection> {
   const out: FileCollection = { files: [], gaps: [] };
   const seenDirs = new Set<string>();
   for (const dir of NETWORK_DIRS) {
@@ -43,7 +53,7 @@ export async function collectFiles(root: string): Promise<FileCollection> {
     await collectNetworkDir(root, dir, out);
   }
   for (const src of EXTRA_SOURCES) {
-    await collectDir(src.live ? '/' : root, src.dir, src.name, out);
+    await collectDir(src.live ? liveRoot : root, src.dir, src.name, out);
   }
   return out;
 }

@@ -21,10 +21,11 @@ export async function collectHost(root: string, redact: boolean): Promise<HostCo
       return null;
     }
   };
-  const [osRelease, machineIdText, cmdline, udevVersion, virt] = await Promise.all([
+  const [osRelease, machineIdText, cmdline, initCmdline, udevVersion, virt] = await Promise.all([
     text('/etc/os-release').then((t) => t ?? text('/usr/lib/os-release')),
     redact ? Promise.resolve(null) : text('/etc/machine-id'),
     text('/proc/cmdline', '/'),
+    live ? text('/proc/1/cmdline', '/') : Promise.resolve(null),
     live ? run(['udevadm', '--version']) : Promise.resolve(null),
     live ? run(['systemd-detect-virt']) : Promise.resolve(null),
   ]);
@@ -53,6 +54,7 @@ export async function collectHost(root: string, redact: boolean): Promise<HostCo
       kernelRelease: live ? release() : null,
       architecture: live ? machine?.() ?? arch() : null,
       kernelCommandLine: live ? cmdline?.trim() ?? null : null,
+      initCommandLine: initCmdline === null ? null : initCmdline.split('\0').filter((a) => a !== '').join(' '),
       os,
       systemdVersion,
       virtualization,

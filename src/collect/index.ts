@@ -10,6 +10,7 @@ import { VERSION } from '../version.js';
 import { runLarge, type RunResult } from './exec.js';
 import { collectFiles } from './files.js';
 import { collectHost } from './host.js';
+import { collectTunHolders } from './tun-holders.js';
 import { collectVpp } from './vpp.js';
 import { arphrdFromLinkType, interfacesFromIpAddr, NO_SYSFS, routesFromIp } from './ip.js';
 import { readAllSysfs, readAllSysfsOverlapped, readUdevDb } from './sysfs.js';
@@ -68,6 +69,8 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
     Object.assign(iface, sysfs[iface.name] ?? NO_SYSFS, { arphrdType: arphrdFromLinkType(iface.linkType), udev: udevDb ? readUdevDb(iface.index) : null });
   }
   const routes: Route[] = [...(routes4.value ?? []), ...(routes6.value ?? [])];
+  // Who holds each tun/tap: this machine's processes only, and only read when there is a tun/tap.
+  const tun = root === '/' && interfaces.some((i) => i.kind === 'tun') ? collectTunHolders() : { holders: [], gaps: [] };
 
   return {
     schema: SNAPSHOT_SCHEMA,
@@ -79,7 +82,8 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
     routes,
     files: filePart.files,
     commands: vpp.commands,
-    gaps: [...gaps, ...hostPart.gaps, ...filePart.gaps, ...vpp.gaps],
+    tunHolders: tun.holders,
+    gaps: [...gaps, ...hostPart.gaps, ...filePart.gaps, ...vpp.gaps, ...tun.gaps],
   };
 }
 

@@ -12,7 +12,7 @@ import { BONDING_DIR, bondModeKnown, parseBonding } from '../sources/bonding.js'
 export function inputDiagnostics(host: Host): Diagnostic[] {
   const link = loadLinkConfigs(host).diagnostics
     .filter((d) => d.severity !== 'note')
-    .map((d) => ({ where: `${d.file}:${d.line}`, message: `${d.message} [${d.id}]` }));
+    .map((d) => ({ where: placeOf(host, d.file, d.line), message: `${d.message} [${d.id}]` }));
   return [...link, ...calicoVppDiagnostics(host), ...bondingDiagnostics(host)];
 }
 
@@ -31,4 +31,12 @@ function bondingDiagnostics(host: Host): Diagnostic[] {
     }
   }
   return out;
+}
+
+/** A line of a file installed by a provisioning input is shown where it is written: in that input. */
+export function placeOf(host: Host, file: string, line: number): string {
+  const origin = host.file(file)?.origin;
+  if (!origin) return `${file}:${line}`;
+  const there = origin.contentLine !== null ? origin.contentLine + line - 1 : origin.line;
+  return `${origin.path}:${there} (${file}:${line})`;
 }

@@ -4,8 +4,9 @@
  * found from the Calico/VPP configuration, including the tap that does not exist yet because VPP has
  * not taken the uplink over; other CNIs' and runtimes' devices are known by name (anchors.md 1.1).
  */
-import type { Interface } from '../snapshot/schema.js';
+import type { Interface, TunHolder } from '../snapshot/schema.js';
 import type { Host } from './host.js';
+import { describeHolder, ownerOfProcess, setsTapMac, tunHoldersOf } from './tun-owners.js';
 import { calicoVppInputs } from './vpp/inputs.js';
 
 export interface WellKnownDevice {
@@ -56,6 +57,13 @@ export interface MacOwned {
   evidence: { message: string; file?: string; line?: number };
   /** Only for the Calico/VPP tap: what makes the race likely. */
   conditions: RaceConditions | null;
+  /**
+   * configured: a configuration or a well-known name says the owner sets this MAC. suspected: only a
+   * process holding the tap (or the node's address on it) says it is in use; reported as a warning.
+   */
+  certainty: 'configured' | 'suspected';
+  /** The processes holding the tun/tap open, when collection could see them. */
+  holders: TunHolder[];
 }
 
 export function matchesWellKnown(name: string): WellKnownDevice | undefined {
@@ -66,7 +74,61 @@ export function matchesWellKnown(name: string): WellKnownDevice | undefined {
 export function macOwned(host: Host): MacOwned[] {
   const vpp = calicoVppOwned(host);
   const names = new Set(vpp.map((o) => o.name));
-  return [...vpp, ...wellKnownOwned(host).filter((o) => !names.has(o.name))];
+  const known = [...vpp, ...wellKnownOwned(host).filter((o) => !names.has(o.name))];
+  for (const o of known) names.add(o.name);
+  return [...known, ...suspectedTaps(host).filter((o) => !names.has(o.name))];
+}
+
+/** Evidence lines naming the holders of a device. */
+export function holderEvidence(o: Pick<MacOwned, 'name' | 'holders'>): { message: string; interface: string; field: string; value: string }[] {
+  return o.holders.map((h) => {
+    const owner = ownerOfProcess(h.comm, h.cmdline);
+    return {
+      message: `${describeHolder(h)} holds ${o.name} open${owner ? ` (${owner})` : ''}${h.cmdline?.length ? `: ${h.cmdline.join(' ').slice(0, 200)}` : ''} (/proc/${h.pid}/fdinfo)`,
+      interface: o.name, field: 'holder', value: String(h.pid),
+    };
+  });
+}
+
+/**
+ * tun/tap devices no configuration names, but in use: a process holds them open, or they carry the
+ * node's address or default route (a data plane's host tap after it took the uplink over).
+ */
+export function suspectedTaps(host: Host): MacOwned[] {
+  const out: MacOwned[] = [];
+  for (const iface of host.interfaces) {
+    if (iface.kind !== 'tun' || iface.mac === null) continue;
+    const holders = tunHoldersOf(host, iface.name);
+    const carries = carriesNodeTraffic(host, iface);
+    if (holders.length === 0 && carries === null) continue;
+    const named = holders.map((h) => ownerOfProcess(h.comm, h.cmdline)).find((x) => x !== null) ?? null;
+    const owner = named ?? (holders[0] ? describeHolder(holders[0]) : 'an unknown owner');
+    out.push({
+      name: iface.name,
+      owner,
+      why: holders.some((h) => setsTapMac(ownerOfProcess(h.comm, h.cmdline)))
+        ? `${owner} sets the MAC of the taps it creates; a tap with another MAC may get no traffic`
+        : 'whoever set up this device may rely on its MAC (neighbours cache it)',
+      state: 'existing',
+      current: iface,
+      expectedMac: null,
+      evidence: holders.length > 0
+        ? { message: `${iface.name} is held open by ${holders.map(describeHolder).join(', ')}${named ? `, which is ${named}` : ''}` }
+        : { message: `${iface.name} ${carries}, but no process holding it was seen` },
+      conditions: null,
+      certainty: 'suspected',
+      holders,
+    });
+  }
+  return out;
+}
+
+/** "carries the node's address 10.0.0.5/24" or "carries the default route", or null. */
+function carriesNodeTraffic(host: Host, iface: Interface): string | null {
+  const global = iface.addresses.find((a) => a.scope === 'global');
+  if (global) return `carries the address ${global.local}/${global.prefixlen}`;
+  const route = host.routes.find((r) => r.dst === 'default' && r.dev === iface.name && (r.table === 'main' || r.table === '254'));
+  return route ? `carries the ${route.family === 'inet6' ? 'IPv6 ' : ''}default route` : null;
 }
 
 /** Devices of other CNIs and runtimes present on the host. */
@@ -84,6 +146,8 @@ export function wellKnownOwned(host: Host): MacOwned[] {
       expectedMac: null,
       evidence: { message: `${iface.name} is a device ${known.owner} creates and gives its MAC` },
       conditions: null,
+      certainty: 'configured',
+      holders: tunHoldersOf(host, iface.name),
     });
   }
   return out;
@@ -126,6 +190,8 @@ export function calicoVppOwned(host: Host): MacOwned[] {
           ? { driver: iface.driver, queues: iface.numRxQueues, source: `sysfs of ${iface.name}` }
           : nicFromVpp,
       },
+      certainty: 'configured',
+      holders: tunHoldersOf(host, uplink.interfaceName),
     } satisfies MacOwned;
   });
 }

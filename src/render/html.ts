@@ -144,7 +144,13 @@ function findingItem(f: Finding, anchor: string, meta: RuleMeta | undefined, fai
     out.push('</ul>');
   }
   for (const fix of f.fixes) {
-    out.push(`<div class="fix"><p><b>Fix:</b> ${esc(fix.title)}${fix.verified ? ' <span class="verified">verified: the finding is gone with it</span>' : ''}</p>`);
+    out.push(`<div class="fix"><p><b>Fix:</b> ${esc(fix.title)}</p>`);
+    if (fix.verification) {
+      const v = fix.verification;
+      out.push(v.verified
+        ? `<p class="verified">Verified:</p><ul class="verified">${v.checks.map((c) => `<li>${esc(c.detail)}</li>`).join('')}</ul>`
+        : `<p class="unverified">${esc(v.summary.replace(/^unverified/, 'Unverified'))}</p>`);
+    }
     for (const file of fix.files) out.push(`<p class="file"><code>${esc(file.path)}</code></p><pre>${esc(file.content)}</pre>`);
     if (fix.commands.length) out.push(`<pre class="commands">${fix.commands.map((c) => `$ ${esc(c)}`).join('\n')}</pre>`);
     out.push('</div>');
@@ -225,7 +231,7 @@ li.finding:target{outline:2px solid #1565c0}
 .field{color:var(--muted)}
 .fix{margin:6px 0}
 .fix p{margin:2px 0}
-.verified{color:#2e7d32;font-size:12px}
+.verified{color:#2e7d32;font-size:12px}.unverified{color:#9a6700;font-size:12px}
 .docs{color:var(--muted);font-size:12.5px;margin:4px 0 0}
 .host-level{color:${SEVERITY_COLOUR.warning}}
 .node-list{columns:3;list-style:none;padding:0}

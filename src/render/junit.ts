@@ -75,7 +75,8 @@ function describe(f: Finding): string {
   const lines = [`${f.severity} ${f.ruleId}${f.interface ? ` [${f.interface}]` : ''}: ${f.message}`];
   for (const e of f.evidence) lines.push(`  at ${e.file ? `${e.file}${e.line ? `:${e.line}` : ''}: ` : e.interface ? `${e.interface}: ` : ''}${e.message}`);
   for (const fix of f.fixes) {
-    lines.push(`  fix: ${fix.title}${fix.verified ? ' (verified)' : ''}`);
+    lines.push(`  fix: ${fix.title}`);
+    if (fix.verification) lines.push(`    ${fix.verification.summary}`);
     for (const file of fix.files) lines.push(`    # ${file.path}`, ...file.content.trimEnd().split('\n').map((l) => `    ${l}`));
     for (const c of fix.commands) lines.push(`    $ ${c}`);
   }

@@ -67,6 +67,8 @@ function result(f: Finding, ruleIndex: number | undefined): Json {
     properties: {
       ...(f.interface ? { interface: f.interface } : {}),
       fixesVerified: f.fixes.map((x) => x.verified === true),
+      // How each fix was checked (docs/output.md): the checks, not only a yes.
+      fixVerification: f.fixes.map((x) => ({ title: x.title, ...(x.verification ?? { verified: false, checks: [], summary: 'unverified: not checked' }) })),
       commands: f.fixes.flatMap((x) => x.commands),
     },
   };
@@ -91,7 +93,7 @@ function iface(name: string): Json {
 
 function fix(x: Fix): Json {
   return {
-    description: { text: x.title },
+    description: { text: x.verification ? `${x.title} (${x.verification.summary})` : x.title },
     artifactChanges: x.files.map((file) => ({
       artifactLocation: { uri: fileUri(file.path) },
       // A new file: insert the whole content at its start.

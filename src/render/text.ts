@@ -1,8 +1,9 @@
 /** Text output of `check`: findings grouped by severity, evidence as file:line, then the fix. */
 import pc from 'picocolors';
 import type { Report } from '../rules/engine.js';
-import type { Evidence, Finding, Severity } from '../rules/types.js';
+import type { Evidence, Finding, Fix, Severity } from '../rules/types.js';
 import { nothingToCheck, type ScopeItem } from '../model/scope.js';
+import { printableDeep } from '../printable.js';
 
 export interface TextOptions {
   color: boolean;
@@ -15,7 +16,9 @@ export interface TextOptions {
 
 const HEADINGS: [Severity, string][] = [['error', 'Errors'], ['warning', 'Warnings'], ['note', 'Notes']];
 
-export function renderText(report: Report, options: TextOptions): string {
+export function renderText(unsafeReport: Report, options: TextOptions): string {
+  // What files said reaches the terminal only as printable text.
+  const report = printableDeep(unsafeReport);
   const c = pc.createColors(options.color);
   const paint: Record<Severity, (s: string) => string> = { error: c.red, warning: c.yellow, note: c.cyan };
   const lines: string[] = [];
@@ -56,7 +59,8 @@ function renderFinding(f: Finding, paint: (s: string) => string, c: ReturnType<t
     out.push(at ? `    ${c.dim('at')} ${at}${e.message}` : `    ${c.dim('-')} ${e.message}`);
   }
   for (const fix of f.fixes) {
-    out.push(`    ${c.green('fix')}: ${fix.title}${fix.verified ? c.dim(' (verified: the finding is gone with it)') : ''}`);
+    out.push(`    ${c.green('fix')}: ${fix.title}`);
+    out.push(...verificationLines(fix, c));
     for (const file of fix.files) {
       out.push(`      ${c.dim(`# ${file.path}`)}`);
       for (const l of file.content.trimEnd().split('\n')) out.push(`      ${l}`);
@@ -65,6 +69,14 @@ function renderFinding(f: Finding, paint: (s: string) => string, c: ReturnType<t
   }
   out.push(`    ${c.dim(`docs: docs/rules/${f.ruleId.replace('/', '-')}.md`)}`);
   return out;
+}
+
+/** How the fix was checked: each check on its own line, or why it is unverified. */
+function verificationLines(fix: Fix, c: ReturnType<typeof pc.createColors>): string[] {
+  const v = fix.verification;
+  if (!v) return [];
+  if (!v.verified) return [`      ${c.yellow('unverified')}: ${v.summary.replace(/^unverified: /, '')}`];
+  return [`      ${c.green('verified')}:`, ...v.checks.map((check) => `        ${c.dim('-')} ${check.detail}`)];
 }
 
 function where(e: Evidence): string {

@@ -41,8 +41,48 @@ export interface Fix {
   changes?: InterfaceChange[];
   /** Commands that make the change take effect, shown to the user, never run by `check`. */
   commands: string[];
-  /** Set by the engine: the finding disappears once the files are in place. */
+  /**
+   * How the engine is to check this fix; by default the rule re-run with the files in place, and with the
+   * declared changes too when there are any. A rule names other checks where they say more (the race
+   * explorer for a .link that must keep the next tap's MAC, the kernel-checked bridge model for a mask).
+   */
+  verifyBy?: Exclude<VerificationMethod, 'real-system'>[];
+  /** What the test suite checks of this fix on a real system (a tap, a bridge, libvirt's schema), and where. */
+  testedBy?: { detail: string; test: string };
+  /** Set by the engine: how the fix was checked, and whether that verifies it. */
+  verification?: Verification;
+  /** Set by the engine: `verification.verified`. */
   verified?: boolean;
+}
+
+/**
+ * Ways a fix is checked. `declared-state` re-runs the rule with the state the fix's commands declare
+ * (a MAC set back, a speed set): it shows the commands would clear the finding, never on its own that
+ * they will work, so it never verifies a fix alone.
+ */
+export const VERIFICATION_METHODS = {
+  'rules-with-files': 'the rule re-run on the snapshot with the fix\'s files in place',
+  'race-explorer': 'the race explorer, with the fix\'s files in place, runs every ordering of the tap\'s bring-up',
+  'bridge-model': 'the bridge model (checked frame by frame against the kernel) with the fix\'s masks',
+  'declared-state': 'the rule re-run with the state the fix\'s commands declare',
+  'real-system': 'the test suite applies the fix on a real system here',
+} as const;
+
+export type VerificationMethod = keyof typeof VERIFICATION_METHODS;
+
+export interface VerificationCheck {
+  method: VerificationMethod;
+  passed: boolean;
+  /** What was checked and what came out, in a sentence. */
+  detail: string;
+}
+
+export interface Verification {
+  /** True when every check passed and at least one of them is more than the fix's declared state. */
+  verified: boolean;
+  checks: VerificationCheck[];
+  /** One sentence: how it was verified, or why it is not. */
+  summary: string;
 }
 
 export interface Finding {

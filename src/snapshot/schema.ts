@@ -26,6 +26,8 @@ export const HostFactsSchema = z.object({
   kernelRelease: z.string().nullable().describe('uname -r'),
   architecture: z.string().nullable().describe('uname -m, e.g. x86_64'),
   kernelCommandLine: z.string().nullable().describe('/proc/cmdline'),
+  initCommandLine: z.string().nullable().optional()
+    .describe('/proc/1/cmdline, arguments joined by spaces: what systemd tests KernelCommandLine= against inside a container'),
   os: z.object({
     id: z.string().nullable(),
     versionId: z.string().nullable(),
@@ -113,12 +115,24 @@ export const FileRecordSchema = z.object({
   mask: z.enum(['dev-null', 'empty']).nullable().default(null).describe('Masked: a symlink to /dev/null or an empty file'),
   role: z.string().nullable().default(null)
     .describe('What the file is when its path does not say (an input given with --input ROLE=FILE): see src/snapshot/roles.ts'),
+  origin: z.object({
+    path: z.string().describe('The provisioning file (Butane, Ignition, MachineConfig, cloud-init) that installs this file'),
+    line: z.number().int().describe('The line declaring it there'),
+    contentLine: z.number().int().nullable().describe('The line holding its first line, when its text is written there line for line; null when encoded'),
+  }).nullable().optional().describe('Where a file installed by a provisioning input comes from; absent for files read from disk'),
 });
 
 export const CommandRecordSchema = z.object({
   argv: z.array(z.string()),
   exitCode: z.number().int(),
   stdout: z.string(),
+});
+
+export const TunHolderSchema = z.object({
+  interface: z.string().describe('The tun/tap device, from `iff:` in /proc/PID/fdinfo/FD of the holder\'s /dev/net/tun descriptor'),
+  pid: z.number().int(),
+  comm: z.string().nullable().describe('/proc/PID/comm (the thread name: VPP\'s main thread is vpp_main)'),
+  cmdline: z.array(z.string()).nullable().describe('/proc/PID/cmdline split at NULs; null when unreadable'),
 });
 
 export const SnapshotSchema = z.object({
@@ -135,6 +149,8 @@ export const SnapshotSchema = z.object({
   routes: z.array(RouteSchema),
   files: z.array(FileRecordSchema).describe('Configuration files: .link/.network and drop-ins, /proc/net/bonding/*, and sources named by later analyses'),
   commands: z.array(CommandRecordSchema).describe('Raw outputs of other tools (vppctl, ...)'),
+  tunHolders: z.array(TunHolderSchema).optional()
+    .describe('Processes holding a tun/tap device open, in the collected network namespace; absent in older snapshots'),
   gaps: z.array(GapSchema),
 });
 
@@ -145,4 +161,5 @@ export type Interface = z.infer<typeof InterfaceSchema>;
 export type Route = z.infer<typeof RouteSchema>;
 export type FileRecord = z.infer<typeof FileRecordSchema>;
 export type CommandRecord = z.infer<typeof CommandRecordSchema>;
+export type TunHolder = z.infer<typeof TunHolderSchema>;
 export type Snapshot = z.infer<typeof SnapshotSchema>;

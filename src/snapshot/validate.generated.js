@@ -2,9 +2,9 @@
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","properties":{"schema":{"type":"string","const":"hostnet.snapshot/v1"},"collectedAt":{"type":"string","description":"ISO 8601 time of collection"},"collector":{"type":"object","properties":{"name":{"type":"string"},"version":{"type":"string"}},"required":["name","version"],"additionalProperties":false},"scope":{"type":"object","properties":{"netns":{"description":"Network namespace collected, null for the caller's","type":["string","null"]},"root":{"type":"string","description":"Root directory configuration files were read below"},"redacted":{"type":"boolean"}},"required":["netns","root","redacted"],"additionalProperties":false},"host":{"type":"object","properties":{"hostname":{"type":["string","null"]},"kernelRelease":{"description":"uname -r","type":["string","null"]},"architecture":{"description":"uname -m, e.g. x86_64","type":["string","null"]},"kernelCommandLine":{"description":"/proc/cmdline","type":["string","null"]},"os":{"type":"object","properties":{"id":{"type":["string","null"]},"versionId":{"type":["string","null"]},"prettyName":{"type":["string","null"]}},"required":["id","versionId","prettyName"],"additionalProperties":false},"systemdVersion":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"Major version of systemd-udevd (udevadm --version)."},"virtualization":{"description":"As systemd-detect-virt prints it (\"none\" on bare metal).","type":["string","null"]},"machineId":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{32}$"},{"type":"null"}],"description":"/etc/machine-id; null with --redact."}},"required":["hostname","kernelRelease","architecture","kernelCommandLine","os","systemdVersion","virtualization","machineId"],"additionalProperties":false},"interfaces":{"type":"array","items":{"type":"object","properties":{"index":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"name":{"type":"string","minLength":1},"kind":{"description":"rtnetlink kind (linkinfo info_kind): veth, bridge, tun, macvlan, vxlan, bond, ...; null for physical NICs and loopback","type":["string","null"]},"kindData":{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{},"description":"linkinfo info_data as ip prints it (tun type, macvlan mode, vxlan id, ...)"},"link":{"description":"The parent (lower) device or the veth peer, as ip names it","type":["string","null"]},"linkNetns":{"default":false,"description":"The parent or peer lives in another namespace","type":"boolean"},"master":{"type":["string","null"]},"slaveKind":{"description":"linkinfo info_slave_kind: bridge, bond, ...","type":["string","null"]},"linkType":{"description":"ip link_type: ether, loopback, none, ...","type":["string","null"]},"arphrdType":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"/sys/class/net/IF/type (1 ether, 772 loopback, 65534 none)"},"devtype":{"description":"DEVTYPE from /sys/class/net/IF/uevent (bridge, vxlan, wlan, ...)","type":["string","null"]},"mac":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{2}(:[0-9a-f]{2})*$"},{"type":"null"}]},"permaddr":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{2}(:[0-9a-f]{2})*$"},{"type":"null"}],"description":"IFLA_PERM_ADDRESS as ip prints it; ip omits it when it equals the current address"},"addrAssignType":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"/sys/class/net/IF/addr_assign_type: 0 permanent, 1 random, 2 stolen, 3 set"},"nameAssignType":{"default":null,"description":"/sys/class/net/IF/name_assign_type: 1 enumerated, 2 predictable, 3 user, 4 renamed; null when the kernel does not say (EINVAL)","anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"mtu":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"flags":{"type":"array","items":{"type":"string"}},"operstate":{"type":["string","null"]},"promiscuity":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"driver":{"description":"Basename of /sys/class/net/IF/device/driver; null for virtual devices","type":["string","null"]},"devicePath":{"description":"Resolved /sys/class/net/IF/device, e.g. /sys/devices/pci0000:00/0000:00:03.0/virtio2","type":["string","null"]},"parentBus":{"type":["string","null"]},"speed":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"Mb/s from sysfs; null when unknown or unreadable (virtio reports none)"},"duplex":{"description":"sysfs duplex: full, half, unknown; null when unreadable","type":["string","null"]},"numTxQueues":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"numRxQueues":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"udev":{"anyOf":[{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"string"}},{"type":"null"}],"description":"Properties from the udev database (/run/udev/data/nIFINDEX); null where there is none"},"bridge":{"anyOf":[{"type":"object","properties":{"groupFwdMask":{"type":"integer","minimum":0,"maximum":65535},"stpState":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"description":"0 off, 1 kernel STP, 2 user-space STP"},"vlanFiltering":{"type":"boolean"},"vlanProtocol":{"description":"802.1Q or 802.1ad, as ip prints it; absent in older snapshots","type":["string","null"]},"groupAddr":{"description":"The STP group address (01:80:c2:00:00:00 unless changed)","type":["string","null"]}},"required":["groupFwdMask","stpState","vlanFiltering"],"additionalProperties":false},{"type":"null"}]},"bridgePort":{"anyOf":[{"type":"object","properties":{"groupFwdMask":{"anyOf":[{"type":"integer","minimum":0,"maximum":65535},{"type":"null"}],"description":"null where the kernel predates per-port masks (< 4.15)"},"state":{"type":"string","description":"disabled, listening, learning, forwarding or blocking"},"flags":{"description":"The port's boolean options as ip prints them: learning, flood, mcast_flood, bcast_flood, hairpin, isolated, proxy_arp, ...","anyOf":[{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"boolean"}},{"type":"null"}]}},"required":["groupFwdMask","state"],"additionalProperties":false},{"type":"null"}]},"addresses":{"type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"local":{"type":"string"},"prefixlen":{"type":"integer","minimum":0,"maximum":128},"scope":{"type":["string","null"]},"peer":{"default":null,"type":["string","null"]}},"required":["family","local","prefixlen","scope"],"additionalProperties":false}}},"required":["index","name","kind","kindData","link","master","slaveKind","linkType","arphrdType","devtype","mac","permaddr","addrAssignType","mtu","flags","operstate","promiscuity","driver","devicePath","parentBus","speed","duplex","numTxQueues","numRxQueues","udev","bridge","bridgePort","addresses"],"additionalProperties":false}},"routes":{"type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"table":{"type":"string","description":"main, local, or a number"},"type":{"type":"string","description":"unicast, local, broadcast, multicast, blackhole, ..."},"dst":{"type":"string","description":"\"default\" or a prefix"},"gateway":{"type":["string","null"]},"dev":{"type":["string","null"]},"protocol":{"type":["string","null"]},"scope":{"type":["string","null"]},"metric":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"prefsrc":{"type":["string","null"]},"mtu":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]}},"required":["family","table","type","dst","gateway","dev","protocol","scope","metric","prefsrc","mtu"],"additionalProperties":false}},"files":{"type":"array","items":{"type":"object","properties":{"path":{"type":"string","description":"Absolute path as seen on the analysed host (below --root when collected from one)"},"content":{"description":"Text of the file; null when masked","type":["string","null"]},"mask":{"default":null,"description":"Masked: a symlink to /dev/null or an empty file","anyOf":[{"type":"string","enum":["dev-null","empty"]},{"type":"null"}]},"role":{"default":null,"description":"What the file is when its path does not say (an input given with --input ROLE=FILE): see src/snapshot/roles.ts","type":["string","null"]}},"required":["path","content"],"additionalProperties":false},"description":"Configuration files: .link/.network and drop-ins, /proc/net/bonding/*, and sources named by later analyses"},"commands":{"type":"array","items":{"type":"object","properties":{"argv":{"type":"array","items":{"type":"string"}},"exitCode":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"stdout":{"type":"string"}},"required":["argv","exitCode","stdout"],"additionalProperties":false},"description":"Raw outputs of other tools (vppctl, ...)"},"gaps":{"type":"array","items":{"type":"object","properties":{"source":{"type":"string","description":"What could not be read: a command, a file or a directory."},"reason":{"type":"string","enum":["missing-tool","permission-denied","not-found","failed","unsupported","timeout"],"description":"Why it could not be read."},"detail":{"type":"string","description":"The error as the system reported it."}},"required":["source","reason","detail"],"additionalProperties":false}}},"required":["schema","collectedAt","collector","scope","host","interfaces","routes","files","commands","gaps"],"title":"hostnet snapshot (hostnet.snapshot/v1)","description":"One host's network state as hostnet collect recorded it.","additionalProperties":false};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","properties":{"schema":{"type":"string","const":"hostnet.snapshot/v1"},"collectedAt":{"type":"string","description":"ISO 8601 time of collection"},"collector":{"type":"object","properties":{"name":{"type":"string"},"version":{"type":"string"}},"required":["name","version"],"additionalProperties":false},"scope":{"type":"object","properties":{"netns":{"description":"Network namespace collected, null for the caller's","type":["string","null"]},"root":{"type":"string","description":"Root directory configuration files were read below"},"redacted":{"type":"boolean"}},"required":["netns","root","redacted"],"additionalProperties":false},"host":{"type":"object","properties":{"hostname":{"type":["string","null"]},"kernelRelease":{"description":"uname -r","type":["string","null"]},"architecture":{"description":"uname -m, e.g. x86_64","type":["string","null"]},"kernelCommandLine":{"description":"/proc/cmdline","type":["string","null"]},"initCommandLine":{"description":"/proc/1/cmdline, arguments joined by spaces: what systemd tests KernelCommandLine= against inside a container","type":["string","null"]},"os":{"type":"object","properties":{"id":{"type":["string","null"]},"versionId":{"type":["string","null"]},"prettyName":{"type":["string","null"]}},"required":["id","versionId","prettyName"],"additionalProperties":false},"systemdVersion":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"Major version of systemd-udevd (udevadm --version)."},"virtualization":{"description":"As systemd-detect-virt prints it (\"none\" on bare metal).","type":["string","null"]},"machineId":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{32}$"},{"type":"null"}],"description":"/etc/machine-id; null with --redact."}},"required":["hostname","kernelRelease","architecture","kernelCommandLine","os","systemdVersion","virtualization","machineId"],"additionalProperties":false},"interfaces":{"type":"array","items":{"type":"object","properties":{"index":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"name":{"type":"string","minLength":1},"kind":{"description":"rtnetlink kind (linkinfo info_kind): veth, bridge, tun, macvlan, vxlan, bond, ...; null for physical NICs and loopback","type":["string","null"]},"kindData":{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{},"description":"linkinfo info_data as ip prints it (tun type, macvlan mode, vxlan id, ...)"},"link":{"description":"The parent (lower) device or the veth peer, as ip names it","type":["string","null"]},"linkNetns":{"default":false,"description":"The parent or peer lives in another namespace","type":"boolean"},"master":{"type":["string","null"]},"slaveKind":{"description":"linkinfo info_slave_kind: bridge, bond, ...","type":["string","null"]},"linkType":{"description":"ip link_type: ether, loopback, none, ...","type":["string","null"]},"arphrdType":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"/sys/class/net/IF/type (1 ether, 772 loopback, 65534 none)"},"devtype":{"description":"DEVTYPE from /sys/class/net/IF/uevent (bridge, vxlan, wlan, ...)","type":["string","null"]},"mac":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{2}(:[0-9a-f]{2})*$"},{"type":"null"}]},"permaddr":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{2}(:[0-9a-f]{2})*$"},{"type":"null"}],"description":"IFLA_PERM_ADDRESS as ip prints it; ip omits it when it equals the current address"},"addrAssignType":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"/sys/class/net/IF/addr_assign_type: 0 permanent, 1 random, 2 stolen, 3 set"},"nameAssignType":{"default":null,"description":"/sys/class/net/IF/name_assign_type: 1 enumerated, 2 predictable, 3 user, 4 renamed; null when the kernel does not say (EINVAL)","anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"mtu":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"flags":{"type":"array","items":{"type":"string"}},"operstate":{"type":["string","null"]},"promiscuity":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"driver":{"description":"Basename of /sys/class/net/IF/device/driver; null for virtual devices","type":["string","null"]},"devicePath":{"description":"Resolved /sys/class/net/IF/device, e.g. /sys/devices/pci0000:00/0000:00:03.0/virtio2","type":["string","null"]},"parentBus":{"type":["string","null"]},"speed":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"Mb/s from sysfs; null when unknown or unreadable (virtio reports none)"},"duplex":{"description":"sysfs duplex: full, half, unknown; null when unreadable","type":["string","null"]},"numTxQueues":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"numRxQueues":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"udev":{"anyOf":[{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"string"}},{"type":"null"}],"description":"Properties from the udev database (/run/udev/data/nIFINDEX); null where there is none"},"bridge":{"anyOf":[{"type":"object","properties":{"groupFwdMask":{"type":"integer","minimum":0,"maximum":65535},"stpState":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"description":"0 off, 1 kernel STP, 2 user-space STP"},"vlanFiltering":{"type":"boolean"},"vlanProtocol":{"description":"802.1Q or 802.1ad, as ip prints it; absent in older snapshots","type":["string","null"]},"groupAddr":{"description":"The STP group address (01:80:c2:00:00:00 unless changed)","type":["string","null"]}},"required":["groupFwdMask","stpState","vlanFiltering"],"additionalProperties":false},{"type":"null"}]},"bridgePort":{"anyOf":[{"type":"object","properties":{"groupFwdMask":{"anyOf":[{"type":"integer","minimum":0,"maximum":65535},{"type":"null"}],"description":"null where the kernel predates per-port masks (< 4.15)"},"state":{"type":"string","description":"disabled, listening, learning, forwarding or blocking"},"flags":{"description":"The port's boolean options as ip prints them: learning, flood, mcast_flood, bcast_flood, hairpin, isolated, proxy_arp, ...","anyOf":[{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"boolean"}},{"type":"null"}]}},"required":["groupFwdMask","state"],"additionalProperties":false},{"type":"null"}]},"addresses":{"type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"local":{"type":"string"},"prefixlen":{"type":"integer","minimum":0,"maximum":128},"scope":{"type":["string","null"]},"peer":{"default":null,"type":["string","null"]}},"required":["family","local","prefixlen","scope"],"additionalProperties":false}}},"required":["index","name","kind","kindData","link","master","slaveKind","linkType","arphrdType","devtype","mac","permaddr","addrAssignType","mtu","flags","operstate","promiscuity","driver","devicePath","parentBus","speed","duplex","numTxQueues","numRxQueues","udev","bridge","bridgePort","addresses"],"additionalProperties":false}},"routes":{"type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"table":{"type":"string","description":"main, local, or a number"},"type":{"type":"string","description":"unicast, local, broadcast, multicast, blackhole, ..."},"dst":{"type":"string","description":"\"default\" or a prefix"},"gateway":{"type":["string","null"]},"dev":{"type":["string","null"]},"protocol":{"type":["string","null"]},"scope":{"type":["string","null"]},"metric":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"prefsrc":{"type":["string","null"]},"mtu":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]}},"required":["family","table","type","dst","gateway","dev","protocol","scope","metric","prefsrc","mtu"],"additionalProperties":false}},"files":{"type":"array","items":{"type":"object","properties":{"path":{"type":"string","description":"Absolute path as seen on the analysed host (below --root when collected from one)"},"content":{"description":"Text of the file; null when masked","type":["string","null"]},"mask":{"default":null,"description":"Masked: a symlink to /dev/null or an empty file","anyOf":[{"type":"string","enum":["dev-null","empty"]},{"type":"null"}]},"role":{"default":null,"description":"What the file is when its path does not say (an input given with --input ROLE=FILE): see src/snapshot/roles.ts","type":["string","null"]},"origin":{"description":"Where a file installed by a provisioning input comes from; absent for files read from disk","anyOf":[{"type":"object","properties":{"path":{"type":"string","description":"The provisioning file (Butane, Ignition, MachineConfig, cloud-init) that installs this file"},"line":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"description":"The line declaring it there"},"contentLine":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"The line holding its first line, when its text is written there line for line; null when encoded"}},"required":["path","line","contentLine"],"additionalProperties":false},{"type":"null"}]}},"required":["path","content"],"additionalProperties":false},"description":"Configuration files: .link/.network and drop-ins, /proc/net/bonding/*, and sources named by later analyses"},"commands":{"type":"array","items":{"type":"object","properties":{"argv":{"type":"array","items":{"type":"string"}},"exitCode":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"stdout":{"type":"string"}},"required":["argv","exitCode","stdout"],"additionalProperties":false},"description":"Raw outputs of other tools (vppctl, ...)"},"tunHolders":{"description":"Processes holding a tun/tap device open, in the collected network namespace; absent in older snapshots","type":"array","items":{"type":"object","properties":{"interface":{"type":"string","description":"The tun/tap device, from `iff:` in /proc/PID/fdinfo/FD of the holder's /dev/net/tun descriptor"},"pid":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"comm":{"description":"/proc/PID/comm (the thread name: VPP's main thread is vpp_main)","type":["string","null"]},"cmdline":{"anyOf":[{"type":"array","items":{"type":"string"}},{"type":"null"}],"description":"/proc/PID/cmdline split at NULs; null when unreadable"}},"required":["interface","pid","comm","cmdline"],"additionalProperties":false}},"gaps":{"type":"array","items":{"type":"object","properties":{"source":{"type":"string","description":"What could not be read: a command, a file or a directory."},"reason":{"type":"string","enum":["missing-tool","permission-denied","not-found","failed","unsupported","timeout"],"description":"Why it could not be read."},"detail":{"type":"string","description":"The error as the system reported it."}},"required":["source","reason","detail"],"additionalProperties":false}}},"required":["schema","collectedAt","collector","scope","host","interfaces","routes","files","commands","gaps"],"title":"hostnet snapshot (hostnet.snapshot/v1)","description":"One host's network state as hostnet collect recorded it.","additionalProperties":false};
 const func1 = Object.prototype.hasOwnProperty;
-const func3 = (text) => Array.from(text).length;
+const func4 = (text) => Array.from(text).length;
 const pattern4 = new RegExp("^[0-9a-f]{32}$", "u");
 const pattern5 = new RegExp("^[0-9a-f]{2}(:[0-9a-f]{2})*$", "u");
 
@@ -394,7 +394,7 @@ vErrors.push(err32);
 errors++;
 }
 for(const key3 in data9){
-if(!((((((((key3 === "hostname") || (key3 === "kernelRelease")) || (key3 === "architecture")) || (key3 === "kernelCommandLine")) || (key3 === "os")) || (key3 === "systemdVersion")) || (key3 === "virtualization")) || (key3 === "machineId"))){
+if(!(func1.call(schema31.properties.host.properties, key3))){
 delete data9[key3];
 }
 }
@@ -450,11 +450,10 @@ vErrors.push(err36);
 errors++;
 }
 }
-if(data9.os !== undefined){
-let data14 = data9.os;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.id === undefined){
-const err37 = {instancePath:instancePath+"/host/os",schemaPath:"#/properties/host/properties/os/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
+if(data9.initCommandLine !== undefined){
+let data14 = data9.initCommandLine;
+if((typeof data14 !== "string") && (data14 !== null)){
+const err37 = {instancePath:instancePath+"/host/initCommandLine",schemaPath:"#/properties/host/properties/initCommandLine/type",keyword:"type",params:{type: schema31.properties.host.properties.initCommandLine.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -463,8 +462,12 @@ vErrors.push(err37);
 }
 errors++;
 }
-if(data14.versionId === undefined){
-const err38 = {instancePath:instancePath+"/host/os",schemaPath:"#/properties/host/properties/os/required",keyword:"required",params:{missingProperty: "versionId"},message:"must have required property '"+"versionId"+"'"};
+}
+if(data9.os !== undefined){
+let data15 = data9.os;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.id === undefined){
+const err38 = {instancePath:instancePath+"/host/os",schemaPath:"#/properties/host/properties/os/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -473,8 +476,8 @@ vErrors.push(err38);
 }
 errors++;
 }
-if(data14.prettyName === undefined){
-const err39 = {instancePath:instancePath+"/host/os",schemaPath:"#/properties/host/properties/os/required",keyword:"required",params:{missingProperty: "prettyName"},message:"must have required property '"+"prettyName"+"'"};
+if(data15.versionId === undefined){
+const err39 = {instancePath:instancePath+"/host/os",schemaPath:"#/properties/host/properties/os/required",keyword:"required",params:{missingProperty: "versionId"},message:"must have required property '"+"versionId"+"'"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -483,15 +486,8 @@ vErrors.push(err39);
 }
 errors++;
 }
-for(const key4 in data14){
-if(!(((key4 === "id") || (key4 === "versionId")) || (key4 === "prettyName"))){
-delete data14[key4];
-}
-}
-if(data14.id !== undefined){
-let data15 = data14.id;
-if((typeof data15 !== "string") && (data15 !== null)){
-const err40 = {instancePath:instancePath+"/host/os/id",schemaPath:"#/properties/host/properties/os/properties/id/type",keyword:"type",params:{type: schema31.properties.host.properties.os.properties.id.type},message:"must be string,null"};
+if(data15.prettyName === undefined){
+const err40 = {instancePath:instancePath+"/host/os",schemaPath:"#/properties/host/properties/os/required",keyword:"required",params:{missingProperty: "prettyName"},message:"must have required property '"+"prettyName"+"'"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -500,11 +496,15 @@ vErrors.push(err40);
 }
 errors++;
 }
+for(const key4 in data15){
+if(!(((key4 === "id") || (key4 === "versionId")) || (key4 === "prettyName"))){
+delete data15[key4];
 }
-if(data14.versionId !== undefined){
-let data16 = data14.versionId;
+}
+if(data15.id !== undefined){
+let data16 = data15.id;
 if((typeof data16 !== "string") && (data16 !== null)){
-const err41 = {instancePath:instancePath+"/host/os/versionId",schemaPath:"#/properties/host/properties/os/properties/versionId/type",keyword:"type",params:{type: schema31.properties.host.properties.os.properties.versionId.type},message:"must be string,null"};
+const err41 = {instancePath:instancePath+"/host/os/id",schemaPath:"#/properties/host/properties/os/properties/id/type",keyword:"type",params:{type: schema31.properties.host.properties.os.properties.id.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -514,10 +514,10 @@ vErrors.push(err41);
 errors++;
 }
 }
-if(data14.prettyName !== undefined){
-let data17 = data14.prettyName;
+if(data15.versionId !== undefined){
+let data17 = data15.versionId;
 if((typeof data17 !== "string") && (data17 !== null)){
-const err42 = {instancePath:instancePath+"/host/os/prettyName",schemaPath:"#/properties/host/properties/os/properties/prettyName/type",keyword:"type",params:{type: schema31.properties.host.properties.os.properties.prettyName.type},message:"must be string,null"};
+const err42 = {instancePath:instancePath+"/host/os/versionId",schemaPath:"#/properties/host/properties/os/properties/versionId/type",keyword:"type",params:{type: schema31.properties.host.properties.os.properties.versionId.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -527,9 +527,10 @@ vErrors.push(err42);
 errors++;
 }
 }
-}
-else {
-const err43 = {instancePath:instancePath+"/host/os",schemaPath:"#/properties/host/properties/os/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data15.prettyName !== undefined){
+let data18 = data15.prettyName;
+if((typeof data18 !== "string") && (data18 !== null)){
+const err43 = {instancePath:instancePath+"/host/os/prettyName",schemaPath:"#/properties/host/properties/os/properties/prettyName/type",keyword:"type",params:{type: schema31.properties.host.properties.os.properties.prettyName.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -539,13 +540,9 @@ vErrors.push(err43);
 errors++;
 }
 }
-if(data9.systemdVersion !== undefined){
-let data18 = data9.systemdVersion;
-const _errs43 = errors;
-let valid5 = false;
-const _errs44 = errors;
-if(!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))){
-const err44 = {instancePath:instancePath+"/host/systemdVersion",schemaPath:"#/properties/host/properties/systemdVersion/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+else {
+const err44 = {instancePath:instancePath+"/host/os",schemaPath:"#/properties/host/properties/os/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -554,9 +551,14 @@ vErrors.push(err44);
 }
 errors++;
 }
-if((typeof data18 == "number") && (isFinite(data18))){
-if(data18 > 9007199254740991 || isNaN(data18)){
-const err45 = {instancePath:instancePath+"/host/systemdVersion",schemaPath:"#/properties/host/properties/systemdVersion/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+}
+if(data9.systemdVersion !== undefined){
+let data19 = data9.systemdVersion;
+const _errs45 = errors;
+let valid5 = false;
+const _errs46 = errors;
+if(!(((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19))) && (isFinite(data19)))){
+const err45 = {instancePath:instancePath+"/host/systemdVersion",schemaPath:"#/properties/host/properties/systemdVersion/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -565,8 +567,9 @@ vErrors.push(err45);
 }
 errors++;
 }
-if(data18 < -9007199254740991 || isNaN(data18)){
-const err46 = {instancePath:instancePath+"/host/systemdVersion",schemaPath:"#/properties/host/properties/systemdVersion/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if((typeof data19 == "number") && (isFinite(data19))){
+if(data19 > 9007199254740991 || isNaN(data19)){
+const err46 = {instancePath:instancePath+"/host/systemdVersion",schemaPath:"#/properties/host/properties/systemdVersion/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -575,12 +578,8 @@ vErrors.push(err46);
 }
 errors++;
 }
-}
-var _valid0 = _errs44 === errors;
-valid5 = valid5 || _valid0;
-const _errs46 = errors;
-if(data18 !== null){
-const err47 = {instancePath:instancePath+"/host/systemdVersion",schemaPath:"#/properties/host/properties/systemdVersion/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(data19 < -9007199254740991 || isNaN(data19)){
+const err47 = {instancePath:instancePath+"/host/systemdVersion",schemaPath:"#/properties/host/properties/systemdVersion/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -589,10 +588,12 @@ vErrors.push(err47);
 }
 errors++;
 }
+}
 var _valid0 = _errs46 === errors;
 valid5 = valid5 || _valid0;
-if(!valid5){
-const err48 = {instancePath:instancePath+"/host/systemdVersion",schemaPath:"#/properties/host/properties/systemdVersion/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const _errs48 = errors;
+if(data19 !== null){
+const err48 = {instancePath:instancePath+"/host/systemdVersion",schemaPath:"#/properties/host/properties/systemdVersion/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -601,22 +602,10 @@ vErrors.push(err48);
 }
 errors++;
 }
-else {
-errors = _errs43;
-if(vErrors !== null){
-if(_errs43){
-vErrors.length = _errs43;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data9.virtualization !== undefined){
-let data19 = data9.virtualization;
-if((typeof data19 !== "string") && (data19 !== null)){
-const err49 = {instancePath:instancePath+"/host/virtualization",schemaPath:"#/properties/host/properties/virtualization/type",keyword:"type",params:{type: schema31.properties.host.properties.virtualization.type},message:"must be string,null"};
+var _valid0 = _errs48 === errors;
+valid5 = valid5 || _valid0;
+if(!valid5){
+const err49 = {instancePath:instancePath+"/host/systemdVersion",schemaPath:"#/properties/host/properties/systemdVersion/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -625,15 +614,22 @@ vErrors.push(err49);
 }
 errors++;
 }
+else {
+errors = _errs45;
+if(vErrors !== null){
+if(_errs45){
+vErrors.length = _errs45;
 }
-if(data9.machineId !== undefined){
-let data20 = data9.machineId;
-const _errs51 = errors;
-let valid6 = false;
-const _errs52 = errors;
-if(typeof data20 === "string"){
-if(!pattern4.test(data20)){
-const err50 = {instancePath:instancePath+"/host/machineId",schemaPath:"#/properties/host/properties/machineId/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{32}$"},message:"must match pattern \""+"^[0-9a-f]{32}$"+"\""};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data9.virtualization !== undefined){
+let data20 = data9.virtualization;
+if((typeof data20 !== "string") && (data20 !== null)){
+const err50 = {instancePath:instancePath+"/host/virtualization",schemaPath:"#/properties/host/properties/virtualization/type",keyword:"type",params:{type: schema31.properties.host.properties.virtualization.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -643,8 +639,14 @@ vErrors.push(err50);
 errors++;
 }
 }
-else {
-const err51 = {instancePath:instancePath+"/host/machineId",schemaPath:"#/properties/host/properties/machineId/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data9.machineId !== undefined){
+let data21 = data9.machineId;
+const _errs53 = errors;
+let valid6 = false;
+const _errs54 = errors;
+if(typeof data21 === "string"){
+if(!pattern4.test(data21)){
+const err51 = {instancePath:instancePath+"/host/machineId",schemaPath:"#/properties/host/properties/machineId/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{32}$"},message:"must match pattern \""+"^[0-9a-f]{32}$"+"\""};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -653,11 +655,9 @@ vErrors.push(err51);
 }
 errors++;
 }
-var _valid1 = _errs52 === errors;
-valid6 = valid6 || _valid1;
-const _errs54 = errors;
-if(data20 !== null){
-const err52 = {instancePath:instancePath+"/host/machineId",schemaPath:"#/properties/host/properties/machineId/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+}
+else {
+const err52 = {instancePath:instancePath+"/host/machineId",schemaPath:"#/properties/host/properties/machineId/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -668,8 +668,9 @@ errors++;
 }
 var _valid1 = _errs54 === errors;
 valid6 = valid6 || _valid1;
-if(!valid6){
-const err53 = {instancePath:instancePath+"/host/machineId",schemaPath:"#/properties/host/properties/machineId/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const _errs56 = errors;
+if(data21 !== null){
+const err53 = {instancePath:instancePath+"/host/machineId",schemaPath:"#/properties/host/properties/machineId/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -678,11 +679,23 @@ vErrors.push(err53);
 }
 errors++;
 }
+var _valid1 = _errs56 === errors;
+valid6 = valid6 || _valid1;
+if(!valid6){
+const err54 = {instancePath:instancePath+"/host/machineId",schemaPath:"#/properties/host/properties/machineId/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err54];
+}
 else {
-errors = _errs51;
+vErrors.push(err54);
+}
+errors++;
+}
+else {
+errors = _errs53;
 if(vErrors !== null){
-if(_errs51){
-vErrors.length = _errs51;
+if(_errs53){
+vErrors.length = _errs53;
 }
 else {
 vErrors = null;
@@ -692,31 +705,7 @@ vErrors = null;
 }
 }
 else {
-const err54 = {instancePath:instancePath+"/host",schemaPath:"#/properties/host/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err54];
-}
-else {
-vErrors.push(err54);
-}
-errors++;
-}
-}
-if(data.interfaces !== undefined){
-let data21 = data.interfaces;
-if(Array.isArray(data21)){
-const len0 = data21.length;
-for(let i0=0; i0<len0; i0++){
-let data22 = data21[i0];
-if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
-if(data22.linkNetns === undefined){
-data22.linkNetns = false;
-}
-if(data22.nameAssignType === undefined){
-data22.nameAssignType = null;
-}
-if(data22.index === undefined){
-const err55 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "index"},message:"must have required property '"+"index"+"'"};
+const err55 = {instancePath:instancePath+"/host",schemaPath:"#/properties/host/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -725,8 +714,22 @@ vErrors.push(err55);
 }
 errors++;
 }
-if(data22.name === undefined){
-const err56 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+}
+if(data.interfaces !== undefined){
+let data22 = data.interfaces;
+if(Array.isArray(data22)){
+const len0 = data22.length;
+for(let i0=0; i0<len0; i0++){
+let data23 = data22[i0];
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+if(data23.linkNetns === undefined){
+data23.linkNetns = false;
+}
+if(data23.nameAssignType === undefined){
+data23.nameAssignType = null;
+}
+if(data23.index === undefined){
+const err56 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "index"},message:"must have required property '"+"index"+"'"};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -735,8 +738,8 @@ vErrors.push(err56);
 }
 errors++;
 }
-if(data22.kind === undefined){
-const err57 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+if(data23.name === undefined){
+const err57 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -745,8 +748,8 @@ vErrors.push(err57);
 }
 errors++;
 }
-if(data22.kindData === undefined){
-const err58 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "kindData"},message:"must have required property '"+"kindData"+"'"};
+if(data23.kind === undefined){
+const err58 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -755,8 +758,8 @@ vErrors.push(err58);
 }
 errors++;
 }
-if(data22.link === undefined){
-const err59 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "link"},message:"must have required property '"+"link"+"'"};
+if(data23.kindData === undefined){
+const err59 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "kindData"},message:"must have required property '"+"kindData"+"'"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -765,8 +768,8 @@ vErrors.push(err59);
 }
 errors++;
 }
-if(data22.master === undefined){
-const err60 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "master"},message:"must have required property '"+"master"+"'"};
+if(data23.link === undefined){
+const err60 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "link"},message:"must have required property '"+"link"+"'"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -775,8 +778,8 @@ vErrors.push(err60);
 }
 errors++;
 }
-if(data22.slaveKind === undefined){
-const err61 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "slaveKind"},message:"must have required property '"+"slaveKind"+"'"};
+if(data23.master === undefined){
+const err61 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "master"},message:"must have required property '"+"master"+"'"};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -785,8 +788,8 @@ vErrors.push(err61);
 }
 errors++;
 }
-if(data22.linkType === undefined){
-const err62 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "linkType"},message:"must have required property '"+"linkType"+"'"};
+if(data23.slaveKind === undefined){
+const err62 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "slaveKind"},message:"must have required property '"+"slaveKind"+"'"};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -795,8 +798,8 @@ vErrors.push(err62);
 }
 errors++;
 }
-if(data22.arphrdType === undefined){
-const err63 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "arphrdType"},message:"must have required property '"+"arphrdType"+"'"};
+if(data23.linkType === undefined){
+const err63 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "linkType"},message:"must have required property '"+"linkType"+"'"};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -805,8 +808,8 @@ vErrors.push(err63);
 }
 errors++;
 }
-if(data22.devtype === undefined){
-const err64 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "devtype"},message:"must have required property '"+"devtype"+"'"};
+if(data23.arphrdType === undefined){
+const err64 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "arphrdType"},message:"must have required property '"+"arphrdType"+"'"};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -815,8 +818,8 @@ vErrors.push(err64);
 }
 errors++;
 }
-if(data22.mac === undefined){
-const err65 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "mac"},message:"must have required property '"+"mac"+"'"};
+if(data23.devtype === undefined){
+const err65 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "devtype"},message:"must have required property '"+"devtype"+"'"};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -825,8 +828,8 @@ vErrors.push(err65);
 }
 errors++;
 }
-if(data22.permaddr === undefined){
-const err66 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "permaddr"},message:"must have required property '"+"permaddr"+"'"};
+if(data23.mac === undefined){
+const err66 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "mac"},message:"must have required property '"+"mac"+"'"};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -835,8 +838,8 @@ vErrors.push(err66);
 }
 errors++;
 }
-if(data22.addrAssignType === undefined){
-const err67 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "addrAssignType"},message:"must have required property '"+"addrAssignType"+"'"};
+if(data23.permaddr === undefined){
+const err67 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "permaddr"},message:"must have required property '"+"permaddr"+"'"};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -845,8 +848,8 @@ vErrors.push(err67);
 }
 errors++;
 }
-if(data22.mtu === undefined){
-const err68 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "mtu"},message:"must have required property '"+"mtu"+"'"};
+if(data23.addrAssignType === undefined){
+const err68 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "addrAssignType"},message:"must have required property '"+"addrAssignType"+"'"};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -855,8 +858,8 @@ vErrors.push(err68);
 }
 errors++;
 }
-if(data22.flags === undefined){
-const err69 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "flags"},message:"must have required property '"+"flags"+"'"};
+if(data23.mtu === undefined){
+const err69 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "mtu"},message:"must have required property '"+"mtu"+"'"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -865,8 +868,8 @@ vErrors.push(err69);
 }
 errors++;
 }
-if(data22.operstate === undefined){
-const err70 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "operstate"},message:"must have required property '"+"operstate"+"'"};
+if(data23.flags === undefined){
+const err70 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "flags"},message:"must have required property '"+"flags"+"'"};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -875,8 +878,8 @@ vErrors.push(err70);
 }
 errors++;
 }
-if(data22.promiscuity === undefined){
-const err71 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "promiscuity"},message:"must have required property '"+"promiscuity"+"'"};
+if(data23.operstate === undefined){
+const err71 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "operstate"},message:"must have required property '"+"operstate"+"'"};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -885,8 +888,8 @@ vErrors.push(err71);
 }
 errors++;
 }
-if(data22.driver === undefined){
-const err72 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "driver"},message:"must have required property '"+"driver"+"'"};
+if(data23.promiscuity === undefined){
+const err72 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "promiscuity"},message:"must have required property '"+"promiscuity"+"'"};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -895,8 +898,8 @@ vErrors.push(err72);
 }
 errors++;
 }
-if(data22.devicePath === undefined){
-const err73 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "devicePath"},message:"must have required property '"+"devicePath"+"'"};
+if(data23.driver === undefined){
+const err73 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "driver"},message:"must have required property '"+"driver"+"'"};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -905,8 +908,8 @@ vErrors.push(err73);
 }
 errors++;
 }
-if(data22.parentBus === undefined){
-const err74 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "parentBus"},message:"must have required property '"+"parentBus"+"'"};
+if(data23.devicePath === undefined){
+const err74 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "devicePath"},message:"must have required property '"+"devicePath"+"'"};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -915,8 +918,8 @@ vErrors.push(err74);
 }
 errors++;
 }
-if(data22.speed === undefined){
-const err75 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "speed"},message:"must have required property '"+"speed"+"'"};
+if(data23.parentBus === undefined){
+const err75 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "parentBus"},message:"must have required property '"+"parentBus"+"'"};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -925,8 +928,8 @@ vErrors.push(err75);
 }
 errors++;
 }
-if(data22.duplex === undefined){
-const err76 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "duplex"},message:"must have required property '"+"duplex"+"'"};
+if(data23.speed === undefined){
+const err76 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "speed"},message:"must have required property '"+"speed"+"'"};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -935,8 +938,8 @@ vErrors.push(err76);
 }
 errors++;
 }
-if(data22.numTxQueues === undefined){
-const err77 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "numTxQueues"},message:"must have required property '"+"numTxQueues"+"'"};
+if(data23.duplex === undefined){
+const err77 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "duplex"},message:"must have required property '"+"duplex"+"'"};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -945,8 +948,8 @@ vErrors.push(err77);
 }
 errors++;
 }
-if(data22.numRxQueues === undefined){
-const err78 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "numRxQueues"},message:"must have required property '"+"numRxQueues"+"'"};
+if(data23.numTxQueues === undefined){
+const err78 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "numTxQueues"},message:"must have required property '"+"numTxQueues"+"'"};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -955,8 +958,8 @@ vErrors.push(err78);
 }
 errors++;
 }
-if(data22.udev === undefined){
-const err79 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "udev"},message:"must have required property '"+"udev"+"'"};
+if(data23.numRxQueues === undefined){
+const err79 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "numRxQueues"},message:"must have required property '"+"numRxQueues"+"'"};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -965,8 +968,8 @@ vErrors.push(err79);
 }
 errors++;
 }
-if(data22.bridge === undefined){
-const err80 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "bridge"},message:"must have required property '"+"bridge"+"'"};
+if(data23.udev === undefined){
+const err80 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "udev"},message:"must have required property '"+"udev"+"'"};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -975,8 +978,8 @@ vErrors.push(err80);
 }
 errors++;
 }
-if(data22.bridgePort === undefined){
-const err81 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "bridgePort"},message:"must have required property '"+"bridgePort"+"'"};
+if(data23.bridge === undefined){
+const err81 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "bridge"},message:"must have required property '"+"bridge"+"'"};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -985,8 +988,8 @@ vErrors.push(err81);
 }
 errors++;
 }
-if(data22.addresses === undefined){
-const err82 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "addresses"},message:"must have required property '"+"addresses"+"'"};
+if(data23.bridgePort === undefined){
+const err82 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "bridgePort"},message:"must have required property '"+"bridgePort"+"'"};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -995,15 +998,8 @@ vErrors.push(err82);
 }
 errors++;
 }
-for(const key5 in data22){
-if(!(func1.call(schema31.properties.interfaces.items.properties, key5))){
-delete data22[key5];
-}
-}
-if(data22.index !== undefined){
-let data23 = data22.index;
-if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){
-const err83 = {instancePath:instancePath+"/interfaces/" + i0+"/index",schemaPath:"#/properties/interfaces/items/properties/index/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data23.addresses === undefined){
+const err83 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/required",keyword:"required",params:{missingProperty: "addresses"},message:"must have required property '"+"addresses"+"'"};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1012,9 +1008,15 @@ vErrors.push(err83);
 }
 errors++;
 }
-if((typeof data23 == "number") && (isFinite(data23))){
-if(data23 > 9007199254740991 || isNaN(data23)){
-const err84 = {instancePath:instancePath+"/interfaces/" + i0+"/index",schemaPath:"#/properties/interfaces/items/properties/index/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+for(const key5 in data23){
+if(!(func1.call(schema31.properties.interfaces.items.properties, key5))){
+delete data23[key5];
+}
+}
+if(data23.index !== undefined){
+let data24 = data23.index;
+if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){
+const err84 = {instancePath:instancePath+"/interfaces/" + i0+"/index",schemaPath:"#/properties/interfaces/items/properties/index/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1023,8 +1025,9 @@ vErrors.push(err84);
 }
 errors++;
 }
-if(data23 < -9007199254740991 || isNaN(data23)){
-const err85 = {instancePath:instancePath+"/interfaces/" + i0+"/index",schemaPath:"#/properties/interfaces/items/properties/index/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if((typeof data24 == "number") && (isFinite(data24))){
+if(data24 > 9007199254740991 || isNaN(data24)){
+const err85 = {instancePath:instancePath+"/interfaces/" + i0+"/index",schemaPath:"#/properties/interfaces/items/properties/index/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1033,13 +1036,8 @@ vErrors.push(err85);
 }
 errors++;
 }
-}
-}
-if(data22.name !== undefined){
-let data24 = data22.name;
-if(typeof data24 === "string"){
-if(func3(data24) < 1){
-const err86 = {instancePath:instancePath+"/interfaces/" + i0+"/name",schemaPath:"#/properties/interfaces/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data24 < -9007199254740991 || isNaN(data24)){
+const err86 = {instancePath:instancePath+"/interfaces/" + i0+"/index",schemaPath:"#/properties/interfaces/items/properties/index/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1049,8 +1047,12 @@ vErrors.push(err86);
 errors++;
 }
 }
-else {
-const err87 = {instancePath:instancePath+"/interfaces/" + i0+"/name",schemaPath:"#/properties/interfaces/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data23.name !== undefined){
+let data25 = data23.name;
+if(typeof data25 === "string"){
+if(func4(data25) < 1){
+const err87 = {instancePath:instancePath+"/interfaces/" + i0+"/name",schemaPath:"#/properties/interfaces/items/properties/name/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1060,10 +1062,8 @@ vErrors.push(err87);
 errors++;
 }
 }
-if(data22.kind !== undefined){
-let data25 = data22.kind;
-if((typeof data25 !== "string") && (data25 !== null)){
-const err88 = {instancePath:instancePath+"/interfaces/" + i0+"/kind",schemaPath:"#/properties/interfaces/items/properties/kind/type",keyword:"type",params:{type: schema31.properties.interfaces.items.properties.kind.type},message:"must be string,null"};
+else {
+const err88 = {instancePath:instancePath+"/interfaces/" + i0+"/name",schemaPath:"#/properties/interfaces/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1073,13 +1073,10 @@ vErrors.push(err88);
 errors++;
 }
 }
-if(data22.kindData !== undefined){
-let data26 = data22.kindData;
-if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
-for(const key6 in data26){
-const _errs69 = errors;
-if(typeof key6 !== "string"){
-const err89 = {instancePath:instancePath+"/interfaces/" + i0+"/kindData",schemaPath:"#/properties/interfaces/items/properties/kindData/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key6};
+if(data23.kind !== undefined){
+let data26 = data23.kind;
+if((typeof data26 !== "string") && (data26 !== null)){
+const err89 = {instancePath:instancePath+"/interfaces/" + i0+"/kind",schemaPath:"#/properties/interfaces/items/properties/kind/type",keyword:"type",params:{type: schema31.properties.interfaces.items.properties.kind.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1088,9 +1085,14 @@ vErrors.push(err89);
 }
 errors++;
 }
-var valid10 = _errs69 === errors;
-if(!valid10){
-const err90 = {instancePath:instancePath+"/interfaces/" + i0+"/kindData",schemaPath:"#/properties/interfaces/items/properties/kindData/propertyNames",keyword:"propertyNames",params:{propertyName: key6},message:"property name must be valid"};
+}
+if(data23.kindData !== undefined){
+let data27 = data23.kindData;
+if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
+for(const key6 in data27){
+const _errs71 = errors;
+if(typeof key6 !== "string"){
+const err90 = {instancePath:instancePath+"/interfaces/" + i0+"/kindData",schemaPath:"#/properties/interfaces/items/properties/kindData/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key6};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1099,10 +1101,9 @@ vErrors.push(err90);
 }
 errors++;
 }
-}
-}
-else {
-const err91 = {instancePath:instancePath+"/interfaces/" + i0+"/kindData",schemaPath:"#/properties/interfaces/items/properties/kindData/type",keyword:"type",params:{type: "object"},message:"must be object"};
+var valid10 = _errs71 === errors;
+if(!valid10){
+const err91 = {instancePath:instancePath+"/interfaces/" + i0+"/kindData",schemaPath:"#/properties/interfaces/items/properties/kindData/propertyNames",keyword:"propertyNames",params:{propertyName: key6},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1112,10 +1113,9 @@ vErrors.push(err91);
 errors++;
 }
 }
-if(data22.link !== undefined){
-let data27 = data22.link;
-if((typeof data27 !== "string") && (data27 !== null)){
-const err92 = {instancePath:instancePath+"/interfaces/" + i0+"/link",schemaPath:"#/properties/interfaces/items/properties/link/type",keyword:"type",params:{type: schema31.properties.interfaces.items.properties.link.type},message:"must be string,null"};
+}
+else {
+const err92 = {instancePath:instancePath+"/interfaces/" + i0+"/kindData",schemaPath:"#/properties/interfaces/items/properties/kindData/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1125,8 +1125,10 @@ vErrors.push(err92);
 errors++;
 }
 }
-if(typeof data22.linkNetns !== "boolean"){
-const err93 = {instancePath:instancePath+"/interfaces/" + i0+"/linkNetns",schemaPath:"#/properties/interfaces/items/properties/linkNetns/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data23.link !== undefined){
+let data28 = data23.link;
+if((typeof data28 !== "string") && (data28 !== null)){
+const err93 = {instancePath:instancePath+"/interfaces/" + i0+"/link",schemaPath:"#/properties/interfaces/items/properties/link/type",keyword:"type",params:{type: schema31.properties.interfaces.items.properties.link.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1135,10 +1137,9 @@ vErrors.push(err93);
 }
 errors++;
 }
-if(data22.master !== undefined){
-let data29 = data22.master;
-if((typeof data29 !== "string") && (data29 !== null)){
-const err94 = {instancePath:instancePath+"/interfaces/" + i0+"/master",schemaPath:"#/properties/interfaces/items/properties/master/type",keyword:"type",params:{type: schema31.properties.interfaces.items.properties.master.type},message:"must be string,null"};
+}
+if(typeof data23.linkNetns !== "boolean"){
+const err94 = {instancePath:instancePath+"/interfaces/" + i0+"/linkNetns",schemaPath:"#/properties/interfaces/items/properties/linkNetns/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1147,11 +1148,10 @@ vErrors.push(err94);
 }
 errors++;
 }
-}
-if(data22.slaveKind !== undefined){
-let data30 = data22.slaveKind;
+if(data23.master !== undefined){
+let data30 = data23.master;
 if((typeof data30 !== "string") && (data30 !== null)){
-const err95 = {instancePath:instancePath+"/interfaces/" + i0+"/slaveKind",schemaPath:"#/properties/interfaces/items/properties/slaveKind/type",keyword:"type",params:{type: schema31.properties.interfaces.items.properties.slaveKind.type},message:"must be string,null"};
+const err95 = {instancePath:instancePath+"/interfaces/" + i0+"/master",schemaPath:"#/properties/interfaces/items/properties/master/type",keyword:"type",params:{type: schema31.properties.interfaces.items.properties.master.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1161,10 +1161,10 @@ vErrors.push(err95);
 errors++;
 }
 }
-if(data22.linkType !== undefined){
-let data31 = data22.linkType;
+if(data23.slaveKind !== undefined){
+let data31 = data23.slaveKind;
 if((typeof data31 !== "string") && (data31 !== null)){
-const err96 = {instancePath:instancePath+"/interfaces/" + i0+"/linkType",schemaPath:"#/properties/interfaces/items/properties/linkType/type",keyword:"type",params:{type: schema31.properties.interfaces.items.properties.linkType.type},message:"must be string,null"};
+const err96 = {instancePath:instancePath+"/interfaces/" + i0+"/slaveKind",schemaPath:"#/properties/interfaces/items/properties/slaveKind/type",keyword:"type",params:{type: schema31.properties.interfaces.items.properties.slaveKind.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1174,13 +1174,10 @@ vErrors.push(err96);
 errors++;
 }
 }
-if(data22.arphrdType !== undefined){
-let data32 = data22.arphrdType;
-const _errs83 = errors;
-let valid11 = false;
-const _errs84 = errors;
-if(!(((typeof data32 == "number") && (!(data32 % 1) && !isNaN(data32))) && (isFinite(data32)))){
-const err97 = {instancePath:instancePath+"/interfaces/" + i0+"/arphrdType",schemaPath:"#/properties/interfaces/items/properties/arphrdType/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data23.linkType !== undefined){
+let data32 = data23.linkType;
+if((typeof data32 !== "string") && (data32 !== null)){
+const err97 = {instancePath:instancePath+"/interfaces/" + i0+"/linkType",schemaPath:"#/properties/interfaces/items/properties/linkType/type",keyword:"type",params:{type: schema31.properties.interfaces.items.properties.linkType.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1189,9 +1186,14 @@ vErrors.push(err97);
 }
 errors++;
 }
-if((typeof data32 == "number") && (isFinite(data32))){
-if(data32 > 9007199254740991 || isNaN(data32)){
-const err98 = {instancePath:instancePath+"/interfaces/" + i0+"/arphrdType",schemaPath:"#/properties/interfaces/items/properties/arphrdType/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+}
+if(data23.arphrdType !== undefined){
+let data33 = data23.arphrdType;
+const _errs85 = errors;
+let valid11 = false;
+const _errs86 = errors;
+if(!(((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33))) && (isFinite(data33)))){
+const err98 = {instancePath:instancePath+"/interfaces/" + i0+"/arphrdType",schemaPath:"#/properties/interfaces/items/properties/arphrdType/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1200,8 +1202,9 @@ vErrors.push(err98);
 }
 errors++;
 }
-if(data32 < -9007199254740991 || isNaN(data32)){
-const err99 = {instancePath:instancePath+"/interfaces/" + i0+"/arphrdType",schemaPath:"#/properties/interfaces/items/properties/arphrdType/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if((typeof data33 == "number") && (isFinite(data33))){
+if(data33 > 9007199254740991 || isNaN(data33)){
+const err99 = {instancePath:instancePath+"/interfaces/" + i0+"/arphrdType",schemaPath:"#/properties/interfaces/items/properties/arphrdType/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1210,12 +1213,8 @@ vErrors.push(err99);
 }
 errors++;
 }
-}
-var _valid2 = _errs84 === errors;
-valid11 = valid11 || _valid2;
-const _errs86 = errors;
-if(data32 !== null){
-const err100 = {instancePath:instancePath+"/interfaces/" + i0+"/arphrdType",schemaPath:"#/properties/interfaces/items/properties/arphrdType/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(data33 < -9007199254740991 || isNaN(data33)){
+const err100 = {instancePath:instancePath+"/interfaces/" + i0+"/arphrdType",schemaPath:"#/properties/interfaces/items/properties/arphrdType/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1224,10 +1223,12 @@ vErrors.push(err100);
 }
 errors++;
 }
+}
 var _valid2 = _errs86 === errors;
 valid11 = valid11 || _valid2;
-if(!valid11){
-const err101 = {instancePath:instancePath+"/interfaces/" + i0+"/arphrdType",schemaPath:"#/properties/interfaces/items/properties/arphrdType/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const _errs88 = errors;
+if(data33 !== null){
+const err101 = {instancePath:instancePath+"/interfaces/" + i0+"/arphrdType",schemaPath:"#/properties/interfaces/items/properties/arphrdType/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1236,22 +1237,10 @@ vErrors.push(err101);
 }
 errors++;
 }
-else {
-errors = _errs83;
-if(vErrors !== null){
-if(_errs83){
-vErrors.length = _errs83;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data22.devtype !== undefined){
-let data33 = data22.devtype;
-if((typeof data33 !== "string") && (data33 !== null)){
-const err102 = {instancePath:instancePath+"/interfaces/" + i0+"/devtype",schemaPath:"#/properties/interfaces/items/properties/devtype/type",keyword:"type",params:{type: schema31.properties.interfaces.items.properties.devtype.type},message:"must be string,null"};
+var _valid2 = _errs88 === errors;
+valid11 = valid11 || _valid2;
+if(!valid11){
+const err102 = {instancePath:instancePath+"/interfaces/" + i0+"/arphrdType",schemaPath:"#/properties/interfaces/items/properties/arphrdType/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1260,15 +1249,22 @@ vErrors.push(err102);
 }
 errors++;
 }
+else {
+errors = _errs85;
+if(vErrors !== null){
+if(_errs85){
+vErrors.length = _errs85;
 }
-if(data22.mac !== undefined){
-let data34 = data22.mac;
-const _errs91 = errors;
-let valid12 = false;
-const _errs92 = errors;
-if(typeof data34 === "string"){
-if(!pattern5.test(data34)){
-const err103 = {instancePath:instancePath+"/interfaces/" + i0+"/mac",schemaPath:"#/properties/interfaces/items/properties/mac/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{2}(:[0-9a-f]{2})*$"},message:"must match pattern \""+"^[0-9a-f]{2}(:[0-9a-f]{2})*$"+"\""};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data23.devtype !== undefined){
+let data34 = data23.devtype;
+if((typeof data34 !== "string") && (data34 !== null)){
+const err103 = {instancePath:instancePath+"/interfaces/" + i0+"/devtype",schemaPath:"#/properties/interfaces/items/properties/devtype/type",keyword:"type",params:{type: schema31.properties.interfaces.items.properties.devtype.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1278,8 +1274,14 @@ vErrors.push(err103);
 errors++;
 }
 }
-else {
-const err104 = {instancePath:instancePath+"/interfaces/" + i0+"/mac",schemaPath:"#/properties/interfaces/items/properties/mac/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data23.mac !== undefined){
+let data35 = data23.mac;
+const _errs93 = errors;
+let valid12 = false;
+const _errs94 = errors;
+if(typeof data35 === "string"){
+if(!pattern5.test(data35)){
+const err104 = {instancePath:instancePath+"/interfaces/" + i0+"/mac",schemaPath:"#/properties/interfaces/items/properties/mac/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{2}(:[0-9a-f]{2})*$"},message:"must match pattern \""+"^[0-9a-f]{2}(:[0-9a-f]{2})*$"+"\""};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1288,11 +1290,9 @@ vErrors.push(err104);
 }
 errors++;
 }
-var _valid3 = _errs92 === errors;
-valid12 = valid12 || _valid3;
-const _errs94 = errors;
-if(data34 !== null){
-const err105 = {instancePath:instancePath+"/interfaces/" + i0+"/mac",schemaPath:"#/properties/interfaces/items/properties/mac/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+}
+else {
+const err105 = {instancePath:instancePath+"/interfaces/" + i0+"/mac",schemaPath:"#/properties/interfaces/items/properties/mac/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1303,8 +1303,9 @@ errors++;
 }
 var _valid3 = _errs94 === errors;
 valid12 = valid12 || _valid3;
-if(!valid12){
-const err106 = {instancePath:instancePath+"/interfaces/" + i0+"/mac",schemaPath:"#/properties/interfaces/items/properties/mac/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const _errs96 = errors;
+if(data35 !== null){
+const err106 = {instancePath:instancePath+"/interfaces/" + i0+"/mac",schemaPath:"#/properties/interfaces/items/properties/mac/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1313,26 +1314,10 @@ vErrors.push(err106);
 }
 errors++;
 }
-else {
-errors = _errs91;
-if(vErrors !== null){
-if(_errs91){
-vErrors.length = _errs91;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data22.permaddr !== undefined){
-let data35 = data22.permaddr;
-const _errs97 = errors;
-let valid13 = false;
-const _errs98 = errors;
-if(typeof data35 === "string"){
-if(!pattern5.test(data35)){
-const err107 = {instancePath:instancePath+"/interfaces/" + i0+"/permaddr",schemaPath:"#/properties/interfaces/items/properties/permaddr/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{2}(:[0-9a-f]{2})*$"},message:"must match pattern \""+"^[0-9a-f]{2}(:[0-9a-f]{2})*$"+"\""};
+var _valid3 = _errs96 === errors;
+valid12 = valid12 || _valid3;
+if(!valid12){
+const err107 = {instancePath:instancePath+"/interfaces/" + i0+"/mac",schemaPath:"#/properties/interfaces/items/properties/mac/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1341,9 +1326,26 @@ vErrors.push(err107);
 }
 errors++;
 }
+else {
+errors = _errs93;
+if(vErrors !== null){
+if(_errs93){
+vErrors.length = _errs93;
 }
 else {
-const err108 = {instancePath:instancePath+"/interfaces/" + i0+"/permaddr",schemaPath:"#/properties/interfaces/items/properties/permaddr/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+vErrors = null;
+}
+}
+}
+}
+if(data23.permaddr !== undefined){
+let data36 = data23.permaddr;
+const _errs99 = errors;
+let valid13 = false;
+const _errs100 = errors;
+if(typeof data36 === "string"){
+if(!pattern5.test(data36)){
+const err108 = {instancePath:instancePath+"/interfaces/" + i0+"/permaddr",schemaPath:"#/properties/interfaces/items/properties/permaddr/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{2}(:[0-9a-f]{2})*$"},message:"must match pattern \""+"^[0-9a-f]{2}(:[0-9a-f]{2})*$"+"\""};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1352,11 +1354,9 @@ vErrors.push(err108);
 }
 errors++;
 }
-var _valid4 = _errs98 === errors;
-valid13 = valid13 || _valid4;
-const _errs100 = errors;
-if(data35 !== null){
-const err109 = {instancePath:instancePath+"/interfaces/" + i0+"/permaddr",schemaPath:"#/properties/interfaces/items/properties/permaddr/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+}
+else {
+const err109 = {instancePath:instancePath+"/interfaces/" + i0+"/permaddr",schemaPath:"#/properties/interfaces/items/properties/permaddr/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1367,8 +1367,9 @@ errors++;
 }
 var _valid4 = _errs100 === errors;
 valid13 = valid13 || _valid4;
-if(!valid13){
-const err110 = {instancePath:instancePath+"/interfaces/" + i0+"/permaddr",schemaPath:"#/properties/interfaces/items/properties/permaddr/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const _errs102 = errors;
+if(data36 !== null){
+const err110 = {instancePath:instancePath+"/interfaces/" + i0+"/permaddr",schemaPath:"#/properties/interfaces/items/properties/permaddr/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1377,25 +1378,10 @@ vErrors.push(err110);
 }
 errors++;
 }
-else {
-errors = _errs97;
-if(vErrors !== null){
-if(_errs97){
-vErrors.length = _errs97;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data22.addrAssignType !== undefined){
-let data36 = data22.addrAssignType;
-const _errs103 = errors;
-let valid14 = false;
-const _errs104 = errors;
-if(!(((typeof data36 == "number") && (!(data36 % 1) && !isNaN(data36))) && (isFinite(data36)))){
-const err111 = {instancePath:instancePath+"/interfaces/" + i0+"/addrAssignType",schemaPath:"#/properties/interfaces/items/properties/addrAssignType/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+var _valid4 = _errs102 === errors;
+valid13 = valid13 || _valid4;
+if(!valid13){
+const err111 = {instancePath:instancePath+"/interfaces/" + i0+"/permaddr",schemaPath:"#/properties/interfaces/items/properties/permaddr/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1404,9 +1390,25 @@ vErrors.push(err111);
 }
 errors++;
 }
-if((typeof data36 == "number") && (isFinite(data36))){
-if(data36 > 9007199254740991 || isNaN(data36)){
-const err112 = {instancePath:instancePath+"/interfaces/" + i0+"/addrAssignType",schemaPath:"#/properties/interfaces/items/properties/addrAssignType/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+else {
+errors = _errs99;
+if(vErrors !== null){
+if(_errs99){
+vErrors.length = _errs99;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data23.addrAssignType !== undefined){
+let data37 = data23.addrAssignType;
+const _errs105 = errors;
+let valid14 = false;
+const _errs106 = errors;
+if(!(((typeof data37 == "number") && (!(data37 % 1) && !isNaN(data37))) && (isFinite(data37)))){
+const err112 = {instancePath:instancePath+"/interfaces/" + i0+"/addrAssignType",schemaPath:"#/properties/interfaces/items/properties/addrAssignType/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1415,8 +1417,9 @@ vErrors.push(err112);
 }
 errors++;
 }
-if(data36 < -9007199254740991 || isNaN(data36)){
-const err113 = {instancePath:instancePath+"/interfaces/" + i0+"/addrAssignType",schemaPath:"#/properties/interfaces/items/properties/addrAssignType/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if((typeof data37 == "number") && (isFinite(data37))){
+if(data37 > 9007199254740991 || isNaN(data37)){
+const err113 = {instancePath:instancePath+"/interfaces/" + i0+"/addrAssignType",schemaPath:"#/properties/interfaces/items/properties/addrAssignType/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1425,12 +1428,8 @@ vErrors.push(err113);
 }
 errors++;
 }
-}
-var _valid5 = _errs104 === errors;
-valid14 = valid14 || _valid5;
-const _errs106 = errors;
-if(data36 !== null){
-const err114 = {instancePath:instancePath+"/interfaces/" + i0+"/addrAssignType",schemaPath:"#/properties/interfaces/items/properties/addrAssignType/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(data37 < -9007199254740991 || isNaN(data37)){
+const err114 = {instancePath:instancePath+"/interfaces/" + i0+"/addrAssignType",schemaPath:"#/properties/interfaces/items/properties/addrAssignType/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1439,10 +1438,12 @@ vErrors.push(err114);
 }
 errors++;
 }
+}
 var _valid5 = _errs106 === errors;
 valid14 = valid14 || _valid5;
-if(!valid14){
-const err115 = {instancePath:instancePath+"/interfaces/" + i0+"/addrAssignType",schemaPath:"#/properties/interfaces/items/properties/addrAssignType/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const _errs108 = errors;
+if(data37 !== null){
+const err115 = {instancePath:instancePath+"/interfaces/" + i0+"/addrAssignType",schemaPath:"#/properties/interfaces/items/properties/addrAssignType/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1451,24 +1452,10 @@ vErrors.push(err115);
 }
 errors++;
 }
-else {
-errors = _errs103;
-if(vErrors !== null){
-if(_errs103){
-vErrors.length = _errs103;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-let data37 = data22.nameAssignType;
-const _errs109 = errors;
-let valid15 = false;
-const _errs110 = errors;
-if(!(((typeof data37 == "number") && (!(data37 % 1) && !isNaN(data37))) && (isFinite(data37)))){
-const err116 = {instancePath:instancePath+"/interfaces/" + i0+"/nameAssignType",schemaPath:"#/properties/interfaces/items/properties/nameAssignType/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+var _valid5 = _errs108 === errors;
+valid14 = valid14 || _valid5;
+if(!valid14){
+const err116 = {instancePath:instancePath+"/interfaces/" + i0+"/addrAssignType",schemaPath:"#/properties/interfaces/items/properties/addrAssignType/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1477,9 +1464,24 @@ vErrors.push(err116);
 }
 errors++;
 }
-if((typeof data37 == "number") && (isFinite(data37))){
-if(data37 > 9007199254740991 || isNaN(data37)){
-const err117 = {instancePath:instancePath+"/interfaces/" + i0+"/nameAssignType",schemaPath:"#/properties/interfaces/items/properties/nameAssignType/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+else {
+errors = _errs105;
+if(vErrors !== null){
+if(_errs105){
+vErrors.length = _errs105;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+let data38 = data23.nameAssignType;
+const _errs111 = errors;
+let valid15 = false;
+const _errs112 = errors;
+if(!(((typeof data38 == "number") && (!(data38 % 1) && !isNaN(data38))) && (isFinite(data38)))){
+const err117 = {instancePath:instancePath+"/interfaces/" + i0+"/nameAssignType",schemaPath:"#/properties/interfaces/items/properties/nameAssignType/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1488,8 +1490,9 @@ vErrors.push(err117);
 }
 errors++;
 }
-if(data37 < -9007199254740991 || isNaN(data37)){
-const err118 = {instancePath:instancePath+"/interfaces/" + i0+"/nameAssignType",schemaPath:"#/properties/interfaces/items/properties/nameAssignType/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if((typeof data38 == "number") && (isFinite(data38))){
+if(data38 > 9007199254740991 || isNaN(data38)){
+const err118 = {instancePath:instancePath+"/interfaces/" + i0+"/nameAssignType",schemaPath:"#/properties/interfaces/items/properties/nameAssignType/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1498,12 +1501,8 @@ vErrors.push(err118);
 }
 errors++;
 }
-}
-var _valid6 = _errs110 === errors;
-valid15 = valid15 || _valid6;
-const _errs112 = errors;
-if(data37 !== null){
-const err119 = {instancePath:instancePath+"/interfaces/" + i0+"/nameAssignType",schemaPath:"#/properties/interfaces/items/properties/nameAssignType/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(data38 < -9007199254740991 || isNaN(data38)){
+const err119 = {instancePath:instancePath+"/interfaces/" + i0+"/nameAssignType",schemaPath:"#/properties/interfaces/items/properties/nameAssignType/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1512,10 +1511,12 @@ vErrors.push(err119);
 }
 errors++;
 }
+}
 var _valid6 = _errs112 === errors;
 valid15 = valid15 || _valid6;
-if(!valid15){
-const err120 = {instancePath:instancePath+"/interfaces/" + i0+"/nameAssignType",schemaPath:"#/properties/interfaces/items/properties/nameAssignType/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const _errs114 = errors;
+if(data38 !== null){
+const err120 = {instancePath:instancePath+"/interfaces/" + i0+"/nameAssignType",schemaPath:"#/properties/interfaces/items/properties/nameAssignType/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1524,21 +1525,10 @@ vErrors.push(err120);
 }
 errors++;
 }
-else {
-errors = _errs109;
-if(vErrors !== null){
-if(_errs109){
-vErrors.length = _errs109;
-}
-else {
-vErrors = null;
-}
-}
-}
-if(data22.mtu !== undefined){
-let data38 = data22.mtu;
-if(!(((typeof data38 == "number") && (!(data38 % 1) && !isNaN(data38))) && (isFinite(data38)))){
-const err121 = {instancePath:instancePath+"/interfaces/" + i0+"/mtu",schemaPath:"#/properties/interfaces/items/properties/mtu/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+var _valid6 = _errs114 === errors;
+valid15 = valid15 || _valid6;
+if(!valid15){
+const err121 = {instancePath:instancePath+"/interfaces/" + i0+"/nameAssignType",schemaPath:"#/properties/interfaces/items/properties/nameAssignType/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1547,9 +1537,21 @@ vErrors.push(err121);
 }
 errors++;
 }
-if((typeof data38 == "number") && (isFinite(data38))){
-if(data38 > 9007199254740991 || isNaN(data38)){
-const err122 = {instancePath:instancePath+"/interfaces/" + i0+"/mtu",schemaPath:"#/properties/interfaces/items/properties/mtu/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+else {
+errors = _errs111;
+if(vErrors !== null){
+if(_errs111){
+vErrors.length = _errs111;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(data23.mtu !== undefined){
+let data39 = data23.mtu;
+if(!(((typeof data39 == "number") && (!(data39 % 1) && !isNaN(data39))) && (isFinite(data39)))){
+const err122 = {instancePath:instancePath+"/interfaces/" + i0+"/mtu",schemaPath:"#/properties/interfaces/items/properties/mtu/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1558,8 +1560,9 @@ vErrors.push(err122);
 }
 errors++;
 }
-if(data38 < -9007199254740991 || isNaN(data38)){
-const err123 = {instancePath:instancePath+"/interfaces/" + i0+"/mtu",schemaPath:"#/properties/interfaces/items/properties/mtu/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if((typeof data39 == "number") && (isFinite(data39))){
+if(data39 > 9007199254740991 || isNaN(data39)){
+const err123 = {instancePath:instancePath+"/interfaces/" + i0+"/mtu",schemaPath:"#/properties/interfaces/items/properties/mtu/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1568,15 +1571,8 @@ vErrors.push(err123);
 }
 errors++;
 }
-}
-}
-if(data22.flags !== undefined){
-let data39 = data22.flags;
-if(Array.isArray(data39)){
-const len1 = data39.length;
-for(let i1=0; i1<len1; i1++){
-if(typeof data39[i1] !== "string"){
-const err124 = {instancePath:instancePath+"/interfaces/" + i0+"/flags/" + i1,schemaPath:"#/properties/interfaces/items/properties/flags/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data39 < -9007199254740991 || isNaN(data39)){
+const err124 = {instancePath:instancePath+"/interfaces/" + i0+"/mtu",schemaPath:"#/properties/interfaces/items/properties/mtu/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1587,8 +1583,13 @@ errors++;
 }
 }
 }
-else {
-const err125 = {instancePath:instancePath+"/interfaces/" + i0+"/flags",schemaPath:"#/properties/interfaces/items/properties/flags/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data23.flags !== undefined){
+let data40 = data23.flags;
+if(Array.isArray(data40)){
+const len1 = data40.length;
+for(let i1=0; i1<len1; i1++){
+if(typeof data40[i1] !== "string"){
+const err125 = {instancePath:instancePath+"/interfaces/" + i0+"/flags/" + i1,schemaPath:"#/properties/interfaces/items/properties/flags/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1598,10 +1599,9 @@ vErrors.push(err125);
 errors++;
 }
 }
-if(data22.operstate !== undefined){
-let data41 = data22.operstate;
-if((typeof data41 !== "string") && (data41 !== null)){
-const err126 = {instancePath:instancePath+"/interfaces/" + i0+"/operstate",schemaPath:"#/properties/interfaces/items/properties/operstate/type",keyword:"type",params:{type: schema31.properties.interfaces.items.properties.operstate.type},message:"must be string,null"};
+}
+else {
+const err126 = {instancePath:instancePath+"/interfaces/" + i0+"/flags",schemaPath:"#/properties/interfaces/items/properties/flags/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1611,13 +1611,10 @@ vErrors.push(err126);
 errors++;
 }
 }
-if(data22.promiscuity !== undefined){
-let data42 = data22.promiscuity;
-const _errs123 = errors;
-let valid18 = false;
-const _errs124 = errors;
-if(!(((typeof data42 == "number") && (!(data42 % 1) && !isNaN(data42))) && (isFinite(data42)))){
-const err127 = {instancePath:instancePath+"/interfaces/" + i0+"/promiscuity",schemaPath:"#/properties/interfaces/items/properties/promiscuity/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data23.operstate !== undefined){
+let data42 = data23.operstate;
+if((typeof data42 !== "string") && (data42 !== null)){
+const err127 = {instancePath:instancePath+"/interfaces/" + i0+"/operstate",schemaPath:"#/properties/interfaces/items/properties/operstate/type",keyword:"type",params:{type: schema31.properties.interfaces.items.properties.operstate.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1626,9 +1623,14 @@ vErrors.push(err127);
 }
 errors++;
 }
-if((typeof data42 == "number") && (isFinite(data42))){
-if(data42 > 9007199254740991 || isNaN(data42)){
-const err128 = {instancePath:instancePath+"/interfaces/" + i0+"/promiscuity",schemaPath:"#/properties/interfaces/items/properties/promiscuity/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+}
+if(data23.promiscuity !== undefined){
+let data43 = data23.promiscuity;
+const _errs125 = errors;
+let valid18 = false;
+const _errs126 = errors;
+if(!(((typeof data43 == "number") && (!(data43 % 1) && !isNaN(data43))) && (isFinite(data43)))){
+const err128 = {instancePath:instancePath+"/interfaces/" + i0+"/promiscuity",schemaPath:"#/properties/interfaces/items/properties/promiscuity/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -1637,8 +1639,9 @@ vErrors.push(err128);
 }
 errors++;
 }
-if(data42 < -9007199254740991 || isNaN(data42)){
-const err129 = {instancePath:instancePath+"/interfaces/" + i0+"/promiscuity",schemaPath:"#/properties/interfaces/items/properties/promiscuity/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if((typeof data43 == "number") && (isFinite(data43))){
+if(data43 > 9007199254740991 || isNaN(data43)){
+const err129 = {instancePath:instancePath+"/interfaces/" + i0+"/promiscuity",schemaPath:"#/properties/interfaces/items/properties/promiscuity/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -1647,12 +1650,8 @@ vErrors.push(err129);
 }
 errors++;
 }
-}
-var _valid7 = _errs124 === errors;
-valid18 = valid18 || _valid7;
-const _errs126 = errors;
-if(data42 !== null){
-const err130 = {instancePath:instancePath+"/interfaces/" + i0+"/promiscuity",schemaPath:"#/properties/interfaces/items/properties/promiscuity/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(data43 < -9007199254740991 || isNaN(data43)){
+const err130 = {instancePath:instancePath+"/interfaces/" + i0+"/promiscuity",schemaPath:"#/properties/interfaces/items/properties/promiscuity/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -1661,10 +1660,12 @@ vErrors.push(err130);
 }
 errors++;
 }
+}
 var _valid7 = _errs126 === errors;
 valid18 = valid18 || _valid7;
-if(!valid18){
-const err131 = {instancePath:instancePath+"/interfaces/" + i0+"/promiscuity",schemaPath:"#/properties/interfaces/items/properties/promiscuity/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const _errs128 = errors;
+if(data43 !== null){
+const err131 = {instancePath:instancePath+"/interfaces/" + i0+"/promiscuity",schemaPath:"#/properties/interfaces/items/properties/promiscuity/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -1673,22 +1674,10 @@ vErrors.push(err131);
 }
 errors++;
 }
-else {
-errors = _errs123;
-if(vErrors !== null){
-if(_errs123){
-vErrors.length = _errs123;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data22.driver !== undefined){
-let data43 = data22.driver;
-if((typeof data43 !== "string") && (data43 !== null)){
-const err132 = {instancePath:instancePath+"/interfaces/" + i0+"/driver",schemaPath:"#/properties/interfaces/items/properties/driver/type",keyword:"type",params:{type: schema31.properties.interfaces.items.properties.driver.type},message:"must be string,null"};
+var _valid7 = _errs128 === errors;
+valid18 = valid18 || _valid7;
+if(!valid18){
+const err132 = {instancePath:instancePath+"/interfaces/" + i0+"/promiscuity",schemaPath:"#/properties/interfaces/items/properties/promiscuity/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -1697,11 +1686,22 @@ vErrors.push(err132);
 }
 errors++;
 }
+else {
+errors = _errs125;
+if(vErrors !== null){
+if(_errs125){
+vErrors.length = _errs125;
 }
-if(data22.devicePath !== undefined){
-let data44 = data22.devicePath;
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data23.driver !== undefined){
+let data44 = data23.driver;
 if((typeof data44 !== "string") && (data44 !== null)){
-const err133 = {instancePath:instancePath+"/interfaces/" + i0+"/devicePath",schemaPath:"#/properties/interfaces/items/properties/devicePath/type",keyword:"type",params:{type: schema31.properties.interfaces.items.properties.devicePath.type},message:"must be string,null"};
+const err133 = {instancePath:instancePath+"/interfaces/" + i0+"/driver",schemaPath:"#/properties/interfaces/items/properties/driver/type",keyword:"type",params:{type: schema31.properties.interfaces.items.properties.driver.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -1711,10 +1711,10 @@ vErrors.push(err133);
 errors++;
 }
 }
-if(data22.parentBus !== undefined){
-let data45 = data22.parentBus;
+if(data23.devicePath !== undefined){
+let data45 = data23.devicePath;
 if((typeof data45 !== "string") && (data45 !== null)){
-const err134 = {instancePath:instancePath+"/interfaces/" + i0+"/parentBus",schemaPath:"#/properties/interfaces/items/properties/parentBus/type",keyword:"type",params:{type: schema31.properties.interfaces.items.properties.parentBus.type},message:"must be string,null"};
+const err134 = {instancePath:instancePath+"/interfaces/" + i0+"/devicePath",schemaPath:"#/properties/interfaces/items/properties/devicePath/type",keyword:"type",params:{type: schema31.properties.interfaces.items.properties.devicePath.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -1724,13 +1724,10 @@ vErrors.push(err134);
 errors++;
 }
 }
-if(data22.speed !== undefined){
-let data46 = data22.speed;
-const _errs135 = errors;
-let valid19 = false;
-const _errs136 = errors;
-if(!(((typeof data46 == "number") && (!(data46 % 1) && !isNaN(data46))) && (isFinite(data46)))){
-const err135 = {instancePath:instancePath+"/interfaces/" + i0+"/speed",schemaPath:"#/properties/interfaces/items/properties/speed/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data23.parentBus !== undefined){
+let data46 = data23.parentBus;
+if((typeof data46 !== "string") && (data46 !== null)){
+const err135 = {instancePath:instancePath+"/interfaces/" + i0+"/parentBus",schemaPath:"#/properties/interfaces/items/properties/parentBus/type",keyword:"type",params:{type: schema31.properties.interfaces.items.properties.parentBus.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -1739,9 +1736,14 @@ vErrors.push(err135);
 }
 errors++;
 }
-if((typeof data46 == "number") && (isFinite(data46))){
-if(data46 > 9007199254740991 || isNaN(data46)){
-const err136 = {instancePath:instancePath+"/interfaces/" + i0+"/speed",schemaPath:"#/properties/interfaces/items/properties/speed/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+}
+if(data23.speed !== undefined){
+let data47 = data23.speed;
+const _errs137 = errors;
+let valid19 = false;
+const _errs138 = errors;
+if(!(((typeof data47 == "number") && (!(data47 % 1) && !isNaN(data47))) && (isFinite(data47)))){
+const err136 = {instancePath:instancePath+"/interfaces/" + i0+"/speed",schemaPath:"#/properties/interfaces/items/properties/speed/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -1750,8 +1752,9 @@ vErrors.push(err136);
 }
 errors++;
 }
-if(data46 < -9007199254740991 || isNaN(data46)){
-const err137 = {instancePath:instancePath+"/interfaces/" + i0+"/speed",schemaPath:"#/properties/interfaces/items/properties/speed/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if((typeof data47 == "number") && (isFinite(data47))){
+if(data47 > 9007199254740991 || isNaN(data47)){
+const err137 = {instancePath:instancePath+"/interfaces/" + i0+"/speed",schemaPath:"#/properties/interfaces/items/properties/speed/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -1760,12 +1763,8 @@ vErrors.push(err137);
 }
 errors++;
 }
-}
-var _valid8 = _errs136 === errors;
-valid19 = valid19 || _valid8;
-const _errs138 = errors;
-if(data46 !== null){
-const err138 = {instancePath:instancePath+"/interfaces/" + i0+"/speed",schemaPath:"#/properties/interfaces/items/properties/speed/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(data47 < -9007199254740991 || isNaN(data47)){
+const err138 = {instancePath:instancePath+"/interfaces/" + i0+"/speed",schemaPath:"#/properties/interfaces/items/properties/speed/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -1774,10 +1773,12 @@ vErrors.push(err138);
 }
 errors++;
 }
+}
 var _valid8 = _errs138 === errors;
 valid19 = valid19 || _valid8;
-if(!valid19){
-const err139 = {instancePath:instancePath+"/interfaces/" + i0+"/speed",schemaPath:"#/properties/interfaces/items/properties/speed/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const _errs140 = errors;
+if(data47 !== null){
+const err139 = {instancePath:instancePath+"/interfaces/" + i0+"/speed",schemaPath:"#/properties/interfaces/items/properties/speed/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -1786,22 +1787,10 @@ vErrors.push(err139);
 }
 errors++;
 }
-else {
-errors = _errs135;
-if(vErrors !== null){
-if(_errs135){
-vErrors.length = _errs135;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data22.duplex !== undefined){
-let data47 = data22.duplex;
-if((typeof data47 !== "string") && (data47 !== null)){
-const err140 = {instancePath:instancePath+"/interfaces/" + i0+"/duplex",schemaPath:"#/properties/interfaces/items/properties/duplex/type",keyword:"type",params:{type: schema31.properties.interfaces.items.properties.duplex.type},message:"must be string,null"};
+var _valid8 = _errs140 === errors;
+valid19 = valid19 || _valid8;
+if(!valid19){
+const err140 = {instancePath:instancePath+"/interfaces/" + i0+"/speed",schemaPath:"#/properties/interfaces/items/properties/speed/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -1810,14 +1799,22 @@ vErrors.push(err140);
 }
 errors++;
 }
+else {
+errors = _errs137;
+if(vErrors !== null){
+if(_errs137){
+vErrors.length = _errs137;
 }
-if(data22.numTxQueues !== undefined){
-let data48 = data22.numTxQueues;
-const _errs143 = errors;
-let valid20 = false;
-const _errs144 = errors;
-if(!(((typeof data48 == "number") && (!(data48 % 1) && !isNaN(data48))) && (isFinite(data48)))){
-const err141 = {instancePath:instancePath+"/interfaces/" + i0+"/numTxQueues",schemaPath:"#/properties/interfaces/items/properties/numTxQueues/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data23.duplex !== undefined){
+let data48 = data23.duplex;
+if((typeof data48 !== "string") && (data48 !== null)){
+const err141 = {instancePath:instancePath+"/interfaces/" + i0+"/duplex",schemaPath:"#/properties/interfaces/items/properties/duplex/type",keyword:"type",params:{type: schema31.properties.interfaces.items.properties.duplex.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -1826,9 +1823,14 @@ vErrors.push(err141);
 }
 errors++;
 }
-if((typeof data48 == "number") && (isFinite(data48))){
-if(data48 > 9007199254740991 || isNaN(data48)){
-const err142 = {instancePath:instancePath+"/interfaces/" + i0+"/numTxQueues",schemaPath:"#/properties/interfaces/items/properties/numTxQueues/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+}
+if(data23.numTxQueues !== undefined){
+let data49 = data23.numTxQueues;
+const _errs145 = errors;
+let valid20 = false;
+const _errs146 = errors;
+if(!(((typeof data49 == "number") && (!(data49 % 1) && !isNaN(data49))) && (isFinite(data49)))){
+const err142 = {instancePath:instancePath+"/interfaces/" + i0+"/numTxQueues",schemaPath:"#/properties/interfaces/items/properties/numTxQueues/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -1837,8 +1839,9 @@ vErrors.push(err142);
 }
 errors++;
 }
-if(data48 < -9007199254740991 || isNaN(data48)){
-const err143 = {instancePath:instancePath+"/interfaces/" + i0+"/numTxQueues",schemaPath:"#/properties/interfaces/items/properties/numTxQueues/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if((typeof data49 == "number") && (isFinite(data49))){
+if(data49 > 9007199254740991 || isNaN(data49)){
+const err143 = {instancePath:instancePath+"/interfaces/" + i0+"/numTxQueues",schemaPath:"#/properties/interfaces/items/properties/numTxQueues/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -1847,12 +1850,8 @@ vErrors.push(err143);
 }
 errors++;
 }
-}
-var _valid9 = _errs144 === errors;
-valid20 = valid20 || _valid9;
-const _errs146 = errors;
-if(data48 !== null){
-const err144 = {instancePath:instancePath+"/interfaces/" + i0+"/numTxQueues",schemaPath:"#/properties/interfaces/items/properties/numTxQueues/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(data49 < -9007199254740991 || isNaN(data49)){
+const err144 = {instancePath:instancePath+"/interfaces/" + i0+"/numTxQueues",schemaPath:"#/properties/interfaces/items/properties/numTxQueues/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -1861,10 +1860,12 @@ vErrors.push(err144);
 }
 errors++;
 }
+}
 var _valid9 = _errs146 === errors;
 valid20 = valid20 || _valid9;
-if(!valid20){
-const err145 = {instancePath:instancePath+"/interfaces/" + i0+"/numTxQueues",schemaPath:"#/properties/interfaces/items/properties/numTxQueues/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const _errs148 = errors;
+if(data49 !== null){
+const err145 = {instancePath:instancePath+"/interfaces/" + i0+"/numTxQueues",schemaPath:"#/properties/interfaces/items/properties/numTxQueues/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -1873,25 +1874,10 @@ vErrors.push(err145);
 }
 errors++;
 }
-else {
-errors = _errs143;
-if(vErrors !== null){
-if(_errs143){
-vErrors.length = _errs143;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data22.numRxQueues !== undefined){
-let data49 = data22.numRxQueues;
-const _errs149 = errors;
-let valid21 = false;
-const _errs150 = errors;
-if(!(((typeof data49 == "number") && (!(data49 % 1) && !isNaN(data49))) && (isFinite(data49)))){
-const err146 = {instancePath:instancePath+"/interfaces/" + i0+"/numRxQueues",schemaPath:"#/properties/interfaces/items/properties/numRxQueues/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+var _valid9 = _errs148 === errors;
+valid20 = valid20 || _valid9;
+if(!valid20){
+const err146 = {instancePath:instancePath+"/interfaces/" + i0+"/numTxQueues",schemaPath:"#/properties/interfaces/items/properties/numTxQueues/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -1900,9 +1886,25 @@ vErrors.push(err146);
 }
 errors++;
 }
-if((typeof data49 == "number") && (isFinite(data49))){
-if(data49 > 9007199254740991 || isNaN(data49)){
-const err147 = {instancePath:instancePath+"/interfaces/" + i0+"/numRxQueues",schemaPath:"#/properties/interfaces/items/properties/numRxQueues/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+else {
+errors = _errs145;
+if(vErrors !== null){
+if(_errs145){
+vErrors.length = _errs145;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data23.numRxQueues !== undefined){
+let data50 = data23.numRxQueues;
+const _errs151 = errors;
+let valid21 = false;
+const _errs152 = errors;
+if(!(((typeof data50 == "number") && (!(data50 % 1) && !isNaN(data50))) && (isFinite(data50)))){
+const err147 = {instancePath:instancePath+"/interfaces/" + i0+"/numRxQueues",schemaPath:"#/properties/interfaces/items/properties/numRxQueues/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -1911,8 +1913,9 @@ vErrors.push(err147);
 }
 errors++;
 }
-if(data49 < -9007199254740991 || isNaN(data49)){
-const err148 = {instancePath:instancePath+"/interfaces/" + i0+"/numRxQueues",schemaPath:"#/properties/interfaces/items/properties/numRxQueues/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if((typeof data50 == "number") && (isFinite(data50))){
+if(data50 > 9007199254740991 || isNaN(data50)){
+const err148 = {instancePath:instancePath+"/interfaces/" + i0+"/numRxQueues",schemaPath:"#/properties/interfaces/items/properties/numRxQueues/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -1921,12 +1924,8 @@ vErrors.push(err148);
 }
 errors++;
 }
-}
-var _valid10 = _errs150 === errors;
-valid21 = valid21 || _valid10;
-const _errs152 = errors;
-if(data49 !== null){
-const err149 = {instancePath:instancePath+"/interfaces/" + i0+"/numRxQueues",schemaPath:"#/properties/interfaces/items/properties/numRxQueues/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(data50 < -9007199254740991 || isNaN(data50)){
+const err149 = {instancePath:instancePath+"/interfaces/" + i0+"/numRxQueues",schemaPath:"#/properties/interfaces/items/properties/numRxQueues/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -1935,10 +1934,12 @@ vErrors.push(err149);
 }
 errors++;
 }
+}
 var _valid10 = _errs152 === errors;
 valid21 = valid21 || _valid10;
-if(!valid21){
-const err150 = {instancePath:instancePath+"/interfaces/" + i0+"/numRxQueues",schemaPath:"#/properties/interfaces/items/properties/numRxQueues/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const _errs154 = errors;
+if(data50 !== null){
+const err150 = {instancePath:instancePath+"/interfaces/" + i0+"/numRxQueues",schemaPath:"#/properties/interfaces/items/properties/numRxQueues/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -1947,28 +1948,10 @@ vErrors.push(err150);
 }
 errors++;
 }
-else {
-errors = _errs149;
-if(vErrors !== null){
-if(_errs149){
-vErrors.length = _errs149;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data22.udev !== undefined){
-let data50 = data22.udev;
-const _errs155 = errors;
-let valid22 = false;
-const _errs156 = errors;
-if(data50 && typeof data50 == "object" && !Array.isArray(data50)){
-for(const key7 in data50){
-const _errs158 = errors;
-if(typeof key7 !== "string"){
-const err151 = {instancePath:instancePath+"/interfaces/" + i0+"/udev",schemaPath:"#/properties/interfaces/items/properties/udev/anyOf/0/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key7};
+var _valid10 = _errs154 === errors;
+valid21 = valid21 || _valid10;
+if(!valid21){
+const err151 = {instancePath:instancePath+"/interfaces/" + i0+"/numRxQueues",schemaPath:"#/properties/interfaces/items/properties/numRxQueues/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -1977,9 +1960,28 @@ vErrors.push(err151);
 }
 errors++;
 }
-var valid23 = _errs158 === errors;
-if(!valid23){
-const err152 = {instancePath:instancePath+"/interfaces/" + i0+"/udev",schemaPath:"#/properties/interfaces/items/properties/udev/anyOf/0/propertyNames",keyword:"propertyNames",params:{propertyName: key7},message:"property name must be valid"};
+else {
+errors = _errs151;
+if(vErrors !== null){
+if(_errs151){
+vErrors.length = _errs151;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data23.udev !== undefined){
+let data51 = data23.udev;
+const _errs157 = errors;
+let valid22 = false;
+const _errs158 = errors;
+if(data51 && typeof data51 == "object" && !Array.isArray(data51)){
+for(const key7 in data51){
+const _errs160 = errors;
+if(typeof key7 !== "string"){
+const err152 = {instancePath:instancePath+"/interfaces/" + i0+"/udev",schemaPath:"#/properties/interfaces/items/properties/udev/anyOf/0/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key7};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -1988,10 +1990,9 @@ vErrors.push(err152);
 }
 errors++;
 }
-}
-for(const key8 in data50){
-if(typeof data50[key8] !== "string"){
-const err153 = {instancePath:instancePath+"/interfaces/" + i0+"/udev/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/interfaces/items/properties/udev/anyOf/0/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var valid23 = _errs160 === errors;
+if(!valid23){
+const err153 = {instancePath:instancePath+"/interfaces/" + i0+"/udev",schemaPath:"#/properties/interfaces/items/properties/udev/anyOf/0/propertyNames",keyword:"propertyNames",params:{propertyName: key7},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -2001,9 +2002,9 @@ vErrors.push(err153);
 errors++;
 }
 }
-}
-else {
-const err154 = {instancePath:instancePath+"/interfaces/" + i0+"/udev",schemaPath:"#/properties/interfaces/items/properties/udev/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key8 in data51){
+if(typeof data51[key8] !== "string"){
+const err154 = {instancePath:instancePath+"/interfaces/" + i0+"/udev/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/interfaces/items/properties/udev/anyOf/0/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -2012,11 +2013,10 @@ vErrors.push(err154);
 }
 errors++;
 }
-var _valid11 = _errs156 === errors;
-valid22 = valid22 || _valid11;
-const _errs163 = errors;
-if(data50 !== null){
-const err155 = {instancePath:instancePath+"/interfaces/" + i0+"/udev",schemaPath:"#/properties/interfaces/items/properties/udev/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+}
+}
+else {
+const err155 = {instancePath:instancePath+"/interfaces/" + i0+"/udev",schemaPath:"#/properties/interfaces/items/properties/udev/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -2025,10 +2025,11 @@ vErrors.push(err155);
 }
 errors++;
 }
-var _valid11 = _errs163 === errors;
+var _valid11 = _errs158 === errors;
 valid22 = valid22 || _valid11;
-if(!valid22){
-const err156 = {instancePath:instancePath+"/interfaces/" + i0+"/udev",schemaPath:"#/properties/interfaces/items/properties/udev/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const _errs165 = errors;
+if(data51 !== null){
+const err156 = {instancePath:instancePath+"/interfaces/" + i0+"/udev",schemaPath:"#/properties/interfaces/items/properties/udev/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -2037,26 +2038,10 @@ vErrors.push(err156);
 }
 errors++;
 }
-else {
-errors = _errs155;
-if(vErrors !== null){
-if(_errs155){
-vErrors.length = _errs155;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data22.bridge !== undefined){
-let data52 = data22.bridge;
-const _errs166 = errors;
-let valid25 = false;
-const _errs167 = errors;
-if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
-if(data52.groupFwdMask === undefined){
-const err157 = {instancePath:instancePath+"/interfaces/" + i0+"/bridge",schemaPath:"#/properties/interfaces/items/properties/bridge/anyOf/0/required",keyword:"required",params:{missingProperty: "groupFwdMask"},message:"must have required property '"+"groupFwdMask"+"'"};
+var _valid11 = _errs165 === errors;
+valid22 = valid22 || _valid11;
+if(!valid22){
+const err157 = {instancePath:instancePath+"/interfaces/" + i0+"/udev",schemaPath:"#/properties/interfaces/items/properties/udev/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -2065,8 +2050,26 @@ vErrors.push(err157);
 }
 errors++;
 }
-if(data52.stpState === undefined){
-const err158 = {instancePath:instancePath+"/interfaces/" + i0+"/bridge",schemaPath:"#/properties/interfaces/items/properties/bridge/anyOf/0/required",keyword:"required",params:{missingProperty: "stpState"},message:"must have required property '"+"stpState"+"'"};
+else {
+errors = _errs157;
+if(vErrors !== null){
+if(_errs157){
+vErrors.length = _errs157;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data23.bridge !== undefined){
+let data53 = data23.bridge;
+const _errs168 = errors;
+let valid25 = false;
+const _errs169 = errors;
+if(data53 && typeof data53 == "object" && !Array.isArray(data53)){
+if(data53.groupFwdMask === undefined){
+const err158 = {instancePath:instancePath+"/interfaces/" + i0+"/bridge",schemaPath:"#/properties/interfaces/items/properties/bridge/anyOf/0/required",keyword:"required",params:{missingProperty: "groupFwdMask"},message:"must have required property '"+"groupFwdMask"+"'"};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -2075,8 +2078,8 @@ vErrors.push(err158);
 }
 errors++;
 }
-if(data52.vlanFiltering === undefined){
-const err159 = {instancePath:instancePath+"/interfaces/" + i0+"/bridge",schemaPath:"#/properties/interfaces/items/properties/bridge/anyOf/0/required",keyword:"required",params:{missingProperty: "vlanFiltering"},message:"must have required property '"+"vlanFiltering"+"'"};
+if(data53.stpState === undefined){
+const err159 = {instancePath:instancePath+"/interfaces/" + i0+"/bridge",schemaPath:"#/properties/interfaces/items/properties/bridge/anyOf/0/required",keyword:"required",params:{missingProperty: "stpState"},message:"must have required property '"+"stpState"+"'"};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -2085,15 +2088,8 @@ vErrors.push(err159);
 }
 errors++;
 }
-for(const key9 in data52){
-if(!(((((key9 === "groupFwdMask") || (key9 === "stpState")) || (key9 === "vlanFiltering")) || (key9 === "vlanProtocol")) || (key9 === "groupAddr"))){
-delete data52[key9];
-}
-}
-if(data52.groupFwdMask !== undefined){
-let data53 = data52.groupFwdMask;
-if(!(((typeof data53 == "number") && (!(data53 % 1) && !isNaN(data53))) && (isFinite(data53)))){
-const err160 = {instancePath:instancePath+"/interfaces/" + i0+"/bridge/groupFwdMask",schemaPath:"#/properties/interfaces/items/properties/bridge/anyOf/0/properties/groupFwdMask/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data53.vlanFiltering === undefined){
+const err160 = {instancePath:instancePath+"/interfaces/" + i0+"/bridge",schemaPath:"#/properties/interfaces/items/properties/bridge/anyOf/0/required",keyword:"required",params:{missingProperty: "vlanFiltering"},message:"must have required property '"+"vlanFiltering"+"'"};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -2102,9 +2098,15 @@ vErrors.push(err160);
 }
 errors++;
 }
-if((typeof data53 == "number") && (isFinite(data53))){
-if(data53 > 65535 || isNaN(data53)){
-const err161 = {instancePath:instancePath+"/interfaces/" + i0+"/bridge/groupFwdMask",schemaPath:"#/properties/interfaces/items/properties/bridge/anyOf/0/properties/groupFwdMask/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+for(const key9 in data53){
+if(!(((((key9 === "groupFwdMask") || (key9 === "stpState")) || (key9 === "vlanFiltering")) || (key9 === "vlanProtocol")) || (key9 === "groupAddr"))){
+delete data53[key9];
+}
+}
+if(data53.groupFwdMask !== undefined){
+let data54 = data53.groupFwdMask;
+if(!(((typeof data54 == "number") && (!(data54 % 1) && !isNaN(data54))) && (isFinite(data54)))){
+const err161 = {instancePath:instancePath+"/interfaces/" + i0+"/bridge/groupFwdMask",schemaPath:"#/properties/interfaces/items/properties/bridge/anyOf/0/properties/groupFwdMask/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err161];
 }
@@ -2113,8 +2115,9 @@ vErrors.push(err161);
 }
 errors++;
 }
-if(data53 < 0 || isNaN(data53)){
-const err162 = {instancePath:instancePath+"/interfaces/" + i0+"/bridge/groupFwdMask",schemaPath:"#/properties/interfaces/items/properties/bridge/anyOf/0/properties/groupFwdMask/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if((typeof data54 == "number") && (isFinite(data54))){
+if(data54 > 65535 || isNaN(data54)){
+const err162 = {instancePath:instancePath+"/interfaces/" + i0+"/bridge/groupFwdMask",schemaPath:"#/properties/interfaces/items/properties/bridge/anyOf/0/properties/groupFwdMask/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
 if(vErrors === null){
 vErrors = [err162];
 }
@@ -2123,12 +2126,8 @@ vErrors.push(err162);
 }
 errors++;
 }
-}
-}
-if(data52.stpState !== undefined){
-let data54 = data52.stpState;
-if(!(((typeof data54 == "number") && (!(data54 % 1) && !isNaN(data54))) && (isFinite(data54)))){
-const err163 = {instancePath:instancePath+"/interfaces/" + i0+"/bridge/stpState",schemaPath:"#/properties/interfaces/items/properties/bridge/anyOf/0/properties/stpState/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data54 < 0 || isNaN(data54)){
+const err163 = {instancePath:instancePath+"/interfaces/" + i0+"/bridge/groupFwdMask",schemaPath:"#/properties/interfaces/items/properties/bridge/anyOf/0/properties/groupFwdMask/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err163];
 }
@@ -2137,9 +2136,12 @@ vErrors.push(err163);
 }
 errors++;
 }
-if((typeof data54 == "number") && (isFinite(data54))){
-if(data54 > 9007199254740991 || isNaN(data54)){
-const err164 = {instancePath:instancePath+"/interfaces/" + i0+"/bridge/stpState",schemaPath:"#/properties/interfaces/items/properties/bridge/anyOf/0/properties/stpState/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+}
+}
+if(data53.stpState !== undefined){
+let data55 = data53.stpState;
+if(!(((typeof data55 == "number") && (!(data55 % 1) && !isNaN(data55))) && (isFinite(data55)))){
+const err164 = {instancePath:instancePath+"/interfaces/" + i0+"/bridge/stpState",schemaPath:"#/properties/interfaces/items/properties/bridge/anyOf/0/properties/stpState/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err164];
 }
@@ -2148,8 +2150,9 @@ vErrors.push(err164);
 }
 errors++;
 }
-if(data54 < -9007199254740991 || isNaN(data54)){
-const err165 = {instancePath:instancePath+"/interfaces/" + i0+"/bridge/stpState",schemaPath:"#/properties/interfaces/items/properties/bridge/anyOf/0/properties/stpState/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if((typeof data55 == "number") && (isFinite(data55))){
+if(data55 > 9007199254740991 || isNaN(data55)){
+const err165 = {instancePath:instancePath+"/interfaces/" + i0+"/bridge/stpState",schemaPath:"#/properties/interfaces/items/properties/bridge/anyOf/0/properties/stpState/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err165];
 }
@@ -2158,11 +2161,8 @@ vErrors.push(err165);
 }
 errors++;
 }
-}
-}
-if(data52.vlanFiltering !== undefined){
-if(typeof data52.vlanFiltering !== "boolean"){
-const err166 = {instancePath:instancePath+"/interfaces/" + i0+"/bridge/vlanFiltering",schemaPath:"#/properties/interfaces/items/properties/bridge/anyOf/0/properties/vlanFiltering/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data55 < -9007199254740991 || isNaN(data55)){
+const err166 = {instancePath:instancePath+"/interfaces/" + i0+"/bridge/stpState",schemaPath:"#/properties/interfaces/items/properties/bridge/anyOf/0/properties/stpState/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err166];
 }
@@ -2172,10 +2172,10 @@ vErrors.push(err166);
 errors++;
 }
 }
-if(data52.vlanProtocol !== undefined){
-let data56 = data52.vlanProtocol;
-if((typeof data56 !== "string") && (data56 !== null)){
-const err167 = {instancePath:instancePath+"/interfaces/" + i0+"/bridge/vlanProtocol",schemaPath:"#/properties/interfaces/items/properties/bridge/anyOf/0/properties/vlanProtocol/type",keyword:"type",params:{type: schema31.properties.interfaces.items.properties.bridge.anyOf[0].properties.vlanProtocol.type},message:"must be string,null"};
+}
+if(data53.vlanFiltering !== undefined){
+if(typeof data53.vlanFiltering !== "boolean"){
+const err167 = {instancePath:instancePath+"/interfaces/" + i0+"/bridge/vlanFiltering",schemaPath:"#/properties/interfaces/items/properties/bridge/anyOf/0/properties/vlanFiltering/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err167];
 }
@@ -2185,10 +2185,10 @@ vErrors.push(err167);
 errors++;
 }
 }
-if(data52.groupAddr !== undefined){
-let data57 = data52.groupAddr;
+if(data53.vlanProtocol !== undefined){
+let data57 = data53.vlanProtocol;
 if((typeof data57 !== "string") && (data57 !== null)){
-const err168 = {instancePath:instancePath+"/interfaces/" + i0+"/bridge/groupAddr",schemaPath:"#/properties/interfaces/items/properties/bridge/anyOf/0/properties/groupAddr/type",keyword:"type",params:{type: schema31.properties.interfaces.items.properties.bridge.anyOf[0].properties.groupAddr.type},message:"must be string,null"};
+const err168 = {instancePath:instancePath+"/interfaces/" + i0+"/bridge/vlanProtocol",schemaPath:"#/properties/interfaces/items/properties/bridge/anyOf/0/properties/vlanProtocol/type",keyword:"type",params:{type: schema31.properties.interfaces.items.properties.bridge.anyOf[0].properties.vlanProtocol.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err168];
 }
@@ -2198,9 +2198,10 @@ vErrors.push(err168);
 errors++;
 }
 }
-}
-else {
-const err169 = {instancePath:instancePath+"/interfaces/" + i0+"/bridge",schemaPath:"#/properties/interfaces/items/properties/bridge/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data53.groupAddr !== undefined){
+let data58 = data53.groupAddr;
+if((typeof data58 !== "string") && (data58 !== null)){
+const err169 = {instancePath:instancePath+"/interfaces/" + i0+"/bridge/groupAddr",schemaPath:"#/properties/interfaces/items/properties/bridge/anyOf/0/properties/groupAddr/type",keyword:"type",params:{type: schema31.properties.interfaces.items.properties.bridge.anyOf[0].properties.groupAddr.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -2209,11 +2210,10 @@ vErrors.push(err169);
 }
 errors++;
 }
-var _valid12 = _errs167 === errors;
-valid25 = valid25 || _valid12;
-const _errs180 = errors;
-if(data52 !== null){
-const err170 = {instancePath:instancePath+"/interfaces/" + i0+"/bridge",schemaPath:"#/properties/interfaces/items/properties/bridge/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+}
+}
+else {
+const err170 = {instancePath:instancePath+"/interfaces/" + i0+"/bridge",schemaPath:"#/properties/interfaces/items/properties/bridge/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -2222,10 +2222,11 @@ vErrors.push(err170);
 }
 errors++;
 }
-var _valid12 = _errs180 === errors;
+var _valid12 = _errs169 === errors;
 valid25 = valid25 || _valid12;
-if(!valid25){
-const err171 = {instancePath:instancePath+"/interfaces/" + i0+"/bridge",schemaPath:"#/properties/interfaces/items/properties/bridge/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const _errs182 = errors;
+if(data53 !== null){
+const err171 = {instancePath:instancePath+"/interfaces/" + i0+"/bridge",schemaPath:"#/properties/interfaces/items/properties/bridge/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err171];
 }
@@ -2234,26 +2235,10 @@ vErrors.push(err171);
 }
 errors++;
 }
-else {
-errors = _errs166;
-if(vErrors !== null){
-if(_errs166){
-vErrors.length = _errs166;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data22.bridgePort !== undefined){
-let data58 = data22.bridgePort;
-const _errs183 = errors;
-let valid27 = false;
-const _errs184 = errors;
-if(data58 && typeof data58 == "object" && !Array.isArray(data58)){
-if(data58.groupFwdMask === undefined){
-const err172 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort",schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf/0/required",keyword:"required",params:{missingProperty: "groupFwdMask"},message:"must have required property '"+"groupFwdMask"+"'"};
+var _valid12 = _errs182 === errors;
+valid25 = valid25 || _valid12;
+if(!valid25){
+const err172 = {instancePath:instancePath+"/interfaces/" + i0+"/bridge",schemaPath:"#/properties/interfaces/items/properties/bridge/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err172];
 }
@@ -2262,8 +2247,26 @@ vErrors.push(err172);
 }
 errors++;
 }
-if(data58.state === undefined){
-const err173 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort",schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf/0/required",keyword:"required",params:{missingProperty: "state"},message:"must have required property '"+"state"+"'"};
+else {
+errors = _errs168;
+if(vErrors !== null){
+if(_errs168){
+vErrors.length = _errs168;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data23.bridgePort !== undefined){
+let data59 = data23.bridgePort;
+const _errs185 = errors;
+let valid27 = false;
+const _errs186 = errors;
+if(data59 && typeof data59 == "object" && !Array.isArray(data59)){
+if(data59.groupFwdMask === undefined){
+const err173 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort",schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf/0/required",keyword:"required",params:{missingProperty: "groupFwdMask"},message:"must have required property '"+"groupFwdMask"+"'"};
 if(vErrors === null){
 vErrors = [err173];
 }
@@ -2272,18 +2275,8 @@ vErrors.push(err173);
 }
 errors++;
 }
-for(const key10 in data58){
-if(!(((key10 === "groupFwdMask") || (key10 === "state")) || (key10 === "flags"))){
-delete data58[key10];
-}
-}
-if(data58.groupFwdMask !== undefined){
-let data59 = data58.groupFwdMask;
-const _errs188 = errors;
-let valid29 = false;
-const _errs189 = errors;
-if(!(((typeof data59 == "number") && (!(data59 % 1) && !isNaN(data59))) && (isFinite(data59)))){
-const err174 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort/groupFwdMask",schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf/0/properties/groupFwdMask/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data59.state === undefined){
+const err174 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort",schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf/0/required",keyword:"required",params:{missingProperty: "state"},message:"must have required property '"+"state"+"'"};
 if(vErrors === null){
 vErrors = [err174];
 }
@@ -2292,9 +2285,18 @@ vErrors.push(err174);
 }
 errors++;
 }
-if((typeof data59 == "number") && (isFinite(data59))){
-if(data59 > 65535 || isNaN(data59)){
-const err175 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort/groupFwdMask",schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf/0/properties/groupFwdMask/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+for(const key10 in data59){
+if(!(((key10 === "groupFwdMask") || (key10 === "state")) || (key10 === "flags"))){
+delete data59[key10];
+}
+}
+if(data59.groupFwdMask !== undefined){
+let data60 = data59.groupFwdMask;
+const _errs190 = errors;
+let valid29 = false;
+const _errs191 = errors;
+if(!(((typeof data60 == "number") && (!(data60 % 1) && !isNaN(data60))) && (isFinite(data60)))){
+const err175 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort/groupFwdMask",schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf/0/properties/groupFwdMask/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err175];
 }
@@ -2303,8 +2305,9 @@ vErrors.push(err175);
 }
 errors++;
 }
-if(data59 < 0 || isNaN(data59)){
-const err176 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort/groupFwdMask",schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf/0/properties/groupFwdMask/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if((typeof data60 == "number") && (isFinite(data60))){
+if(data60 > 65535 || isNaN(data60)){
+const err176 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort/groupFwdMask",schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf/0/properties/groupFwdMask/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
 if(vErrors === null){
 vErrors = [err176];
 }
@@ -2313,12 +2316,8 @@ vErrors.push(err176);
 }
 errors++;
 }
-}
-var _valid14 = _errs189 === errors;
-valid29 = valid29 || _valid14;
-const _errs191 = errors;
-if(data59 !== null){
-const err177 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort/groupFwdMask",schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf/0/properties/groupFwdMask/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(data60 < 0 || isNaN(data60)){
+const err177 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort/groupFwdMask",schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf/0/properties/groupFwdMask/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err177];
 }
@@ -2327,10 +2326,12 @@ vErrors.push(err177);
 }
 errors++;
 }
+}
 var _valid14 = _errs191 === errors;
 valid29 = valid29 || _valid14;
-if(!valid29){
-const err178 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort/groupFwdMask",schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf/0/properties/groupFwdMask/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const _errs193 = errors;
+if(data60 !== null){
+const err178 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort/groupFwdMask",schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf/0/properties/groupFwdMask/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err178];
 }
@@ -2339,21 +2340,10 @@ vErrors.push(err178);
 }
 errors++;
 }
-else {
-errors = _errs188;
-if(vErrors !== null){
-if(_errs188){
-vErrors.length = _errs188;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data58.state !== undefined){
-if(typeof data58.state !== "string"){
-const err179 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort/state",schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf/0/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid14 = _errs193 === errors;
+valid29 = valid29 || _valid14;
+if(!valid29){
+const err179 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort/groupFwdMask",schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf/0/properties/groupFwdMask/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err179];
 }
@@ -2362,17 +2352,21 @@ vErrors.push(err179);
 }
 errors++;
 }
+else {
+errors = _errs190;
+if(vErrors !== null){
+if(_errs190){
+vErrors.length = _errs190;
 }
-if(data58.flags !== undefined){
-let data61 = data58.flags;
-const _errs196 = errors;
-let valid30 = false;
-const _errs197 = errors;
-if(data61 && typeof data61 == "object" && !Array.isArray(data61)){
-for(const key11 in data61){
-const _errs199 = errors;
-if(typeof key11 !== "string"){
-const err180 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort/flags",schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf/0/properties/flags/anyOf/0/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key11};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data59.state !== undefined){
+if(typeof data59.state !== "string"){
+const err180 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort/state",schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf/0/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err180];
 }
@@ -2381,9 +2375,17 @@ vErrors.push(err180);
 }
 errors++;
 }
-var valid31 = _errs199 === errors;
-if(!valid31){
-const err181 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort/flags",schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf/0/properties/flags/anyOf/0/propertyNames",keyword:"propertyNames",params:{propertyName: key11},message:"property name must be valid"};
+}
+if(data59.flags !== undefined){
+let data62 = data59.flags;
+const _errs198 = errors;
+let valid30 = false;
+const _errs199 = errors;
+if(data62 && typeof data62 == "object" && !Array.isArray(data62)){
+for(const key11 in data62){
+const _errs201 = errors;
+if(typeof key11 !== "string"){
+const err181 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort/flags",schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf/0/properties/flags/anyOf/0/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key11};
 if(vErrors === null){
 vErrors = [err181];
 }
@@ -2392,10 +2394,9 @@ vErrors.push(err181);
 }
 errors++;
 }
-}
-for(const key12 in data61){
-if(typeof data61[key12] !== "boolean"){
-const err182 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort/flags/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf/0/properties/flags/anyOf/0/additionalProperties/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+var valid31 = _errs201 === errors;
+if(!valid31){
+const err182 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort/flags",schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf/0/properties/flags/anyOf/0/propertyNames",keyword:"propertyNames",params:{propertyName: key11},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err182];
 }
@@ -2405,9 +2406,9 @@ vErrors.push(err182);
 errors++;
 }
 }
-}
-else {
-const err183 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort/flags",schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf/0/properties/flags/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key12 in data62){
+if(typeof data62[key12] !== "boolean"){
+const err183 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort/flags/" + key12.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf/0/properties/flags/anyOf/0/additionalProperties/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err183];
 }
@@ -2416,11 +2417,10 @@ vErrors.push(err183);
 }
 errors++;
 }
-var _valid15 = _errs197 === errors;
-valid30 = valid30 || _valid15;
-const _errs204 = errors;
-if(data61 !== null){
-const err184 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort/flags",schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf/0/properties/flags/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+}
+}
+else {
+const err184 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort/flags",schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf/0/properties/flags/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -2429,10 +2429,11 @@ vErrors.push(err184);
 }
 errors++;
 }
-var _valid15 = _errs204 === errors;
+var _valid15 = _errs199 === errors;
 valid30 = valid30 || _valid15;
-if(!valid30){
-const err185 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort/flags",schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf/0/properties/flags/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const _errs206 = errors;
+if(data62 !== null){
+const err185 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort/flags",schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf/0/properties/flags/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -2441,21 +2442,10 @@ vErrors.push(err185);
 }
 errors++;
 }
-else {
-errors = _errs196;
-if(vErrors !== null){
-if(_errs196){
-vErrors.length = _errs196;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err186 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort",schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+var _valid15 = _errs206 === errors;
+valid30 = valid30 || _valid15;
+if(!valid30){
+const err186 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort/flags",schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf/0/properties/flags/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -2464,11 +2454,21 @@ vErrors.push(err186);
 }
 errors++;
 }
-var _valid13 = _errs184 === errors;
-valid27 = valid27 || _valid13;
-const _errs206 = errors;
-if(data58 !== null){
-const err187 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort",schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+else {
+errors = _errs198;
+if(vErrors !== null){
+if(_errs198){
+vErrors.length = _errs198;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err187 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort",schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err187];
 }
@@ -2477,10 +2477,11 @@ vErrors.push(err187);
 }
 errors++;
 }
-var _valid13 = _errs206 === errors;
+var _valid13 = _errs186 === errors;
 valid27 = valid27 || _valid13;
-if(!valid27){
-const err188 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort",schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const _errs208 = errors;
+if(data59 !== null){
+const err188 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort",schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err188];
 }
@@ -2489,30 +2490,10 @@ vErrors.push(err188);
 }
 errors++;
 }
-else {
-errors = _errs183;
-if(vErrors !== null){
-if(_errs183){
-vErrors.length = _errs183;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data22.addresses !== undefined){
-let data63 = data22.addresses;
-if(Array.isArray(data63)){
-const len2 = data63.length;
-for(let i2=0; i2<len2; i2++){
-let data64 = data63[i2];
-if(data64 && typeof data64 == "object" && !Array.isArray(data64)){
-if(data64.peer === undefined){
-data64.peer = null;
-}
-if(data64.family === undefined){
-const err189 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2,schemaPath:"#/properties/interfaces/items/properties/addresses/items/required",keyword:"required",params:{missingProperty: "family"},message:"must have required property '"+"family"+"'"};
+var _valid13 = _errs208 === errors;
+valid27 = valid27 || _valid13;
+if(!valid27){
+const err189 = {instancePath:instancePath+"/interfaces/" + i0+"/bridgePort",schemaPath:"#/properties/interfaces/items/properties/bridgePort/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err189];
 }
@@ -2521,8 +2502,30 @@ vErrors.push(err189);
 }
 errors++;
 }
-if(data64.local === undefined){
-const err190 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2,schemaPath:"#/properties/interfaces/items/properties/addresses/items/required",keyword:"required",params:{missingProperty: "local"},message:"must have required property '"+"local"+"'"};
+else {
+errors = _errs185;
+if(vErrors !== null){
+if(_errs185){
+vErrors.length = _errs185;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data23.addresses !== undefined){
+let data64 = data23.addresses;
+if(Array.isArray(data64)){
+const len2 = data64.length;
+for(let i2=0; i2<len2; i2++){
+let data65 = data64[i2];
+if(data65 && typeof data65 == "object" && !Array.isArray(data65)){
+if(data65.peer === undefined){
+data65.peer = null;
+}
+if(data65.family === undefined){
+const err190 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2,schemaPath:"#/properties/interfaces/items/properties/addresses/items/required",keyword:"required",params:{missingProperty: "family"},message:"must have required property '"+"family"+"'"};
 if(vErrors === null){
 vErrors = [err190];
 }
@@ -2531,8 +2534,8 @@ vErrors.push(err190);
 }
 errors++;
 }
-if(data64.prefixlen === undefined){
-const err191 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2,schemaPath:"#/properties/interfaces/items/properties/addresses/items/required",keyword:"required",params:{missingProperty: "prefixlen"},message:"must have required property '"+"prefixlen"+"'"};
+if(data65.local === undefined){
+const err191 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2,schemaPath:"#/properties/interfaces/items/properties/addresses/items/required",keyword:"required",params:{missingProperty: "local"},message:"must have required property '"+"local"+"'"};
 if(vErrors === null){
 vErrors = [err191];
 }
@@ -2541,8 +2544,8 @@ vErrors.push(err191);
 }
 errors++;
 }
-if(data64.scope === undefined){
-const err192 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2,schemaPath:"#/properties/interfaces/items/properties/addresses/items/required",keyword:"required",params:{missingProperty: "scope"},message:"must have required property '"+"scope"+"'"};
+if(data65.prefixlen === undefined){
+const err192 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2,schemaPath:"#/properties/interfaces/items/properties/addresses/items/required",keyword:"required",params:{missingProperty: "prefixlen"},message:"must have required property '"+"prefixlen"+"'"};
 if(vErrors === null){
 vErrors = [err192];
 }
@@ -2551,15 +2554,8 @@ vErrors.push(err192);
 }
 errors++;
 }
-for(const key13 in data64){
-if(!(((((key13 === "family") || (key13 === "local")) || (key13 === "prefixlen")) || (key13 === "scope")) || (key13 === "peer"))){
-delete data64[key13];
-}
-}
-if(data64.family !== undefined){
-let data65 = data64.family;
-if(typeof data65 !== "string"){
-const err193 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2+"/family",schemaPath:"#/properties/interfaces/items/properties/addresses/items/properties/family/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data65.scope === undefined){
+const err193 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2,schemaPath:"#/properties/interfaces/items/properties/addresses/items/required",keyword:"required",params:{missingProperty: "scope"},message:"must have required property '"+"scope"+"'"};
 if(vErrors === null){
 vErrors = [err193];
 }
@@ -2568,8 +2564,15 @@ vErrors.push(err193);
 }
 errors++;
 }
-if(!((data65 === "inet") || (data65 === "inet6"))){
-const err194 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2+"/family",schemaPath:"#/properties/interfaces/items/properties/addresses/items/properties/family/enum",keyword:"enum",params:{allowedValues: schema31.properties.interfaces.items.properties.addresses.items.properties.family.enum},message:"must be equal to one of the allowed values"};
+for(const key13 in data65){
+if(!(((((key13 === "family") || (key13 === "local")) || (key13 === "prefixlen")) || (key13 === "scope")) || (key13 === "peer"))){
+delete data65[key13];
+}
+}
+if(data65.family !== undefined){
+let data66 = data65.family;
+if(typeof data66 !== "string"){
+const err194 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2+"/family",schemaPath:"#/properties/interfaces/items/properties/addresses/items/properties/family/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err194];
 }
@@ -2578,10 +2581,8 @@ vErrors.push(err194);
 }
 errors++;
 }
-}
-if(data64.local !== undefined){
-if(typeof data64.local !== "string"){
-const err195 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2+"/local",schemaPath:"#/properties/interfaces/items/properties/addresses/items/properties/local/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!((data66 === "inet") || (data66 === "inet6"))){
+const err195 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2+"/family",schemaPath:"#/properties/interfaces/items/properties/addresses/items/properties/family/enum",keyword:"enum",params:{allowedValues: schema31.properties.interfaces.items.properties.addresses.items.properties.family.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err195];
 }
@@ -2591,10 +2592,9 @@ vErrors.push(err195);
 errors++;
 }
 }
-if(data64.prefixlen !== undefined){
-let data67 = data64.prefixlen;
-if(!(((typeof data67 == "number") && (!(data67 % 1) && !isNaN(data67))) && (isFinite(data67)))){
-const err196 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2+"/prefixlen",schemaPath:"#/properties/interfaces/items/properties/addresses/items/properties/prefixlen/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data65.local !== undefined){
+if(typeof data65.local !== "string"){
+const err196 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2+"/local",schemaPath:"#/properties/interfaces/items/properties/addresses/items/properties/local/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err196];
 }
@@ -2603,9 +2603,11 @@ vErrors.push(err196);
 }
 errors++;
 }
-if((typeof data67 == "number") && (isFinite(data67))){
-if(data67 > 128 || isNaN(data67)){
-const err197 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2+"/prefixlen",schemaPath:"#/properties/interfaces/items/properties/addresses/items/properties/prefixlen/maximum",keyword:"maximum",params:{comparison: "<=", limit: 128},message:"must be <= 128"};
+}
+if(data65.prefixlen !== undefined){
+let data68 = data65.prefixlen;
+if(!(((typeof data68 == "number") && (!(data68 % 1) && !isNaN(data68))) && (isFinite(data68)))){
+const err197 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2+"/prefixlen",schemaPath:"#/properties/interfaces/items/properties/addresses/items/properties/prefixlen/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err197];
 }
@@ -2614,8 +2616,9 @@ vErrors.push(err197);
 }
 errors++;
 }
-if(data67 < 0 || isNaN(data67)){
-const err198 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2+"/prefixlen",schemaPath:"#/properties/interfaces/items/properties/addresses/items/properties/prefixlen/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if((typeof data68 == "number") && (isFinite(data68))){
+if(data68 > 128 || isNaN(data68)){
+const err198 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2+"/prefixlen",schemaPath:"#/properties/interfaces/items/properties/addresses/items/properties/prefixlen/maximum",keyword:"maximum",params:{comparison: "<=", limit: 128},message:"must be <= 128"};
 if(vErrors === null){
 vErrors = [err198];
 }
@@ -2624,12 +2627,8 @@ vErrors.push(err198);
 }
 errors++;
 }
-}
-}
-if(data64.scope !== undefined){
-let data68 = data64.scope;
-if((typeof data68 !== "string") && (data68 !== null)){
-const err199 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2+"/scope",schemaPath:"#/properties/interfaces/items/properties/addresses/items/properties/scope/type",keyword:"type",params:{type: schema31.properties.interfaces.items.properties.addresses.items.properties.scope.type},message:"must be string,null"};
+if(data68 < 0 || isNaN(data68)){
+const err199 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2+"/prefixlen",schemaPath:"#/properties/interfaces/items/properties/addresses/items/properties/prefixlen/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err199];
 }
@@ -2639,9 +2638,11 @@ vErrors.push(err199);
 errors++;
 }
 }
-let data69 = data64.peer;
+}
+if(data65.scope !== undefined){
+let data69 = data65.scope;
 if((typeof data69 !== "string") && (data69 !== null)){
-const err200 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2+"/peer",schemaPath:"#/properties/interfaces/items/properties/addresses/items/properties/peer/type",keyword:"type",params:{type: schema31.properties.interfaces.items.properties.addresses.items.properties.peer.type},message:"must be string,null"};
+const err200 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2+"/scope",schemaPath:"#/properties/interfaces/items/properties/addresses/items/properties/scope/type",keyword:"type",params:{type: schema31.properties.interfaces.items.properties.addresses.items.properties.scope.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err200];
 }
@@ -2651,8 +2652,9 @@ vErrors.push(err200);
 errors++;
 }
 }
-else {
-const err201 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2,schemaPath:"#/properties/interfaces/items/properties/addresses/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+let data70 = data65.peer;
+if((typeof data70 !== "string") && (data70 !== null)){
+const err201 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2+"/peer",schemaPath:"#/properties/interfaces/items/properties/addresses/items/properties/peer/type",keyword:"type",params:{type: schema31.properties.interfaces.items.properties.addresses.items.properties.peer.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err201];
 }
@@ -2662,9 +2664,8 @@ vErrors.push(err201);
 errors++;
 }
 }
-}
 else {
-const err202 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses",schemaPath:"#/properties/interfaces/items/properties/addresses/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err202 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2,schemaPath:"#/properties/interfaces/items/properties/addresses/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err202];
 }
@@ -2676,7 +2677,7 @@ errors++;
 }
 }
 else {
-const err203 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err203 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses",schemaPath:"#/properties/interfaces/items/properties/addresses/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err203];
 }
@@ -2688,7 +2689,7 @@ errors++;
 }
 }
 else {
-const err204 = {instancePath:instancePath+"/interfaces",schemaPath:"#/properties/interfaces/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err204 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err204];
 }
@@ -2698,15 +2699,9 @@ vErrors.push(err204);
 errors++;
 }
 }
-if(data.routes !== undefined){
-let data70 = data.routes;
-if(Array.isArray(data70)){
-const len3 = data70.length;
-for(let i3=0; i3<len3; i3++){
-let data71 = data70[i3];
-if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
-if(data71.family === undefined){
-const err205 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "family"},message:"must have required property '"+"family"+"'"};
+}
+else {
+const err205 = {instancePath:instancePath+"/interfaces",schemaPath:"#/properties/interfaces/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err205];
 }
@@ -2715,8 +2710,16 @@ vErrors.push(err205);
 }
 errors++;
 }
-if(data71.table === undefined){
-const err206 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "table"},message:"must have required property '"+"table"+"'"};
+}
+if(data.routes !== undefined){
+let data71 = data.routes;
+if(Array.isArray(data71)){
+const len3 = data71.length;
+for(let i3=0; i3<len3; i3++){
+let data72 = data71[i3];
+if(data72 && typeof data72 == "object" && !Array.isArray(data72)){
+if(data72.family === undefined){
+const err206 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "family"},message:"must have required property '"+"family"+"'"};
 if(vErrors === null){
 vErrors = [err206];
 }
@@ -2725,8 +2728,8 @@ vErrors.push(err206);
 }
 errors++;
 }
-if(data71.type === undefined){
-const err207 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if(data72.table === undefined){
+const err207 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "table"},message:"must have required property '"+"table"+"'"};
 if(vErrors === null){
 vErrors = [err207];
 }
@@ -2735,8 +2738,8 @@ vErrors.push(err207);
 }
 errors++;
 }
-if(data71.dst === undefined){
-const err208 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "dst"},message:"must have required property '"+"dst"+"'"};
+if(data72.type === undefined){
+const err208 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
 if(vErrors === null){
 vErrors = [err208];
 }
@@ -2745,8 +2748,8 @@ vErrors.push(err208);
 }
 errors++;
 }
-if(data71.gateway === undefined){
-const err209 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "gateway"},message:"must have required property '"+"gateway"+"'"};
+if(data72.dst === undefined){
+const err209 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "dst"},message:"must have required property '"+"dst"+"'"};
 if(vErrors === null){
 vErrors = [err209];
 }
@@ -2755,8 +2758,8 @@ vErrors.push(err209);
 }
 errors++;
 }
-if(data71.dev === undefined){
-const err210 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "dev"},message:"must have required property '"+"dev"+"'"};
+if(data72.gateway === undefined){
+const err210 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "gateway"},message:"must have required property '"+"gateway"+"'"};
 if(vErrors === null){
 vErrors = [err210];
 }
@@ -2765,8 +2768,8 @@ vErrors.push(err210);
 }
 errors++;
 }
-if(data71.protocol === undefined){
-const err211 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
+if(data72.dev === undefined){
+const err211 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "dev"},message:"must have required property '"+"dev"+"'"};
 if(vErrors === null){
 vErrors = [err211];
 }
@@ -2775,8 +2778,8 @@ vErrors.push(err211);
 }
 errors++;
 }
-if(data71.scope === undefined){
-const err212 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "scope"},message:"must have required property '"+"scope"+"'"};
+if(data72.protocol === undefined){
+const err212 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
 if(vErrors === null){
 vErrors = [err212];
 }
@@ -2785,8 +2788,8 @@ vErrors.push(err212);
 }
 errors++;
 }
-if(data71.metric === undefined){
-const err213 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};
+if(data72.scope === undefined){
+const err213 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "scope"},message:"must have required property '"+"scope"+"'"};
 if(vErrors === null){
 vErrors = [err213];
 }
@@ -2795,8 +2798,8 @@ vErrors.push(err213);
 }
 errors++;
 }
-if(data71.prefsrc === undefined){
-const err214 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "prefsrc"},message:"must have required property '"+"prefsrc"+"'"};
+if(data72.metric === undefined){
+const err214 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};
 if(vErrors === null){
 vErrors = [err214];
 }
@@ -2805,8 +2808,8 @@ vErrors.push(err214);
 }
 errors++;
 }
-if(data71.mtu === undefined){
-const err215 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "mtu"},message:"must have required property '"+"mtu"+"'"};
+if(data72.prefsrc === undefined){
+const err215 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "prefsrc"},message:"must have required property '"+"prefsrc"+"'"};
 if(vErrors === null){
 vErrors = [err215];
 }
@@ -2815,15 +2818,8 @@ vErrors.push(err215);
 }
 errors++;
 }
-for(const key14 in data71){
-if(!(func1.call(schema31.properties.routes.items.properties, key14))){
-delete data71[key14];
-}
-}
-if(data71.family !== undefined){
-let data72 = data71.family;
-if(typeof data72 !== "string"){
-const err216 = {instancePath:instancePath+"/routes/" + i3+"/family",schemaPath:"#/properties/routes/items/properties/family/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data72.mtu === undefined){
+const err216 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "mtu"},message:"must have required property '"+"mtu"+"'"};
 if(vErrors === null){
 vErrors = [err216];
 }
@@ -2832,8 +2828,15 @@ vErrors.push(err216);
 }
 errors++;
 }
-if(!((data72 === "inet") || (data72 === "inet6"))){
-const err217 = {instancePath:instancePath+"/routes/" + i3+"/family",schemaPath:"#/properties/routes/items/properties/family/enum",keyword:"enum",params:{allowedValues: schema31.properties.routes.items.properties.family.enum},message:"must be equal to one of the allowed values"};
+for(const key14 in data72){
+if(!(func1.call(schema31.properties.routes.items.properties, key14))){
+delete data72[key14];
+}
+}
+if(data72.family !== undefined){
+let data73 = data72.family;
+if(typeof data73 !== "string"){
+const err217 = {instancePath:instancePath+"/routes/" + i3+"/family",schemaPath:"#/properties/routes/items/properties/family/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err217];
 }
@@ -2842,10 +2845,8 @@ vErrors.push(err217);
 }
 errors++;
 }
-}
-if(data71.table !== undefined){
-if(typeof data71.table !== "string"){
-const err218 = {instancePath:instancePath+"/routes/" + i3+"/table",schemaPath:"#/properties/routes/items/properties/table/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!((data73 === "inet") || (data73 === "inet6"))){
+const err218 = {instancePath:instancePath+"/routes/" + i3+"/family",schemaPath:"#/properties/routes/items/properties/family/enum",keyword:"enum",params:{allowedValues: schema31.properties.routes.items.properties.family.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err218];
 }
@@ -2855,9 +2856,9 @@ vErrors.push(err218);
 errors++;
 }
 }
-if(data71.type !== undefined){
-if(typeof data71.type !== "string"){
-const err219 = {instancePath:instancePath+"/routes/" + i3+"/type",schemaPath:"#/properties/routes/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data72.table !== undefined){
+if(typeof data72.table !== "string"){
+const err219 = {instancePath:instancePath+"/routes/" + i3+"/table",schemaPath:"#/properties/routes/items/properties/table/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err219];
 }
@@ -2867,9 +2868,9 @@ vErrors.push(err219);
 errors++;
 }
 }
-if(data71.dst !== undefined){
-if(typeof data71.dst !== "string"){
-const err220 = {instancePath:instancePath+"/routes/" + i3+"/dst",schemaPath:"#/properties/routes/items/properties/dst/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data72.type !== undefined){
+if(typeof data72.type !== "string"){
+const err220 = {instancePath:instancePath+"/routes/" + i3+"/type",schemaPath:"#/properties/routes/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err220];
 }
@@ -2879,10 +2880,9 @@ vErrors.push(err220);
 errors++;
 }
 }
-if(data71.gateway !== undefined){
-let data76 = data71.gateway;
-if((typeof data76 !== "string") && (data76 !== null)){
-const err221 = {instancePath:instancePath+"/routes/" + i3+"/gateway",schemaPath:"#/properties/routes/items/properties/gateway/type",keyword:"type",params:{type: schema31.properties.routes.items.properties.gateway.type},message:"must be string,null"};
+if(data72.dst !== undefined){
+if(typeof data72.dst !== "string"){
+const err221 = {instancePath:instancePath+"/routes/" + i3+"/dst",schemaPath:"#/properties/routes/items/properties/dst/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err221];
 }
@@ -2892,10 +2892,10 @@ vErrors.push(err221);
 errors++;
 }
 }
-if(data71.dev !== undefined){
-let data77 = data71.dev;
+if(data72.gateway !== undefined){
+let data77 = data72.gateway;
 if((typeof data77 !== "string") && (data77 !== null)){
-const err222 = {instancePath:instancePath+"/routes/" + i3+"/dev",schemaPath:"#/properties/routes/items/properties/dev/type",keyword:"type",params:{type: schema31.properties.routes.items.properties.dev.type},message:"must be string,null"};
+const err222 = {instancePath:instancePath+"/routes/" + i3+"/gateway",schemaPath:"#/properties/routes/items/properties/gateway/type",keyword:"type",params:{type: schema31.properties.routes.items.properties.gateway.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err222];
 }
@@ -2905,10 +2905,10 @@ vErrors.push(err222);
 errors++;
 }
 }
-if(data71.protocol !== undefined){
-let data78 = data71.protocol;
+if(data72.dev !== undefined){
+let data78 = data72.dev;
 if((typeof data78 !== "string") && (data78 !== null)){
-const err223 = {instancePath:instancePath+"/routes/" + i3+"/protocol",schemaPath:"#/properties/routes/items/properties/protocol/type",keyword:"type",params:{type: schema31.properties.routes.items.properties.protocol.type},message:"must be string,null"};
+const err223 = {instancePath:instancePath+"/routes/" + i3+"/dev",schemaPath:"#/properties/routes/items/properties/dev/type",keyword:"type",params:{type: schema31.properties.routes.items.properties.dev.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err223];
 }
@@ -2918,10 +2918,10 @@ vErrors.push(err223);
 errors++;
 }
 }
-if(data71.scope !== undefined){
-let data79 = data71.scope;
+if(data72.protocol !== undefined){
+let data79 = data72.protocol;
 if((typeof data79 !== "string") && (data79 !== null)){
-const err224 = {instancePath:instancePath+"/routes/" + i3+"/scope",schemaPath:"#/properties/routes/items/properties/scope/type",keyword:"type",params:{type: schema31.properties.routes.items.properties.scope.type},message:"must be string,null"};
+const err224 = {instancePath:instancePath+"/routes/" + i3+"/protocol",schemaPath:"#/properties/routes/items/properties/protocol/type",keyword:"type",params:{type: schema31.properties.routes.items.properties.protocol.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err224];
 }
@@ -2931,13 +2931,10 @@ vErrors.push(err224);
 errors++;
 }
 }
-if(data71.metric !== undefined){
-let data80 = data71.metric;
-const _errs245 = errors;
-let valid39 = false;
-const _errs246 = errors;
-if(!(((typeof data80 == "number") && (!(data80 % 1) && !isNaN(data80))) && (isFinite(data80)))){
-const err225 = {instancePath:instancePath+"/routes/" + i3+"/metric",schemaPath:"#/properties/routes/items/properties/metric/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data72.scope !== undefined){
+let data80 = data72.scope;
+if((typeof data80 !== "string") && (data80 !== null)){
+const err225 = {instancePath:instancePath+"/routes/" + i3+"/scope",schemaPath:"#/properties/routes/items/properties/scope/type",keyword:"type",params:{type: schema31.properties.routes.items.properties.scope.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err225];
 }
@@ -2946,9 +2943,14 @@ vErrors.push(err225);
 }
 errors++;
 }
-if((typeof data80 == "number") && (isFinite(data80))){
-if(data80 > 9007199254740991 || isNaN(data80)){
-const err226 = {instancePath:instancePath+"/routes/" + i3+"/metric",schemaPath:"#/properties/routes/items/properties/metric/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+}
+if(data72.metric !== undefined){
+let data81 = data72.metric;
+const _errs247 = errors;
+let valid39 = false;
+const _errs248 = errors;
+if(!(((typeof data81 == "number") && (!(data81 % 1) && !isNaN(data81))) && (isFinite(data81)))){
+const err226 = {instancePath:instancePath+"/routes/" + i3+"/metric",schemaPath:"#/properties/routes/items/properties/metric/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err226];
 }
@@ -2957,8 +2959,9 @@ vErrors.push(err226);
 }
 errors++;
 }
-if(data80 < -9007199254740991 || isNaN(data80)){
-const err227 = {instancePath:instancePath+"/routes/" + i3+"/metric",schemaPath:"#/properties/routes/items/properties/metric/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if((typeof data81 == "number") && (isFinite(data81))){
+if(data81 > 9007199254740991 || isNaN(data81)){
+const err227 = {instancePath:instancePath+"/routes/" + i3+"/metric",schemaPath:"#/properties/routes/items/properties/metric/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err227];
 }
@@ -2967,12 +2970,8 @@ vErrors.push(err227);
 }
 errors++;
 }
-}
-var _valid16 = _errs246 === errors;
-valid39 = valid39 || _valid16;
-const _errs248 = errors;
-if(data80 !== null){
-const err228 = {instancePath:instancePath+"/routes/" + i3+"/metric",schemaPath:"#/properties/routes/items/properties/metric/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(data81 < -9007199254740991 || isNaN(data81)){
+const err228 = {instancePath:instancePath+"/routes/" + i3+"/metric",schemaPath:"#/properties/routes/items/properties/metric/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err228];
 }
@@ -2981,10 +2980,12 @@ vErrors.push(err228);
 }
 errors++;
 }
+}
 var _valid16 = _errs248 === errors;
 valid39 = valid39 || _valid16;
-if(!valid39){
-const err229 = {instancePath:instancePath+"/routes/" + i3+"/metric",schemaPath:"#/properties/routes/items/properties/metric/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const _errs250 = errors;
+if(data81 !== null){
+const err229 = {instancePath:instancePath+"/routes/" + i3+"/metric",schemaPath:"#/properties/routes/items/properties/metric/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err229];
 }
@@ -2993,22 +2994,10 @@ vErrors.push(err229);
 }
 errors++;
 }
-else {
-errors = _errs245;
-if(vErrors !== null){
-if(_errs245){
-vErrors.length = _errs245;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data71.prefsrc !== undefined){
-let data81 = data71.prefsrc;
-if((typeof data81 !== "string") && (data81 !== null)){
-const err230 = {instancePath:instancePath+"/routes/" + i3+"/prefsrc",schemaPath:"#/properties/routes/items/properties/prefsrc/type",keyword:"type",params:{type: schema31.properties.routes.items.properties.prefsrc.type},message:"must be string,null"};
+var _valid16 = _errs250 === errors;
+valid39 = valid39 || _valid16;
+if(!valid39){
+const err230 = {instancePath:instancePath+"/routes/" + i3+"/metric",schemaPath:"#/properties/routes/items/properties/metric/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err230];
 }
@@ -3017,14 +3006,22 @@ vErrors.push(err230);
 }
 errors++;
 }
+else {
+errors = _errs247;
+if(vErrors !== null){
+if(_errs247){
+vErrors.length = _errs247;
 }
-if(data71.mtu !== undefined){
-let data82 = data71.mtu;
-const _errs253 = errors;
-let valid40 = false;
-const _errs254 = errors;
-if(!(((typeof data82 == "number") && (!(data82 % 1) && !isNaN(data82))) && (isFinite(data82)))){
-const err231 = {instancePath:instancePath+"/routes/" + i3+"/mtu",schemaPath:"#/properties/routes/items/properties/mtu/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data72.prefsrc !== undefined){
+let data82 = data72.prefsrc;
+if((typeof data82 !== "string") && (data82 !== null)){
+const err231 = {instancePath:instancePath+"/routes/" + i3+"/prefsrc",schemaPath:"#/properties/routes/items/properties/prefsrc/type",keyword:"type",params:{type: schema31.properties.routes.items.properties.prefsrc.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err231];
 }
@@ -3033,9 +3030,14 @@ vErrors.push(err231);
 }
 errors++;
 }
-if((typeof data82 == "number") && (isFinite(data82))){
-if(data82 > 9007199254740991 || isNaN(data82)){
-const err232 = {instancePath:instancePath+"/routes/" + i3+"/mtu",schemaPath:"#/properties/routes/items/properties/mtu/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+}
+if(data72.mtu !== undefined){
+let data83 = data72.mtu;
+const _errs255 = errors;
+let valid40 = false;
+const _errs256 = errors;
+if(!(((typeof data83 == "number") && (!(data83 % 1) && !isNaN(data83))) && (isFinite(data83)))){
+const err232 = {instancePath:instancePath+"/routes/" + i3+"/mtu",schemaPath:"#/properties/routes/items/properties/mtu/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err232];
 }
@@ -3044,8 +3046,9 @@ vErrors.push(err232);
 }
 errors++;
 }
-if(data82 < -9007199254740991 || isNaN(data82)){
-const err233 = {instancePath:instancePath+"/routes/" + i3+"/mtu",schemaPath:"#/properties/routes/items/properties/mtu/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if((typeof data83 == "number") && (isFinite(data83))){
+if(data83 > 9007199254740991 || isNaN(data83)){
+const err233 = {instancePath:instancePath+"/routes/" + i3+"/mtu",schemaPath:"#/properties/routes/items/properties/mtu/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err233];
 }
@@ -3054,12 +3057,8 @@ vErrors.push(err233);
 }
 errors++;
 }
-}
-var _valid17 = _errs254 === errors;
-valid40 = valid40 || _valid17;
-const _errs256 = errors;
-if(data82 !== null){
-const err234 = {instancePath:instancePath+"/routes/" + i3+"/mtu",schemaPath:"#/properties/routes/items/properties/mtu/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(data83 < -9007199254740991 || isNaN(data83)){
+const err234 = {instancePath:instancePath+"/routes/" + i3+"/mtu",schemaPath:"#/properties/routes/items/properties/mtu/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err234];
 }
@@ -3068,10 +3067,12 @@ vErrors.push(err234);
 }
 errors++;
 }
+}
 var _valid17 = _errs256 === errors;
 valid40 = valid40 || _valid17;
-if(!valid40){
-const err235 = {instancePath:instancePath+"/routes/" + i3+"/mtu",schemaPath:"#/properties/routes/items/properties/mtu/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const _errs258 = errors;
+if(data83 !== null){
+const err235 = {instancePath:instancePath+"/routes/" + i3+"/mtu",schemaPath:"#/properties/routes/items/properties/mtu/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err235];
 }
@@ -3080,11 +3081,23 @@ vErrors.push(err235);
 }
 errors++;
 }
+var _valid17 = _errs258 === errors;
+valid40 = valid40 || _valid17;
+if(!valid40){
+const err236 = {instancePath:instancePath+"/routes/" + i3+"/mtu",schemaPath:"#/properties/routes/items/properties/mtu/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err236];
+}
 else {
-errors = _errs253;
+vErrors.push(err236);
+}
+errors++;
+}
+else {
+errors = _errs255;
 if(vErrors !== null){
-if(_errs253){
-vErrors.length = _errs253;
+if(_errs255){
+vErrors.length = _errs255;
 }
 else {
 vErrors = null;
@@ -3094,19 +3107,7 @@ vErrors = null;
 }
 }
 else {
-const err236 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err236];
-}
-else {
-vErrors.push(err236);
-}
-errors++;
-}
-}
-}
-else {
-const err237 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err237 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err237];
 }
@@ -3116,21 +3117,9 @@ vErrors.push(err237);
 errors++;
 }
 }
-if(data.files !== undefined){
-let data83 = data.files;
-if(Array.isArray(data83)){
-const len4 = data83.length;
-for(let i4=0; i4<len4; i4++){
-let data84 = data83[i4];
-if(data84 && typeof data84 == "object" && !Array.isArray(data84)){
-if(data84.mask === undefined){
-data84.mask = null;
 }
-if(data84.role === undefined){
-data84.role = null;
-}
-if(data84.path === undefined){
-const err238 = {instancePath:instancePath+"/files/" + i4,schemaPath:"#/properties/files/items/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+else {
+const err238 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err238];
 }
@@ -3139,8 +3128,22 @@ vErrors.push(err238);
 }
 errors++;
 }
-if(data84.content === undefined){
-const err239 = {instancePath:instancePath+"/files/" + i4,schemaPath:"#/properties/files/items/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'"};
+}
+if(data.files !== undefined){
+let data84 = data.files;
+if(Array.isArray(data84)){
+const len4 = data84.length;
+for(let i4=0; i4<len4; i4++){
+let data85 = data84[i4];
+if(data85 && typeof data85 == "object" && !Array.isArray(data85)){
+if(data85.mask === undefined){
+data85.mask = null;
+}
+if(data85.role === undefined){
+data85.role = null;
+}
+if(data85.path === undefined){
+const err239 = {instancePath:instancePath+"/files/" + i4,schemaPath:"#/properties/files/items/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
 if(vErrors === null){
 vErrors = [err239];
 }
@@ -3149,14 +3152,8 @@ vErrors.push(err239);
 }
 errors++;
 }
-for(const key15 in data84){
-if(!((((key15 === "path") || (key15 === "content")) || (key15 === "mask")) || (key15 === "role"))){
-delete data84[key15];
-}
-}
-if(data84.path !== undefined){
-if(typeof data84.path !== "string"){
-const err240 = {instancePath:instancePath+"/files/" + i4+"/path",schemaPath:"#/properties/files/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data85.content === undefined){
+const err240 = {instancePath:instancePath+"/files/" + i4,schemaPath:"#/properties/files/items/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'"};
 if(vErrors === null){
 vErrors = [err240];
 }
@@ -3165,11 +3162,14 @@ vErrors.push(err240);
 }
 errors++;
 }
+for(const key15 in data85){
+if(!(((((key15 === "path") || (key15 === "content")) || (key15 === "mask")) || (key15 === "role")) || (key15 === "origin"))){
+delete data85[key15];
 }
-if(data84.content !== undefined){
-let data86 = data84.content;
-if((typeof data86 !== "string") && (data86 !== null)){
-const err241 = {instancePath:instancePath+"/files/" + i4+"/content",schemaPath:"#/properties/files/items/properties/content/type",keyword:"type",params:{type: schema31.properties.files.items.properties.content.type},message:"must be string,null"};
+}
+if(data85.path !== undefined){
+if(typeof data85.path !== "string"){
+const err241 = {instancePath:instancePath+"/files/" + i4+"/path",schemaPath:"#/properties/files/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err241];
 }
@@ -3179,12 +3179,10 @@ vErrors.push(err241);
 errors++;
 }
 }
-let data87 = data84.mask;
-const _errs268 = errors;
-let valid44 = false;
-const _errs269 = errors;
-if(typeof data87 !== "string"){
-const err242 = {instancePath:instancePath+"/files/" + i4+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data85.content !== undefined){
+let data87 = data85.content;
+if((typeof data87 !== "string") && (data87 !== null)){
+const err242 = {instancePath:instancePath+"/files/" + i4+"/content",schemaPath:"#/properties/files/items/properties/content/type",keyword:"type",params:{type: schema31.properties.files.items.properties.content.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err242];
 }
@@ -3193,8 +3191,13 @@ vErrors.push(err242);
 }
 errors++;
 }
-if(!((data87 === "dev-null") || (data87 === "empty"))){
-const err243 = {instancePath:instancePath+"/files/" + i4+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema31.properties.files.items.properties.mask.anyOf[0].enum},message:"must be equal to one of the allowed values"};
+}
+let data88 = data85.mask;
+const _errs270 = errors;
+let valid44 = false;
+const _errs271 = errors;
+if(typeof data88 !== "string"){
+const err243 = {instancePath:instancePath+"/files/" + i4+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err243];
 }
@@ -3203,11 +3206,8 @@ vErrors.push(err243);
 }
 errors++;
 }
-var _valid18 = _errs269 === errors;
-valid44 = valid44 || _valid18;
-const _errs271 = errors;
-if(data87 !== null){
-const err244 = {instancePath:instancePath+"/files/" + i4+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(!((data88 === "dev-null") || (data88 === "empty"))){
+const err244 = {instancePath:instancePath+"/files/" + i4+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema31.properties.files.items.properties.mask.anyOf[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err244];
 }
@@ -3218,8 +3218,9 @@ errors++;
 }
 var _valid18 = _errs271 === errors;
 valid44 = valid44 || _valid18;
-if(!valid44){
-const err245 = {instancePath:instancePath+"/files/" + i4+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+const _errs273 = errors;
+if(data88 !== null){
+const err245 = {instancePath:instancePath+"/files/" + i4+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err245];
 }
@@ -3228,20 +3229,10 @@ vErrors.push(err245);
 }
 errors++;
 }
-else {
-errors = _errs268;
-if(vErrors !== null){
-if(_errs268){
-vErrors.length = _errs268;
-}
-else {
-vErrors = null;
-}
-}
-}
-let data88 = data84.role;
-if((typeof data88 !== "string") && (data88 !== null)){
-const err246 = {instancePath:instancePath+"/files/" + i4+"/role",schemaPath:"#/properties/files/items/properties/role/type",keyword:"type",params:{type: schema31.properties.files.items.properties.role.type},message:"must be string,null"};
+var _valid18 = _errs273 === errors;
+valid44 = valid44 || _valid18;
+if(!valid44){
+const err246 = {instancePath:instancePath+"/files/" + i4+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err246];
 }
@@ -3250,9 +3241,20 @@ vErrors.push(err246);
 }
 errors++;
 }
+else {
+errors = _errs270;
+if(vErrors !== null){
+if(_errs270){
+vErrors.length = _errs270;
 }
 else {
-const err247 = {instancePath:instancePath+"/files/" + i4,schemaPath:"#/properties/files/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+vErrors = null;
+}
+}
+}
+let data89 = data85.role;
+if((typeof data89 !== "string") && (data89 !== null)){
+const err247 = {instancePath:instancePath+"/files/" + i4+"/role",schemaPath:"#/properties/files/items/properties/role/type",keyword:"type",params:{type: schema31.properties.files.items.properties.role.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err247];
 }
@@ -3261,10 +3263,14 @@ vErrors.push(err247);
 }
 errors++;
 }
-}
-}
-else {
-const err248 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data85.origin !== undefined){
+let data90 = data85.origin;
+const _errs278 = errors;
+let valid45 = false;
+const _errs279 = errors;
+if(data90 && typeof data90 == "object" && !Array.isArray(data90)){
+if(data90.path === undefined){
+const err248 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
 if(vErrors === null){
 vErrors = [err248];
 }
@@ -3273,16 +3279,8 @@ vErrors.push(err248);
 }
 errors++;
 }
-}
-if(data.commands !== undefined){
-let data89 = data.commands;
-if(Array.isArray(data89)){
-const len5 = data89.length;
-for(let i5=0; i5<len5; i5++){
-let data90 = data89[i5];
-if(data90 && typeof data90 == "object" && !Array.isArray(data90)){
-if(data90.argv === undefined){
-const err249 = {instancePath:instancePath+"/commands/" + i5,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "argv"},message:"must have required property '"+"argv"+"'"};
+if(data90.line === undefined){
+const err249 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "line"},message:"must have required property '"+"line"+"'"};
 if(vErrors === null){
 vErrors = [err249];
 }
@@ -3291,8 +3289,8 @@ vErrors.push(err249);
 }
 errors++;
 }
-if(data90.exitCode === undefined){
-const err250 = {instancePath:instancePath+"/commands/" + i5,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "exitCode"},message:"must have required property '"+"exitCode"+"'"};
+if(data90.contentLine === undefined){
+const err250 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "contentLine"},message:"must have required property '"+"contentLine"+"'"};
 if(vErrors === null){
 vErrors = [err250];
 }
@@ -3301,8 +3299,14 @@ vErrors.push(err250);
 }
 errors++;
 }
-if(data90.stdout === undefined){
-const err251 = {instancePath:instancePath+"/commands/" + i5,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "stdout"},message:"must have required property '"+"stdout"+"'"};
+for(const key16 in data90){
+if(!(((key16 === "path") || (key16 === "line")) || (key16 === "contentLine"))){
+delete data90[key16];
+}
+}
+if(data90.path !== undefined){
+if(typeof data90.path !== "string"){
+const err251 = {instancePath:instancePath+"/files/" + i4+"/origin/path",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err251];
 }
@@ -3311,18 +3315,11 @@ vErrors.push(err251);
 }
 errors++;
 }
-for(const key16 in data90){
-if(!(((key16 === "argv") || (key16 === "exitCode")) || (key16 === "stdout"))){
-delete data90[key16];
 }
-}
-if(data90.argv !== undefined){
-let data91 = data90.argv;
-if(Array.isArray(data91)){
-const len6 = data91.length;
-for(let i6=0; i6<len6; i6++){
-if(typeof data91[i6] !== "string"){
-const err252 = {instancePath:instancePath+"/commands/" + i5+"/argv/" + i6,schemaPath:"#/properties/commands/items/properties/argv/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data90.line !== undefined){
+let data92 = data90.line;
+if(!(((typeof data92 == "number") && (!(data92 % 1) && !isNaN(data92))) && (isFinite(data92)))){
+const err252 = {instancePath:instancePath+"/files/" + i4+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err252];
 }
@@ -3331,10 +3328,9 @@ vErrors.push(err252);
 }
 errors++;
 }
-}
-}
-else {
-const err253 = {instancePath:instancePath+"/commands/" + i5+"/argv",schemaPath:"#/properties/commands/items/properties/argv/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data92 == "number") && (isFinite(data92))){
+if(data92 > 9007199254740991 || isNaN(data92)){
+const err253 = {instancePath:instancePath+"/files/" + i4+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err253];
 }
@@ -3343,11 +3339,8 @@ vErrors.push(err253);
 }
 errors++;
 }
-}
-if(data90.exitCode !== undefined){
-let data93 = data90.exitCode;
-if(!(((typeof data93 == "number") && (!(data93 % 1) && !isNaN(data93))) && (isFinite(data93)))){
-const err254 = {instancePath:instancePath+"/commands/" + i5+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data92 < -9007199254740991 || isNaN(data92)){
+const err254 = {instancePath:instancePath+"/files/" + i4+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err254];
 }
@@ -3356,9 +3349,15 @@ vErrors.push(err254);
 }
 errors++;
 }
-if((typeof data93 == "number") && (isFinite(data93))){
-if(data93 > 9007199254740991 || isNaN(data93)){
-const err255 = {instancePath:instancePath+"/commands/" + i5+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+}
+}
+if(data90.contentLine !== undefined){
+let data93 = data90.contentLine;
+const _errs287 = errors;
+let valid47 = false;
+const _errs288 = errors;
+if(!(((typeof data93 == "number") && (!(data93 % 1) && !isNaN(data93))) && (isFinite(data93)))){
+const err255 = {instancePath:instancePath+"/files/" + i4+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err255];
 }
@@ -3367,8 +3366,9 @@ vErrors.push(err255);
 }
 errors++;
 }
-if(data93 < -9007199254740991 || isNaN(data93)){
-const err256 = {instancePath:instancePath+"/commands/" + i5+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if((typeof data93 == "number") && (isFinite(data93))){
+if(data93 > 9007199254740991 || isNaN(data93)){
+const err256 = {instancePath:instancePath+"/files/" + i4+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err256];
 }
@@ -3377,11 +3377,8 @@ vErrors.push(err256);
 }
 errors++;
 }
-}
-}
-if(data90.stdout !== undefined){
-if(typeof data90.stdout !== "string"){
-const err257 = {instancePath:instancePath+"/commands/" + i5+"/stdout",schemaPath:"#/properties/commands/items/properties/stdout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data93 < -9007199254740991 || isNaN(data93)){
+const err257 = {instancePath:instancePath+"/files/" + i4+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err257];
 }
@@ -3391,9 +3388,11 @@ vErrors.push(err257);
 errors++;
 }
 }
-}
-else {
-const err258 = {instancePath:instancePath+"/commands/" + i5,schemaPath:"#/properties/commands/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+var _valid20 = _errs288 === errors;
+valid47 = valid47 || _valid20;
+const _errs290 = errors;
+if(data93 !== null){
+const err258 = {instancePath:instancePath+"/files/" + i4+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err258];
 }
@@ -3402,10 +3401,10 @@ vErrors.push(err258);
 }
 errors++;
 }
-}
-}
-else {
-const err259 = {instancePath:instancePath+"/commands",schemaPath:"#/properties/commands/type",keyword:"type",params:{type: "array"},message:"must be array"};
+var _valid20 = _errs290 === errors;
+valid47 = valid47 || _valid20;
+if(!valid47){
+const err259 = {instancePath:instancePath+"/files/" + i4+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err259];
 }
@@ -3414,16 +3413,21 @@ vErrors.push(err259);
 }
 errors++;
 }
+else {
+errors = _errs287;
+if(vErrors !== null){
+if(_errs287){
+vErrors.length = _errs287;
 }
-if(data.gaps !== undefined){
-let data95 = data.gaps;
-if(Array.isArray(data95)){
-const len7 = data95.length;
-for(let i7=0; i7<len7; i7++){
-let data96 = data95[i7];
-if(data96 && typeof data96 == "object" && !Array.isArray(data96)){
-if(data96.source === undefined){
-const err260 = {instancePath:instancePath+"/gaps/" + i7,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err260 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err260];
 }
@@ -3432,8 +3436,11 @@ vErrors.push(err260);
 }
 errors++;
 }
-if(data96.reason === undefined){
-const err261 = {instancePath:instancePath+"/gaps/" + i7,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
+var _valid19 = _errs279 === errors;
+valid45 = valid45 || _valid19;
+const _errs292 = errors;
+if(data90 !== null){
+const err261 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err261];
 }
@@ -3442,8 +3449,10 @@ vErrors.push(err261);
 }
 errors++;
 }
-if(data96.detail === undefined){
-const err262 = {instancePath:instancePath+"/gaps/" + i7,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "detail"},message:"must have required property '"+"detail"+"'"};
+var _valid19 = _errs292 === errors;
+valid45 = valid45 || _valid19;
+if(!valid45){
+const err262 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err262];
 }
@@ -3452,14 +3461,21 @@ vErrors.push(err262);
 }
 errors++;
 }
-for(const key17 in data96){
-if(!(((key17 === "source") || (key17 === "reason")) || (key17 === "detail"))){
-delete data96[key17];
+else {
+errors = _errs278;
+if(vErrors !== null){
+if(_errs278){
+vErrors.length = _errs278;
+}
+else {
+vErrors = null;
 }
 }
-if(data96.source !== undefined){
-if(typeof data96.source !== "string"){
-const err263 = {instancePath:instancePath+"/gaps/" + i7+"/source",schemaPath:"#/properties/gaps/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+}
+}
+else {
+const err263 = {instancePath:instancePath+"/files/" + i4,schemaPath:"#/properties/files/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err263];
 }
@@ -3469,10 +3485,9 @@ vErrors.push(err263);
 errors++;
 }
 }
-if(data96.reason !== undefined){
-let data98 = data96.reason;
-if(typeof data98 !== "string"){
-const err264 = {instancePath:instancePath+"/gaps/" + i7+"/reason",schemaPath:"#/properties/gaps/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err264 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err264];
 }
@@ -3481,8 +3496,16 @@ vErrors.push(err264);
 }
 errors++;
 }
-if(!((((((data98 === "missing-tool") || (data98 === "permission-denied")) || (data98 === "not-found")) || (data98 === "failed")) || (data98 === "unsupported")) || (data98 === "timeout"))){
-const err265 = {instancePath:instancePath+"/gaps/" + i7+"/reason",schemaPath:"#/properties/gaps/items/properties/reason/enum",keyword:"enum",params:{allowedValues: schema31.properties.gaps.items.properties.reason.enum},message:"must be equal to one of the allowed values"};
+}
+if(data.commands !== undefined){
+let data94 = data.commands;
+if(Array.isArray(data94)){
+const len5 = data94.length;
+for(let i5=0; i5<len5; i5++){
+let data95 = data94[i5];
+if(data95 && typeof data95 == "object" && !Array.isArray(data95)){
+if(data95.argv === undefined){
+const err265 = {instancePath:instancePath+"/commands/" + i5,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "argv"},message:"must have required property '"+"argv"+"'"};
 if(vErrors === null){
 vErrors = [err265];
 }
@@ -3491,10 +3514,8 @@ vErrors.push(err265);
 }
 errors++;
 }
-}
-if(data96.detail !== undefined){
-if(typeof data96.detail !== "string"){
-const err266 = {instancePath:instancePath+"/gaps/" + i7+"/detail",schemaPath:"#/properties/gaps/items/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data95.exitCode === undefined){
+const err266 = {instancePath:instancePath+"/commands/" + i5,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "exitCode"},message:"must have required property '"+"exitCode"+"'"};
 if(vErrors === null){
 vErrors = [err266];
 }
@@ -3503,10 +3524,8 @@ vErrors.push(err266);
 }
 errors++;
 }
-}
-}
-else {
-const err267 = {instancePath:instancePath+"/gaps/" + i7,schemaPath:"#/properties/gaps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data95.stdout === undefined){
+const err267 = {instancePath:instancePath+"/commands/" + i5,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "stdout"},message:"must have required property '"+"stdout"+"'"};
 if(vErrors === null){
 vErrors = [err267];
 }
@@ -3515,10 +3534,18 @@ vErrors.push(err267);
 }
 errors++;
 }
+for(const key17 in data95){
+if(!(((key17 === "argv") || (key17 === "exitCode")) || (key17 === "stdout"))){
+delete data95[key17];
 }
 }
-else {
-const err268 = {instancePath:instancePath+"/gaps",schemaPath:"#/properties/gaps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data95.argv !== undefined){
+let data96 = data95.argv;
+if(Array.isArray(data96)){
+const len6 = data96.length;
+for(let i6=0; i6<len6; i6++){
+if(typeof data96[i6] !== "string"){
+const err268 = {instancePath:instancePath+"/commands/" + i5+"/argv/" + i6,schemaPath:"#/properties/commands/items/properties/argv/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err268];
 }
@@ -3530,12 +3557,411 @@ errors++;
 }
 }
 else {
-const err269 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err269 = {instancePath:instancePath+"/commands/" + i5+"/argv",schemaPath:"#/properties/commands/items/properties/argv/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err269];
 }
 else {
 vErrors.push(err269);
+}
+errors++;
+}
+}
+if(data95.exitCode !== undefined){
+let data98 = data95.exitCode;
+if(!(((typeof data98 == "number") && (!(data98 % 1) && !isNaN(data98))) && (isFinite(data98)))){
+const err270 = {instancePath:instancePath+"/commands/" + i5+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err270];
+}
+else {
+vErrors.push(err270);
+}
+errors++;
+}
+if((typeof data98 == "number") && (isFinite(data98))){
+if(data98 > 9007199254740991 || isNaN(data98)){
+const err271 = {instancePath:instancePath+"/commands/" + i5+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if(vErrors === null){
+vErrors = [err271];
+}
+else {
+vErrors.push(err271);
+}
+errors++;
+}
+if(data98 < -9007199254740991 || isNaN(data98)){
+const err272 = {instancePath:instancePath+"/commands/" + i5+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if(vErrors === null){
+vErrors = [err272];
+}
+else {
+vErrors.push(err272);
+}
+errors++;
+}
+}
+}
+if(data95.stdout !== undefined){
+if(typeof data95.stdout !== "string"){
+const err273 = {instancePath:instancePath+"/commands/" + i5+"/stdout",schemaPath:"#/properties/commands/items/properties/stdout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err273];
+}
+else {
+vErrors.push(err273);
+}
+errors++;
+}
+}
+}
+else {
+const err274 = {instancePath:instancePath+"/commands/" + i5,schemaPath:"#/properties/commands/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err274];
+}
+else {
+vErrors.push(err274);
+}
+errors++;
+}
+}
+}
+else {
+const err275 = {instancePath:instancePath+"/commands",schemaPath:"#/properties/commands/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err275];
+}
+else {
+vErrors.push(err275);
+}
+errors++;
+}
+}
+if(data.tunHolders !== undefined){
+let data100 = data.tunHolders;
+if(Array.isArray(data100)){
+const len7 = data100.length;
+for(let i7=0; i7<len7; i7++){
+let data101 = data100[i7];
+if(data101 && typeof data101 == "object" && !Array.isArray(data101)){
+if(data101.interface === undefined){
+const err276 = {instancePath:instancePath+"/tunHolders/" + i7,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "interface"},message:"must have required property '"+"interface"+"'"};
+if(vErrors === null){
+vErrors = [err276];
+}
+else {
+vErrors.push(err276);
+}
+errors++;
+}
+if(data101.pid === undefined){
+const err277 = {instancePath:instancePath+"/tunHolders/" + i7,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "pid"},message:"must have required property '"+"pid"+"'"};
+if(vErrors === null){
+vErrors = [err277];
+}
+else {
+vErrors.push(err277);
+}
+errors++;
+}
+if(data101.comm === undefined){
+const err278 = {instancePath:instancePath+"/tunHolders/" + i7,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "comm"},message:"must have required property '"+"comm"+"'"};
+if(vErrors === null){
+vErrors = [err278];
+}
+else {
+vErrors.push(err278);
+}
+errors++;
+}
+if(data101.cmdline === undefined){
+const err279 = {instancePath:instancePath+"/tunHolders/" + i7,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "cmdline"},message:"must have required property '"+"cmdline"+"'"};
+if(vErrors === null){
+vErrors = [err279];
+}
+else {
+vErrors.push(err279);
+}
+errors++;
+}
+for(const key18 in data101){
+if(!((((key18 === "interface") || (key18 === "pid")) || (key18 === "comm")) || (key18 === "cmdline"))){
+delete data101[key18];
+}
+}
+if(data101.interface !== undefined){
+if(typeof data101.interface !== "string"){
+const err280 = {instancePath:instancePath+"/tunHolders/" + i7+"/interface",schemaPath:"#/properties/tunHolders/items/properties/interface/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err280];
+}
+else {
+vErrors.push(err280);
+}
+errors++;
+}
+}
+if(data101.pid !== undefined){
+let data103 = data101.pid;
+if(!(((typeof data103 == "number") && (!(data103 % 1) && !isNaN(data103))) && (isFinite(data103)))){
+const err281 = {instancePath:instancePath+"/tunHolders/" + i7+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err281];
+}
+else {
+vErrors.push(err281);
+}
+errors++;
+}
+if((typeof data103 == "number") && (isFinite(data103))){
+if(data103 > 9007199254740991 || isNaN(data103)){
+const err282 = {instancePath:instancePath+"/tunHolders/" + i7+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if(vErrors === null){
+vErrors = [err282];
+}
+else {
+vErrors.push(err282);
+}
+errors++;
+}
+if(data103 < -9007199254740991 || isNaN(data103)){
+const err283 = {instancePath:instancePath+"/tunHolders/" + i7+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if(vErrors === null){
+vErrors = [err283];
+}
+else {
+vErrors.push(err283);
+}
+errors++;
+}
+}
+}
+if(data101.comm !== undefined){
+let data104 = data101.comm;
+if((typeof data104 !== "string") && (data104 !== null)){
+const err284 = {instancePath:instancePath+"/tunHolders/" + i7+"/comm",schemaPath:"#/properties/tunHolders/items/properties/comm/type",keyword:"type",params:{type: schema31.properties.tunHolders.items.properties.comm.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err284];
+}
+else {
+vErrors.push(err284);
+}
+errors++;
+}
+}
+if(data101.cmdline !== undefined){
+let data105 = data101.cmdline;
+const _errs319 = errors;
+let valid56 = false;
+const _errs320 = errors;
+if(Array.isArray(data105)){
+const len8 = data105.length;
+for(let i8=0; i8<len8; i8++){
+if(typeof data105[i8] !== "string"){
+const err285 = {instancePath:instancePath+"/tunHolders/" + i7+"/cmdline/" + i8,schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err285];
+}
+else {
+vErrors.push(err285);
+}
+errors++;
+}
+}
+}
+else {
+const err286 = {instancePath:instancePath+"/tunHolders/" + i7+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err286];
+}
+else {
+vErrors.push(err286);
+}
+errors++;
+}
+var _valid21 = _errs320 === errors;
+valid56 = valid56 || _valid21;
+const _errs324 = errors;
+if(data105 !== null){
+const err287 = {instancePath:instancePath+"/tunHolders/" + i7+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(vErrors === null){
+vErrors = [err287];
+}
+else {
+vErrors.push(err287);
+}
+errors++;
+}
+var _valid21 = _errs324 === errors;
+valid56 = valid56 || _valid21;
+if(!valid56){
+const err288 = {instancePath:instancePath+"/tunHolders/" + i7+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err288];
+}
+else {
+vErrors.push(err288);
+}
+errors++;
+}
+else {
+errors = _errs319;
+if(vErrors !== null){
+if(_errs319){
+vErrors.length = _errs319;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err289 = {instancePath:instancePath+"/tunHolders/" + i7,schemaPath:"#/properties/tunHolders/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err289];
+}
+else {
+vErrors.push(err289);
+}
+errors++;
+}
+}
+}
+else {
+const err290 = {instancePath:instancePath+"/tunHolders",schemaPath:"#/properties/tunHolders/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err290];
+}
+else {
+vErrors.push(err290);
+}
+errors++;
+}
+}
+if(data.gaps !== undefined){
+let data107 = data.gaps;
+if(Array.isArray(data107)){
+const len9 = data107.length;
+for(let i9=0; i9<len9; i9++){
+let data108 = data107[i9];
+if(data108 && typeof data108 == "object" && !Array.isArray(data108)){
+if(data108.source === undefined){
+const err291 = {instancePath:instancePath+"/gaps/" + i9,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
+if(vErrors === null){
+vErrors = [err291];
+}
+else {
+vErrors.push(err291);
+}
+errors++;
+}
+if(data108.reason === undefined){
+const err292 = {instancePath:instancePath+"/gaps/" + i9,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
+if(vErrors === null){
+vErrors = [err292];
+}
+else {
+vErrors.push(err292);
+}
+errors++;
+}
+if(data108.detail === undefined){
+const err293 = {instancePath:instancePath+"/gaps/" + i9,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "detail"},message:"must have required property '"+"detail"+"'"};
+if(vErrors === null){
+vErrors = [err293];
+}
+else {
+vErrors.push(err293);
+}
+errors++;
+}
+for(const key19 in data108){
+if(!(((key19 === "source") || (key19 === "reason")) || (key19 === "detail"))){
+delete data108[key19];
+}
+}
+if(data108.source !== undefined){
+if(typeof data108.source !== "string"){
+const err294 = {instancePath:instancePath+"/gaps/" + i9+"/source",schemaPath:"#/properties/gaps/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err294];
+}
+else {
+vErrors.push(err294);
+}
+errors++;
+}
+}
+if(data108.reason !== undefined){
+let data110 = data108.reason;
+if(typeof data110 !== "string"){
+const err295 = {instancePath:instancePath+"/gaps/" + i9+"/reason",schemaPath:"#/properties/gaps/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err295];
+}
+else {
+vErrors.push(err295);
+}
+errors++;
+}
+if(!((((((data110 === "missing-tool") || (data110 === "permission-denied")) || (data110 === "not-found")) || (data110 === "failed")) || (data110 === "unsupported")) || (data110 === "timeout"))){
+const err296 = {instancePath:instancePath+"/gaps/" + i9+"/reason",schemaPath:"#/properties/gaps/items/properties/reason/enum",keyword:"enum",params:{allowedValues: schema31.properties.gaps.items.properties.reason.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err296];
+}
+else {
+vErrors.push(err296);
+}
+errors++;
+}
+}
+if(data108.detail !== undefined){
+if(typeof data108.detail !== "string"){
+const err297 = {instancePath:instancePath+"/gaps/" + i9+"/detail",schemaPath:"#/properties/gaps/items/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err297];
+}
+else {
+vErrors.push(err297);
+}
+errors++;
+}
+}
+}
+else {
+const err298 = {instancePath:instancePath+"/gaps/" + i9,schemaPath:"#/properties/gaps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err298];
+}
+else {
+vErrors.push(err298);
+}
+errors++;
+}
+}
+}
+else {
+const err299 = {instancePath:instancePath+"/gaps",schemaPath:"#/properties/gaps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err299];
+}
+else {
+vErrors.push(err299);
+}
+errors++;
+}
+}
+}
+else {
+const err300 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err300];
+}
+else {
+vErrors.push(err300);
 }
 errors++;
 }

@@ -21,6 +21,31 @@ import { DiagnosticSink, parsePrefix, splitLines, type Diagnostic } from './vpp-
 export const KNOWN_VPP_DRIVERS = ['none', 'af_packet', 'af_xdp', 'virtio', 'dpdk', 'rdma', 'vmxnet3'] as const;
 export const REMOVED_VPP_DRIVERS: Record<string, string> = { avf: 'removed in Calico/VPP v3.32.0 (present up to v3.31)' };
 
+/**
+ * The ConfigMap keys of Calico/VPP v0.7 to v3.24 (yaml/generated/calico-vpp.yaml of those releases),
+ * and the variable the calico-vpp-node DaemonSet passed each one as (valueFrom.configMapKeyRef).
+ */
+export const LEGACY_KEYS: Record<string, string> = {
+  vpp_dataplane_interface: 'CALICOVPP_INTERFACE',
+  vpp_uplink_driver: 'CALICOVPP_NATIVE_DRIVER',
+  vpp_config_template: 'CALICOVPP_CONFIG_TEMPLATE',
+  service_prefix: 'SERVICE_PREFIX',
+  default_ipv4_pool_cidr: 'CALICO_IPV4POOL_CIDR',
+};
+/** Calico's own keys in the v0.7-era shared calico-config ConfigMap: known, not Calico/VPP's. */
+const CALICO_CONFIG_KEYS = new Set(['cni_network_config', 'typha_service_name', 'veth_mtu', 'calico_backend', 'etcd_endpoints', 'etcd_ca', 'etcd_cert', 'etcd_key']);
+/** Variables besides CALICOVPP_* that vpp-manager or the agent read. */
+const OTHER_VARIABLES = new Set(['SERVICE_PREFIX', 'CALICO_IPV4POOL_CIDR', 'CALICO_IPV6POOL_CIDR', 'NODENAME', 'DATASTORE_TYPE', 'WAIT_FOR_DATASTORE', 'CLUSTER_TYPE', 'IP', 'IP6']);
+
+/**
+ * A value left for a later step to fill in: `${VAR}` or `$VAR` (envsubst, as vpp-dataplane's dev
+ * overlays write it), or `__NAME__` (vpp-manager's own placeholders: __PCI_DEVICE_ID__,
+ * __VPP_DATAPLANE_IF__, __CPUSET_CPUS_FIRST__, __NODE_ANNOTATION:x__).
+ */
+export function isPlaceholder(value: string): boolean {
+  return /^\$\{\w+\}$|^\$\w+$|^__[A-Z][A-Z0-9_]*(:[^_\s]+)?__$/.test(value.trim());
+}
+
 export interface UplinkInterfaceSpec {
   /** Position in the final list (the deprecated variable, when set, is 0). */
   index: number;
@@ -94,17 +119,22 @@ export function parseCalicoVppConfig(text: string, path: string): { config: Cali
     format = 'configmap';
     readYaml(text, values, ipPools, sink);
   }
+  const templated = takeTemplated(values, sink);
   if (values.CALICO_IPV4POOL_CIDR) ipPools.push(poolFromEnv(values.CALICO_IPV4POOL_CIDR, 'CALICO_IPV4POOL_CIDR', sink));
   if (values.CALICO_IPV6POOL_CIDR) ipPools.push(poolFromEnv(values.CALICO_IPV6POOL_CIDR, 'CALICO_IPV6POOL_CIDR', sink));
 
   const interfaces = values.CALICOVPP_INTERFACES ? readInterfacesJson(values.CALICOVPP_INTERFACES, sink) : { uplinks: [], vppHostTapSpec: null };
-  const uplinks = finishUplinks(values, interfaces.uplinks, sink);
+  const uplinks = finishUplinks(values, interfaces.uplinks, sink, templated.has('CALICOVPP_INTERFACES') || templated.has('CALICOVPP_INTERFACE'));
   const serviceCidrs = values.SERVICE_PREFIX ? readPrefixList(values.SERVICE_PREFIX, 'SERVICE_PREFIX', sink) : [];
-  if (format !== 'interfaces-json' && !values.SERVICE_PREFIX) {
+  if (format !== 'interfaces-json' && !values.SERVICE_PREFIX && !templated.has('SERVICE_PREFIX')) {
     sink.add(null, 'SERVICE_PREFIX is not set: no routes to the service CIDRs will be added through the tap');
   }
-  if (format !== 'interfaces-json' && !values.CALICOVPP_CONFIG_TEMPLATE) {
+  if (format !== 'interfaces-json' && !values.CALICOVPP_CONFIG_TEMPLATE && !templated.has('CALICOVPP_CONFIG_TEMPLATE')) {
     sink.add(null, 'CALICOVPP_CONFIG_TEMPLATE (VPP\'s startup.conf) is not set; vpp-manager requires it');
+  }
+  const placeholders = [...new Set(values.CALICOVPP_CONFIG_TEMPLATE?.value.match(/__[A-Z][A-Z0-9_]*(?::[^_\s]+)?__/g) ?? [])];
+  if (placeholders.length > 0) {
+    sink.add(values.CALICOVPP_CONFIG_TEMPLATE!.line, `note: CALICOVPP_CONFIG_TEMPLATE is templated (${placeholders.join(', ')}), resolved at run time by vpp-manager`);
   }
   const tap0 = values.CALICOVPP_TAP0_ADDR ? readTap0(values.CALICOVPP_TAP0_ADDR, sink) : '169.254.0.1/32';
   const initialConfig = values.CALICOVPP_INITIAL_CONFIG ? readJsonObject(values.CALICOVPP_INITIAL_CONFIG, 'CALICOVPP_INITIAL_CONFIG', sink) : null;
@@ -124,6 +154,18 @@ export function parseCalicoVppConfig(text: string, path: string): { config: Cali
     udevNetNameRules: debugBool(debug, 'enableUdevNetNameRules') ?? true,
   };
   return { config, diagnostics: sink.finish() };
+}
+
+/** Whole values that are placeholders: a note each, and taken out so nothing reads them as wrong. */
+function takeTemplated(values: Record<string, ConfigValue>, sink: DiagnosticSink): Set<string> {
+  const out = new Set<string>();
+  for (const [key, v] of Object.entries(values)) {
+    if (!isPlaceholder(v.value)) continue;
+    sink.add(v.line, `note: ${key} is templated (${v.value.trim()}), resolved at run time; its value is not known from this file`);
+    out.add(key);
+    delete values[key];
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -207,6 +249,11 @@ function readYaml(text: string, values: Record<string, ConfigValue>, pools: IpPo
     return;
   }
   const lineOf = (offset: number): number => lineCounter.linePos(offset).line;
+  // Every ConfigMap first: a DaemonSet's valueFrom and envFrom refer to them by name.
+  const allConfigMaps = docs.filter((d) => d.errors.length === 0 && isMap(d.contents) && d.get('kind') === 'ConfigMap').map((d) => {
+    const data = d.get('data', true);
+    return { name: String(d.getIn(['metadata', 'name']) ?? ''), namespace: d.getIn(['metadata', 'namespace']) as string | undefined, items: isMap(data) ? data.items : [] };
+  });
   let configMaps = 0;
   for (const doc of docs) {
     for (const err of doc.errors) sink.add(lineOf(err.pos[0]), `YAML: ${err.message.split('\n')[0]}`);
@@ -221,27 +268,24 @@ function readYaml(text: string, values: Record<string, ConfigValue>, pools: IpPo
     const name = String(doc.getIn(['metadata', 'name']) ?? '');
     if (kind === 'ConfigMap') {
       const data = doc.get('data', true);
-      const hasCalico = isMap(data) && data.items.some((p) => isScalar(p.key) && String(p.key.value).startsWith('CALICOVPP_'));
-      if (name !== 'calico-vpp-config' && !hasCalico) continue;
+      const keys = isMap(data) ? data.items.map((p) => (isScalar(p.key) ? String(p.key.value) : '')) : [];
+      // calico-vpp-config, or (v0.7 to v0.13) Calico's own calico-config carrying the vpp_* keys.
+      const isCalicoVpp = name === 'calico-vpp-config' || keys.some((k) => k.startsWith('CALICOVPP_')) || (name === 'calico-config' && keys.some((k) => k in LEGACY_KEYS));
+      if (!isCalicoVpp) continue;
       configMaps++;
       if (configMaps > 1) {
         sink.add(lineOf(doc.range[0]), `a second Calico/VPP ConfigMap (${name || 'unnamed'}); its keys override the first one's`);
       }
-      if (isMap(data)) readDataMap(data.items, values, lineOf, sink);
+      if (isMap(data)) readDataMap(data.items, values, lineOf, sink, `ConfigMap ${name}`);
     } else if (kind === 'DaemonSet') {
-      // Older manifests set the configuration as container environment variables.
+      // The calico-vpp-node containers' environment: literal values, valueFrom.configMapKeyRef, envFrom.
       const containers = doc.getIn(['spec', 'template', 'spec', 'containers'], true);
       if (!isSeq(containers)) continue;
       for (const c of containers.items) {
-        const env = isMap(c) ? c.get('env', true) : null;
-        if (!isSeq(env)) continue;
-        for (const e of env.items) {
-          if (!isMap(e)) continue;
-          const key = String(e.get('name') ?? '');
-          const v = e.get('value', true);
-          if (!(key.startsWith('CALICOVPP_') || key === 'SERVICE_PREFIX' || key.startsWith('CALICO_IPV')) || !isScalar(v)) continue;
-          values[key] = scalarValue(v, lineOf);
-        }
+        if (!isMap(c)) continue;
+        const where = `DaemonSet ${name} container ${String(c.get('name') ?? '?')}`;
+        readEnvFrom(c.get('envFrom', true), allConfigMaps, values, lineOf, sink, where);
+        readContainerEnv(c.get('env', true), allConfigMaps, values, lineOf, sink, where);
       }
     } else if (kind === 'IPPool') {
       const cidr = doc.getIn(['spec', 'cidr'], true);
@@ -265,7 +309,7 @@ function readYaml(text: string, values: Record<string, ConfigValue>, pools: IpPo
       }
     } else if (kind === '' && isMap(doc.contents) && doc.contents.items.some((p) => isScalar(p.key) && String(p.key.value).startsWith('CALICOVPP_'))) {
       // The ConfigMap's data section on its own.
-      readDataMap(doc.contents.items, values, lineOf, sink);
+      readDataMap(doc.contents.items, values, lineOf, sink, 'ConfigMap data');
     }
   }
   if (Object.keys(values).length === 0 && docs.every((d) => d.errors.length === 0)) {
@@ -273,17 +317,99 @@ function readYaml(text: string, values: Record<string, ConfigValue>, pools: IpPo
   }
 }
 
-function readDataMap(items: { key: unknown; value: unknown }[], values: Record<string, ConfigValue>, lineOf: (o: number) => number, sink: DiagnosticSink): void {
+function readDataMap(items: { key: unknown; value: unknown }[], values: Record<string, ConfigValue>, lineOf: (o: number) => number, sink: DiagnosticSink, where: string): void {
   for (const pair of items) {
     if (!isScalar(pair.key)) continue;
     const key = String(pair.key.value);
     const v = pair.value;
+    const keyLine = pair.key.range ? lineOf(pair.key.range[0]) : null;
     if (!isScalar(v)) {
       sink.add(isNodeWithRange(v) ? lineOf(v.range![0]) : null, `${key}: a ConfigMap value must be a string`);
       continue;
     }
     if (typeof v.value !== 'string') sink.add(lineOf(v.range![0]), `${key}: ConfigMap data values must be strings (quote it); Kubernetes rejects ${JSON.stringify(v.value)}`);
+    const variable = LEGACY_KEYS[key];
+    if (variable !== undefined) {
+      // The upper-case variable, where both are given, is what the newer DaemonSet passes on.
+      if (!values[variable]) values[variable] = scalarValue(v, lineOf);
+      continue;
+    }
+    if (!isKnownKey(key)) {
+      const near = closestKnown(key);
+      sink.add(keyLine, `${where}: unknown key ${JSON.stringify(key)}; Calico/VPP ignores it${near ? ` (a typo of ${near}?)` : ''}`);
+    }
     values[key] = scalarValue(v, lineOf);
+  }
+}
+
+function isKnownKey(key: string): boolean {
+  return key.startsWith('CALICOVPP_') || key.startsWith('FELIX_') || OTHER_VARIABLES.has(key) || CALICO_CONFIG_KEYS.has(key);
+}
+
+/** The known key that shares a long prefix (5 characters or more) with an unknown one, as a hint. */
+function closestKnown(key: string): string | null {
+  const known = [...Object.keys(LEGACY_KEYS), ...OTHER_VARIABLES, 'CALICOVPP_INTERFACES', 'CALICOVPP_CONFIG_TEMPLATE'];
+  const score = (k: string): number => {
+    let i = 0;
+    while (i < k.length && i < key.length && k[i]!.toLowerCase() === key[i]!.toLowerCase()) i++;
+    return i;
+  };
+  const best = known.reduce((b, k) => (score(k) > score(b) ? k : b), known[0]!);
+  return score(best) >= 5 ? best : null;
+}
+
+interface NamedConfigMap {
+  name: string;
+  namespace: string | undefined;
+  items: { key: unknown; value: unknown }[];
+}
+
+function dataValue(cm: NamedConfigMap, key: string): unknown {
+  return cm.items.find((p) => isScalar(p.key) && String(p.key.value) === key)?.value;
+}
+
+/** `env:` entries: a literal value, or valueFrom.configMapKeyRef resolved against this input's ConfigMaps. */
+function readContainerEnv(env: unknown, cms: NamedConfigMap[], values: Record<string, ConfigValue>, lineOf: (o: number) => number, sink: DiagnosticSink, where: string): void {
+  if (!isSeq(env)) return;
+  for (const e of env.items) {
+    if (!isMap(e)) continue;
+    const key = String(e.get('name') ?? '');
+    if (!(key.startsWith('CALICOVPP_') || OTHER_VARIABLES.has(key))) continue;
+    const v = e.get('value', true);
+    if (isScalar(v)) {
+      values[key] = scalarValue(v, lineOf);
+      continue;
+    }
+    const ref = e.getIn(['valueFrom', 'configMapKeyRef'], true);
+    if (!isMap(ref)) continue; // fieldRef, secretKeyRef, ...: not configuration
+    const cmName = String(ref.get('name') ?? '');
+    const cmKey = String(ref.get('key') ?? '');
+    const line = ref.range ? lineOf(ref.range[0]) : null;
+    const cm = cms.find((c) => c.name === cmName);
+    const value = cm ? dataValue(cm, cmKey) : undefined;
+    if (isScalar(value)) values[key] = scalarValue(value, lineOf);
+    else if (ref.get('optional') !== true) {
+      sink.add(line, `${where}: env ${key} takes key ${JSON.stringify(cmKey)} of ConfigMap ${cmName}, which ${cm ? 'has no such key' : 'is not in this input'}; ` +
+        `${cm ? 'the pod does not start (CreateContainerConfigError)' : 'give the ConfigMap too, or its value is unknown'}`);
+    }
+  }
+}
+
+/** `envFrom: [{configMapRef: {name}}]`: every key of that ConfigMap becomes a variable. */
+function readEnvFrom(envFrom: unknown, cms: NamedConfigMap[], values: Record<string, ConfigValue>, lineOf: (o: number) => number, sink: DiagnosticSink, where: string): void {
+  if (!isSeq(envFrom)) return;
+  for (const e of envFrom.items) {
+    const ref = isMap(e) ? e.get('configMapRef', true) : null;
+    if (!isMap(ref)) continue;
+    const cmName = String(ref.get('name') ?? '');
+    const cm = cms.find((c) => c.name === cmName);
+    if (!cm) {
+      if (ref.get('optional') !== true) sink.add(ref.range ? lineOf(ref.range[0]) : null, `${where}: envFrom ConfigMap ${cmName} is not in this input; give it too, or its values are unknown`);
+      continue;
+    }
+    for (const p of cm.items) {
+      if (isScalar(p.key) && isScalar(p.value) && !values[String(p.key.value)]) values[String(p.key.value)] = scalarValue(p.value, lineOf);
+    }
   }
 }
 
@@ -406,7 +532,7 @@ function emptyToNull(s: string | null): string | null {
   return s === null || s === '' ? null : s;
 }
 
-function finishUplinks(values: Record<string, ConfigValue>, listed: UplinkInterfaceSpec[], sink: DiagnosticSink): UplinkInterfaceSpec[] {
+function finishUplinks(values: Record<string, ConfigValue>, listed: UplinkInterfaceSpec[], sink: DiagnosticSink, templated: boolean): UplinkInterfaceSpec[] {
   const uplinks: UplinkInterfaceSpec[] = [];
   const legacy = values.CALICOVPP_INTERFACE;
   if (legacy && legacy.value !== '' && !isKernelIfname(legacy.value)) {
@@ -432,11 +558,15 @@ function finishUplinks(values: Record<string, ConfigValue>, listed: UplinkInterf
   for (const u of listed) {
     // Nothing downstream can stand for an interface Linux cannot have (vpp-manager finds no link for it).
     if (u.interfaceName === '') sink.add(u.line, 'an uplink has no interfaceName; it is left out');
-    else if (!isKernelIfname(u.interfaceName)) {
+    else if (isPlaceholder(u.interfaceName)) {
+      sink.add(u.line, `note: uplink interfaceName is templated (${u.interfaceName}), resolved at run time; this uplink is not known from this file`);
+      templated = true;
+    } else if (!isKernelIfname(u.interfaceName)) {
       sink.add(u.line, `uplink ${JSON.stringify(u.interfaceName)} is not a name Linux gives an interface (1 to 15 bytes, not . or .., no /, : or white space); it is left out`);
     } else uplinks.push({ ...u, index: uplinks.length });
   }
   if (uplinks.length === 0) {
+    if (templated) return uplinks;
     sink.add(values.CALICOVPP_INTERFACES?.line ?? null, 'no uplink interface is configured (CALICOVPP_INTERFACES uplinkInterfaces is empty); vpp-manager stops ("No interface specified")');
     return uplinks;
   }

@@ -4,7 +4,7 @@
  * Each case is a fresh network namespace with real interfaces (tap, tun, veth, bridge, macvlan,
  * vxlan; random or userspace-set MACs) and a random set of .link files and drop-ins spread over
  * /etc, /run, /usr/local/lib and /usr/lib (overrides, masks, negations, globs, Kind/Driver/Type/
- * OriginalName/MACAddress/Property matches, conditions, empty [Match], broken files, policies).
+ * OriginalName/MACAddress/Property matches (ID_NET_DRIVER among them), conditions, empty [Match], broken files, policies).
  * `hostnet link explain --netns NS --format json` predicts; then `udevadm test-builtin
  * net_setup_link` runs on every interface (and in v252 applies its decision). The applied file and
  * the final MAC must agree for every interface. A disagreement prints the seed that replays it:
@@ -157,7 +157,8 @@ function matchLines(r: Rng, live: LiveIface[], hostname: string, kinds: readonly
         break;
       }
       case 6: lines.push(`PermanentMACAddress=${r.chance(0.5) && live[0]?.address ? live[0].address : randomMac(r)}`); break;
-      case 7: lines.push(`Property=${neg()}${r.pick(['INTERFACE=' + nameGlob(r, someIface().ifname), 'DEVTYPE=bridge', 'DEVTYPE=*', 'SUBSYSTEM=net', 'ACTION=add', 'ID_PATH=*'])}`); break;
+      case 7: lines.push(`Property=${neg()}${r.pick(['INTERFACE=' + nameGlob(r, someIface().ifname), 'DEVTYPE=bridge', 'DEVTYPE=*', 'SUBSYSTEM=net', 'ACTION=add', 'ID_PATH=*',
+        `ID_NET_DRIVER=${present((k) => SEEN[k].driver, ['mac*', 'e1000'])}`, `ID_NET_DRIVER=${present((k) => SEEN[k].driver, ['*'])}`])}`); break;
       case 8: lines.push(r.chance(0.7) ? `Host=${neg()}${r.pick([hostname, 'no-such-host', '*'])}` : `Credential=${neg()}hostnet-test`); break;
       case 9: lines.push(`Virtualization=${neg()}${r.pick(['container', 'vm', 'docker', 'yes', 'no'])}`); break;
       case 10: lines.push(`Path=${neg()}${r.pick(['*-usb-*', 'pci-*'])}`); break;

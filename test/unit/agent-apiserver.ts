@@ -33,6 +33,14 @@ export class FakeApiServer {
   readonly misbehave: Misbehaviour[] = [];
   /** Misbehave on every request until cleared. */
   always: Misbehaviour | null = null;
+  /** Objects served by GET at their path (ConfigMaps, DaemonSets); an unknown one is a 404. */
+  readonly objects = new Map<string, unknown>();
+  /** Pods listed by GET /api/v1/namespaces/NS/pods, filtered by the spec.nodeName field selector and a label. */
+  readonly pods: { namespace: string; name: string; nodeName: string; labels: Record<string, string>; phase: string }[] = [];
+  /** Paths answered 403 Forbidden, as RBAC does for a read the role does not grant. */
+  readonly forbidden = new Set<string>();
+  /** The query strings of pod lists, to check their selectors. */
+  readonly podQueries: string[] = [];
   private readonly sockets = new Set<Socket>();
   private server = createServer((req, res) => this.handle(req, res));
   port = 0;
@@ -85,7 +93,9 @@ current-context: fake
       } catch {
         body = text;
       }
-      const path = new URL(req.url ?? '/', 'http://x').pathname;
+      const url = new URL(req.url ?? '/', 'http://x');
+      const path = url.pathname;
+      if (/\/pods$/.test(path)) this.podQueries.push(url.search);
       this.requests.push({ method: req.method ?? '', path, contentType: req.headers['content-type'], body });
       const trouble = this.misbehave.shift() ?? this.always;
       if (trouble === 'hang') return; // never answers; stop() destroys the socket
@@ -138,6 +148,20 @@ current-context: fake
       if (this.events.has(name)) return this.status(res, 409, `events "${name}" already exists`);
       this.events.set(name, body as Record<string, unknown>);
       return this.json(res, 201, body);
+    }
+    if (method === 'GET' && this.forbidden.has(path)) return this.status(res, 403, `forbidden: ${path}`);
+    if (method === 'GET' && /^\/(api\/v1|apis\/apps\/v1)\/namespaces\/[^/]+\/(configmaps|daemonsets)\/[^/]+$/.test(path)) {
+      const object = this.objects.get(path);
+      return object ? this.json(res, 200, object) : this.status(res, 404, `not found: ${path}`);
+    }
+    const pods = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(path);
+    if (method === 'GET' && pods) {
+      const query = new URLSearchParams(this.podQueries.at(-1) ?? '');
+      const node = /^spec\.nodeName=(.*)$/.exec(query.get('fieldSelector') ?? '')?.[1];
+      const [key, value] = (query.get('labelSelector') ?? '').split('=');
+      const items = this.pods.filter((p) => p.namespace === pods[1] && (node === undefined || p.nodeName === node) && (!key || p.labels[key] === value))
+        .map((p) => ({ metadata: { name: p.name, namespace: p.namespace, labels: p.labels }, spec: { nodeName: p.nodeName, containers: [] }, status: { phase: p.phase } }));
+      return this.json(res, 200, { apiVersion: 'v1', kind: 'PodList', metadata: {}, items });
     }
     this.unexpected.push(`${method} ${path}`);
     this.status(res, 404, 'not implemented by the fake API server');

@@ -21,6 +21,7 @@ import { AgentMetrics } from '../../src/agent/metrics.js';
 import { Publisher } from '../../src/agent/publish.js';
 import { DEFAULT_CONDITION_TYPE } from '../../src/agent/state.js';
 import { agentCommand } from '../../src/cli/agent.js';
+import { withClusterConfig } from '../../src/cli/input.js';
 import { EXTRA_SOURCES, NETWORK_DIRS } from '../../src/collect/files.js';
 import { hostnetAsync } from '../helpers/system.js';
 import { FakeApiServer } from './agent-apiserver.js';
@@ -90,7 +91,13 @@ test('the ClusterRole grants exactly the API calls the agent makes, no more', { 
   const metrics = new AgentMetrics({ processMetrics: false });
   const publisher = new Publisher({ api: new KubeNodeApi(loadKubeConfig(server.kubeconfig()), { timeoutMs: 2000, conditionType: DEFAULT_CONDITION_TYPE }), nodeName: 'node1', eventNamespace: 'default', metrics, log: () => {}, backoff: { initialMs: 10, maxMs: 10 }, maxPendingEvents: 10 });
   let traps = ['trap0'];
-  const agent = new Agent({ nodeName: 'node1', intervalMs: 3_600_000, rules: [TRAP_RULE], ignore: [], threshold: 'warning', conditionType: DEFAULT_CONDITION_TYPE, metrics, publisher, log: () => {}, collect: async () => syntheticSnapshot({ traps }) });
+  // The cluster serves Calico/VPP's objects, so every read the agent can make is made.
+  server.objects.set('/api/v1/namespaces/calico-vpp-dataplane/configmaps/calico-vpp-config', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'calico-vpp-config', namespace: 'calico-vpp-dataplane' }, data: { CALICOVPP_INTERFACES: '{"uplinkInterfaces": [{"interfaceName": "eth1"}]}' } });
+  server.objects.set('/apis/apps/v1/namespaces/calico-vpp-dataplane/daemonsets/calico-vpp-node', { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'calico-vpp-node', namespace: 'calico-vpp-dataplane' }, spec: { selector: {}, template: { spec: { containers: [] } } } });
+  const agent = new Agent({
+    nodeName: 'node1', intervalMs: 3_600_000, rules: [TRAP_RULE], ignore: [], threshold: 'warning', conditionType: DEFAULT_CONDITION_TYPE, metrics, publisher, log: () => {},
+    collect: async () => withClusterConfig(syntheticSnapshot({ traps }), server.kubeconfig(), () => {}, 'node1', 2000),
+  });
   t.after(async () => {
     await agent.stop();
     await server.stop();
@@ -100,17 +107,19 @@ test('the ClusterRole grants exactly the API calls the agent makes, no more', { 
   await agent.trigger();
   await agent.trigger();
   await publisher.idle();
+  // "verb group/resource[/subresource] [name]"; a name only where the role names its objects.
   const used = new Set(server.requests.map((r) => {
-    const m = /^\/api\/v1\/(?:namespaces\/[^/]+\/)?([^/]+)(?:\/[^/]+(?:\/([^/]+))?)?$/.exec(r.path);
+    const m = /^\/(?:api\/v1|apis\/([^/]+)\/v1)\/(?:namespaces\/[^/]+\/)?([^/]+)(?:\/([^/]+)(?:\/([^/]+))?)?$/.exec(r.path);
     assert.ok(m, r.path);
-    const verb = { GET: 'get', PATCH: 'patch', POST: 'create', PUT: 'update', DELETE: 'delete' }[r.method] ?? r.method;
-    return `${verb} ${m[1]}${m[2] ? `/${m[2]}` : ''}`;
+    const verb = { GET: m[3] ? 'get' : 'list', PATCH: 'patch', POST: 'create', PUT: 'update', DELETE: 'delete' }[r.method] ?? r.method;
+    const named = m[2] === 'configmaps' || m[2] === 'daemonsets';
+    return `${verb} ${m[1] ?? ''}/${m[2]}${m[4] ? `/${m[4]}` : ''}${named ? ` ${m[3]}` : ''}`;
   }));
   const granted = new Set(one<IClusterRole>('ClusterRole').rules!.flatMap((rule) => {
-    assert.deepEqual(rule.apiGroups, [''], 'core API group only');
-    assert.equal(rule.resourceNames, undefined);
-    return rule.resources!.flatMap((res) => rule.verbs.map((v) => `${v} ${res}`));
+    assert.equal(rule.apiGroups?.length, 1);
+    return rule.resources!.flatMap((res) => rule.verbs.flatMap((v) => (rule.resourceNames ?? ['']).map((n) => `${v} ${rule.apiGroups![0]}/${res}${n ? ` ${n}` : ''}`)));
   }));
+  // calico-config (v0.7-era) and the kube-system DaemonSet are asked for too; this cluster has only the current ones (404).
   assert.deepEqual([...granted].sort(), [...used].sort());
   assert.ok(![...granted].some((g) => g.includes('*')));
 });
@@ -226,4 +235,27 @@ test('the NPD custom plugin config runs `hostnet check --npd` for the agent\'s c
   }
   assert.match(config.pluginConfig.invoke_interval, /^\d+[smh]$/);
   assert.ok(config.pluginConfig.max_output_length >= 80);
+});
+
+test('the tap-holder opt-in adds hostPID, root and CAP_SYS_PTRACE only, and the patched DaemonSet is valid', () => {
+  const dir = join(DEPLOY, 'opt-in/tap-holders');
+  const component = parseAllDocuments(readFileSync(join(dir, 'kustomization.yaml'), 'utf8'))[0]!.toJS() as { kind: string; patches: { path: string }[] };
+  assert.equal(component.kind, 'Component');
+  const patch = parseAllDocuments(readFileSync(join(dir, component.patches[0]!.path), 'utf8'))[0]!.toJS() as IDaemonSet;
+  const ds = one<IDaemonSet>('DaemonSet');
+  assert.equal(patch.metadata?.name, ds.metadata?.name);
+  const pod = patch.spec!.template.spec!;
+  assert.equal(pod.hostPID, true);
+  const [c] = pod.containers;
+  assert.equal(c!.name, ds.spec!.template.spec!.containers[0]!.name);
+  assert.deepEqual(c!.securityContext?.capabilities, { drop: ['ALL'], add: ['SYS_PTRACE'] });
+  // The strategic merge kustomize does, for these fields: pod fields replaced, the container merged by name.
+  const merged = structuredClone(ds);
+  const mergedPod = merged.spec!.template.spec!;
+  mergedPod.hostPID = true;
+  mergedPod.securityContext = { ...mergedPod.securityContext, ...pod.securityContext };
+  mergedPod.containers[0]!.securityContext = { ...mergedPod.containers[0]!.securityContext, ...c!.securityContext };
+  new DaemonSet(merged as never).validate();
+  assert.equal(mergedPod.containers[0]!.securityContext?.allowPrivilegeEscalation, false, 'still no privilege escalation');
+  assert.equal(mergedPod.containers[0]!.securityContext?.readOnlyRootFilesystem, true);
 });

@@ -81,8 +81,10 @@ function testOne(c: LinkCondition, facts: HostFacts): Tristate | 'error' {
       return p === v;
     }
     case 'KernelCommandLine': {
-      if (facts.kernelCommandLine === null) return 'unknown';
-      const { words } = splitWords(facts.kernelCommandLine, { unquote: true });
+      // Inside a container systemd reads PID 1's command line instead of the kernel's.
+      const line = facts.virtualization !== null && CONTAINERS.has(facts.virtualization) ? facts.initCommandLine ?? null : facts.kernelCommandLine;
+      if (line === null) return 'unknown';
+      const { words } = splitWords(line, { unquote: true });
       const exact = p.includes('=');
       return words.some((w) => (exact ? w === p : w === p || w.startsWith(`${p}=`)));
     }

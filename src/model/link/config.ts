@@ -6,6 +6,7 @@ import { isValidIfname } from '../../sources/ifname.js';
 import { parseUnitFile, splitWords, type UnitAssignment, type UnitDiagnostic } from '../../sources/unitfile.js';
 import { parseConditionValue, type ConditionKey, type LinkCondition } from './conditions.js';
 import { linkSchema } from './keys.js';
+import { has } from './versions.js';
 import {
   ALTERNATIVE_NAME_POLICIES, MAC_ADDRESS_POLICIES, NAME_POLICIES, parseHwAddr, parseMtu,
   type MacAddressPolicy, type NamePolicy,
@@ -116,7 +117,7 @@ export function parseLinkConfig(main: SourceText, dropins: readonly SourceText[]
       config.failed = parsed.failed;
       return config;
     }
-    for (const a of parsed.assignments) apply(config, a);
+    for (const a of parsed.assignments) apply(config, a, version);
   }
   return config;
 }
@@ -125,13 +126,13 @@ function warn(config: LinkConfig, a: UnitAssignment, message: string): void {
   config.diagnostics.push({ file: a.file, line: a.line, severity: 'warning', id: 'invalid-value', message });
 }
 
-function apply(config: LinkConfig, a: UnitAssignment): void {
-  if (a.section === 'Match') applyMatch(config, a);
+function apply(config: LinkConfig, a: UnitAssignment, version: number): void {
+  if (a.section === 'Match') applyMatch(config, a, version);
   else if (a.section === 'Link') applyLink(config, a);
   // [SR-IOV] is accepted and not modelled: it configures virtual functions, not the MAC or the name.
 }
 
-function applyMatch(config: LinkConfig, a: UnitAssignment): void {
+function applyMatch(config: LinkConfig, a: UnitAssignment, version: number): void {
   const m = config.match;
   const src = { file: a.file, line: a.line };
   const v = a.value;
@@ -157,7 +158,7 @@ function applyMatch(config: LinkConfig, a: UnitAssignment): void {
     }
     case 'OriginalName': {
       if (v === '') {
-        m.originalName = [];
+        if (has(version, 'empty-originalname-resets')) m.originalName = [];
         break;
       }
       const invert = v.startsWith('!');

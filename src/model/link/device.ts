@@ -49,8 +49,17 @@ const ETHTOOL_DRIVER_BY_KIND: Record<string, string> = {
   wireguard: 'wireguard', geneve: 'geneve', vrf: 'vrf', team: 'team', macsec: 'macsec', netdevsim: 'netdevsim',
 };
 
-/** Properties udevd's net_setup_link itself sets: not there yet when it matches. */
+/**
+ * Properties udevd's net_setup_link itself sets after matching: not there yet when it matches.
+ * ID_NET_DRIVER is set before matching (versions.ts, driver-before-match), from the driver.
+ */
 const SET_BY_NET_SETUP_LINK = new Set(['ID_NET_LINK_FILE', 'ID_NET_LINK_FILE_DROPINS', 'ID_NET_NAME', 'ID_NET_DRIVER']);
+
+/** The properties net_setup_link matches against: the device's, plus ID_NET_DRIVER when the driver is known. */
+function withDriver(properties: Record<string, string>, driver: string | null): Record<string, string> {
+  if (driver !== null) properties.ID_NET_DRIVER = driver;
+  return properties;
+}
 
 export function ethtoolDriverForKind(kind: string | null): string | null {
   return kind === null ? null : ETHTOOL_DRIVER_BY_KIND[kind] ?? null;
@@ -108,7 +117,7 @@ export function linkDeviceFromInterface(host: Host, iface: Interface): LinkDevic
     addrAssignType: iface.addrAssignType,
     nameAssignType: iface.nameAssignType ?? null,
     loopback,
-    properties,
+    properties: withDriver(properties, driver),
     busyMacs,
     notes,
   };
@@ -200,7 +209,7 @@ export function newLinkDevice(d: NewLinkDevice): LinkDevice {
     addrAssignType,
     nameAssignType: num('nameAssignType', d.nameAssignType, NAME_ASSIGN),
     loopback: arphrdType === ARPHRD_LOOPBACK,
-    properties: { ...baseProperties(d.name, ifindex, devtype, `/devices/virtual/net/${d.name}`), ...d.properties },
+    properties: withDriver({ ...baseProperties(d.name, ifindex, devtype, `/devices/virtual/net/${d.name}`), ...d.properties }, driver),
     busyMacs: [],
     notes: [],
   };

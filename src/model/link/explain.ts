@@ -12,6 +12,7 @@ import { candidateConfigs, compileMatch, matchesDevice } from './compiled.js';
 import { fnmatch } from './fnmatch.js';
 import type { LinkConfigSet, LoadedLinkConfig } from './load.js';
 import { persistentMac } from './persistent.js';
+import { has } from './versions.js';
 import type { MacAddressPolicy } from './values.js';
 
 export type MacAction = 'keep' | 'static' | 'persistent' | 'random';
@@ -22,7 +23,8 @@ export interface LinkEvidence {
   line?: number;
 }
 
-export interface LinkExplanation {
+/** What one run of net_setup_link decided: on the add uevent, or on the move uevent after a rename. */
+export interface LinkPassResult {
   ifname: string;
   linkFile: string | null;
   dropins: string[];
@@ -44,6 +46,20 @@ export interface LinkExplanation {
   trace: { path: string; matched: boolean; why: string }[];
   evidence: LinkEvidence[];
   notes: string[];
+}
+
+export interface LinkPass extends LinkPassResult {
+  action: 'add' | 'move';
+}
+
+/**
+ * The whole event sequence: `passes` holds the add pass and, after a rename, the move pass. The
+ * top-level fields are the final state: the MAC fields come from the pass that decided the final
+ * address (the move pass when it changed it), linkFile from the last pass (udevd's
+ * ID_NET_LINK_FILE), name.result is the final name, mtu the last one applied.
+ */
+export interface LinkExplanation extends LinkPassResult {
+  passes: LinkPass[];
 }
 
 export interface ExplainOptions {
@@ -124,7 +140,7 @@ function namingScheme(device: LinkDevice, set: LinkConfigSet, facts: HostFacts):
 
 const PERSISTENT_NAME_PROPERTIES = ['ID_NET_NAME_ONBOARD', 'ID_NET_NAME_SLOT', 'ID_NET_NAME_PATH', 'ID_NET_NAME_MAC'];
 
-function firstMatching(set: LinkConfigSet, device: LinkDevice, trace: LinkExplanation['trace'] | null): LoadedLinkConfig | null {
+function firstMatching(set: LinkConfigSet, device: LinkDevice, trace: LinkPassResult['trace'] | null): LoadedLinkConfig | null {
   if (trace === null) {
     const type = deviceTypeString(device);
     for (const config of candidateConfigs(set.configs, device, type)) if (matchesDevice(compileMatch(config.match), device, type)) return config;
@@ -142,8 +158,50 @@ function firstMatching(set: LinkConfigSet, device: LinkDevice, trace: LinkExplan
 }
 
 export function explainLink(set: LinkConfigSet, device: LinkDevice, facts: HostFacts, options: ExplainOptions = {}): LinkExplanation {
-  const trace: LinkExplanation['trace'] | null = options.trace ? [] : null;
-  const out: LinkExplanation = {
+  const add: LinkPass = { action: 'add', ...explainPass(set, device, facts, options, 'add') };
+  if (!add.name.renamed || !has(set.systemdVersion, 'move-reapplies')) return { ...add, passes: [add] };
+  const move: LinkPass = { action: 'move', ...explainPass(set, movedDevice(device, add), facts, options, 'move') };
+  const decider = move.resultMac !== move.currentMac || move.macAction === 'random' ? move : add;
+  const { action: _action, ...final } = decider;
+  return {
+    ...final,
+    ifname: device.name,
+    linkFile: move.linkFile,
+    dropins: move.dropins,
+    name: add.name,
+    mtu: move.mtu.source ? move.mtu : add.mtu,
+    trace: add.trace,
+    evidence: [...add.evidence, ...move.evidence.map((e) => ({ ...e, message: `on move: ${e.message}` }))],
+    notes: [...new Set([...add.notes, ...move.notes])],
+    passes: [add, move],
+  };
+}
+
+/**
+ * The device as the move uevent after a rename shows it: the new name (also in INTERFACE and
+ * DEVPATH), ACTION=move, the address the add pass left (addr_assign_type 3 once udevd set one),
+ * name_assign_type 4 (renamed).
+ */
+function movedDevice(device: LinkDevice, add: LinkPassResult): LinkDevice {
+  const name = add.name.result;
+  const macChanged = add.macAction === 'random' || add.resultMac !== add.currentMac;
+  const devpath = device.properties.DEVPATH;
+  return {
+    ...device,
+    name,
+    mac: add.resultMac,
+    addrAssignType: macChanged ? 3 : device.addrAssignType,
+    nameAssignType: 4,
+    properties: {
+      ...device.properties, ACTION: 'move', INTERFACE: name,
+      ...(devpath ? { DEVPATH: `${devpath.slice(0, devpath.lastIndexOf('/') + 1)}${name}` } : {}),
+    },
+  };
+}
+
+function explainPass(set: LinkConfigSet, device: LinkDevice, facts: HostFacts, options: ExplainOptions, action: 'add' | 'move'): LinkPassResult {
+  const trace: LinkPassResult['trace'] | null = options.trace ? [] : null;
+  const out: LinkPassResult = {
     ifname: device.name, linkFile: null, dropins: [], macAddressPolicy: null, macAddressPolicySource: null, macAction: 'keep',
     currentMac: device.mac, resultMac: device.mac, reason: '', stableName: null, addrAssignType: device.addrAssignType,
     name: { result: device.name, renamed: false, reason: 'no .link file applies' }, mtu: { result: null, source: null },
@@ -182,19 +240,20 @@ export function explainLink(set: LinkConfigSet, device: LinkDevice, facts: HostF
     out.resultMac = out.currentMac;
     refused = true;
   }
-  decideName(out, config, device, set, facts);
+  if (action === 'add') decideName(out, config, device, set, facts);
+  else out.name = { result: device.name, renamed: false, reason: "Skipping to apply Name= and NamePolicy= on 'move' uevent." };
   const mtu = config.link.mtuBytes;
   if (mtu) out.mtu = { result: refused ? null : mtu.value, source: { file: mtu.file, line: mtu.line } };
   return out;
 }
 
-function keep(out: LinkExplanation, reason: string): void {
+function keep(out: LinkPassResult, reason: string): void {
   out.macAction = 'keep';
   out.resultMac = out.currentMac;
   out.reason = reason;
 }
 
-function decideMac(out: LinkExplanation, set: LinkConfigSet, config: LoadedLinkConfig, device: LinkDevice, facts: HostFacts, policy: MacAddressPolicy): void {
+function decideMac(out: LinkPassResult, set: LinkConfigSet, config: LoadedLinkConfig, device: LinkDevice, facts: HostFacts, policy: MacAddressPolicy): void {
   const type = device.arphrdType;
   const hasAddress = type !== null && (device.mac !== null || hwAddrLength(type) > 0);
   if (!hasAddress) return keep(out, 'the device has no hardware address');
@@ -275,10 +334,11 @@ function validName(name: string | undefined): name is string {
 }
 
 /** link_generate_new_name() for an "add" event. */
-function decideName(out: LinkExplanation, config: LoadedLinkConfig, device: LinkDevice, set: LinkConfigSet, facts: HostFacts): void {
+function decideName(out: LinkPassResult, config: LoadedLinkConfig, device: LinkDevice, set: LinkConfigSet, facts: HostFacts): void {
   const assign = device.nameAssignType ?? 0;
   const userNamed = assign === 3 || assign === 4;
-  const allowRerenames = namingScheme(device, set, facts) >= 251;
+  // Before the refusal existed (versions.ts, userspace-name-kept) a userspace name was renamed too.
+  const allowRerenames = !has(set.systemdVersion, 'userspace-name-kept') || namingScheme(device, set, facts) >= 251;
   const done = (reason: string, result = device.name): void => {
     out.name = { result, renamed: result !== device.name, reason };
   };

@@ -1,49 +1,38 @@
 /**
  * The sections and keys udevd accepts in a `.link` file, with the systemd version each arrived in
- * where that is after 249 (Ubuntu 22.04). A key a version does not know is warned about and
+ * (from the version table, versions.ts). A key a version does not know is warned about and
  * ignored by that version, which can leave a [Match] empty and the file ignored.
  * The v252 set is checked against the real udevd by test/system/link-keys.test.ts.
  */
+import { KEY_ROWS, type KeyRow } from './versions.js';
+
+/** Every key of a section at version 0, then each later arrival from the version table. */
+function keyTable(section: KeyRow['section'], base: readonly string[]): ReadonlyMap<string, number> {
+  const table = new Map(base.map((k): [string, number] => [k, 0]));
+  for (const row of KEY_ROWS) if (row.section === section) for (const k of row.keys) table.set(k, row.since);
+  return table;
+}
 
 /** [Match] keys: name → first version that reads it in `.link` files. */
-export const MATCH_KEYS: ReadonlyMap<string, number> = new Map([
-  ['MACAddress', 0], ['PermanentMACAddress', 0], ['OriginalName', 0], ['Path', 0], ['Driver', 0],
-  ['Type', 0], ['Property', 0], ['Host', 0], ['Virtualization', 0], ['KernelCommandLine', 0],
-  ['KernelVersion', 0], ['Architecture', 0],
-  ['Firmware', 251], ['Kind', 251], ['Credential', 252],
+export const MATCH_KEYS: ReadonlyMap<string, number> = keyTable('Match', [
+  'MACAddress', 'PermanentMACAddress', 'OriginalName', 'Path', 'Driver', 'Type', 'Property', 'Host', 'Virtualization',
+  'KernelCommandLine', 'KernelVersion', 'Architecture',
 ]);
 
-const LINK_KEYS_249 = [
+const LINK_KEYS_OLD = [
   'Description', 'MACAddressPolicy', 'MACAddress', 'NamePolicy', 'Name', 'AlternativeName',
   'AlternativeNamesPolicy', 'Alias', 'TransmitQueues', 'ReceiveQueues', 'TransmitQueueLength', 'MTUBytes',
   'BitsPerSecond', 'Duplex', 'AutoNegotiation', 'WakeOnLan', 'Port', 'ReceiveChecksumOffload',
   'TransmitChecksumOffload', 'GenericSegmentationOffload', 'TCPSegmentationOffload', 'TCP6SegmentationOffload',
   'UDPSegmentationOffload', 'GenericReceiveOffload', 'LargeReceiveOffload', 'RxChannels', 'TxChannels',
   'OtherChannels', 'CombinedChannels', 'Advertise', 'RxBufferSize', 'RxMiniBufferSize', 'RxJumboBufferSize',
-  'TxBufferSize', 'RxFlowControl', 'TxFlowControl', 'AutoNegotiationFlowControl', 'GenericSegmentOffloadMaxBytes',
-  'GenericSegmentOffloadMaxSegments', 'RxCoalesceSec', 'RxMaxCoalescedFrames', 'RxCoalesceIrqSec',
-  'RxMaxCoalescedIrqFrames', 'TxCoalesceSec', 'TxMaxCoalescedFrames', 'TxCoalesceIrqSec', 'TxMaxCoalescedIrqFrames',
-  'StatisticsBlockCoalesceSec', 'UseAdaptiveRxCoalesce', 'UseAdaptiveTxCoalesce', 'CoalescePacketRateLow',
-  'RxCoalesceLowSec', 'RxMaxCoalescedLowFrames', 'TxCoalesceLowSec', 'TxMaxCoalescedLowFrames',
-  'CoalescePacketRateHigh', 'RxCoalesceHighSec', 'RxMaxCoalescedHighFrames', 'TxCoalesceHighSec',
-  'TxMaxCoalescedHighFrames', 'CoalescePacketRateSampleIntervalSec',
+  'TxBufferSize', 'RxFlowControl', 'TxFlowControl', 'AutoNegotiationFlowControl',
 ];
 
 /** [Link] keys: name → first version. */
-export const LINK_KEYS: ReadonlyMap<string, number> = new Map([
-  ...LINK_KEYS_249.map((k): [string, number] => [k, 0]),
-  ['WakeOnLanPassword', 250], ['GenericReceiveOffloadHardware', 250], ['ReceiveVLANCTAGHardwareAcceleration', 250],
-  ['TransmitVLANCTAGHardwareAcceleration', 250], ['ReceiveVLANCTAGFilter', 250],
-  ['TransmitVLANSTAGHardwareAcceleration', 250], ['NTupleFilter', 250],
-  ['MDI', 251], ['SR-IOVVirtualFunctions', 251],
-  // udev properties from .link files arrived after 252 (v252 warns "Unknown key").
-  ['Property', 256], ['ImportProperty', 256], ['UnsetProperty', 256],
-]);
+export const LINK_KEYS: ReadonlyMap<string, number> = keyTable('Link', LINK_KEYS_OLD);
 
-export const SRIOV_KEYS: ReadonlyMap<string, number> = new Map([
-  ['VirtualFunction', 251], ['VLANId', 251], ['QualityOfService', 251], ['VLANProtocol', 251],
-  ['MACSpoofCheck', 251], ['QueryReceiveSideScaling', 251], ['Trust', 251], ['LinkState', 251], ['MACAddress', 251],
-]);
+export const SRIOV_KEYS: ReadonlyMap<string, number> = keyTable('SR-IOV', []);
 
 /** The version assumed when the snapshot does not say (Debian 12's udev). */
 export const DEFAULT_SYSTEMD_VERSION = 252;

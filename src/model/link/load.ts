@@ -9,16 +9,13 @@ import type { UnitDiagnostic } from '../../sources/unitfile.js';
 import { testConditions, type LinkCondition } from './conditions.js';
 import { matchIsEmpty, parseLinkConfig, type LinkConfig, type SourceText } from './config.js';
 import { DEFAULT_SYSTEMD_VERSION } from './keys.js';
+import { has, verificationNote } from './versions.js';
 import { SYSTEMD_NETWORK_DIRS } from '../../snapshot/systemd.js';
 
 
 /** systemd's network directories, highest precedence first (/lib only on split-usr systems). */
 export const LINK_DIRS = SYSTEMD_NETWORK_DIRS;
 
-/** First version that ignores a .link file with an empty [Match] (PR #14761). */
-export const EMPTY_MATCH_IGNORED_SINCE = 245;
-/** First version that reads `NAME.link.d/*.conf` drop-ins (inferred, see docs/link.md). */
-export const DROPINS_SINCE = 248;
 
 export type SkipReason = 'masked' | 'overridden' | 'parse-error' | 'empty-match' | 'conditions';
 
@@ -40,6 +37,8 @@ export interface LinkConfigSet {
   systemdVersion: number;
   /** Whether the version was assumed because the snapshot does not record it. */
   versionAssumed: boolean;
+  /** Set when the version was not run here: which verified version's behaviour stands in (versions.ts). */
+  versionNote: string | null;
   /** Files udevd uses, in the order it tries them. */
   configs: LoadedLinkConfig[];
   skipped: SkippedLinkFile[];
@@ -90,7 +89,7 @@ const NO_FACTS: HostFacts = {
 export function loadLinkConfigsFromFiles(files: readonly FileRecord[], options: LoadOptions = {}): LinkConfigSet {
   const version = options.systemdVersion ?? DEFAULT_SYSTEMD_VERSION;
   const facts = options.facts ?? NO_FACTS;
-  const set: LinkConfigSet = { systemdVersion: version, versionAssumed: options.systemdVersion == null, configs: [], skipped: [], diagnostics: [] };
+  const set: LinkConfigSet = { systemdVersion: version, versionAssumed: options.systemdVersion == null, versionNote: verificationNote(version), configs: [], skipped: [], diagnostics: [] };
   const mains: FileRecord[] = [];
   const dropinsByUnit = new Map<string, FileRecord[]>();
   for (const f of files) {
@@ -121,7 +120,7 @@ export function loadLinkConfigsFromFiles(files: readonly FileRecord[], options: 
       continue;
     }
     const dropins: SourceText[] = [];
-    if (version >= DROPINS_SINCE) {
+    if (has(version, 'dropins')) {
       const d = winners(dropinsByUnit.get(name) ?? []);
       for (const conf of [...d.chosen.keys()].sort(byName)) {
         const r = d.chosen.get(conf)!;
@@ -135,7 +134,7 @@ export function loadLinkConfigsFromFiles(files: readonly FileRecord[], options: 
       set.skipped.push({ path: f.path, reason: 'parse-error', message: `${config.failed.file}:${config.failed.line}: ${config.failed.message}` });
       continue;
     }
-    if (version >= EMPTY_MATCH_IGNORED_SINCE && matchIsEmpty(config.match) && config.conditions.length === 0) {
+    if (has(version, 'empty-match-ignored') && matchIsEmpty(config.match) && config.conditions.length === 0) {
       const message = `${f.path}: No valid settings found in the [Match] section, ignoring file. To match all interfaces, add OriginalName=* in the [Match] section.`;
       set.skipped.push({ path: f.path, reason: 'empty-match', message });
       set.diagnostics.push({ file: f.path, line: 1, severity: 'warning', id: 'empty-match', message: 'No valid settings found in the [Match] section, ignoring file. To match all interfaces, add OriginalName=* in the [Match] section.' });

@@ -113,6 +113,8 @@ export const speedDuplexUnknown: Rule = {
             title: `Give the NICs a speed and duplex inside this guest (virtio_net, Linux >= 4.6), before they join ${bond.name}; the udev rule repeats it at every boot`,
             files: [{ path: '/etc/udev/rules.d/70-hostnet-bond-speed.rules', content: `# Written by hostnet (bond/speed-duplex-unknown): 802.3ad needs a known speed and full duplex.\n${udevRule}\n` }],
             changes: bad.map((s) => ({ interface: s.name, set: { speed, duplex: 'full' } })),
+            verifyBy: ['declared-state' as const],
+            testedBy: { detail: 'a real tun device takes these ethtool -s commands and then reports the speed and full duplex the bond reads (virtio_net implements the same ethtool call since Linux 4.6)', test: 'test/system/fix-speed-duplex.test.ts' },
             commands: [
               ...names.map((n) => `ethtool -s ${n} speed ${speed} duplex full`),
               `# the bond reads speed and duplex when a port comes up: cycle the ports (or the bond) once`,

@@ -103,6 +103,8 @@ function fixes(host: Host, br: BridgeView, wire: Wire, blocked: Blocked[]): Fix[
         (taps ? `; the libvirt hook re-applies it whenever a VM starts` : ''),
       files: taps ? [{ path: hookPath(br.name), content: hookScript(br.name, bits) }] : [],
       changes,
+      verifyBy: ['bridge-model'],
+      ...(taps ? { testedBy: { detail: 'the hook script, run for real in a namespace with the bridge, sets these masks on every port when a VM has started', test: 'test/system/bridge-hook.test.ts' } } : {}),
       commands: [...commands, ...(taps ? [`chmod 755 ${hookPath(br.name)}   # libvirt >= 6.5 runs every script in qemu.d; restart libvirtd once so it sees it`] : [])],
     });
   }
@@ -116,6 +118,7 @@ function fixes(host: Host, br: BridgeView, wire: Wire, blocked: Blocked[]): Fix[
         title: `Or open ${describe(bits)} on the whole bridge ${br.name} (every port forwards them)${write.accepted === 'uncertain' ? `; ${write.reason}` : ''}`,
         files: [],
         changes: [{ interface: br.name, set: { bridge: { groupFwdMask: mask, stpState: br.stpState, vlanFiltering: br.vlanFiltering } } }],
+        verifyBy: ['bridge-model'],
         commands: [br.kernel.bridgeMaskNetlink
           ? `ip link set dev ${br.name} type bridge group_fwd_mask ${hex(mask)}`
           : `echo ${mask} > /sys/class/net/${br.name}/bridge/group_fwd_mask`],

@@ -51,6 +51,8 @@ export const virtioInLacpBond: Rule = {
   },
 };
 
+const SCHEMA_TEST = { detail: "the rewritten domain XML of the example lab is valid against libvirt's domain schema (virt-xml-validate)", test: 'test/system/bridge-libvirt-schema.test.ts' };
+
 function fixes(host: Host, path: string, vm: string, bad: LabNic[]): Fix[] {
   const definition = host.file(path)?.content ?? null;
   const restart = [`virsh define ${path}`, `virsh shutdown ${vm} && virsh start ${vm}   # QEMU reads the device properties at start`];
@@ -67,11 +69,13 @@ function fixes(host: Host, path: string, vm: string, bad: LabNic[]): Fix[] {
       title: `Tell QEMU a speed and duplex for the bond's virtio NICs with <qemu:override> (libvirt >= 8.2, QEMU >= 2.12, guest Linux >= 4.16)`,
       files: [{ path, content: withSpeedOverride(definition, indexes, SPEED) }],
       commands: restart,
+      testedBy: SCHEMA_TEST,
     },
     {
       title: 'Or give those NICs a model that reports a speed (e1000), as the seed did',
       files: [{ path, content: withModel(definition, indexes, 'e1000') }],
       commands: restart,
+      testedBy: SCHEMA_TEST,
     },
   ];
 }

@@ -5,7 +5,7 @@
  * the data plane or udevd gets there first decides the MAC: a race (seeds 000 and 001).
  */
 import { loadLinkConfigs } from '../../model/link/index.js';
-import { seedConditionsHold, type MacOwned } from '../../model/mac-owners.js';
+import { holderEvidence, seedConditionsHold, type MacOwned } from '../../model/mac-owners.js';
 import type { Evidence, Finding, Rule } from '../types.js';
 import { policyEvidence, racedDevices } from './owned-devices.js';
 import { raceFix } from './race-fix.js';
@@ -33,6 +33,7 @@ export const macPolicyRace: Rule = {
         : ex.resultMac ?? 'a persistent MAC (the machine-id is needed to compute it)';
       const evidence: Evidence[] = [
         { ...owned.evidence, interface: owned.name },
+        ...holderEvidence(owned),
         ...policyEvidence(ex).map((e) => ({ ...e, interface: owned.name })),
         {
           message: `created with a random MAC (addr_assign_type 1), ${owned.name} gets ${writes} from udevd if udevd runs first` +
@@ -52,7 +53,8 @@ export const macPolicyRace: Rule = {
           `if udevd handles its creation before ${owned.owner} sets the MAC, udevd writes ${writes} and ${owned.why.replace(/ \(.*\)$/, '')}` +
           (seeds ? '; the conditions of the known failure hold (several VPP workers, a multi-queue NIC)' : ''),
         evidence,
-        fixes: fix ? [fix] : [],
+        // For the Calico/VPP tap the race explorer also runs every ordering of its bring-up with the file.
+        fixes: fix ? [owned.owner === 'Calico/VPP' ? { ...fix, verifyBy: ['rules-with-files', 'race-explorer'] } : fix] : [],
       };
     });
   },

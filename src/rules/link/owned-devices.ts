@@ -6,6 +6,7 @@
 import type { Host } from '../../model/host.js';
 import { explainLink, linkDeviceFromInterface, loadLinkConfigs, newLinkDevice, type LinkConfigSet, type LinkDevice, type LinkExplanation } from '../../model/link/index.js';
 import { macOwned, type MacOwned } from '../../model/mac-owners.js';
+import { ownerOfProcess, setsTapMac } from '../../model/tun-owners.js';
 
 export interface OwnedAtCreation {
   owned: MacOwned;
@@ -42,9 +43,14 @@ export function udevRewrites(e: LinkExplanation, expectedMac: string | null = nu
   return e.macAction === 'static' && e.resultMac !== expectedMac;
 }
 
-/** The owned devices udevd would give a MAC of its own: what the race rule reports and the fix covers. */
+/**
+ * The owned devices udevd would give a MAC of its own: what the race rule reports and the fix covers.
+ * A tap known only by its holder counts when that holder sets its taps' MAC (VPP); any tap in use
+ * would otherwise be a race, though most owners never set the MAC.
+ */
 export function racedDevices(host: Host, set: LinkConfigSet = loadLinkConfigs(host)): OwnedAtCreation[] {
-  return ownedAtCreation(host, set).filter((o) => udevRewrites(o.explanation, o.owned.expectedMac));
+  return ownedAtCreation(host, set).filter((o) => udevRewrites(o.explanation, o.owned.expectedMac) &&
+    (o.owned.certainty === 'configured' || o.owned.holders.some((h) => setsTapMac(ownerOfProcess(h.comm, h.cmdline)))));
 }
 
 /** The .link engine's evidence without a file's bare "is applied" line when a line of it is cited too. */

@@ -5,8 +5,11 @@
  * its own, and the node loses its connectivity.
  */
 import type { Host } from '../../model/host.js';
+import { loadLinkConfigs } from '../../model/link/index.js';
 import { calicoVppView } from '../../model/vpp/view.js';
-import type { Evidence, Finding, Rule } from '../types.js';
+import { ownedAtCreation } from '../link/owned-devices.js';
+import { raceFix } from '../link/race-fix.js';
+import type { Evidence, Finding, Fix, Rule } from '../types.js';
 
 const ID = 'vpp/tap-mac';
 
@@ -40,12 +43,32 @@ export const tapMac: Rule = {
       message: `${view.tap.name} has MAC ${view.tap.mac ?? 'none'} but VPP sends host-bound traffic to ${expected}: the tap drops every punted frame (not addressed to it), so the host gets nothing from the uplink. ` +
         'Usually udevd\'s MACAddressPolicy=persistent rewrote the tap\'s MAC (see link/mac-policy-race)',
       evidence,
-      fixes: [{
-        title: `Give ${view.tap.name} its MAC back now, and keep udevd off it (a .link with [Match] Driver=tun, [Link] MACAddressPolicy=none; see link/mac-policy-race)`,
-        files: [],
-        changes: [{ interface: view.tap.name, set: { mac: expected } }],
-        commands: [`ip link set dev ${view.tap.name} address ${expected}`],
-      }],
+      fixes: [restoreAndKeep(host, view.tap.name, expected)],
     }];
   },
 };
+
+/**
+ * The MAC set back now, and the .link file of link/mac-policy-race so that udevd leaves the next tap
+ * alone: the race explorer checks the file on the next tap's bring-up, the restore clears today's state.
+ */
+function restoreAndKeep(host: Host, tap: string, expected: string): Fix {
+  const set = loadLinkConfigs(host);
+  const keep = raceFix(host, set, ownedAtCreation(host, set).filter((o) => o.owned.owner === 'Calico/VPP' && o.owned.name === tap));
+  const restore = `ip link set dev ${tap} address ${expected}    # connectivity back now`;
+  if (!keep) {
+    return {
+      title: `Give ${tap} its MAC back now (hostnet has no .link to keep udevd off the next tap: no driver to match it on)`,
+      files: [],
+      changes: [{ interface: tap, set: { mac: expected, addrAssignType: 3 } }],
+      commands: [restore],
+    };
+  }
+  return {
+    title: `Give ${tap} its MAC back now, and keep udevd off the next tap with ${keep.files.map((f) => f.path).join(', ')} ([Match] Driver=tun, [Link] MACAddressPolicy=none)`,
+    files: keep.files,
+    changes: [{ interface: tap, set: { mac: expected, addrAssignType: 3 } }],
+    commands: [restore, ...keep.commands],
+    verifyBy: ['race-explorer', 'declared-state'],
+  };
+}

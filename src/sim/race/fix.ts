@@ -5,7 +5,7 @@
  */
 import { buildHost, type Host } from '../../model/host.js';
 import { loadLinkConfigs } from '../../model/link/index.js';
-import { applyFix } from '../../rules/engine.js';
+import { applyFix } from '../../rules/apply.js';
 import { racedDevices } from '../../rules/link/owned-devices.js';
 import { raceFix } from '../../rules/link/race-fix.js';
 import type { Fix } from '../../rules/types.js';

@@ -153,6 +153,7 @@ function combine(taps: TapRace[], sizes: number[], reduction: boolean, links: Li
   }
   const notes: string[] = [];
   if (links.versionAssumed) notes.push(`the snapshot does not record the systemd version; .link files read as systemd ${links.systemdVersion}`);
+  if (links.versionNote) notes.push(links.versionNote);
   return {
     taps,
     orderings: taps.length ? all : 0n,
