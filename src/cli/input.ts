@@ -49,7 +49,14 @@ export async function loadHostInput(opts: HostInputOptions): Promise<{ snapshot:
     const bundle = await import('../collect/bundle/index.js');
     // A support bundle (a directory or a tarball) is read as `collect --from` reads it.
     if (bundle.looksLikeBundle(opts.snapshot)) {
-      const { snapshot, kind } = await bundle.collectFromBundle(opts.snapshot);
+      const path = opts.snapshot;
+      const { snapshot, kind } = await bundle.collectFromBundle(path).catch((err: unknown) => {
+        // Analysis verbs take no --node: a bundle of several nodes is split by collect first.
+        if (err instanceof InputError && err.message.includes('--node NAME')) {
+          throw new InputError(err.message.replace('say which with --node NAME', `make a snapshot of one with \`hostnet collect --from ${path} --node NAME -o FILE\``), err.where);
+        }
+        throw err;
+      });
       return { snapshot: withInputs(snapshot, inputs), source: `${opts.snapshot} (${kind})` };
     }
     const { loadSnapshotFile } = await import('../snapshot/load.js');

@@ -26,16 +26,21 @@ function readJsonFile(path: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new InputError(`cannot read snapshot: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, path,
-      'give the path of a file written by `hostnet collect -o FILE`');
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError(`cannot read snapshot: ${code ?? String(err)}`, path,
+      code === 'EISDIR' ? BUNDLE_HINT : 'give the path of a file written by `hostnet collect -o FILE`');
   }
   return parseJson(text, path);
 }
+
+/** What to do with a support bundle given where a snapshot file is expected. */
+const BUNDLE_HINT = 'a support bundle (sosreport, must-gather, calicovppctl export: directory or tarball) is read with `hostnet collect --from PATH -o FILE`';
 
 function parseJson(text: string, path: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
+    if (/\.(tar(\.\w+)?|tgz|txz)$/.test(path)) throw new InputError('not a snapshot: a tarball', path, BUNDLE_HINT);
     const located = locateJsonError(text);
     const problem = text.trim() === '' ? 'the file is empty' : located ? located.problem : (err as Error).message;
     throw new InputError(`not valid JSON: ${problem}`,

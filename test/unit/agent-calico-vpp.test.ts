@@ -91,3 +91,14 @@ test('plan calico-vpp without --config takes the configuration from the cluster'
   assert.equal(none.code, 2);
   assert.match(none.stderr, /no Calico\/VPP configuration: none given and none found in a cluster/);
 });
+
+test('collect --kubeconfig records the cluster\'s configuration in the snapshot, --no-kube does not', { timeout: 60_000 }, async (t) => {
+  const { server } = await setUp(t);
+  const r = await hostnetAsync(['collect', '--kubeconfig', server.kubeconfig()], { env: { NODE_NAME: 'node1' } });
+  assert.equal(r.code, 0, r.stderr);
+  const recorded = (JSON.parse(r.stdout) as Snapshot).files.find((f) => f.role === 'calico-vpp-config');
+  assert.match(recorded?.path ?? '', /^kubernetes:http:\/\/127\.0\.0\.1:\d+$/);
+  assert.match(recorded!.content!, /kind: ConfigMap[\s\S]*kind: DaemonSet[\s\S]*kind: Pod/);
+  const off = await hostnetAsync(['collect', '--kubeconfig', server.kubeconfig(), '--no-kube']);
+  assert.equal((JSON.parse(off.stdout) as Snapshot).files.some((f) => f.role === 'calico-vpp-config'), false);
+});

@@ -2,7 +2,7 @@
 // them (test/fixtures/bundles/README.md cites the layouts), read as directories and as tarballs.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { commandFromFileName, ipCommand, isDetailed, isJsonOption, parseEthtoolSettings, udevByIfindex } from '../../src/collect/bundle/captures.js';
 import { parseSnapshot } from '../../src/snapshot/load.js';
 import type { Snapshot } from '../../src/snapshot/schema.js';
-import { hostnet } from '../helpers/system.js';
+import { hostnet, requireTools } from '../helpers/system.js';
 
 const FIXTURES = new URL('../fixtures/bundles/', import.meta.url).pathname;
 const SOS = 'sosreport-server1-2026-12-04-qkzvtmb';
@@ -51,9 +51,14 @@ test('a sosreport directory: links from ip -d address, drivers from ethtool, the
     ['server1', '6.1.0-18-amd64', 'x86_64', 252, 'debian', '5d1f0e3a9c7b4e21a8f6d2c4b0e9a713']);
   assert.deepEqual(snap.gaps.map((g) => g.source).sort(), ['/sys/class/net/*/addr_assign_type', '/usr/lib/systemd/network']);
   assert.equal(snap.scope.root, join(FIXTURES, SOS));
+  assert.equal(hostnet(['collect', '--from', join(FIXTURES, SOS), '--node', 'server1']).code, 0, 'its own name is no mistake');
+  const other = hostnet(['collect', '--from', join(FIXTURES, SOS), '--node', 'server2']);
+  assert.equal(other.code, 2);
+  assert.match(other.stderr, /--node "server2": this sosreport holds one host, server1/);
 });
 
 test('the same sosreport as .tar.xz and .tar.gz gives the same snapshot; check --snapshot reads a bundle too', (t) => {
+  if (!requireTools(t, ['tar', 'xz', 'gzip'], ['tar', 'xz-utils', 'gzip'])) return;
   const dir = tempDir(t);
   const fromDir = collectFrom(join(FIXTURES, SOS));
   for (const [ext, flag] of [['tar.xz', '-J'], ['tar.gz', '-z']] as const) {
@@ -80,11 +85,11 @@ test('a calicovppctl export: one node chosen, its vppctl outputs recorded, a fai
   assert.match(unknown.stderr, /no node "worker-3" in this calicovppctl export; it holds worker-1, worker-2/);
 
   const snap = collectFrom(path, '--node', 'worker-1');
-  assert.deepEqual(snap.commands.map((c) => c.argv.join(' ')), ['vppctl show hardware-interfaces', 'vppctl show run']);
+  assert.deepEqual(snap.commands.map((c) => c.argv.join(' ')), ['vppctl show hardware-interfaces', 'vppctl show runtime']);
   assert.match(snap.commands[0]!.stdout, /40:a6:b7:3c:1e:50/);
   assert.deepEqual(snap.files.map((f) => [f.path.slice(path.length), f.role]), [['/20261204-101533-calico-vpp-config.configmap.yaml', 'calico-vpp-config']]);
   assert.equal(snap.interfaces.length, 0);
-  assert.ok(snap.gaps.some((g) => g.source === 'vppctl show err' && g.reason === 'failed' && /timed out/.test(g.detail)));
+  assert.ok(snap.gaps.some((g) => g.source === 'vppctl show errors' && g.reason === 'failed' && /timed out/.test(g.detail)));
   assert.ok(snap.gaps.some((g) => g.source === 'ip -d address' && /VPP only/.test(g.detail)));
   assert.equal(snap.host.hostname, 'worker-1');
 });
@@ -100,13 +105,33 @@ test('a must-gather: one node\'s facts from its Node object, the files of its re
   assert.deepEqual(snap.files.map((f) => f.path), ['/etc/systemd/network/10-hostnet-keep-mac-tun.link', '/etc/systemd/network/20-e810-jumbo.link'],
     'the kubelet file of the MachineConfig is not one hostnet reads');
   assert.deepEqual(snap.gaps.map((g) => g.source), ['ip -d address', '/usr/lib/systemd/network']);
+  assert.equal(collectFrom(path, '--node', 'worker-1', '--redact').host.machineId, null);
   const check = hostnet(['check', '--snapshot', path.replace(/\/$/, '')]);
   assert.equal(check.code, 2, 'several nodes: check cannot choose either');
+  assert.match(check.stderr, /make a snapshot of one with `hostnet collect --from .* --node NAME -o FILE`/);
   const saved = join(tempDir(t), 'worker-1.json');
   assert.equal(hostnet(['collect', '--from', path, '--node', 'worker-1', '-o', saved]).code, 0);
   const r = hostnet(['check', '--snapshot', saved]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /rendered-worker-8c1f5e0a3b2d4c6e\.yaml:31 \(\/etc\/systemd\/network\/20-e810-jumbo\.link:7\): Failed to parse MTU value '9000x'/);
+});
+
+test('a directory of captures with a copy of sysfs: the sysfs facts come from the copy', (t) => {
+  const dir = tempDir(t);
+  copyFileSync(join(FIXTURES, SOS, 'sos_commands/networking/ip_-d_address'), join(dir, 'ip_-d_address.txt'));
+  const sys = join(dir, 'sys/class/net/ens4');
+  mkdirSync(join(sys, 'device'), { recursive: true });
+  writeFileSync(join(sys, 'addr_assign_type'), '3\n');
+  writeFileSync(join(sys, 'name_assign_type'), '4\n');
+  writeFileSync(join(sys, 'speed'), '-1\n');
+  writeFileSync(join(sys, 'uevent'), 'INTERFACE=ens4\nIFINDEX=3\n');
+  symlinkSync('../../../../bus/virtio/drivers/virtio_net', join(sys, 'device/driver'));
+  const snap = collectFrom(dir);
+  const ens4 = snap.interfaces.find((i) => i.name === 'ens4')!;
+  assert.deepEqual([ens4.addrAssignType, ens4.nameAssignType, ens4.speed, ens4.devtype, ens4.driver], [3, 4, null, null, 'virtio_net']);
+  assert.equal(snap.interfaces.find((i) => i.name === 'ens5')!.addrAssignType, null, 'not in the copy: unknown');
+  assert.ok(!snap.gaps.some((g) => g.source === '/sys/class/net/*/addr_assign_type'));
+  assert.deepEqual(snap.gaps.map((g) => g.source).sort(), ['/usr/lib/systemd/network', 'ethtool -i', 'ip -6 route show table all', 'ip route show table all', 'systemd version', 'udevadm info --export-db']);
 });
 
 test('what is not a bundle is one line and exit 2', (t) => {
@@ -118,6 +143,10 @@ test('what is not a bundle is one line and exit 2', (t) => {
     assert.match(r.stderr.split('\n')[0]!, new RegExp(`^hostnet: ${path.replace(/[/.]/g, '\\$&')}: `));
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   }
+  // Where only a snapshot file is taken, a bundle is pointed to collect --from.
+  const show = hostnet(['snapshot', 'show', join(FIXTURES, SOS)]);
+  assert.equal(show.code, 2);
+  assert.match(show.stderr, /hint: a support bundle .* is read with `hostnet collect --from PATH -o FILE`/);
   const both = hostnet(['collect', '--from', dir, '--netns', 'x']);
   assert.equal(both.code, 2);
   assert.match(both.stderr, /--from cannot be combined with --netns/);

@@ -2,7 +2,9 @@
 // is verified by the state its own commands declare; the MAC fixes are checked by the race explorer on
 // the next tap with their .link file, and the restore is stated apart.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildHost } from '../../src/model/host.js';
 import { runChecks, verifyFix } from '../../src/rules/engine.js';
@@ -10,6 +12,7 @@ import { ALL_RULES } from '../../src/rules/index.js';
 import type { Finding } from '../../src/rules/types.js';
 import { parseSnapshot } from '../../src/snapshot/load.js';
 import type { Snapshot } from '../../src/snapshot/schema.js';
+import { hostnet } from '../helpers/system.js';
 import { bridge, file, fixture, iface, port, snapshot } from './bridge-lab-helpers.js';
 
 const EXAMPLES = [
@@ -66,14 +69,14 @@ test('vpp/tap-mac carries the .link its title names; the race explorer checks it
   assert.match(fix.files[0]!.path, /^\/etc\/systemd\/network\/\d+-hostnet-keep-mac-tun\.link$/);
   assert.match(fix.files[0]!.content, /Driver=tun[\s\S]*MACAddressPolicy=none/);
   assert.ok(fix.title.includes(fix.files[0]!.path));
-  assert.deepEqual(fix.verification!.checks.map((c) => [c.method, c.passed]), [['race-explorer', true], ['declared-state', true]]);
+  assert.deepEqual(fix.verification!.checks.map((c) => [c.method, c.passed]), [['race-explorer', true], ['declared-state', true], ['real-system', true]]);
   assert.match(fix.verification!.checks[0]!.detail, /orderings of the next \S+ tap's bring-up .*: none ends without/);
 });
 
 test('link/mac-rewritten-by-udev: verified by the race explorer with the files (next tap) and by the MAC restore (now), each stated', () => {
   const f = findings('vpp-e810-mac-rewritten/snapshot.json').find((x) => x.ruleId === 'link/mac-rewritten-by-udev')!;
   const v = f.fixes[0]!.verification!;
-  assert.deepEqual(v.checks.map((c) => [c.method, c.passed]), [['race-explorer', true], ['declared-state', true]]);
+  assert.deepEqual(v.checks.map((c) => [c.method, c.passed]), [['race-explorer', true], ['declared-state', true], ['real-system', true]]);
   assert.equal(v.verified, true);
 });
 
@@ -86,7 +89,7 @@ test('the race check looks at the files only: a fix whose .link file does nothin
   const hollow = { ...f.fixes[0]!, files: f.fixes[0]!.files.map((x) => ({ ...x, content: x.content.replace(/Driver=\S+/, 'Driver=no-such-driver') })) };
   const v = verifyFix(host, rule, f, hollow);
   assert.equal(v.verified, false);
-  assert.deepEqual(v.checks.map((c) => [c.method, c.passed]), [['race-explorer', false], ['declared-state', true]]);
+  assert.deepEqual(v.checks.map((c) => [c.method, c.passed]), [['race-explorer', false], ['declared-state', true], ['real-system', true]]);
   assert.match(v.summary, /still end without/);
 });
 
@@ -116,5 +119,33 @@ test('every test a fix names as its real-system check exists', () => {
         if (fix.testedBy) assert.ok(existsSync(new URL(`../../${fix.testedBy.test}`, import.meta.url)), `${f.ruleId} names ${fix.testedBy.test}`);
       }
     }
+  }
+});
+
+test('every output format shows how the fix was checked, not a bare yes', () => {
+  const snap = 'examples/vpp-e810-mac-rewritten/snapshot.json';
+  const dir = mkdtempSync(join(tmpdir(), 'hn-verif-'));
+  try {
+    const run = (args: string[]) => hostnet(['check', '--snapshot', snap, ...args]).stdout;
+    const race = /the race explorer ran all \d+ orderings of the next ens2f0 tap's bring-up/;
+    const text = run([]);
+    assert.match(text, /\n {6}verified:\n {8}- with \/etc\/systemd\/network\/10-hostnet-keep-mac-tun\.link in place, link\/mac-policy-race no longer reports it\n/);
+    assert.match(text, race);
+    assert.doesNotMatch(text, /the finding is gone with it/);
+    const json = JSON.parse(run(['--format', 'json'])) as { findings: Finding[] };
+    for (const f of json.findings) for (const x of f.fixes) assert.ok(x.verification && x.verification.checks.length > 0 && !('verifyBy' in x));
+    const sarif = JSON.parse(run(['--format', 'sarif'])) as { runs: { results: { properties: { fixVerification: { summary: string; checks: unknown[] }[] }; fixes?: { description: { text: string } }[] }[] }[] };
+    for (const r of sarif.runs[0]!.results) {
+      assert.ok(r.properties.fixVerification.every((v) => v.checks.length > 0 && /^verified: /.test(v.summary)));
+      assert.ok((r.fixes ?? []).every((x) => /\(verified: /.test(x.description.text)));
+    }
+    assert.match(run(['--format', 'junit']), race);
+    const html = join(dir, 'r.html');
+    hostnet(['report', '--snapshot', snap, '-o', html]);
+    const page = readFileSync(html, 'utf8');
+    assert.match(page, /<p class="verified">Verified:<\/p><ul class="verified"><li>with \/etc\/systemd\/network\/10-hostnet-keep-mac-tun\.link in place/);
+    assert.match(page, /the race explorer ran all \d+ orderings of the next ens2f0 tap(&#39;|&#x27;|')s bring-up/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -110,7 +110,21 @@ test('every file of its own kind is read; empty, binary, directories and missing
     ['helm-values', 'examples/cnf-macvlan/values.yaml'],
     ['provisioning', 'test/fixtures/provisioning/butane-customize-nic.bu'],
   ];
-  for (const [role, file] of own) assert.ok(!('refused' in answer(role, join(ROOT, file))), `${role}=${file}`);
+  // The real vppctl samples of test/fixtures/vpp (pasted ones included), each as its own role.
+  const vppRoles: [RegExp, string][] = [[/^sh-errors\./, 'vppctl-show-errors'], [/^sh-hardware\./, 'vppctl-show-hardware-interfaces'],
+    [/^sh-int-addr\./, 'vppctl-show-interface-address'], [/^sh-ip-fib\./, 'vppctl-show-ip-fib'], [/^sh-ip-punt-redirect\./, 'vppctl-show-ip-punt-redirect']];
+  for (const name of readdirSync(join(ROOT, 'test/fixtures/vpp'))) {
+    const role = vppRoles.find(([re]) => re.test(name))?.[1];
+    if (role) own.push([role, `test/fixtures/vpp/${name}`]);
+  }
+  for (const name of readdirSync(join(ROOT, 'test/fixtures/bonding')).filter((n) => n.endsWith('.txt'))) own.push(['proc-net-bonding', `test/fixtures/bonding/${name}`]);
+  for (const name of ['server1.xml', 'server1-live.xml', 'server1-override.xml']) own.push(['libvirt-domain', `test/fixtures/libvirt/${name}`]);
+  for (const name of ['multus-macvlan-pod.yml', 'multus-sriov-pod.yml']) own.push(['network-attachment-definition', `test/fixtures/nad/${name}`]);
+  assert.ok(own.length >= 35, `${own.length} files of their own kind`);
+  for (const [role, file] of own) {
+    const a = answer(role, join(ROOT, file));
+    assert.ok(!('refused' in a), `${role}=${file}: ${'refused' in a ? a.refused : ''}`);
+  }
   for (const role of ROLES) {
     for (const name of ['empty', 'binary', 'latin1.txt', 'directory', 'missing']) {
       const a = answer(role, join(scratch, name));
@@ -146,4 +160,9 @@ test('the CLI: a refused input is one line on stderr and exit 2, in every output
   assert.match(link.stderr, /^hostnet: note: .*10-hostnet-keep-mac-tun\.link: read as link-file but not used: udevd reads \.link files only in \/etc\/systemd\/network/m);
   const config = hostnet(['check', '--snapshot', join(ROOT, 'examples/vpp-e810-mac-rewritten/snapshot.json'), '--input', `calico-vpp-config=${join(ROOT, 'examples/vpp-e810-predeploy/calico-vpp-config.yaml')}`]);
   assert.match(config.stderr, /note: calico-vpp-config\.yaml: the snapshot's calico-vpp-config is replaced by the one given with --input/);
+});
+
+test('docs/inputs.md describes every role of the registry', () => {
+  const doc = readFileSync(join(ROOT, 'docs/inputs.md'), 'utf8');
+  for (const role of ROLES) assert.match(doc, new RegExp(`^\\| \`${role}\` \\|`, 'm'), `docs/inputs.md has a row for ${role}`);
 });

@@ -14,16 +14,16 @@ import { VERSION } from '../../version.js';
 
 const PREFIXED = /^(\d{8}-\d{6})-(.+)$/;
 
-/** The vppctl command behind each per-node file, as calicovppctl's export runs them. */
+/**
+ * The vppctl command behind each per-node file hostnet reads. The export runs `show err`, `show run`,
+ * `show int`; vppctl takes any unique prefix, so they are `show errors`, `show runtime`,
+ * `show interface`, recorded under their full names as the live collector records commands.
+ */
 const VPPCTL_FILES: Record<string, string[]> = {
   'hardware-interfaces': ['show', 'hardware-interfaces'],
-  'show-run': ['show', 'run'],
-  'show-err': ['show', 'err'],
-  'show-int': ['show', 'int'],
-  'show-int-rx': ['show', 'int', 'rx'],
-  'show-tun': ['show', 'tun'],
-  'show-buffers': ['show', 'buffers'],
-  'show-log': ['show', 'log'],
+  'show-run': ['show', 'runtime'],
+  'show-err': ['show', 'errors'],
+  'show-int': ['show', 'interface'],
 };
 
 const FAILED = /\n?\[calicovppctl\] command failed: (.*)\n?$/;

@@ -96,7 +96,7 @@ export function parseUnameAll(text: string): { kernelRelease: string | null; arc
 }
 
 /** Sysfs facts read from a copy of /sys/class/net/IF (what of it the bundle holds). */
-export function sysfsFromCopy(read: (attr: string) => string | null): Partial<Pick<Interface, 'addrAssignType' | 'nameAssignType' | 'devtype' | 'speed' | 'duplex'>> {
+export function sysfsFromCopy(read: (attr: string) => string | null, driverLink: string | null = null): Partial<Pick<Interface, 'addrAssignType' | 'nameAssignType' | 'devtype' | 'speed' | 'duplex' | 'driver'>> {
   const int = (attr: string): number | null | undefined => {
     const t = read(attr);
     return t === null ? undefined : /^-?\d+$/.test(t.trim()) ? Number(t.trim()) : null;
@@ -112,5 +112,7 @@ export function sysfsFromCopy(read: (attr: string) => string | null): Partial<Pi
   if (duplex !== null) out.duplex = duplex.trim() || null;
   const uevent = read('uevent');
   if (uevent !== null) out.devtype = /^DEVTYPE=(.*)$/m.exec(uevent)?.[1] ?? null;
+  // device/driver is a symlink into /sys/bus/.../drivers/NAME: a copy keeps the link, not its target.
+  if (driverLink !== null) out.driver = driverLink.split('/').filter(Boolean).pop() ?? null;
   return out;
 }

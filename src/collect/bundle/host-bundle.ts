@@ -3,7 +3,7 @@
  * after their commands with copies of the files beside them (etc/systemd/network/, proc/net/bonding/,
  * sys/class/net/). What the bundle lacks is listed as a gap, never guessed.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { CommandRecord, Gap, HostFacts, Interface, Route, Snapshot } from '../../snapshot/schema.js';
 import { SNAPSHOT_SCHEMA } from '../../snapshot/version.js';
@@ -176,7 +176,7 @@ function completeFromSysfsCopy(b: HostBundle, interfaces: Interface[], gaps: Gap
   for (const iface of interfaces) {
     const dir = join(b.root, 'sys/class/net', iface.name);
     if (!existsSync(dir)) continue;
-    const facts = sysfsFromCopy((attr) => readText(join(dir, attr)));
+    const facts = sysfsFromCopy((attr) => readText(join(dir, attr)), readLink(join(dir, 'device', 'driver')));
     if (facts.addrAssignType !== undefined) seen++;
     Object.assign(iface, facts);
   }
@@ -244,6 +244,14 @@ function bundleTime(b: HostBundle): string {
 function readText(path: string): string | null {
   try {
     return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+function readLink(path: string): string | null {
+  try {
+    return readlinkSync(path);
   } catch {
     return null;
   }

@@ -22,6 +22,16 @@ export interface BundleOptions {
 export type BundleKind = 'sosreport' | 'calicovppctl export' | 'must-gather' | 'directory of captures';
 
 export async function collectFromBundle(path: string, options: BundleOptions = {}): Promise<{ snapshot: Snapshot; kind: BundleKind }> {
+  const read = await readBundle(path, options);
+  // A bundle of one host has no node to choose: a --node that names another host is a mistake.
+  const oneHost = read.kind === 'sosreport' || read.kind === 'directory of captures';
+  if (oneHost && options.node !== undefined && options.node !== read.snapshot.host.hostname) {
+    throw new InputError(`--node ${JSON.stringify(options.node)}: this ${read.kind} holds one host, ${read.snapshot.host.hostname ?? 'whose name it does not record'}`, path, 'drop --node: it chooses a node of a calicovppctl export or a must-gather');
+  }
+  return read;
+}
+
+async function readBundle(path: string, options: BundleOptions): Promise<{ snapshot: Snapshot; kind: BundleKind }> {
   const opened = openBundle(path);
   try {
     const dir = opened.dir;
@@ -31,7 +41,7 @@ export async function collectFromBundle(path: string, options: BundleOptions = {
     }
     if (isCalicoVppExport(dir)) return { kind: 'calicovppctl export', snapshot: snapshotFromCalicoVppExport(dir, path, options.node) };
     const mustGather = findMustGather(dir);
-    if (mustGather) return { kind: 'must-gather', snapshot: snapshotFromMustGather(mustGather, path, options.node) };
+    if (mustGather) return { kind: 'must-gather', snapshot: snapshotFromMustGather(mustGather, path, options.node, options.redact ?? false) };
     const captures = capturesIn(dir, '.');
     if (!captures.some((c) => KNOWN_COMMANDS.has(c.argv[0]!))) {
       throw new InputError('not a support bundle hostnet knows: no sos_commands/ (sosreport), no PREFIX-NODE.hardware-interfaces (calicovppctl export), no cluster-scoped-resources/ (must-gather), and no file named after a command it reads (ip_-d_address, ethtool_-i_eth0, udevadm_info_--export-db, vppctl_show_hardware-interfaces)',

@@ -29,7 +29,7 @@ export function findMustGather(dir: string): string | null {
   return null;
 }
 
-export function snapshotFromMustGather(dir: string, source: string, node: string | undefined): Snapshot {
+export function snapshotFromMustGather(dir: string, source: string, node: string | undefined, redact = false): Snapshot {
   const gaps: Gap[] = [{
     source: 'ip -d address', reason: 'not-found',
     detail: 'a must-gather holds the cluster\'s objects, not a node\'s interfaces and routes: capture them with `oc debug node/NODE -- chroot /host sos report` and read that with collect --from',
@@ -51,8 +51,8 @@ export function snapshotFromMustGather(dir: string, source: string, node: string
     schema: SNAPSHOT_SCHEMA,
     collectedAt: collectedAt(dir),
     collector: { name: 'hostnet', version: VERSION },
-    scope: { netns: null, root: source, redacted: false },
-    host: hostFacts(chosen, nodeObject),
+    scope: { netns: null, root: source, redacted: redact },
+    host: { ...hostFacts(chosen, nodeObject), ...(redact ? { machineId: null } : {}) },
     interfaces: [],
     routes: [],
     files,

@@ -50,6 +50,10 @@ export function raceFix(host: Host, set: LinkConfigSet, targets: OwnedAtCreation
   return {
     title: `a .link file that leaves the MAC of ${[...new Set(targets.map((t) => t.device.name))].join(', ')} to the data plane`,
     files,
+    // The end-to-end test installs the file for a tap; other drivers' files are not run for real.
+    ...([...byDriver.keys()].every((d) => d === 'tun')
+      ? { testedBy: { detail: 'written by hostnet fix and installed, such a file makes the real udevd 252 leave a new tap\'s MAC alone', test: 'test/system/link-race-e2e.test.ts' } }
+      : {}),
     commands: [
       'udevadm control --reload            # or: systemctl restart systemd-udevd',
       ...(vpp ? ['kubectl -n calico-vpp-dataplane delete pod -l k8s-app=calico-vpp-node --field-selector spec.nodeName=$(hostname)   # VPP recreates the tap'] : []),

@@ -69,6 +69,7 @@ function restoreAndKeep(host: Host, tap: string, expected: string): Fix {
     files: keep.files,
     changes: [{ interface: tap, set: { mac: expected, addrAssignType: 3 } }],
     commands: [restore, ...keep.commands],
+    ...(keep.testedBy ? { testedBy: keep.testedBy } : {}),
     verifyBy: ['race-explorer', 'declared-state'],
   };
 }
