@@ -337,6 +337,9 @@ export function buildSpec(opts: GenerateOpts & { name: string; master: string })
     }
     config.ipam = { type: 'host-local', ranges: [[range]] };
   } else if (opts.ipam === 'dhcp') {
+    if (opts.type === 'ipvlan' && (mode === 'l3' || mode === 'l3s')) {
+      throw new InputError(`--ipam dhcp cannot work with ipvlan mode ${mode}: an L3-mode ipvlan passes no broadcast, so no DHCP answer arrives (nad/ipvlan-l3-dhcp); use --mode l2, or --ipam host-local`);
+    }
     config.ipam = { type: 'dhcp' };
   } else {
     if (opts.subnet || opts.rangeStart || opts.rangeEnd || opts.gateway) throw new InputError('--subnet, --range-start, --range-end and --gateway need --ipam host-local');

@@ -8,7 +8,7 @@
  * the role calico-vpp-config, so the rules, the race explorer and the planner read them like a file.
  */
 import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { stringify } from 'yaml';
+import { stringifyK8sYaml } from '../sources/k8s-yaml.js';
 import { classify, deadline, type KubeCallError } from '../agent/kube.js';
 import type { FileRecord, Gap } from '../snapshot/schema.js';
 
@@ -90,7 +90,7 @@ export async function readCalicoVppFromCluster(kc: KubeConfig, nodeName: string,
     : gaps.length > 0 ? `could not read the Calico/VPP configuration from ${server}: ${gaps.map((g) => g.detail).join('; ')}`
     : `no Calico/VPP configuration in ${server} (looked for ${[...CALICO_VPP_CONFIGMAPS, ...CALICO_VPP_DAEMONSETS].map((r) => `${r.namespace}/${r.name}`).join(', ')})`;
   const file: FileRecord | null = hasConfig
-    ? { path: `kubernetes:${server}`, content: docs.map((d) => stringify(d, { lineWidth: 0 })).join('---\n'), mask: null, role: 'calico-vpp-config' }
+    ? { path: `kubernetes:${server}`, content: docs.map((d) => stringifyK8sYaml(d)).join('---\n'), mask: null, role: 'calico-vpp-config' }
     : null;
   return { file, gaps, note };
 }

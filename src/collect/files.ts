@@ -19,6 +19,8 @@ export const EXTRA_SOURCES: { dir: string; name: RegExp; live?: boolean }[] = [
   { dir: '/proc/net/bonding', name: /.*/, live: true },
   { dir: '/etc/libvirt/qemu', name: /\.xml$/ },
   { dir: '/run/libvirt/qemu', name: /\.xml$/, live: true },
+  { dir: '/etc/libvirt/qemu/networks', name: /\.xml$/ },
+  { dir: '/run/libvirt/network', name: /\.xml$/, live: true },
   { dir: '/etc/vpp', name: /^startup\.conf$/ },
   { dir: '/etc/NetworkManager', name: /^NetworkManager\.conf$/ },
   { dir: '/etc/NetworkManager/conf.d', name: /\.conf$/ },

@@ -10,12 +10,16 @@ import { noActiveAggregator } from './bond/no-active-aggregator.js';
 import { slaveDown } from './bond/slave-down.js';
 import { splitAggregators } from './bond/split-aggregators.js';
 import { virtioInLacpBond } from './libvirt/virtio-in-lacp-bond.js';
+import { duplicateMac } from './libvirt/duplicate-mac.js';
+import { nicModelDefault } from './libvirt/nic-model-default.js';
+import { mtuAboveBridge } from './libvirt/mtu-above-bridge.js';
 import { configInvalid } from './nad/config-invalid.js';
 import { hostUnreachable } from './nad/host-unreachable.js';
 import { masterDown } from './nad/master-down.js';
 import { masterEnslaved } from './nad/master-enslaved.js';
 import { masterMissing } from './nad/master-missing.js';
 import { modeInvalid } from './nad/mode-invalid.js';
+import { ipvlanL3Dhcp } from './nad/ipvlan-l3-dhcp.js';
 import { mtuInvalid } from './nad/mtu-invalid.js';
 import { nameInvalid } from './nad/name-invalid.js';
 import { sharedMaster } from './nad/shared-master.js';
@@ -41,6 +45,7 @@ export const ALL_RULES: readonly Rule[] = [
   nameInvalid,
   configInvalid,
   modeInvalid,
+  ipvlanL3Dhcp,
   masterMissing,
   masterDown,
   masterEnslaved,
@@ -59,6 +64,9 @@ export const ALL_RULES: readonly Rule[] = [
   splitAggregators,
   slaveDown,
   virtioInLacpBond,
+  duplicateMac,
+  mtuAboveBridge,
+  nicModelDefault,
   tapMac,
   l3MacMismatch,
   tapMirror,

@@ -21,6 +21,10 @@ export interface DomainInterface {
   /** Speed and duplex QEMU gives the device, from an override or a -global. */
   speed: number | null;
   duplex: string | null;
+  /** <virtualport type='...'>: openvswitch, midonet, 802.1Qbg, 802.1Qbh; the source bridge is then not a Linux bridge for openvswitch and midonet. */
+  virtualport: string | null;
+  /** <mtu size='N'/>: the MTU libvirt sets on the tap and tells the guest. */
+  mtu: number | null;
   /** 1-based line of the <interface> element. */
   line: number;
 }
@@ -30,7 +34,17 @@ export interface Domain {
   name: string;
   /** Whether the file is a live status file (/run) rather than a definition. */
   live: boolean;
+  /** <os><type arch='...'>: x86_64, aarch64, ...; null when not given. */
+  arch: string | null;
   interfaces: DomainInterface[];
+}
+
+/** A libvirt virtual network (/etc/libvirt/qemu/networks/NAME.xml, /run/libvirt/network/NAME.xml). */
+export interface VirtualNetwork {
+  path: string;
+  name: string;
+  bridge: string | null;
+  mtu: number | null;
 }
 
 export class LibvirtParseError extends Error {
@@ -82,11 +96,27 @@ export function parseDomainXml(text: string, path: string): Domain {
       alias,
       speed: o?.speed ?? g?.speed ?? null,
       duplex: o?.duplex ?? g?.duplex ?? null,
+      virtualport: attr(i.virtualport, 'type'),
+      mtu: positiveInt(attr(i.mtu, 'size')),
       line: lines[n] ?? 1,
     };
   });
-  return { path, name, live: doc.domstatus !== undefined, interfaces };
+  const os = domain.os as Node | undefined;
+  return { path, name, live: doc.domstatus !== undefined, arch: attr(os?.type, 'arch'), interfaces };
 }
+
+const positiveInt = (v: string | null): number | null => (v !== null && /^\d+$/.test(v) && Number(v) > 0 ? Number(v) : null);
+
+/** A <network> definition or its live status (<networkstatus>); null when the text is not one. */
+export function parseNetworkXml(text: string, path: string): VirtualNetwork | null {
+  if (XMLValidator.validate(text) !== true) return null;
+  const doc = parser.parse(text) as Node;
+  const net = (doc.network ?? (doc.networkstatus as Node | undefined)?.network) as Node | undefined;
+  if (!net || typeof net !== 'object' || typeof net.name !== 'string') return null;
+  return { path, name: net.name, bridge: attr(net.bridge, 'name'), mtu: positiveInt(attr(net.mtu, 'size')) };
+}
+
+export const LIBVIRT_NETWORK_DIRS = ['/run/libvirt/network', '/etc/libvirt/qemu/networks'];
 
 /** Lines of the opening tags `<NAME` in document order (the parser does not keep positions). */
 function elementLines(text: string, name: string): number[] {

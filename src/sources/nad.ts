@@ -129,6 +129,11 @@ function readObject(
     });
     return;
   }
+  if (kind === 'Network' && typeof apiVersion === 'string' && apiVersion.startsWith('kubernetes.cni.cncf.io/')) {
+    diag(line, `kind Network (${apiVersion}) is the obsolete multus CRD: multus 3.0 and later read only ${NAD_KIND} (${NAD_API_GROUP}/v1), ` +
+      'so no pod gets this network; write it as a NetworkAttachmentDefinition with the same config in spec.config; skipped', false, item);
+    return;
+  }
   if (kind !== NAD_KIND) {
     const k = kind === undefined ? 'no kind' : `kind ${JSON.stringify(kind)}`;
     diag(line, `${k}${apiVersion !== undefined ? ` (apiVersion ${JSON.stringify(apiVersion)})` : ''} is not a ${NAD_KIND}; skipped`, false, item);

@@ -12,6 +12,7 @@ import { splitNetworkList } from '../../src/rules/nad/values-cni-networks.js';
 import { parseQuantity } from '../../src/rules/nad/values-resources.js';
 import type { Finding, Rule } from '../../src/rules/types.js';
 import { SnapshotSchema, type Interface, type Snapshot } from '../../src/snapshot/schema.js';
+import { parseNadFile } from '../../src/sources/nad.js';
 
 const load = (name: string): Snapshot =>
   SnapshotSchema.parse(JSON.parse(readFileSync(new URL(`../../examples/cnf-macvlan/nodes/${name}.json`, import.meta.url), 'utf8')));
@@ -269,4 +270,23 @@ test('nad/sriov-vf-policy: a VF needs a device-plugin resource; TMM on SR-IOV ne
   assert.match(tmm.join('\n'), /spoofchk": "off"[\s\S]*trust": "on"[\s\S]*"mac": true and "ips": true/);
   const good = sriov({ spoofchk: 'off', trust: 'on', capabilities: { mac: true, ips: true } });
   assert.deepEqual(run('nad/sriov-vf-policy', withInputs(noNode, [nad('sr', good, ann)], values)), []);
+});
+
+test('nad/ipvlan-l3-dhcp: l3 and l3s with dhcp are found, in a list too; l2 with dhcp and l3 with host-local are not', () => {
+  const ipv = (mode: string, ipam: string) => ({ cniVersion: '0.3.1', type: 'ipvlan', master: 'ens224', mode, ipam: { type: ipam } });
+  const found = run('nad/ipvlan-l3-dhcp', withInputs(worker1, [nad('a', ipv('l3', 'dhcp')), nad('b', ipv('l3s', 'dhcp')), nad('c', ipv('l2', 'dhcp')), nad('d', ipv('l3', 'host-local')),
+    nad('e', { cniVersion: '0.3.1', name: 'e', plugins: [{ type: 'ipvlan', master: 'ens224', mode: 'l3', ipam: { type: 'dhcp' } }, { type: 'tuning' }] })]));
+  assert.deepEqual(found.map((f) => f.message.split(':')[0]), ['a', 'b', 'e']);
+  assert.match(found[0]!.message, /ipvlan in mode l3 with "ipam": \{"type": "dhcp"\}: an L3-mode ipvlan passes no broadcast/);
+  assert.match(found[2]!.message, /ipvlan \(plugin 0 of the list\)/);
+  assert.equal(found[0]!.evidence[0]!.file, '/in/nad0.yaml');
+});
+
+test('the legacy multus kind Network (kubernetes.cni.cncf.io/v1) is called obsolete, with its line', () => {
+  const text = 'apiVersion: kubernetes.cni.cncf.io/v1\nkind: Network\nmetadata:\n  name: flannel-conf\nplugin: flannel\nargs: \'[{"delegate": {"isDefaultGateway": true}}]\'\n';
+  const read = parseNadFile('legacy.yaml', text);
+  assert.equal(read.nads.length, 0);
+  assert.equal(read.diagnostics.length, 1);
+  assert.match(read.diagnostics[0]!.message, /^kind Network \(kubernetes\.cni\.cncf\.io\/v1\) is the obsolete multus CRD: .*NetworkAttachmentDefinition \(k8s\.cni\.cncf\.io\/v1\)/);
+  assert.equal(read.diagnostics[0]!.where, 'legacy.yaml:1 (document 1)');
 });

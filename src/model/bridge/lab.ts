@@ -22,8 +22,18 @@ export interface LabNic {
   nic: DomainInterface;
   /** The host side: the tap as the snapshot has it, when it can be found. */
   tap: Interface | undefined;
-  /** The bridge the tap is a port of. */
+  /** The Linux bridge the tap is a port of; null on an Open vSwitch or MidoNet bridge (see `virtualSwitch`). */
   bridge: string | null;
+  /** Set when the NIC is plugged into a switch that is not a Linux bridge (<virtualport type='openvswitch'|'midonet'>). */
+  virtualSwitch: { kind: 'openvswitch' | 'midonet'; name: string | null } | null;
+}
+
+/** What a bond or wire on a non-Linux switch needs instead of group_fwd_mask. */
+export function virtualSwitchNote(nic: LabNic): string {
+  const vs = nic.virtualSwitch!;
+  return vs.kind === 'openvswitch'
+    ? `${vs.name ?? 'its bridge'} is an Open vSwitch bridge (<virtualport type='openvswitch'>), not a Linux bridge: group_fwd_mask does not apply; Open vSwitch forwards LACP, STP and LLDP frames between ports only with other_config:forward-bpdu=true (ovs-vsctl set bridge ${vs.name ?? 'BR'} other_config:forward-bpdu=true)`
+    : `${vs.name ?? 'its bridge'} is a MidoNet bridge (<virtualport type='midonet'>), not a Linux bridge: group_fwd_mask does not apply; hostnet does not model MidoNet`;
 }
 
 export interface Lab {
@@ -64,7 +74,9 @@ export function buildLab(host: Host): Lab {
     const tap = (nic.targetDev ? host.interface(nic.targetDev) : undefined)
       // A bridge takes the lowest MAC of its ports, so only a port can be the tap.
       ?? (nic.mac ? host.interfaces.find((i) => i.mac === tapMacFor(nic.mac!) && i.bridge === null && i.master !== null) : undefined);
-    return { domain, nic, tap, bridge: tap?.master ?? (nic.type === 'bridge' ? nic.sourceBridge : null) };
+    const kind = nic.virtualport === 'openvswitch' || nic.virtualport === 'midonet' ? nic.virtualport : null;
+    if (kind) return { domain, nic, tap, bridge: null, virtualSwitch: { kind, name: nic.sourceBridge } };
+    return { domain, nic, tap, bridge: tap?.master ?? (nic.type === 'bridge' ? nic.sourceBridge : null), virtualSwitch: null };
   }));
   const findNic = (vm: string, mac: string) => nics.find((n) => n.domain.name === vm && n.nic.mac === mac);
   return {
@@ -122,6 +134,11 @@ export function labWires(host: Host, lab: Lab): { wires: Wire[]; unplaced: Unpla
       }
       return;
     }
+    const onSwitch = ends.find((x) => x.nic!.virtualSwitch);
+    if (onSwitch) {
+      unplaced.push({ message: `${label}: ${describeEnd(onSwitch.e)}: ${virtualSwitchNote(onSwitch.nic!)}`, file, line });
+      return;
+    }
     const bridges = new Set(ends.map((x) => x.nic!.bridge));
     if (bridges.size !== 1 || [...bridges][0] === null) return;
     add(ends[0]!.nic!.bridge!, ends.map((x) => x.nic!.tap!.name), link.carries, `${label} carries ${link.carries.join(', ')}`, line);
@@ -132,6 +149,10 @@ export function labWires(host: Host, lab: Lab): { wires: Wire[]; unplaced: Unpla
       const nic = lab.findNic(bond.vm, mac);
       if (!nic) {
         unplaced.push({ message: `${bond.vm} ${bond.name}: no libvirt domain ${bond.vm} with a NIC ${mac} was read`, file, line });
+        continue;
+      }
+      if (nic.virtualSwitch) {
+        unplaced.push({ message: `${bond.vm} ${bond.name}: member ${mac}: ${virtualSwitchNote(nic)}`, file, line });
         continue;
       }
       if (!nic.bridge || !host.interface(nic.bridge)?.bridge) continue;
