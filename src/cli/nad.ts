@@ -51,7 +51,7 @@ interface CheckOpts {
 function nadCheckCommand(): Command {
   return new Command('check')
     .description('Check NetworkAttachmentDefinitions (and chart values) against a node, several node snapshots, or only as files')
-    .argument('[file...]', 'YAML or JSON files with NetworkAttachmentDefinitions (several documents and List kinds allowed; - reads stdin)')
+    .argument('[file...]', 'YAML or JSON files with NetworkAttachmentDefinitions (several documents and List kinds allowed; - reads stdin), or bare CNI config/conflist files')
     .option('--kubeconfig <file>', 'also read the NetworkAttachmentDefinitions of the cluster this kubeconfig points at')
     .option('--kube-namespace <ns>', 'with --kubeconfig: only this namespace (default: all)')
     .option('--snapshot <file>', 'check against the node recorded in this snapshot (hostnet collect -o FILE)')
@@ -74,6 +74,7 @@ Examples:
   npx hostnet nad check examples/cnf-macvlan/nads.yaml --node-snapshots examples/cnf-macvlan/nodes
   npx hostnet nad check examples/cnf-macvlan/nads.yaml --snapshot examples/cnf-macvlan/nodes/worker-1.json --values examples/cnf-macvlan/values.yaml --format json
   npx hostnet nad check examples/cnf-macvlan/nads.yaml --config-only
+  npx hostnet nad check examples/cnf-macvlan/raw-cni/macvlan-external.conf --node-snapshots examples/cnf-macvlan/nodes
   oc get net-attach-def -A -o yaml | npx hostnet nad check - --snapshot worker-1.json
   npx hostnet nad check --kubeconfig ~/.kube/config --node-snapshots nodes/`)
     .action(async (files: string[], opts: CheckOpts) => {
@@ -100,7 +101,7 @@ Examples:
         return runChecks(buildHost({ ...node.snapshot, files: [...node.snapshot.files, ...inputs] }), rules, { ignore: opts.ignore });
       });
       const report = mergeReports(reports, nodes.map((n) => n.label), diagnostics);
-      const source = `${parsed.nads.length} NetworkAttachmentDefinition${parsed.nads.length === 1 ? '' : 's'} from ${sources.join(', ')}${opts.values?.length ? ` with values ${opts.values.join(', ')}` : ''} against ${nodes.map((n) => n.label).join(', ')}`;
+      const source = `${countNads(parsed.nads)} from ${sources.join(', ')}${opts.values?.length ? ` with values ${opts.values.join(', ')}` : ''} against ${nodes.map((n) => n.label).join(', ')}`;
       const text = opts.format === 'json'
         ? renderJson({ ...report, ...{ nads: parsed.nads.map(summarize) } }, { source })
         : `${parsed.nads.map((n) => `  ${describeNad(n)}`).join('\n')}\n${renderText(report, { color: useColor() && !opts.output, source, title: 'hostnet nad check' })}`;
@@ -199,6 +200,7 @@ function summarize(nad: Nad): Record<string, unknown> {
   return {
     name: nad.name ?? null,
     namespace: nad.namespace ?? null,
+    bareCniConfig: nad.bare,
     file: nad.place.file,
     document: nad.place.document,
     item: nad.place.item ?? null,
@@ -208,9 +210,17 @@ function summarize(nad: Nad): Record<string, unknown> {
   };
 }
 
+/** "2 NetworkAttachmentDefinitions and 1 CNI config": bare configs are counted apart. */
+function countNads(nads: readonly Nad[]): string {
+  const bare = nads.filter((n) => n.bare).length;
+  const objects = nads.length - bare;
+  const parts = [objects > 0 || bare === 0 ? `${objects} NetworkAttachmentDefinition${objects === 1 ? '' : 's'}` : '', bare > 0 ? `${bare} CNI config${bare === 1 ? '' : 's'}` : ''];
+  return parts.filter(Boolean).join(' and ');
+}
+
 /** One line per NAD: what the plugin will make of it. */
 function describeNad(nad: Nad): string {
-  const head = `${nad.namespace ? `${nad.namespace}/` : ''}${nad.name ?? '(unnamed)'} (${nad.place.file}:${nad.place.line})`;
+  const head = `${nad.bare ? 'CNI config ' : ''}${nad.namespace ? `${nad.namespace}/` : ''}${nad.name ?? '(unnamed)'} (${nad.place.file}:${nad.place.line})`;
   if (!nad.config) return `${head}: ${nad.configProblem ? 'config not readable' : 'no spec.config'}`;
   const parts = nad.config.plugins.map((p) => {
     if (p.type === 'macvlan' || p.type === 'ipvlan') {

@@ -50,6 +50,11 @@ export interface CniConfig {
 
 export interface Nad {
   place: Place;
+  /**
+   * A bare CNI config or conflist file (what OpenShift's rawCNIConfig or a file in /etc/cni/net.d holds),
+   * read as a NAD whose config is the whole file: it has no metadata, and `name` is the config's name.
+   */
+  bare: boolean;
   apiVersion: unknown;
   name: string | undefined;
   /** undefined when the object does not say: the namespace it is applied to (`-n`) decides. */
@@ -78,6 +83,8 @@ export function describePlace(place: Place): string {
 }
 
 export function parseNadFile(file: string, text: string): NadFile {
+  const bare = readBareCniConfig(file, text);
+  if (bare) return bare;
   const lineCounter = new LineCounter();
   const docs = parseK8sYamlDocuments(text, lineCounter);
   const lineOf = (offset: number | undefined): number => (offset === undefined ? 1 : lineCounter.linePos(offset).line);
@@ -160,6 +167,7 @@ function readObject(
   const nsValue = isScalar(nsNode) ? nsNode.value : undefined;
   const nad: Nad = {
     place,
+    bare: false,
     apiVersion,
     name: nameValue === undefined || nameValue === null ? undefined : String(nameValue),
     namespace: nsValue === undefined || nsValue === null ? undefined : String(nsValue),
@@ -197,7 +205,12 @@ function readObject(
  * `spec.config` as the CNI runtime reads it: JSON, either one plugin or a list (`plugins`), with the
  * list's cniVersion and name given to each plugin.
  */
-export function readCniConfig(text: string): { config: CniConfig } | { problem: string; line?: number; column?: number } {
+export function readCniConfig(text: string, what = 'spec.config'): { config: CniConfig } | { problem: string; line?: number; column?: number } {
+  const read = readCniJson(text);
+  return 'problem' in read ? { ...read, problem: read.problem.replace(/^spec\.config/, what) } : read;
+}
+
+function readCniJson(text: string): { config: CniConfig } | { problem: string; line?: number; column?: number } {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -223,6 +236,62 @@ export function readCniConfig(text: string): { config: CniConfig } | { problem: 
     return { config: { isList: true, cniVersion: obj.cniVersion, name: obj.name, plugins } };
   }
   return { config: { isList: false, cniVersion: obj.cniVersion, name: obj.name, plugins: [{ type: typeof obj.type === 'string' ? obj.type : undefined, conf: obj, index: 0 }] } };
+}
+
+/**
+ * A file that is a CNI config itself rather than a Kubernetes object: JSON whose top level is an object
+ * without `kind` or `apiVersion`. Anything else (YAML, a Kubernetes object in JSON) is left to the YAML
+ * reader. A JSON error is reported at the file's own line, since the config is the whole file.
+ */
+function readBareCniConfig(file: string, text: string): NadFile | undefined {
+  if (!/^\s*\{/.test(text)) return undefined;
+  try {
+    const data: unknown = JSON.parse(text);
+    if (typeof data === 'object' && data !== null && ('kind' in data || 'apiVersion' in data)) return undefined;
+  } catch {
+    if (/"(kind|apiVersion)"\s*:/.test(text)) return undefined;
+  }
+  const place: Place = { file, document: 1, line: 1 };
+  const read = readCniConfig(text, 'the CNI config');
+  const config = 'config' in read ? read.config : undefined;
+  const nad: Nad = {
+    place, bare: true, apiVersion: undefined,
+    name: typeof config?.name === 'string' && config.name !== '' ? config.name : undefined,
+    namespace: undefined,
+    nameLine: topLevelKeyLine(text, 'name') ?? 1,
+    namespaceLine: 1, annotations: {},
+    configText: text, configLine: 1, config,
+    configProblem: 'problem' in read ? { message: read.problem, line: read.line ?? 1 } : undefined,
+  };
+  return { nads: [nad], diagnostics: [], documents: 1 };
+}
+
+/** The 1-based line of a key of the outermost JSON object (not of a nested one), if it is there. */
+export function topLevelKeyLine(text: string, key: string): number | undefined {
+  let depth = 0;
+  let line = 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') line++;
+    else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+    else if (c === '"') {
+      const end = stringEnd(text, i);
+      if (depth === 1 && text.slice(i + 1, end) === key && /^\s*:/.test(text.slice(end + 1))) return line;
+      for (let j = i; j < end; j++) if (text[j] === '\n') line++;
+      i = end;
+    }
+  }
+  return undefined;
+}
+
+/** The index of the quote that closes the JSON string opening at `start`. */
+function stringEnd(text: string, start: number): number {
+  for (let i = start + 1; i < text.length; i++) {
+    if (text[i] === '\\') i++;
+    else if (text[i] === '"') return i;
+  }
+  return text.length;
 }
 
 function scalarAt(map: YAMLMap, key: string): unknown {

@@ -8,6 +8,31 @@ import { KNOWN_CNI_VERSIONS } from '../../model/macvlan/index.js';
 import type { Finding, Rule } from '../types.js';
 import { nadEvidence, nadInputs, pluginLabel, stackedAttachments } from './inputs.js';
 
+/** What libcni accepts as a network name (containernetworking/cni pkg/utils ValidateNetworkName). */
+const CNI_NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+/**
+ * Why the config's `name` breaks the attachment, if it does. Multus fills a missing or empty name of a
+ * NAD's config from metadata.name, so only a bare config is at risk: libcni refuses a conflist without
+ * a name while loading it, and a single config without one when adding the network. A name of another
+ * type fails the load in both cases (Go cannot unmarshal it into a string).
+ */
+export function configNameProblem(bare: boolean, config: { isList: boolean; name: unknown }): string | undefined {
+  const name = config.name;
+  if (name !== undefined && name !== null && typeof name !== 'string') {
+    return `the CNI "name" is ${Array.isArray(name) ? 'an array' : typeof name}, not a string; libcni fails to load the config`;
+  }
+  if (!bare) return undefined;
+  const where = 'read from /etc/cni/net.d by the container runtime (libcni),';
+  if (name === undefined || name === null || name === '') {
+    return config.isList
+      ? `the conflist has no "name"; ${where} it fails with "error parsing configuration list: no name" (multus fills the name only for a NAD's spec.config, from metadata.name)`
+      : `the CNI config has no "name"; ${where} every ADD fails with "missing network name:" (multus fills the name only for a NAD's spec.config, from metadata.name)`;
+  }
+  if (!CNI_NETWORK_NAME.test(name)) return `the CNI "name" ${JSON.stringify(name)} has characters libcni refuses (letters, digits, '_', '.', '-', starting with a letter or digit): ADD fails with "invalid characters found in network name"`;
+  return undefined;
+}
+
 export const configInvalid: Rule = {
   meta: {
     id: 'nad/config-invalid',
@@ -45,7 +70,9 @@ export const configInvalid: Rule = {
           add('error', `${label}: ${config.isList ? `plugin ${p.index}` : 'the config'} has no "type", so no plugin binary can be found`, [nadEvidence(nad, '"type" is missing')]);
         }
       }
-      if (config.name !== undefined && nad.name !== undefined && config.name !== nad.name) {
+      const nameProblem = configNameProblem(nad.bare, config);
+      if (nameProblem) add(nad.bare ? 'warning' : 'error', `${label}: ${nameProblem}`, [nadEvidence(nad, config.name === undefined ? '"name" is missing' : `"name": ${JSON.stringify(config.name)}`, nad.bare ? nad.nameLine : nad.configLine)]);
+      if (!nad.bare && config.name !== undefined && nad.name !== undefined && config.name !== nad.name) {
         add('note', `${label}: the CNI "name" ${JSON.stringify(config.name)} differs from the object's name; the multi-net spec strongly recommends they match`,
           [nadEvidence(nad, `"name": ${JSON.stringify(config.name)}`)]);
       }

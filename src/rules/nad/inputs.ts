@@ -7,7 +7,7 @@ import type { Host } from '../../model/host.js';
 import { readStackedConf, type StackedConf, type StackedType } from '../../model/macvlan/index.js';
 import type { FileRecord } from '../../snapshot/schema.js';
 import { parseHelmValues, type HelmValues } from '../../sources/helm-values.js';
-import { parseNadFiles, type CniPlugin, type Nad, type NadFile } from '../../sources/nad.js';
+import { parseNadFiles, topLevelKeyLine, type CniPlugin, type Nad, type NadFile } from '../../sources/nad.js';
 import type { Evidence } from '../types.js';
 
 export const NAD_ROLE = 'network-attachment-definition';
@@ -85,8 +85,19 @@ export function nadRef(nad: Nad): string {
 
 /** Evidence pointing into the NAD's file: line, document and (for List items) item. */
 export function nadEvidence(nad: Nad, message: string, line = nad.configLine): Evidence {
+  if (nad.bare) return { message, file: nad.place.file, line: line === 1 ? bareKeyLine(nad, message) : line };
   const where = `document ${nad.place.document}${nad.place.item !== undefined ? `, item ${nad.place.item}` : ''}`;
   return { message: `${message} (${where})`, file: nad.place.file, line };
+}
+
+/**
+ * In a bare single-plugin config the field an evidence message quotes (`"master": ...`) is a top-level
+ * key of the file, so its own line can be named; otherwise the config's first line.
+ */
+function bareKeyLine(nad: Nad, message: string): number {
+  const key = /^"([^"]+)"/.exec(message)?.[1];
+  if (key === undefined || nad.configText === undefined || nad.config?.isList !== false) return 1;
+  return topLevelKeyLine(nad.configText, key) ?? 1;
 }
 
 export function pluginLabel(a: StackedAttachment): string {

@@ -28,6 +28,7 @@ export const nameInvalid: Rule = {
   check(host) {
     const out: Finding[] = [];
     for (const nad of nadInputs(host).nads) {
+      if (nad.bare) continue; // no Kubernetes object: its config's name is checked by nad/config-invalid
       if (nad.name === undefined || nad.name === '') {
         out.push({ ruleId: this.meta.id, severity: 'error', message: 'the NetworkAttachmentDefinition has no metadata.name; the API server rejects it', evidence: [nadEvidence(nad, 'metadata.name is missing', nad.place.line)], fixes: [] });
       } else if (!isDns1123Subdomain(nad.name)) {
