@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { Command, Option } from 'commander';
 import { ExitCode, InputError, inWords } from '../errors.js';
 import { buildHost } from '../model/host.js';
-import { defaultRouteInterface, IPVLAN_PLUGIN_MODES, KNOWN_CNI_VERSIONS, MACVLAN_PLUGIN_MODES, readStackedConf } from '../model/macvlan/index.js';
+import { defaultRouteInterface, IPVLAN_PLUGIN_MODES, KNOWN_CNI_VERSIONS, MACVLAN_PLUGIN_MODES, readStackedConf, readVlanConf } from '../model/macvlan/index.js';
 import { renderJson } from '../render/json.js';
 import { renderText } from '../render/text.js';
 import { atOrAbove, runChecks, type Report } from '../rules/engine.js';
@@ -226,6 +226,10 @@ function describeNad(nad: Nad): string {
     if (p.type === 'macvlan' || p.type === 'ipvlan') {
       const c = readStackedConf(p.type, p.conf);
       return `${p.type} on ${c.master ?? '(default-route interface)'}, mode ${c.mode ?? JSON.stringify(c.modeText)}, ${c.mtu ? `mtu ${c.mtu}` : 'mtu of the master'}, ${c.layer3 ? `ipam ${c.ipamType}` : 'L2 only (no ipam)'}`;
+    }
+    if (p.type === 'vlan') {
+      const v = readVlanConf(p.conf);
+      return `vlan ${v.vlanId} on ${v.master ?? '(no master)'}, ${v.mtu ? `mtu ${v.mtu}` : 'mtu of the master'}`;
     }
     return p.type ?? '(no type)';
   });

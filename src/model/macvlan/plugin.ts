@@ -44,32 +44,10 @@ export interface StackedConf {
  * struct field exactly or, failing that, case-insensitively, and the last matching key wins.
  */
 export function readStackedConf(type: StackedType, conf: Record<string, unknown>): StackedConf {
-  const loadErrors: string[] = [];
-  const field = (name: string): unknown => {
-    let value: unknown;
-    for (const [k, v] of Object.entries(conf)) if (k === name || k.toLowerCase() === name.toLowerCase()) value = v;
-    return value;
-  };
-  const str = (name: string): string => {
-    const v = field(name);
-    if (v === undefined || v === null) return '';
-    if (typeof v !== 'string') {
-      loadErrors.push(`failed to load netconf: json: cannot unmarshal ${goTypeName(v)} into field ${name} of type string`);
-      return '';
-    }
-    return v;
-  };
+  const { loadErrors, field, str, int } = goReader(conf);
   const master = str('master');
   const modeText = str('mode');
-  const mtuRaw = field('mtu');
-  let mtu = 0;
-  if (mtuRaw !== undefined && mtuRaw !== null) {
-    if (typeof mtuRaw !== 'number' || !Number.isInteger(mtuRaw)) {
-      loadErrors.push(`failed to load netconf: json: cannot unmarshal ${typeof mtuRaw === 'number' ? 'number ' + String(mtuRaw) : goTypeName(mtuRaw)} into field mtu of type int`);
-    } else {
-      mtu = mtuRaw;
-    }
-  }
+  const mtu = int('mtu');
   const linkRaw = field('linkInContainer');
   if (linkRaw !== undefined && linkRaw !== null && typeof linkRaw !== 'boolean') {
     loadErrors.push(`failed to load netconf: json: cannot unmarshal ${goTypeName(linkRaw)} into field linkInContainer of type bool`);
@@ -97,6 +75,71 @@ export function readStackedConf(type: StackedType, conf: Record<string, unknown>
     linkInContainer: linkRaw === true,
     loadErrors,
   };
+}
+
+/**
+ * Fields of a plugin object read as Go's encoding/json fills a struct: a key matches a field exactly or
+ * case-insensitively (the last matching key wins), and a value of the wrong type fails the whole load.
+ */
+function goReader(conf: Record<string, unknown>): {
+  loadErrors: string[]; field: (name: string) => unknown; str: (name: string) => string; int: (name: string) => number;
+} {
+  const loadErrors: string[] = [];
+  const field = (name: string): unknown => {
+    let value: unknown;
+    for (const [k, v] of Object.entries(conf)) if (k === name || k.toLowerCase() === name.toLowerCase()) value = v;
+    return value;
+  };
+  const str = (name: string): string => {
+    const v = field(name);
+    if (v === undefined || v === null) return '';
+    if (typeof v !== 'string') {
+      loadErrors.push(`failed to load netconf: json: cannot unmarshal ${goTypeName(v)} into field ${name} of type string`);
+      return '';
+    }
+    return v;
+  };
+  const int = (name: string): number => {
+    const v = field(name);
+    if (v === undefined || v === null) return 0;
+    if (typeof v !== 'number' || !Number.isInteger(v)) {
+      loadErrors.push(`failed to load netconf: json: cannot unmarshal ${typeof v === 'number' ? 'number ' + String(v) : goTypeName(v)} into field ${name} of type int`);
+      return 0;
+    }
+    return v;
+  };
+  return { loadErrors, field, str, int };
+}
+
+/** The vlan plugin's configuration: a VLAN sub-interface of `master` moved into the pod. */
+export interface VlanConf {
+  type: 'vlan';
+  /** Required: unlike macvlan, the vlan plugin picks no default. */
+  master: string | undefined;
+  vlanId: number;
+  /** 0 means "inherit the master's MTU". */
+  mtu: number;
+  linkInContainer: boolean;
+  /** What makes loadConf fail before it looks at the node, in the plugin's own words. */
+  loadErrors: string[];
+}
+
+/**
+ * Reads a vlan plugin object as its loadConf does: `master` is required, `vlanId` must be 0..4094 (the
+ * plugin's message says 4095 inclusive, its test does not), `mtu` an integer.
+ */
+export function readVlanConf(conf: Record<string, unknown>): VlanConf {
+  const { loadErrors, field, str, int } = goReader(conf);
+  const master = str('master');
+  const vlanId = int('vlanId');
+  const mtu = int('mtu');
+  const linkRaw = field('linkInContainer');
+  if (linkRaw !== undefined && linkRaw !== null && typeof linkRaw !== 'boolean') {
+    loadErrors.push(`failed to load netconf: json: cannot unmarshal ${goTypeName(linkRaw)} into field linkInContainer of type bool`);
+  }
+  if (loadErrors.length === 0 && master === '') loadErrors.push('"master" field is required. It specifies the host interface name to create the VLAN for');
+  if (loadErrors.length === 0 && (vlanId < 0 || vlanId > 4094)) loadErrors.push(`invalid VLAN ID ${vlanId} (must be between 0 and 4095 inclusive)`);
+  return { type: 'vlan', master: master === '' ? undefined : master, vlanId, mtu, linkInContainer: linkRaw === true, loadErrors };
 }
 
 /** The mode the plugin maps a string to; undefined where it answers "unknown ... mode". Case matters. */

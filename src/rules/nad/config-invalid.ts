@@ -6,7 +6,7 @@
  */
 import { KNOWN_CNI_VERSIONS } from '../../model/macvlan/index.js';
 import type { Finding, Rule } from '../types.js';
-import { nadEvidence, nadInputs, pluginLabel, stackedAttachments } from './inputs.js';
+import { nadEvidence, nadInputs, pluginLabel, stackedAttachments, vlanAttachments } from './inputs.js';
 
 /** What libcni accepts as a network name (containernetworking/cni pkg/utils ValidateNetworkName). */
 const CNI_NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -38,7 +38,7 @@ export const configInvalid: Rule = {
     id: 'nad/config-invalid',
     title: 'NetworkAttachmentDefinition spec.config is not a CNI configuration the plugin can load',
     severity: 'error',
-    references: ['k8snetworkplumbingwg/multi-net-spec v1.0 (spec.config)', 'containernetworking/cni SPEC.md (network configuration)', 'containernetworking/plugins plugins/main/macvlan/macvlan.go (loadConf)'],
+    references: ['k8snetworkplumbingwg/multi-net-spec v1.0 (spec.config)', 'containernetworking/cni SPEC.md (network configuration)', 'containernetworking/plugins plugins/main/macvlan/macvlan.go (loadConf)', 'containernetworking/plugins plugins/main/vlan/vlan.go (loadConf)'],
   },
   check(host) {
     const out: Finding[] = [];
@@ -77,7 +77,7 @@ export const configInvalid: Rule = {
           [nadEvidence(nad, `"name": ${JSON.stringify(config.name)}`)]);
       }
     }
-    for (const a of stackedAttachments(host)) {
+    for (const a of [...stackedAttachments(host), ...vlanAttachments(host)]) {
       for (const e of a.conf.loadErrors) {
         add('error', `${a.nad.name ?? '(unnamed)'}: ${pluginLabel(a)} would fail: ${e}`, [nadEvidence(a.nad, 'spec.config')]);
       }

@@ -4,7 +4,7 @@
  * that points back into them. Not a rule.
  */
 import type { Host } from '../../model/host.js';
-import { readStackedConf, type StackedConf, type StackedType } from '../../model/macvlan/index.js';
+import { readStackedConf, readVlanConf, type StackedConf, type StackedType, type VlanConf } from '../../model/macvlan/index.js';
 import type { FileRecord } from '../../snapshot/schema.js';
 import { parseHelmValues, type HelmValues } from '../../sources/helm-values.js';
 import { parseNadFiles, topLevelKeyLine, type CniPlugin, type Nad, type NadFile } from '../../sources/nad.js';
@@ -68,6 +68,32 @@ export function stackedAttachments(host: Host, types: readonly StackedType[] = [
   return types.length === 2 ? all : all.filter((a) => types.includes(a.conf.type));
 }
 
+export interface VlanAttachment {
+  nad: Nad;
+  plugin: CniPlugin;
+  conf: VlanConf;
+}
+
+/** A plugin that creates the pod's interface on a master of the node: macvlan, ipvlan or vlan. */
+export type MasterAttachment = StackedAttachment | VlanAttachment;
+
+const vlanCache = new WeakMap<Host, VlanAttachment[]>();
+
+/** Every vlan plugin of every readable NAD, as the plugin would read it (once per host). */
+export function vlanAttachments(host: Host): VlanAttachment[] {
+  let all = vlanCache.get(host);
+  if (!all) {
+    all = nadInputs(host).nads.flatMap((nad) => (nad.config?.plugins ?? []).filter((p) => p.type === 'vlan').map((plugin) => ({ nad, plugin, conf: readVlanConf(plugin.conf) })));
+    vlanCache.set(host, all);
+  }
+  return all;
+}
+
+/** The attachments whose master the master-* rules check: macvlan, ipvlan and vlan. */
+export function masterAttachments(host: Host): MasterAttachment[] {
+  return [...stackedAttachments(host), ...vlanAttachments(host)];
+}
+
 /** Node-dependent rules need a node: a snapshot with no interfaces at all means none was given. */
 export function hasNode(host: Host): boolean {
   return host.interfaces.length > 0;
@@ -100,6 +126,6 @@ function bareKeyLine(nad: Nad, message: string): number {
   return topLevelKeyLine(nad.configText, key) ?? 1;
 }
 
-export function pluginLabel(a: StackedAttachment): string {
+export function pluginLabel(a: MasterAttachment): string {
   return a.nad.config?.isList ? `${a.conf.type} (plugin ${a.plugin.index} of the list)` : a.conf.type;
 }

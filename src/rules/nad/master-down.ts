@@ -1,24 +1,24 @@
 /**
- * nad/master-down: the plugin creates the pod's interface on a master that is down without complaint,
+ * nad/master-down: the macvlan, ipvlan and vlan plugins create the pod's interface on a master that is down without complaint,
  * and the interface inherits the master's state: the pod gets a link with no carrier.
  */
 import { resolveMaster } from '../../model/macvlan/index.js';
 import type { Finding, Rule } from '../types.js';
-import { hasNode, nadEvidence, onNode, stackedAttachments } from './inputs.js';
+import { hasNode, masterAttachments, nadEvidence, onNode } from './inputs.js';
 
 export const masterDown: Rule = {
   meta: {
     id: 'nad/master-down',
-    title: 'The master interface of a macvlan/ipvlan network is down or has no carrier',
+    title: 'The master interface of a macvlan/ipvlan/vlan network is down or has no carrier',
     severity: 'error',
-    references: ['Linux drivers/net/macvlan.c (child operstate follows the lower device)'],
+    references: ['Linux drivers/net/macvlan.c (child operstate follows the lower device)', 'Linux net/8021q/vlan.c (vlan_device_event: netif_stacked_transfer_operstate, a VLAN follows its real device)'],
   },
   check(host) {
     if (!hasNode(host)) return [];
     const out: Finding[] = [];
     const seen = new Set<string>();
-    for (const a of stackedAttachments(host)) {
-      if (a.conf.linkInContainer) continue;
+    for (const a of masterAttachments(host)) {
+      if (a.conf.linkInContainer || a.conf.loadErrors.length > 0) continue;
       const m = resolveMaster(a.conf, host);
       if (!m.ok || seen.has(`${a.nad.name}/${m.name}`)) continue;
       seen.add(`${a.nad.name}/${m.name}`);
