@@ -43,6 +43,7 @@ export const ROLE_KINDS: Record<string, Kind> = {
     what: 'NetworkAttachmentDefinitions (YAML or JSON) or a CNI configuration',
     test: needs(/NetworkAttachmentDefinition|cniVersion|"?kind"?\s*:\s*"?(List|Network)\b|"?type"?\s*:/, 'it has no NetworkAttachmentDefinition kind, no cniVersion and no CNI type'),
   },
+  'kubernetes-node': { what: 'Kubernetes Node objects (kubectl get nodes -o yaml)', test: needs(/\bkind"?\s*:\s*"?Node\b/, 'it has no object of kind Node') },
   'helm-values': { what: 'a Helm values file', test: needs(/^[\w"'-]+\s*:/m, 'it has no top-level "key:"') },
   provisioning: {
     what: 'a Butane, Ignition, MachineConfig or cloud-init file',

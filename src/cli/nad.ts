@@ -13,7 +13,8 @@ import { renderJson } from '../render/json.js';
 import { renderText } from '../render/text.js';
 import { atOrAbove, runChecks, type Report } from '../rules/engine.js';
 import { ALL_RULES } from '../rules/index.js';
-import { NAD_ROLE, VALUES_ROLE } from '../rules/nad/inputs.js';
+import { NAD_ROLE, NODE_ROLE, VALUES_ROLE } from '../rules/nad/inputs.js';
+import { RESOURCE_ANNOTATION } from '../rules/nad/sriov-resource-unadvertised.js';
 import { isDns1123Label } from '../rules/nad/name-invalid.js';
 import type { Diagnostic, Finding, Severity } from '../rules/types.js';
 import { loadSnapshotFile } from '../snapshot/load.js';
@@ -21,6 +22,7 @@ import type { FileRecord, Snapshot } from '../snapshot/schema.js';
 import { SNAPSHOT_SCHEMA } from '../snapshot/version.js';
 import { parseHelmValues } from '../sources/helm-values.js';
 import { parseNadFiles, type Nad } from '../sources/nad.js';
+import { parseK8sNodes } from '../sources/k8s-node.js';
 import { VERSION } from '../version.js';
 import { collectLive } from './input.js';
 import { emit, progressReporter, useColor } from './output.js';
@@ -42,6 +44,7 @@ interface CheckOpts {
   nodeSnapshots?: string;
   configOnly?: boolean;
   values?: string[];
+  nodes?: string[];
   format: 'text' | 'json';
   failOn: Severity;
   ignore: string[];
@@ -58,6 +61,7 @@ function nadCheckCommand(): Command {
     .option('--netns <name>', 'check against this network namespace, collected live')
     .option('--node-snapshots <dir>', 'check against every node snapshot (*.json) in this directory: the nodes the pods may run on')
     .option('--config-only', 'check the files alone, without any node (no master, MTU or VM checks)')
+    .addOption(listOption('--nodes <file>', 'Kubernetes Node objects (kubectl get nodes -o yaml): the SR-IOV resources they advertise are compared with the NADs\' resourceName annotations'))
     .addOption(listOption('--values <file>', 'a Helm values file whose tmm.cniNetworks, customEnvVars, topologyManager and resources are checked too'))
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(['error', 'warning', 'note']).default('warning'))
@@ -75,6 +79,7 @@ Examples:
   npx hostnet nad check examples/cnf-macvlan/nads.yaml --snapshot examples/cnf-macvlan/nodes/worker-1.json --values examples/cnf-macvlan/values.yaml --format json
   npx hostnet nad check examples/cnf-macvlan/nads.yaml --config-only
   npx hostnet nad check examples/cnf-macvlan/raw-cni/macvlan-external.conf --node-snapshots examples/cnf-macvlan/nodes
+  npx hostnet nad check test/fixtures/nad/sriov-nads.yaml --nodes test/fixtures/nad/nodes-sriov.yaml --config-only
   oc get net-attach-def -A -o yaml | npx hostnet nad check - --snapshot worker-1.json
   npx hostnet nad check --kubeconfig ~/.kube/config --node-snapshots nodes/`)
     .action(async (files: string[], opts: CheckOpts) => {
@@ -85,17 +90,25 @@ Examples:
       if (files.length === 0 && !opts.kubeconfig) throw new InputError('give NAD files (or - for stdin), or --kubeconfig FILE to read them from the cluster');
       // The Kubernetes client is large: load it only when a cluster is asked for.
       const fromCluster = opts.kubeconfig ? await (await import('./nad-cluster.js')).readNadsFromCluster(opts.kubeconfig, opts.kubeNamespace, progress) : [];
-      const inputs = [...files.map((f) => readInput(f, NAD_ROLE)), ...fromCluster, ...(opts.values ?? []).map((f) => readInput(f, VALUES_ROLE))];
+      const inputs = [...files.map((f) => readInput(f, NAD_ROLE)), ...fromCluster, ...(opts.values ?? []).map((f) => readInput(f, VALUES_ROLE)), ...(opts.nodes ?? []).map((f) => readInput(f, NODE_ROLE))];
       const sources = [...files.map((f) => (f === '-' ? 'stdin' : f)), ...(opts.kubeconfig ? [`the cluster of ${opts.kubeconfig}`] : [])];
       const parsed = parseNadFiles(inputs.filter((f) => f.role === NAD_ROLE).map((f) => ({ path: f.path, content: f.content ?? '' })));
+      const clusterNotes: Diagnostic[] = [];
       const valueDiagnostics = inputs.filter((f) => f.role === VALUES_ROLE).flatMap((f) => parseHelmValues(f.path, f.content ?? '').diagnostics);
       if (parsed.nads.length === 0 && parsed.diagnostics.every((d) => !d.fatal)) {
         throw new InputError(`no NetworkAttachmentDefinition in ${sources.join(', ')}`, undefined,
           parsed.diagnostics.length ? parsed.diagnostics.map((d) => `${d.where}: ${d.message}`).join('\n  ') : 'the files must hold objects of kind NetworkAttachmentDefinition (apiVersion k8s.cni.cncf.io/v1)');
       }
+      // The cluster's Node objects are read only when a NAD names an SR-IOV resource and no --nodes file is given.
+      if (opts.kubeconfig && !opts.nodes?.length && parsed.nads.some((n) => n.annotations[RESOURCE_ANNOTATION] !== undefined)) {
+        const read = await (await import('./nad-cluster.js')).readNodesFromCluster(opts.kubeconfig, progress);
+        if ('problem' in read) clusterNotes.push({ where: opts.kubeconfig, message: `${read.problem}; SR-IOV resources are not compared with the nodes` });
+        else inputs.push(...read.nodes);
+      }
+      const nodeDiagnostics = inputs.filter((f) => f.role === NODE_ROLE).flatMap((f) => parseK8sNodes(f.path, f.content ?? '').diagnostics);
       const nodes = await loadNodes(opts, progress);
       const rules = ALL_RULES.filter((r) => r.meta.id.startsWith('nad/'));
-      const diagnostics: Diagnostic[] = [...parsed.diagnostics.map((d) => ({ where: d.where, message: d.message })), ...valueDiagnostics];
+      const diagnostics: Diagnostic[] = [...parsed.diagnostics.map((d) => ({ where: d.where, message: d.message })), ...valueDiagnostics, ...nodeDiagnostics, ...clusterNotes];
       const reports = nodes.map((node) => {
         progress(`checking ${parsed.nads.length} NADs against ${node.label}`);
         return runChecks(buildHost({ ...node.snapshot, files: [...node.snapshot.files, ...inputs] }), rules, { ignore: opts.ignore });

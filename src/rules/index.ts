@@ -24,6 +24,7 @@ import { mtuInvalid } from './nad/mtu-invalid.js';
 import { nameInvalid } from './nad/name-invalid.js';
 import { sharedMaster } from './nad/shared-master.js';
 import { sriovVfPolicy } from './nad/sriov-vf-policy.js';
+import { sriovResourceUnadvertised } from './nad/sriov-resource-unadvertised.js';
 import { valuesCniNetworks } from './nad/values-cni-networks.js';
 import { valuesResources } from './nad/values-resources.js';
 import { valuesTmmMacvlan } from './nad/values-tmm-macvlan.js';
@@ -54,6 +55,7 @@ export const ALL_RULES: readonly Rule[] = [
   hostUnreachable,
   vmPromiscuous,
   sriovVfPolicy,
+  sriovResourceUnadvertised,
   valuesCniNetworks,
   valuesTmmMacvlan,
   valuesResources,

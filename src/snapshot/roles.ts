@@ -18,5 +18,6 @@ export const INPUT_ROLES: Record<string, string> = {
   'lab-intent': 'a lab intent YAML: which virtual wires carry LACP/LLDP/STP and which guest NICs form a bond (docs/labs.md)',
   'network-attachment-definition': 'NetworkAttachmentDefinitions (YAML or JSON, several documents, List kinds) to check against the node (docs/nad.md)',
   provisioning: 'a Butane or Ignition config, an OpenShift MachineConfig or cloud-init user data (#cloud-config): the .link/.network files (and other files hostnet reads) it installs count as installed at their paths',
+  'kubernetes-node': 'Kubernetes Node objects (kubectl get nodes -o yaml, one node or a List): the SR-IOV resources they advertise are compared with the NADs\' resourceName (docs/nad.md)',
   'helm-values': 'a Helm values file whose tmm.cniNetworks, customEnvVars and resources are checked with the NADs (docs/nad.md)',
 };

@@ -84,3 +84,38 @@ test('--kubeconfig errors: forbidden, CRD missing, unreadable kubeconfig; one me
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /cannot load the kubeconfig/);
 });
+
+test('--kubeconfig also lists the Nodes when a NAD names an SR-IOV resource, and compares them; a forbidden list is a diagnostic', async () => {
+  const sriov = { ...item('sriov-a', 'cnf', { cniVersion: '0.3.1', type: 'sriov', ipam: {} }), metadata: { name: 'sriov-a', namespace: 'cnf', annotations: { 'k8s.v1.cni.cncf.io/resourceName': 'openshift.io/vf_a' } } };
+  const node = (name: string, vfs: string) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name }, status: { allocatable: { cpu: '4', 'openshift.io/vf_a': vfs }, capacity: { cpu: '4', 'openshift.io/vf_a': vfs } } });
+  let nodesAllowed = true;
+  const seen: string[] = [];
+  await withApi((req, res) => {
+    seen.push(req.url ?? '');
+    res.setHeader('content-type', 'application/json');
+    if (req.url?.startsWith('/api/v1/nodes')) {
+      if (!nodesAllowed) {
+        res.statusCode = 403;
+        res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'nodes is forbidden', reason: 'Forbidden', code: 403 }));
+        return;
+      }
+      res.end(JSON.stringify({ apiVersion: 'v1', kind: 'NodeList', metadata: {}, items: [node('w1', '4'), node('w2', '0')] }));
+      return;
+    }
+    res.end(JSON.stringify({ apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinitionList', metadata: {}, items: [sriov] }));
+  }, async (kubeconfig) => {
+    const r = await hostnetAsync(['nad', 'check', '--kubeconfig', kubeconfig, '--config-only', '--format', 'json', '--fail-on', 'note']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.ok(seen.includes('/api/v1/nodes'), seen.join(' '));
+    const report = JSON.parse(r.stdout) as { findings: { ruleId: string; message: string; evidence: { file?: string }[] }[] };
+    const f = report.findings.filter((x) => x.ruleId === 'nad/sriov-resource-unadvertised');
+    assert.equal(f.length, 1);
+    assert.match(f[0]!.message, /allocatable only on w1 of the 2 nodes \(Node objects from the cluster\)/);
+    assert.deepEqual(f[0]!.evidence.slice(1).map((e) => e.file), ['cluster:node/w1', 'cluster:node/w2']);
+    nodesAllowed = false;
+    const denied = await hostnetAsync(['nad', 'check', '--kubeconfig', kubeconfig, '--config-only', '--format', 'json']);
+    const d = JSON.parse(denied.stdout) as { diagnostics: { message: string }[]; findings: { ruleId: string }[] };
+    assert.ok(d.diagnostics.some((x) => /cannot list Nodes: HTTP 403; SR-IOV resources are not compared/.test(x.message)), denied.stdout);
+    assert.ok(!d.findings.some((x) => x.ruleId === 'nad/sriov-resource-unadvertised'));
+  });
+});

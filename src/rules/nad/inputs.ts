@@ -7,11 +7,13 @@ import type { Host } from '../../model/host.js';
 import { readStackedConf, readVlanConf, type StackedConf, type StackedType, type VlanConf } from '../../model/macvlan/index.js';
 import type { FileRecord } from '../../snapshot/schema.js';
 import { parseHelmValues, type HelmValues } from '../../sources/helm-values.js';
+import { parseK8sNodes, type K8sNodeFile } from '../../sources/k8s-node.js';
 import { parseNadFiles, topLevelKeyLine, type CniPlugin, type Nad, type NadFile } from '../../sources/nad.js';
 import type { Evidence } from '../types.js';
 
 export const NAD_ROLE = 'network-attachment-definition';
 export const VALUES_ROLE = 'helm-values';
+export const NODE_ROLE = 'kubernetes-node';
 
 // Parsed once per input file record: a check over many nodes hands the same records to each node.
 const nadCache = new WeakMap<FileRecord, NadFile>();
@@ -30,6 +32,24 @@ export function nadInputs(host: Host): NadFile {
     out.nads.push(...parsed.nads);
     out.diagnostics.push(...parsed.diagnostics);
     out.documents += parsed.documents;
+  }
+  return out;
+}
+
+const nodeCache = new WeakMap<FileRecord, K8sNodeFile>();
+
+/** The Kubernetes Node objects of every input file with the kubernetes-node role. */
+export function nodeInputs(host: Host): K8sNodeFile {
+  const out: K8sNodeFile = { nodes: [], diagnostics: [] };
+  for (const f of host.snapshot.files) {
+    if (f.role !== NODE_ROLE || f.content === null) continue;
+    let parsed = nodeCache.get(f);
+    if (!parsed) {
+      parsed = parseK8sNodes(f.path, f.content);
+      nodeCache.set(f, parsed);
+    }
+    out.nodes.push(...parsed.nodes);
+    out.diagnostics.push(...parsed.diagnostics);
   }
   return out;
 }
