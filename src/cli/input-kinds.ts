@@ -35,6 +35,7 @@ export const ROLE_KINDS: Record<string, Kind> = {
   'vppctl-show-ip-punt-redirect': { what: 'the output of vppctl show ip punt redirect', test: needs(/\brx\s+\S+\s+(redirect\s+)?via|path-list/, 'it has no "rx INTERFACE via" entry'), emptyIsAnswer: true },
   'vppctl-show-ip-fib': { what: 'the output of vppctl show ip fib', test: needs(/ipv[46]-VRF|fib_index|\[@\d+\]/, 'it has no ipv4-VRF/ipv6-VRF table and no [@N] path') },
   'vppctl-show-errors': { what: 'the output of vppctl show errors', test: needs(/Count\s+Node\s+Reason|^\s*\d+\s+[\w-]+\s+\S/m, 'it has no "Count Node Reason" table and no counter line') },
+  'vppctl-show-runtime': { what: 'the output of vppctl show runtime', test: needs(/Name\s+State\s+Calls\s+Vectors|vector rates in/, 'it has no "Name State Calls Vectors" header and no "vector rates in" line') },
   'calico-vpp-plan': { what: 'a plan written by hostnet plan calico-vpp --format json', test: needs(/"hostnet\.calico-vpp-plan/, 'it has no hostnet.calico-vpp-plan schema') },
   'libvirt-domain': { what: 'a libvirt domain XML', test: needs(/<domain[\s>]/, 'it has no <domain> element') },
   'proc-net-bonding': { what: 'a copy of /proc/net/bonding/BOND', test: needs(/Bonding Mode:|Ethernet Channel Bonding Driver|Slave Interface:/, 'it has no "Bonding Mode:" or "Slave Interface:" line') },

@@ -18,6 +18,7 @@ export const VPPCTL_COMMANDS: readonly string[][] = [
   ['vppctl', 'show', 'ip', 'fib'],
   ['vppctl', 'show', 'ip6', 'fib'],
   ['vppctl', 'show', 'errors'],
+  ['vppctl', 'show', 'runtime'],
 ];
 
 export interface VppCollection {

@@ -12,6 +12,7 @@ export const INPUT_ROLES: Record<string, string> = {
   'vppctl-show-ip-punt-redirect': 'the output of `vppctl show ip punt redirect` (or `show ip6 punt redirect`)',
   'vppctl-show-ip-fib': 'the output of `vppctl show ip fib` (or `show ip6 fib`)',
   'vppctl-show-errors': 'the output of `vppctl show errors` (`sh err`): the error counters per graph node',
+  'vppctl-show-runtime': 'the output of `vppctl show runtime` (`sh run`): threads, their graph nodes and vector rates',
   'calico-vpp-plan': 'a plan written by `npx hostnet plan calico-vpp --format json`, to verify a deployed node against',
   'libvirt-domain': 'a libvirt domain XML (virsh dumpxml NAME), when not under /etc/libvirt/qemu or /run/libvirt/qemu',
   'proc-net-bonding': 'a copy of /proc/net/bonding/BOND, e.g. from inside a VM; the bond is named after the file (bond0, bond0.txt)',

@@ -347,3 +347,79 @@ function parseDpo(s: string): VppDpo {
   if (/lookup in/.test(s)) return { kind: 'lookup', interface: null, nextHop: null, text: s };
   return { kind: 'other', interface: null, nextHop: null, text: s };
 }
+
+// ---------------------------------------------------------------------------------------------
+// show runtime
+
+export interface VppRuntimeNode {
+  name: string;
+  /** active, polling, disabled, event wait, any wait, interrupt wait, ... */
+  state: string;
+  calls: number;
+  vectors: number;
+  suspends: number;
+  clocks: number;
+  vectorsPerCall: number;
+  line: number;
+}
+
+export interface VppRuntimeThread {
+  /** 0 (vpp_main) when the output has no `Thread` line: VPP without workers prints none. */
+  index: number;
+  name: string;
+  lcore: number | null;
+  /** Seconds the counters cover. */
+  time: number | null;
+  /** Packets per second into the graph (`vector rates in`). */
+  rateIn: number | null;
+  nodes: VppRuntimeNode[];
+  line: number;
+}
+
+const NUMBER = '[-+]?(?:\\d+\\.?\\d*|\\.\\d+)(?:e[-+]?\\d+)?';
+const RUNTIME_ROW = new RegExp(`^\\s*(\\S+)\\s+([a-z][a-z -]*?)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(${NUMBER})\\s+(${NUMBER})\\s*$`);
+
+/**
+ * `show runtime` (`show run`): per thread a `Thread N NAME (lcore L)` line (absent without workers),
+ * `Time T, ...`, `  vector rates in R, out ...`, the `Name State Calls Vectors Suspends Clocks
+ * Vectors/Call` header, one row per node, and `---------------` between threads. src/vlib/node_cli.c.
+ * Pasted with its indentation lost, it reads the same.
+ */
+export function parseShowRuntime(text: string, path: string): Parsed<VppRuntimeThread[]> {
+  const sink = new DiagnosticSink(path);
+  const out: VppRuntimeThread[] = [];
+  const current = (n: number): VppRuntimeThread => {
+    if (out.length === 0) out.push({ index: 0, name: 'vpp_main', lcore: null, time: null, rateIn: null, nodes: [], line: n });
+    return out[out.length - 1]!;
+  };
+  splitLines(text).forEach((line, i) => {
+    const n = i + 1;
+    if (line.trim() === '' || isPromptLine(line) || /^\s*-{3,}\s*$/.test(line) || /^\s*Name\s+State\s+Calls\s+Vectors/.test(line)) return;
+    const thread = /^\s*Thread (\d+) (\S+)(?: \(lcore (\d+)\))?/.exec(line);
+    if (thread) {
+      out.push({ index: Number(thread[1]), name: thread[2]!, lcore: thread[3] === undefined ? null : Number(thread[3]), time: null, rateIn: null, nodes: [], line: n });
+      return;
+    }
+    const time = new RegExp(`^\\s*Time (${NUMBER}),`).exec(line);
+    if (time) {
+      current(n).time = Number(time[1]);
+      return;
+    }
+    const rates = new RegExp(`^\\s*vector rates in (${NUMBER}),`).exec(line);
+    if (rates) {
+      current(n).rateIn = Number(rates[1]);
+      return;
+    }
+    const row = RUNTIME_ROW.exec(line);
+    if (!row) return sink.unknown(n, line, 'show runtime');
+    current(n).nodes.push({
+      name: row[1]!, state: row[2]!, calls: Number(row[3]), vectors: Number(row[4]), suspends: Number(row[5]),
+      clocks: Number(row[6]), vectorsPerCall: Number(row[7]), line: n,
+    });
+  });
+  if (out.every((t) => t.nodes.length === 0)) {
+    unrecognised(sink, text, 'show runtime');
+    return { value: [], diagnostics: sink.finish() };
+  }
+  return { value: out, diagnostics: sink.finish() };
+}

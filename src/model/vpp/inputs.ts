@@ -15,12 +15,14 @@ import {
   parseShowInterfaceAddress,
   parseShowIpFib,
   parseShowIpPuntRedirect,
+  parseShowRuntime,
   type Parsed,
   type VppErrorCounter,
   type VppFibEntry,
   type VppHardwareInterface,
   type VppInterfaceAddresses,
   type VppPuntRedirect,
+  type VppRuntimeThread,
 } from '../../sources/vppctl.js';
 
 /** Where VPP packages and Calico/VPP's vpp-manager put startup.conf. */
@@ -38,6 +40,7 @@ export interface VppctlOutputs {
   puntRedirect: FromSource<VppPuntRedirect[]> | null;
   fib: FromSource<VppFibEntry[]> | null;
   errors: FromSource<VppErrorCounter[]> | null;
+  runtime: FromSource<VppRuntimeThread[]> | null;
 }
 
 export interface CalicoVppInputs {
@@ -66,6 +69,7 @@ const VPPCTL: VppctlSpec[] = [
   { key: 'puntRedirect', role: 'vppctl-show-ip-punt-redirect', words: [['show', 'ip', 'punt', 'redirect'], ['show', 'ip6', 'punt', 'redirect']], parse: parseShowIpPuntRedirect },
   { key: 'fib', role: 'vppctl-show-ip-fib', words: [['show', 'ip', 'fib'], ['show', 'ip6', 'fib']], parse: parseShowIpFib },
   { key: 'errors', role: 'vppctl-show-errors', words: [['show', 'errors']], parse: parseShowErrors },
+  { key: 'runtime', role: 'vppctl-show-runtime', words: [['show', 'runtime']], parse: parseShowRuntime },
 ];
 
 const cache = new WeakMap<Host, CalicoVppInputs>();
@@ -119,7 +123,7 @@ function findInputs(host: Host): CalicoVppInputs {
     startup = { value: parsed, source: `${config.source} (CALICOVPP_CONFIG_TEMPLATE)` };
   }
 
-  const vppctl: VppctlOutputs = { interfaceAddress: null, hardwareInterfaces: null, puntRedirect: null, fib: null, errors: null };
+  const vppctl: VppctlOutputs = { interfaceAddress: null, hardwareInterfaces: null, puntRedirect: null, fib: null, errors: null, runtime: null };
   for (const spec of VPPCTL) {
     const texts: { text: string; source: string }[] = [];
     for (const f of withRole(spec.role)) texts.push({ text: f.content!, source: f.path });

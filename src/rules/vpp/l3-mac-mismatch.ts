@@ -17,7 +17,7 @@ export const l3MacMismatch: Rule = {
     title: 'VPP drops frames addressed to a MAC its interface does not have (l3 mac mismatch)',
     severity: 'error',
     references: [
-      'FD.io VPP src/vnet/ethernet/node.c (ETHERNET_ERROR_L3_MAC_MISMATCH, "l3 mac mismatch"); src/vlib/error.c (show errors)',
+      'FD.io VPP src/vnet/ethernet/node.c (ETHERNET_ERROR_L3_MAC_MISMATCH, "l3 mac mismatch"); src/vlib/error.c (show errors); src/vlib/node_cli.c (show runtime)',
       'projectcalico/vpp-dataplane docs/troubleshooting.md ("l3 mac mismatch")',
       'seeds/000, seeds/001 (udevd gave the tap another MAC; packets dropped)',
     ],
@@ -29,8 +29,12 @@ export const l3MacMismatch: Rule = {
     if (hits.length === 0) return [];
     const total = hits.reduce((sum, e) => sum + e.count, 0);
     const tap = tapMac.check(host)[0];
+    // With `show runtime` beside it, the frames ethernet-input handled put the drops in proportion.
+    const runtime = calicoVppView(host).inputs.vppctl.runtime;
+    const handled = (runtime?.value ?? []).flatMap((t) => t.nodes.filter((n) => n.name === 'ethernet-input').map((n) => ({ t, n })));
     const evidence: Evidence[] = [
       ...hits.map((e) => ({ message: `ethernet-input: ${e.count} l3 mac mismatch`, file: errors.source, line: e.line, value: String(e.count) })),
+      ...handled.map(({ t, n }) => ({ message: `show runtime: ethernet-input handled ${n.vectors} frame(s) on thread ${t.index} (${t.name})${t.time !== null ? ` in ${t.time} s` : ''}`, file: runtime!.source, line: n.line, value: String(n.vectors) })),
       ...(tap ? [{ message: `and vpp/tap-mac: ${tap.message.split(':')[0]}`, interface: tap.interface }] : []),
     ];
     return [{
