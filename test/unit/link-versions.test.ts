@@ -112,3 +112,18 @@ test('247 loses MTUBytes= with a static MACAddress= on a tun (one refused reques
   assert.equal(explainLink(load(files, 247), tun, facts).mtu.result, null);
   assert.equal(explainLink(load(files, 252), tun, facts).mtu.result, 1280);
 });
+
+test('247 also sends a random or persistent MAC to a tun by addr_assign_type alone, and loses MTUBytes= with it', () => {
+  const policy = (p: string) => [file('/etc/systemd/network/10-tun.link', `[Match]\nOriginalName=tun0\n[Link]\nMACAddressPolicy=${p}\nMTUBytes=1450\n`)];
+  const tun = (assign: number) => linkDeviceFromSpec(`name=tun0,kind=tun,type=none,addrAssignType=${assign}`);
+  // random on a permanent (0) address, persistent on a random (1) one: 247 generates and sends a MAC.
+  assert.equal(explainLink(load(policy('random'), 247), tun(0), facts).mtu.result, null);
+  assert.equal(explainLink(load(policy('persistent'), 247), tun(1), facts).mtu.result, null);
+  // The policy already matches, or userspace set the address: nothing is sent, the MTU applies.
+  assert.equal(explainLink(load(policy('random'), 247), tun(1), facts).mtu.result, 1450);
+  assert.equal(explainLink(load(policy('persistent'), 247), tun(0), facts).mtu.result, 1450);
+  assert.equal(explainLink(load(policy('random'), 247), tun(3), facts).mtu.result, 1450);
+  // 252 never sets a MAC on a device without a hardware address.
+  assert.equal(explainLink(load(policy('random'), 252), tun(0), facts).mtu.result, 1450);
+  assert.equal(explainLink(load(policy('persistent'), 252), tun(1), facts).mtu.result, 1450);
+});

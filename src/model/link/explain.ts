@@ -246,9 +246,12 @@ function explainPass(set: LinkConfigSet, device: LinkDevice, facts: HostFacts, o
     out.macAction = 'keep';
     out.resultMac = out.currentMac;
     refused = true;
-  } else if (config.link.macAddress && policy === 'none' && !hasHardwareAddress(device) && !has(set.systemdVersion, 'static-mac-checked')) {
-    out.reason = `${out.reason}; udevd ${set.systemdVersion} sends MACAddress= anyway and the kernel refuses the whole request (Operation not supported), so MTUBytes= is not applied either`;
-    refused = true;
+  } else if (!hasHardwareAddress(device) && !has(set.systemdVersion, 'hw-addr-checked')) {
+    const sent = macSentWithoutHardwareAddress(config, device, policy);
+    if (sent) {
+      out.reason = `${out.reason}; udevd ${set.systemdVersion} sends ${sent} anyway and the kernel refuses the whole request (Operation not supported), so MTUBytes= is not applied either`;
+      refused = true;
+    }
   }
   if (action === 'add') decideName(out, config, device, set, facts);
   else out.name = { result: device.name, renamed: false, reason: "Skipping to apply Name= and NamePolicy= on 'move' uevent." };
@@ -261,6 +264,18 @@ function keep(out: LinkPassResult, reason: string): void {
   out.macAction = 'keep';
   out.resultMac = out.currentMac;
   out.reason = reason;
+}
+
+/**
+ * Before udevd checked the hardware address (versions.ts, hw-addr-checked), it decided the MAC of a
+ * device without one (a tun) by addr_assign_type alone and sent it: which address it sent, or null.
+ */
+function macSentWithoutHardwareAddress(config: LoadedLinkConfig, device: LinkDevice, policy: MacAddressPolicy): string | null {
+  if (policy === 'none') return config.link.macAddress ? 'MACAddress=' : null;
+  const assign = device.addrAssignType ?? 0;
+  if (assign !== 0 && assign !== 1) return null;
+  if ((policy === 'random') === (assign === 1)) return null;
+  return policy === 'random' ? 'a random MAC' : 'a persistent MAC';
 }
 
 function hasHardwareAddress(device: LinkDevice): boolean {

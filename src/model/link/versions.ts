@@ -54,7 +54,7 @@ export type Behaviour =
   | 'move-reapplies'
   | 'userspace-name-kept'
   | 'empty-list-resets'
-  | 'static-mac-checked';
+  | 'hw-addr-checked';
 
 export interface BehaviourRow {
   id: Behaviour;
@@ -96,9 +96,9 @@ export const BEHAVIOUR_ROWS: readonly BehaviourRow[] = [
     evidence: 'udevd 247 still matches OriginalName=ta* and Property=ID_PATH=* after a later empty assignment; udevd 252 and 257 clear them (first verified: 252)',
   },
   {
-    id: 'static-mac-checked', since: 252,
-    what: 'a static MACAddress= for a device without a hardware address (tun) is dropped before the netlink request, so MTUBytes= still applies',
-    evidence: 'udevd 247: "Could not set Alias=, MACAddress= or MTU=, ignoring: Operation not supported" on a tun with MACAddress= and MTUBytes= (first verified: 252)',
+    id: 'hw-addr-checked', since: 252,
+    what: 'no MAC is set on a device without a hardware address (tun): older versions send a static MACAddress=, a random MAC (policy random, addr_assign_type 0) or a persistent one (policy persistent, addr_assign_type 1) anyway, and the kernel refuses the whole request, MTUBytes= with it',
+    evidence: 'udevd 247: "Using random bytes to generate MAC" then "Could not set Alias=, MACAddress= or MTU=, ignoring: Operation not supported" on a tun with MACAddressPolicy=random or MACAddress=, and MTUBytes= (first verified: 252)',
   },
 ];
 
