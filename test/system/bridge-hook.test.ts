@@ -3,13 +3,13 @@
 // absent, as when their VMs are down), `started` sets each bridge's bits on its ports (keeping bits
 // already set), other operations change nothing, and the absent bridges do not make it fail.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { buildHost } from '../../src/model/host.js';
-import { l2ControlBlocked } from '../../src/rules/bridge/l2-control-blocked.js';
+import { hookScript, l2ControlBlocked } from '../../src/rules/bridge/l2-control-blocked.js';
 import { runChecks } from '../../src/rules/engine.js';
 import { parseSnapshot } from '../../src/snapshot/load.js';
 import { netns, requireRealSystem, sh } from '../helpers/system.js';
@@ -49,4 +49,21 @@ test('the qemu hook from bridge/l2-control-blocked sets the masks when a VM has 
   assert.deepEqual(masks(), ['0x400c', '0x4004', '0x4000', '0x4000'], 'started sets each bridge\'s bits, keeping 0x8');
   ns.exec(script, 't5_server1', 'started', 'begin', '-');
   assert.deepEqual(masks(), ['0x400c', '0x4004', '0x4000', '0x4000'], 'running it again is harmless');
+});
+
+test('the hook treats bridge names as data: quotes, $( ) and ; in a name run nothing', (t) => {
+  if (!requireRealSystem(t, { tools: ['ip', 'sh'] })) return;
+  const dir = mkdtempSync(join(tmpdir(), 'hn-bridge-hook-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // Linux refuses only '/', ':' and whitespace in a name (and 15 bytes at most).
+  const bridge = `b'$(id>x);\``;
+  const script = join(dir, 'hook');
+  writeFileSync(script, hookScript(new Map([[bridge, 0x4000]])), { mode: 0o755 });
+  const ns = netns(t, 'hn-brq');
+  ns.ip('link', 'add', bridge, 'type', 'bridge');
+  ns.ip('link', 'add', 'p0', 'type', 'veth', 'peer', 'name', 'x0');
+  ns.ip('link', 'set', 'p0', 'master', bridge);
+  sh(['ip', 'netns', 'exec', ns.name, 'sh', '-c', `cd "$1" && "$2" vm started begin -`, 'sh', dir, script]);
+  assert.equal(ns.exec('cat', '/sys/class/net/p0/brport/group_fwd_mask').trim(), '0x4000');
+  assert.ok(!existsSync(join(dir, 'x')), 'nothing in the name was run (it would write x)');
 });

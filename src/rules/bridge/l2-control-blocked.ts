@@ -166,7 +166,7 @@ function shellWord(s: string): string {
 }
 
 /** A libvirt qemu hook: on every VM start, set each bridge's bits on every port it has. */
-function hookScript(bits: Map<string, number>): string {
+export function hookScript(bits: Map<string, number>): string {
   return `#!/bin/sh
 # Written by hostnet (bridge/l2-control-blocked). libvirt runs every script in /etc/libvirt/hooks/qemu.d/
 # as: SCRIPT <domain> <operation> <sub-operation> ... Once a VM has started its taps are in their
