@@ -33,14 +33,20 @@ export interface ApplyOptions {
   now?: () => Date;
 }
 
-/** The content as written: the marker first, so a later apply or undo knows the file is ours. */
+/** A script's `#!` line must stay first for the kernel to run it; the marker then comes second. */
+function shebang(content: string): string {
+  return content.startsWith('#!') ? content.slice(0, content.indexOf('\n') + 1 || content.length) : '';
+}
+
+/** The content as written: the marker first (after a `#!` line), so a later apply or undo knows the file is ours. */
 export function withMarker(file: FixFile, note: string): FixFile {
-  if (file.content.startsWith(MARKER)) return file;
-  return { ...file, content: `${MARKER} (${note}); undo with: npx hostnet fix --undo\n${file.content}` };
+  if (isOurs(file.content)) return file;
+  const head = shebang(file.content);
+  return { ...file, content: `${head}${MARKER} (${note}); undo with: npx hostnet fix --undo\n${file.content.slice(head.length)}` };
 }
 
 export function isOurs(content: string): boolean {
-  return content.startsWith(MARKER);
+  return content.slice(shebang(content).length).startsWith(MARKER);
 }
 
 export function applyFiles(files: FixFile[], options: ApplyOptions): Transaction {
@@ -138,7 +144,8 @@ function writeAtomic(target: string, content: string, options: ApplyOptions): vo
   mkdirSync(dir, { recursive: true });
   removeStaleTemporaries(dir, basename(target));
   const tmp = join(dir, `.${basename(target)}.hostnet-tmp-${process.pid}`);
-  const fd = openSync(tmp, 'w', 0o644);
+  // A script (a libvirt hook) is run by its path, so it is written executable.
+  const fd = openSync(tmp, 'w', content.startsWith('#!') ? 0o755 : 0o644);
   try {
     writeSync(fd, content);
     fsyncSync(fd);

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { InputError } from '../../src/errors.js';
 import { applyFiles, MARKER, undoLast, withMarker } from '../../src/fix/apply.js';
+import { hostnet } from '../helpers/system.js';
 
 function tempRoot(t: { after: (fn: () => void) => void }): string {
   const root = mkdtempSync(join(tmpdir(), 'hostnet-fix-'));
@@ -131,4 +132,28 @@ test('property: any sequence of applies, then as many undos, restores the tree e
     }),
     { numRuns: 60 },
   );
+});
+
+test('the lab\'s fixes write the one libvirt hook: applied executable, #! first, the marker second, undone', (t) => {
+  const root = tempRoot(t);
+  const lab = fileURLToPath(new URL('../../examples/lab-lacp/', import.meta.url));
+  const out = hostnet(['fix', '--snapshot', join(lab, 'kvm-host-before.json'), '--input', `lab-intent=${join(lab, 'intent.yaml')}`,
+    '--rule', 'bridge/l2-control-blocked', '--format', 'json']);
+  assert.equal(out.code, 1, out.stderr);
+  const { fixes, files } = JSON.parse(out.stdout) as { fixes: unknown[]; files: { path: string; content: string }[] };
+  assert.equal(fixes.length, 11);
+  assert.deepEqual(files.map((f) => f.path), ['/etc/libvirt/hooks/qemu.d/hostnet-group-fwd-mask'], 'eleven fixes, one file');
+  const before = tree(root);
+  applyFiles(files, { root });
+  const path = join(root, files[0]!.path);
+  const lines = readFileSync(path, 'utf8').split('\n');
+  assert.equal(lines[0], '#!/bin/sh');
+  assert.ok(lines[1]!.startsWith(MARKER), lines[1]);
+  assert.equal(statSync(path).mode & 0o111, 0o111, 'libvirt runs the hook by its path');
+  assert.equal(lines.filter((l) => l.startsWith('open_ports ')).length, 11, 'one line per blocked bridge');
+  // Applying again goes over hostnet's own file: the marker is found after the #! line.
+  applyFiles(files, { root });
+  undoLast({ root });
+  undoLast({ root });
+  assert.deepEqual(tree(root), before);
 });

@@ -80,8 +80,11 @@ test('l2-control-blocked: LACP for the bond and LLDP for the link, in both direc
   const perPort = br9.fixes[0]!;
   assert.equal(perPort.verified, true);
   assert.deepEqual(perPort.commands.slice(0, 2), ['ip link set dev vnet4 type bridge_slave group_fwd_mask 0x4004', 'ip link set dev vnet15 type bridge_slave group_fwd_mask 0x4004']);
-  assert.equal(perPort.files[0]!.path, '/etc/libvirt/hooks/qemu.d/hostnet-group-fwd-mask-t5_br9');
-  assert.match(perPort.files[0]!.content, /brif\/\*[\s\S]*\| 0x4004 [\s\S]*bridge_slave group_fwd_mask "\$mask"/);
+  assert.equal(perPort.files[0]!.path, '/etc/libvirt/hooks/qemu.d/hostnet-group-fwd-mask');
+  assert.match(perPort.files[0]!.content, /brif\/"\*[\s\S]*\| \$2 [\s\S]*bridge_slave group_fwd_mask "\$mask"/);
+  // One hook for the host: each blocked bridge with its own bits, the same file in both findings' fixes.
+  assert.deepEqual(perPort.files[0]!.content.split('\n').filter((l) => l.startsWith('open_ports ')), ["open_ports 't5_br9' 0x4004", "open_ports 't5_br10' 0x4"]);
+  assert.deepEqual(findings.find((f) => f.interface === 't5_br10')!.fixes[0]!.files, perPort.files);
   assert.equal(br9.fixes.some((x) => x.title.startsWith('Or open')), false, 'LACP cannot be opened at the bridge level');
   const br10 = findings.find((f) => f.interface === 't5_br10')!;
   assert.match(br10.message, /does not forward lacp:/);
@@ -93,7 +96,7 @@ test('l2-control-blocked: LLDP only can also be opened on the whole bridge; a ke
   assert.deepEqual(f!.fixes.map((x) => [x.verified, x.commands[0]]), [
     [true, 'ip link set dev vnet4 type bridge_slave group_fwd_mask 0x4000'],
     [true, 'ip link set dev t5_br9 type bridge group_fwd_mask 0x4000'],
-    [false, '# libvirt: replace each end\'s <interface type=\'bridge\'> with a UDP tunnel to the other (ports are examples)'],
+    [false, '# libvirt: replace each end\'s <interface type=\'bridge\'> with a UDP tunnel to the other (ports are examples):'],
   ]);
   const old = runChecks(buildHost(kvm('4.4.0-210-generic')), [l2ControlBlocked]).findings;
   assert.ok(old.every((x) => !x.fixes.some((fix) => fix.commands.some((c) => c.includes('bridge_slave')))));

@@ -70,3 +70,32 @@ test('report --input adds the lab intent to the snapshot, as check does', () => 
   const inPage = [...withIntent.stdout.matchAll(/<li class="finding[^"]*" id="[^"]+" data-rule="([^"]+)"/g)].map((m) => m[1]!).sort();
   assert.deepEqual(inPage, ids);
 });
+
+test('text: fixes the findings of one rule share are printed once; each finding keeps its own commands', () => {
+  fc.assert(fc.property(fc.array(fc.record({ bridge: fc.boolean(), shared: fc.boolean() }), { minLength: 2, maxLength: 9 }), (shapes) => {
+    const findings: Finding[] = shapes.map((s, i) => ({
+      ruleId: 'bridge/l2-control-blocked', severity: 'error', message: `blocked on br${i}`, interface: `br${i}`, evidence: [{ message: `evidence ${i}` }],
+      fixes: [
+        { title: 'per-port masks', files: [], commands: [`ip link set dev vnet${i} mask`, ...(s.shared ? ['chmod 755 hook'] : [])], verified: true },
+        ...(s.bridge ? [{ title: 'the bridge mask', files: [], commands: [`ip link set dev br${i} mask`] }] : []),
+      ],
+    }));
+    const text = renderText({ findings, rulesRun: [], diagnostics: [], gaps: [] }, { color: false, source: 'test' });
+    const count = (needle: string) => text.split(needle).length - 1;
+    const own = (i: number) => text.slice(text.indexOf(`blocked on br${i}`), i + 1 < shapes.length ? text.indexOf(`blocked on br${i + 1}`) : text.indexOf('The fixes of'));
+    shapes.forEach((s, i) => {
+      assert.equal(count(`$ ip link set dev vnet${i} mask\n`), 1);
+      assert.ok(own(i).includes(`$ ip link set dev vnet${i} mask`), `finding ${i} lists its own command`);
+      assert.equal(own(i).includes(`$ ip link set dev br${i} mask`), s.bridge);
+    });
+    const withBridge = shapes.filter((s) => s.bridge).length;
+    // A title at least two findings offer is printed once, in the shared part; else with its finding.
+    assert.equal(count('per-port masks'), 1);
+    assert.equal(count('the bridge mask'), withBridge === 0 ? 0 : 1);
+    assert.equal(count('fix 1 (described below)'), shapes.length);
+    // A command every use has is shared; one only some have stays with them.
+    const allShared = shapes.every((s) => s.shared);
+    assert.equal(count('$ chmod 755 hook'), allShared ? 1 : shapes.filter((s) => s.shared).length);
+    assert.equal(count('docs: docs/rules/bridge-l2-control-blocked.md'), 1);
+  }));
+});
