@@ -324,7 +324,7 @@ async function runCase(u: RootUdevd, lowerNs: string, seed: number, env: Env, li
     snapshot.host = { ...liveFacts, machineId: snapshot.host.machineId, systemdVersion: u.version };
     const predictions = await predict(snapshot, u, first);
     u.release();
-    await u.udevadm(['settle', '--timeout=30']);
+    await u.udevadm(['settle', '--timeout=120']);
     const after = new Map((await ipJson(u.netns)).map((l) => [l.ifindex, l]));
     const log = u.logFrom(logStart).text;
     const applied = appliedByName(log);
@@ -373,7 +373,7 @@ async function runCase(u: RootUdevd, lowerNs: string, seed: number, env: Env, li
     u.release();
     for (const l of await ipJson(u.netns).catch(() => [])) await run('ip', ['-n', u.netns, 'link', 'del', l.ifname]).catch(() => undefined);
     for (const l of await ipJson(lowerNs).catch(() => [])) await run('ip', ['-n', lowerNs, 'link', 'del', l.ifname]).catch(() => undefined);
-    await u.udevadm(['settle', '--timeout=30']);
+    await u.udevadm(['settle', '--timeout=120']);
   }
   return problems;
 }
@@ -436,7 +436,7 @@ test(`the keys of the version table are known to exactly the versions it says (s
     // Some versions read the files while handling the reload, others on the next event.
     await u.control('reload');
     await run('ip', ['-n', u.netns, 'tuntap', 'add', 'keys0', 'mode', 'tap']);
-    await u.udevadm(['settle', '--timeout=30']);
+    await u.udevadm(['settle', '--timeout=120']);
     const log = u.logFrom(end).text;
     // 247 says "Unknown key name 'K' in section 'S'", 252 and later "Unknown key 'K' in section [S]".
     const unknownSections = new Set([...log.matchAll(/Unknown section '?\[?([^'\]]+)\]?'?/g)].map((m) => m[1]!));
