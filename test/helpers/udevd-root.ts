@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { uniqueName } from './system.js';
+import { alive, childrenOf } from './procs.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -119,28 +120,6 @@ export interface RootUdevd {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function alive(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(entry));
-    } catch {
-      // ended while we looked
-    }
-  }
-  return out;
-}
 
 /** The container type systemd-detect-virt reports here, or '' (none, or a VM). */
 function hostContainer(): string {

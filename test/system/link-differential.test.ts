@@ -19,25 +19,13 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { hostnetArgv, requireRealSystem, sh, uniqueName } from '../helpers/system.js';
 import { makeLinkTrees, netSetupLink, parseNetSetupLink, runInLinkSandbox, type LinkTrees } from '../helpers/udev.js';
+import { rng } from '../helpers/rng.js';
 
 const CASES = Number(process.env.HOSTNET_LINK_DIFF_CASES ?? 200);
 const BASE_SEED = Number(process.env.HOSTNET_LINK_DIFF_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const PARALLEL = 3;
 const FIXTURES = new URL('../fixtures/link/debian-12/', import.meta.url);
 
-/** mulberry32: small, seedable, good enough to pick test inputs. */
-function rng(seed: number): { next: () => number; int: (n: number) => number; pick: <T>(xs: readonly T[]) => T; chance: (p: number) => boolean } {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number): number => Math.floor(next() * n);
-  return { next, int, pick: (xs) => xs[int(xs.length)]!, chance: (p) => next() < p };
-}
 type Rng = ReturnType<typeof rng>;
 
 type IfaceKind = 'tap' | 'tun' | 'veth' | 'bridge' | 'macvlan' | 'vxlan';

@@ -26,6 +26,7 @@ import { parseSnapshot } from '../../src/snapshot/load.js';
 import type { HostFacts, Snapshot } from '../../src/snapshot/schema.js';
 import { hostnetArgv, netns, requireRealSystem } from '../helpers/system.js';
 import { emptyDir, rootsUnavailable, startRootUdevd, type RootUdevd } from '../helpers/udevd-root.js';
+import { rng } from '../helpers/rng.js';
 
 const run = promisify(execFile);
 const CASES = Number(process.env.HOSTNET_LINK_VERSIONS_CASES ?? 150);
@@ -34,18 +35,6 @@ const VERSIONS = (process.env.HOSTNET_LINK_VERSIONS ?? '247,252,257').split(',')
 /** Each of these must be seen at least this often per version in a full run. */
 const MIN_COVERAGE = CASES >= 100 ? 3 : 0;
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number): number => Math.floor(next() * n);
-  return { int, pick: <T>(xs: readonly T[]): T => xs[int(xs.length)]!, chance: (p: number) => next() < p };
-}
 type Rng = ReturnType<typeof rng>;
 
 type Kind = 'tap' | 'tun' | 'veth' | 'bridge' | 'macvlan' | 'vxlan';

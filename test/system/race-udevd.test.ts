@@ -27,6 +27,7 @@ import { execute } from '../../src/sim/race/explore.js';
 import { withRaceFix } from '../../src/sim/race/fix.js';
 import { exploreRace, racedInterfaces, tapSpec } from '../../src/sim/race/index.js';
 import { startIsolatedUdevd, udevdAvailable } from '../helpers/udevd.js';
+import { rng } from '../helpers/rng.js';
 
 const TAP = 'ens2f0';
 const inCI = process.env.CI === 'true';
@@ -170,20 +171,6 @@ test('a static MACAddress= under MACAddressPolicy=none is written whatever addr_
   assert.ok(exploreRace(host).taps[0]!.finalStates.some((f) => f.outcome === 'lost' && f.origin === 'udevd-static'));
   for (const ordering of ORDERINGS) await t.test(ordering, (t) => forceOrdering(t, host, { '50-static.link': link }, ordering));
 });
-
-/** mulberry32: small and seedable, to replay a generated case. */
-function rng(seed: number): { int: (n: number) => number; pick: <T>(xs: readonly T[]) => T } {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number): number => Math.floor(next() * n);
-  return { int, pick: (xs) => xs[int(xs.length)]! };
-}
 
 const CASES = Number(process.env.HOSTNET_RACE_DIFF_CASES ?? 10);
 const BASE_SEED = Number(process.env.HOSTNET_RACE_DIFF_SEED ?? Math.floor(Math.random() * 2 ** 31));
