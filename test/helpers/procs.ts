@@ -25,3 +25,19 @@ export function childrenOf(pid: number): number[] {
   }
   return out;
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Stops a daemon the test started and the workers it forked: SIGTERM, then SIGKILL after 5 s; workers
+ * still alive after the daemon ended are killed too. `exited` reports the daemon's own exit event.
+ */
+export async function stopDaemon(pid: number, exited: () => boolean): Promise<void> {
+  if (exited()) return;
+  const workers = childrenOf(pid);
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 50 && !exited(); i++) await sleep(100);
+  if (!exited()) process.kill(pid, 'SIGKILL');
+  for (let i = 0; i < 50 && !exited(); i++) await sleep(100);
+  for (const w of workers) if (alive(w)) process.kill(w, 'SIGKILL');
+}

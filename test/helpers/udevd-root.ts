@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { uniqueName } from './system.js';
-import { alive, childrenOf } from './procs.js';
+import { stopDaemon } from './procs.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -171,14 +171,7 @@ export async function startRootUdevd(t: TestContext, version: number): Promise<R
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
-    if (!exited) {
-      const workers = childrenOf(pid);
-      process.kill(pid, 'SIGTERM');
-      for (let i = 0; i < 50 && !exited; i++) await sleep(100);
-      if (!exited) process.kill(pid, 'SIGKILL');
-      for (let i = 0; i < 50 && !exited; i++) await sleep(100);
-      for (const w of workers) if (alive(w)) process.kill(w, 'SIGKILL');
-    }
+    await stopDaemon(pid, () => exited);
     spawnSync('ip', ['netns', 'del', netns]);
     rmSync(view, { recursive: true, force: true });
   };

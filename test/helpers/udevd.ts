@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { uniqueName } from './system.js';
-import { alive, childrenOf } from './procs.js';
+import { stopDaemon } from './procs.js';
 
 export const UDEVD = ['/lib/systemd/systemd-udevd', '/usr/lib/systemd/systemd-udevd'].find((p) => existsSync(p)) ?? '/lib/systemd/systemd-udevd';
 const NET_RULES = ['75-net-description.rules', '80-net-setup-link.rules'];
@@ -106,14 +106,7 @@ export async function startIsolatedUdevd(t: TestContext, options: UdevdOptions =
       if (!tracerExited) process.kill(tracer.pid, 'SIGKILL');
     }
     const pid = child?.pid;
-    if (pid !== undefined && !exited) {
-      const workers = childrenOf(pid);
-      process.kill(pid, 'SIGTERM');
-      for (let i = 0; i < 50 && !exited; i++) await sleep(100);
-      if (!exited) process.kill(pid, 'SIGKILL');
-      for (let i = 0; i < 50 && !exited; i++) await sleep(100);
-      for (const w of workers) if (alive(w)) process.kill(w, 'SIGKILL');
-    }
+    if (pid !== undefined) await stopDaemon(pid, () => exited);
     spawnSync('ip', ['netns', 'del', netns]);
     rmSync(dir, { recursive: true, force: true });
   };
