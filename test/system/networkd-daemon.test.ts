@@ -1,7 +1,8 @@
 /**
- * The networkd model against the real systemd-networkd of this machine (Debian 12: 252), run in a
- * throw-away network namespace with its own /run, /etc/systemd and /usr/lib/systemd/network (tmpfs
- * in the namespace's private mount namespace: nothing of the host is read or written).
+ * The networkd model against the real systemd-networkd of this machine (Debian 12: 252) and of the
+ * Debian 13 test root (257, run chrooted), each in a throw-away network namespace with its own /run,
+ * /etc/systemd and /usr/lib/systemd/network (tmpfs in the namespace's private mount namespace:
+ * nothing of the host or of the root is read or written).
  *
  * networkd waits for udev to initialise a link; here a udev database entry marking each link
  * initialised stands in for udevd (/run/udev/control and /run/udev/data/nIFINDEX "I:" lines, on the
@@ -27,6 +28,7 @@ import { describeRoute, describeRule, loadNetworkdConfig, networkForLink, restar
 import { SNAPSHOT_SCHEMA, type FileRecord, type Snapshot } from '../../src/snapshot/schema.js';
 import { rng, type Rng } from '../helpers/rng.js';
 import { netns, requireRealSystem, sh } from '../helpers/system.js';
+import { ensureDebianRoot, rootsUnavailable, SUITE_BY_VERSION } from '../helpers/udevd-root.js';
 
 const NETWORKD = '/lib/systemd/systemd-networkd';
 const BASE_SEED = Number(process.env.HOSTNET_NETWORKD_DIFF_SEED ?? 1712);
@@ -44,35 +46,67 @@ for l in lo eth0 cali1a2b3c vxlan.calico flannel.1 cni0 veth9f8e7d lxc12ab34; do
 
 /** Run inside the namespace: private /run, /etc/systemd, network directories; links; then one networkd start per case directory. */
 const DRIVER = `set -eu
-work="$1"; shift
-mount -t tmpfs tmpfs /run
-mount -t tmpfs tmpfs /etc/systemd
-for d in /usr/lib/systemd/network /usr/local/lib/systemd/network; do if [ -d "$d" ]; then mount -t tmpfs tmpfs "$d"; fi; done
-mkdir -p /run/systemd/netif /run/udev/data /etc/systemd/network /etc/systemd/networkd.conf.d
-chown systemd-network:systemd-network /run/systemd/netif
+work="$1"; R="$2"
+if [ -n "$R" ]; then
+  RUN="chroot $R"
+  mount -t proc proc "$R/proc"
+  mount --bind /sys "$R/sys"
+  mount -t tmpfs -o mode=755 hn-networkd-dev "$R/dev"
+  for n in null zero urandom random; do touch "$R/dev/$n"; mount --bind "/dev/$n" "$R/dev/$n"; done
+else
+  RUN=""
+fi
+mount -t tmpfs hn-networkd-run "$R/run"
+mount -t tmpfs hn-networkd-etc "$R/etc/systemd"
+for d in usr/lib/systemd/network usr/local/lib/systemd/network; do if [ -d "$R/$d" ]; then mount -t tmpfs hn-networkd-lib "$R/$d"; fi; done
+mkdir -p "$R/run/systemd/netif" "$R/run/udev/data" "$R/etc/systemd/network" "$R/etc/systemd/networkd.conf.d"
+$RUN chown systemd-network:systemd-network /run/systemd/netif
 . "$work/setup.sh"
-touch /run/udev/control
-for l in /sys/class/net/*; do printf 'I:1\\n' > "/run/udev/data/n$(cat "$l/ifindex")"; done
+touch "$R/run/udev/control"
+for l in /sys/class/net/*; do printf 'I:1\\n' > "$R/run/udev/data/n$(cat "$l/ifindex")"; done
 ip -d -j addr show > "$work/ip-addr.json"
 for l in /sys/class/net/*; do printf '%s %s\\n' "$(basename "$l")" "$(sed -n 's/^DEVTYPE=//p' "$l/uevent")"; done > "$work/devtypes.txt"
 ip -4 -j route show table all > "$work/routes-before.json"
 ip -4 -d -j rule show > "$work/rules-before.json"
 for c in "$work"/case-*; do
-  rm -rf /etc/systemd/network/* /etc/systemd/networkd.conf.d/*
-  cp -r "$c"/network/. /etc/systemd/network/
-  if [ -d "$c/conf.d" ]; then cp "$c"/conf.d/* /etc/systemd/networkd.conf.d/; fi
-  SYSTEMD_LOG_LEVEL=debug timeout 2 ${NETWORKD} > "$c/log" 2>&1 || true
+  rm -rf "$R"/etc/systemd/network/* "$R"/etc/systemd/networkd.conf.d/*
+  cp -r "$c"/network/. "$R/etc/systemd/network/"
+  if [ -d "$c/conf.d" ]; then cp "$c"/conf.d/* "$R/etc/systemd/networkd.conf.d/"; fi
+  SYSTEMD_LOG_LEVEL=debug timeout 2 $RUN ${NETWORKD} > "$c/log" 2>&1 || true
 done
 ip -4 -j route show table all > "$work/routes-after.json"
 ip -4 -d -j rule show > "$work/rules-after.json"
 ip -d -j addr show > "$work/ip-addr-after.json"
 `;
 
-function runDaemon(t: TestContext, work: string, setup: string): void {
+/** Runs the driver in a fresh namespace: the host's networkd (root '') or the one of a Debian root. */
+function runDaemon(t: TestContext, work: string, setup: string, root: string): void {
   writeFileSync(join(work, 'setup.sh'), setup);
   writeFileSync(join(work, 'driver.sh'), DRIVER);
   const ns = netns(t, 'hn-nd');
-  sh(['ip', 'netns', 'exec', ns.name, 'bash', join(work, 'driver.sh'), work]);
+  sh(['ip', 'netns', 'exec', ns.name, 'bash', join(work, 'driver.sh'), work, root]);
+}
+
+/** The networkd versions this machine can run: its own (252 on Debian 12) and Debian 13's (257) from the test root. */
+function daemons(t: TestContext): { version: number; root: string }[] | null {
+  if (!requireRealSystem(t, { tools: ['ip', 'bash', 'timeout'] })) return null;
+  if (!existsSync(NETWORKD)) {
+    if (process.env.CI === 'true') throw new Error(`this test must run under CI but cannot: needs ${NETWORKD} (apt-get install systemd)`);
+    t.skip(`needs ${NETWORKD}`);
+    return null;
+  }
+  const out = [{ version: Number(/systemd (\d+)/.exec(sh(['networkctl', '--version']))?.[1] ?? 252), root: '' }];
+  const unavailable = rootsUnavailable();
+  if (unavailable === null) {
+    const root = ensureDebianRoot(SUITE_BY_VERSION[257]!);
+    if (existsSync(join(root, NETWORKD.slice(1)))) out.push({ version: 257, root });
+    else t.diagnostic(`the Debian 13 root has no ${NETWORKD}: 257 not compared`);
+  } else if (process.env.CI === 'true') {
+    throw new Error(`this test must run under CI but cannot: ${unavailable}`);
+  } else {
+    t.diagnostic(`257 not compared: ${unavailable}`);
+  }
+  return out;
 }
 
 /** The namespace as a snapshot, from what the driver recorded before networkd ran. */
@@ -96,11 +130,12 @@ function snapshotOf(work: string, files: FileRecord[]): Snapshot {
 function daemonDecisions(log: string): Map<string, { file: string | null; unmanaged: boolean }> {
   const out = new Map<string, { file: string | null; unmanaged: boolean }>();
   for (const line of log.split('\n')) {
-    const m = /^(\S+): (?:found matching network '([^']+)'|State changed: \S+ -> (unmanaged|configuring))/.exec(line);
+    // 252: "found matching network 'PATH'."; 257: "Found matching .network file: PATH".
+    const m = /^(\S+): (?:found matching network '([^']+)'|Found matching \.network file: (\S+)|State changed: \S+ -> (unmanaged|configuring))/.exec(line);
     if (!m) continue;
     const d = out.get(m[1]!) ?? { file: null, unmanaged: false };
-    if (m[2]) d.file = m[2];
-    if (m[3] === 'unmanaged') d.unmanaged = true;
+    if (m[2] ?? m[3]) d.file = (m[2] ?? m[3])!;
+    if (m[4] === 'unmanaged') d.unmanaged = true;
     out.set(m[1]!, d);
   }
   return out;
@@ -161,17 +196,15 @@ function writeCase(dir: string, c: GeneratedCase, conf: string | null = null): v
 }
 
 test('which .network file takes each link: the model agrees with systemd-networkd on generated files', (t) => {
-  if (!requireRealSystem(t, { tools: ['ip', 'bash', 'timeout'] })) return;
-  if (!existsSync(NETWORKD)) {
-    if (process.env.CI === 'true') throw new Error(`this test must run under CI but cannot: needs ${NETWORKD} (apt-get install systemd)`);
-    t.skip(`needs ${NETWORKD}`);
-    return;
-  }
+  for (const d of daemons(t) ?? []) compareMatching(t, d.version, d.root);
+});
+
+function compareMatching(t: TestContext, version: number, root: string): void {
   const work = mkdtempSync(join(tmpdir(), 'hn-networkd-'));
   t.after(() => rmSync(work, { recursive: true, force: true }));
   const cases = Array.from({ length: CASES }, (_, i) => ({ seed: BASE_SEED + i, c: generate(rng(BASE_SEED + i)) }));
   cases.forEach(({ c }, i) => writeCase(join(work, `case-${String(i).padStart(3, '0')}`), c));
-  runDaemon(t, work, LINKS);
+  runDaemon(t, work, LINKS, root);
 
   const problems: string[] = [];
   const seen = { matched: 0, unmanaged: 0, none: 0, ignoredFile: 0 };
@@ -181,7 +214,7 @@ test('which .network file takes each link: the model agrees with systemd-network
     const files = caseFiles(c);
     const s = snapshotOf(work, files);
     const host = buildHost(s);
-    const cfg = loadNetworkdConfig(files, { systemdVersion: 252 });
+    const cfg = loadNetworkdConfig(files, { systemdVersion: version });
     seen.ignoredFile += cfg.skipped.filter((k) => k.reason === 'empty-match').length;
     for (const iface of host.interfaces) {
       const model = networkForLink(host, cfg, iface);
@@ -191,17 +224,17 @@ test('which .network file takes each link: the model agrees with systemd-network
       else if (model.managed) seen.matched++;
       else seen.unmanaged++;
       if (d.file !== modelFile || d.unmanaged !== !model.managed) {
-        problems.push(`seed ${seed}, ${iface.name}: networkd ${d.file ?? 'no file'}${d.unmanaged ? ' (unmanaged)' : ''}, model ${modelFile ?? 'no file'}${model.managed ? '' : ' (unmanaged)'}\n` +
+        problems.push(`systemd ${version}, seed ${seed}, ${iface.name}: networkd ${d.file ?? 'no file'}${d.unmanaged ? ' (unmanaged)' : ''}, model ${modelFile ?? 'no file'}${model.managed ? '' : ' (unmanaged)'}\n` +
           files.map((f) => `  ${f.path}:\n    ${f.content!.trim().split('\n').join('\n    ')}`).join('\n'));
       }
     }
   });
-  t.diagnostic(`seed ${BASE_SEED}, ${CASES} cases; links taken ${seen.matched}, left unmanaged by a file ${seen.unmanaged}, no file ${seen.none}, files ignored for an empty [Match] ${seen.ignoredFile}`);
+  t.diagnostic(`systemd-networkd ${version}: seed ${BASE_SEED}, ${CASES} cases; links taken ${seen.matched}, left unmanaged by a file ${seen.unmanaged}, no file ${seen.none}, files ignored for an empty [Match] ${seen.ignoredFile}`);
   assert.deepEqual(problems, []);
   if (CASES >= 16) {
     assert.ok(seen.matched > 10 && seen.unmanaged > 3 && seen.none > 3, `the generator covers every outcome: ${JSON.stringify(seen)}`);
   }
-});
+}
 
 const CALICO_NODE = `${LINKS}
 ip addr add 10.0.0.5/24 dev eth0
@@ -224,20 +257,20 @@ const CATCH_ALL: GeneratedCase = {
 
 for (const [label, conf] of [['the defaults', null], ['the networkd/drops-foreign-routes fix', '[Network]\nManageForeignRoutes=no\nManageForeignRoutingPolicyRules=no\n']] as const) {
   test(`what networkd removes when it starts, with ${label}: the daemon and the model agree`, (t) => {
-    if (!requireRealSystem(t, { tools: ['ip', 'bash', 'timeout'] })) return;
-    if (!existsSync(NETWORKD)) {
-      if (process.env.CI === 'true') throw new Error(`this test must run under CI but cannot: needs ${NETWORKD} (apt-get install systemd)`);
-      t.skip(`needs ${NETWORKD}`);
-      return;
-    }
+    for (const d of daemons(t) ?? []) compareRemovals(t, label, conf, d.version, d.root);
+  });
+}
+
+function compareRemovals(t: TestContext, label: string, conf: string | null, version: number, root: string): void {
+  {
     const work = mkdtempSync(join(tmpdir(), 'hn-networkd-'));
     t.after(() => rmSync(work, { recursive: true, force: true }));
     writeCase(join(work, 'case-000'), CATCH_ALL, conf);
-    runDaemon(t, work, CALICO_NODE);
+    runDaemon(t, work, CALICO_NODE, root);
 
     const files = [...caseFiles(CATCH_ALL), ...(conf ? [{ path: '/etc/systemd/networkd.conf.d/50-keep.conf', content: conf, mask: null, role: null }] : [])];
     const s = snapshotOf(work, files);
-    const effect = restartEffect(buildHost(s), loadNetworkdConfig(files, { systemdVersion: 252 }));
+    const effect = restartEffect(buildHost(s), loadNetworkdConfig(files, { systemdVersion: version }));
     const after = {
       routes: routesFromIp(JSON.parse(readFileSync(join(work, 'routes-after.json'), 'utf8') || '[]'), 'inet').map(describeRoute),
       rules: rulesFromIp(JSON.parse(readFileSync(join(work, 'rules-after.json'), 'utf8')), 'inet').map(describeRule),
@@ -266,7 +299,7 @@ for (const [label, conf] of [['the defaults', null], ['the networkd/drops-foreig
     } else {
       assert.equal(effect.rules.length + effect.routes.length, 0, 'the fix keeps every foreign route and rule');
     }
-    t.diagnostic(`removed: ${[...removedRoutes, ...effect.rules.map(describeRule), ...removedAddresses].join('; ') || 'nothing'}`);
+    t.diagnostic(`systemd-networkd ${version}, ${label}: removed ${[...removedRoutes, ...effect.rules.map(describeRule), ...removedAddresses].join('; ') || 'nothing'}`);
     assert.ok(readdirSync(work).length > 0);
-  });
+  }
 }

@@ -47,7 +47,7 @@ function keepForeignFix(kinds: readonly ForeignKind[], cfg: NetworkdConfig): Fix
       'ip rule; ip route show table all   # the CNI\'s entries are still there',
     ],
     testedBy: {
-      detail: 'with this drop-in the real systemd-networkd 252, started in a namespace on a Calico-like node, keeps the foreign routes and rules it removes without it',
+      detail: 'with this drop-in the real systemd-networkd 252 and 257, started in a namespace on a Calico-like node, keeps the foreign routes and rules it removes without it',
       test: 'test/system/networkd-daemon.test.ts',
     },
   };

@@ -57,7 +57,7 @@ function unmanagedFix(links: readonly LinkNetwork[], cfg: NetworkdConfig): Fix {
     files: [{ path, content }],
     commands: ['networkctl reload', `networkctl list   # ${links[0]!.iface.name}: SETUP "unmanaged"`],
     testedBy: {
-      detail: 'a .network with Unmanaged=yes sorting before a Name=* file makes the real systemd-networkd 252 leave the cali* link, its route included, alone',
+      detail: 'a .network with Unmanaged=yes sorting before a Name=* file makes the real systemd-networkd 252 and 257 leave the cali* link, its route included, alone',
       test: 'test/system/networkd-daemon.test.ts',
     },
   };
