@@ -214,7 +214,7 @@ test('the Dockerfile is multi-stage with a small non-root runtime that runs the 
   const build = readFileSync(fileURLToPath(new URL('../../scripts/build.mjs', import.meta.url)), 'utf8');
   const bundle = readFileSync(fileURLToPath(new URL('../../scripts/bundle.mjs', import.meta.url)), 'utf8');
   assert.match(build, /bundle\('dist',/);
-  assert.match(bundle, /entryPoints: \{ hostnet: /);
+  assert.match(bundle, /entryPoints: \{\s*hostnet: /);
   assert.match(bundle, /return `\$\{outdir\}\/hostnet\.js`/);
 });
 
