@@ -65,7 +65,7 @@ Endpoints: GET /metrics (Prometheus), GET /healthz, POST /check (runs a check, a
 GET /snapshot (the last check's snapshot, redacted as collect --redact). POST /check and GET /snapshot need
 a bearer token (Authorization, or X-Hostnet-Authorization through the API server's pod proxy) that the
 API server accepts (TokenReview) for a user allowed to create/get nodes/check and nodes/snapshot in the
-API group "hostnet" (SubjectAccessReview); deploy/plugin-rbac.yaml grants it to users of kubectl hostnet.
+API group "hostnet" (SubjectAccessReview); deploy/plugin/rbac.yaml grants it to users of kubectl hostnet.
 Exit codes: 0 on SIGTERM/SIGINT; with --once 0 clean, 1 findings at or above --fail-on, 2 could not evaluate.
 
 Examples:

@@ -50,7 +50,7 @@ export class Cluster {
   /** An API request with the kubeconfig's credentials; the answer whatever its status. */
   async request(method: string, path: string, headers: Record<string, string> = {}): Promise<ApiAnswer> {
     const options: RequestOptions = { method, headers: { accept: 'application/json', 'accept-encoding': 'gzip', ...headers } };
-    await this.kc.applyToHTTPSOptions(options);
+    await this.credentials(options);
     if (this.o.token) (options.headers as Record<string, string>).Authorization = `Bearer ${this.o.token}`;
     const url = new URL(`${this.server}${path}`);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -77,11 +77,20 @@ export class Cluster {
     return JSON.parse(answer.body.toString('utf8')) as T;
   }
 
+  /** TLS and credentials from the kubeconfig (a failing exec plugin or a bad file is the user's to fix). */
+  private async credentials(options: RequestOptions): Promise<void> {
+    try {
+      await this.kc.applyToHTTPSOptions(options);
+    } catch (err) {
+      throw new InputError(`cannot use the credentials of context ${JSON.stringify(this.kc.getCurrentContext())}: ${(err as Error).message}`, this.o.kubeconfig);
+    }
+  }
+
   /** The bearer token the agent checks: --token, else the kubeconfig user's (token, token file, exec, OIDC). */
   async agentToken(): Promise<string> {
     if (this.o.token) return this.o.token;
     const options: RequestOptions = { headers: {} };
-    await this.kc.applyToHTTPSOptions(options);
+    await this.credentials(options);
     const auth = (options.headers as Record<string, string | undefined>).Authorization;
     const token = auth ? /^Bearer\s+(\S+)$/i.exec(auth)?.[1] : undefined;
     if (!token) {
@@ -148,7 +157,7 @@ export function apiError(answer: ApiAnswer, what: string): InputError {
     // a plain-text answer (the agent's own refusals are text)
   }
   const hint = answer.status === 401 ? 'the credentials were not accepted: check --context, --kubeconfig or --token'
-    : answer.status === 403 ? 'ask for the hostnet-plugin-user role (deploy/plugin-rbac.yaml)' : undefined;
+    : answer.status === 403 ? 'ask for the hostnet-plugin-user role (deploy/plugin/rbac.yaml)' : undefined;
   return new InputError(`cannot ${what}: HTTP ${answer.status}${message ? `: ${message}` : ''}`, undefined, hint);
 }
 

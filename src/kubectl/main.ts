@@ -47,7 +47,7 @@ Examples:
   kubectl hostnet check worker-1                         # run a check on worker-1's agent now
   kubectl hostnet report -o fleet.html                   # the fleet report from every agent's snapshot
 
-Exit codes: 0 clean, 1 findings at or above --fail-on, 2 could not evaluate. RBAC: deploy/plugin-rbac.yaml.`);
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 could not evaluate. RBAC: deploy/plugin/rbac.yaml.`);
   program.addCommand(statusCommand());
   program.addCommand(checkCommand());
   program.addCommand(reportCommand());

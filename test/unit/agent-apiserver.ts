@@ -29,6 +29,8 @@ export interface PolicyRule {
   resourceNames?: string[];
   verbs: string[];
   nonResourceURLs?: string[];
+  /** Where the rule holds: a Role's namespace (test bookkeeping; RBAC keeps it on the Role). */
+  namespace?: string;
 }
 
 export interface FakeUser {
@@ -141,7 +143,7 @@ current-context: fake
     const file = join(this.dir, `kubeconfig-${context}-${token}`);
     writeFileSync(file, `apiVersion: v1
 kind: Config
-clusters: [{name: fake, cluster: {server: "http://127.0.0.1:${this.port}"}}, {name: elsewhere, cluster: {server: "http://127.0.0.1:9"}}]
+clusters: [{name: fake, cluster: {server: "http://127.0.0.1:${this.port}", insecure-skip-tls-verify: true}}, {name: elsewhere, cluster: {server: "http://127.0.0.1:9", insecure-skip-tls-verify: true}}]
 users: [{name: user, user: {token: ${JSON.stringify(token)}}}]
 contexts: [{name: ${context}, context: {cluster: fake, user: user}}, {name: broken, context: {cluster: elsewhere, user: user}}]
 current-context: broken
@@ -346,6 +348,7 @@ function validate(fn: () => void): string | null {
 export function allows(rules: readonly PolicyRule[], a: Attributes): boolean {
   return rules.some((r) => {
     if (!r.verbs.includes(a.verb) && !r.verbs.includes('*')) return false;
+    if (r.namespace !== undefined && r.namespace !== a.namespace) return false;
     if (a.path !== undefined) return (r.nonResourceURLs ?? []).some((u) => u === a.path || (u.endsWith('*') && a.path!.startsWith(u.slice(0, -1))));
     const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
     return (r.apiGroups ?? []).some((g) => g === '*' || g === (a.group ?? ''))
