@@ -164,7 +164,7 @@ test('kubectl hostnet: status, check NODE with its rate limit, refusals, complet
   assert.match(carol.stderr, /HTTP 403: carol may not create nodes\/check in API group "hostnet" \(node1\)/);
   const stranger = await c.kubectl(c.server.userKubeconfig('nobody-token'), 'hostnet', '--context', 'fake', 'status');
   assert.equal(stranger.code, 2);
-  assert.match(stranger.stderr, /HTTP 401: Unauthorized\n  hint: the credentials were not accepted/);
+  assert.match(stranger.stderr, /HTTP 401: Unauthorized\n {2}hint: the credentials were not accepted/);
   // Straight to the agent's port: no token, a wrong one, and one without the right are refused.
   const agentUrl = `http://127.0.0.1:${c.ports.node2}`;
   for (const [path, method, auth, code] of [
