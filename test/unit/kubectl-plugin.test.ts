@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -198,4 +198,55 @@ test('kubectl hostnet: status, check NODE with its rate limit, refusals, complet
   assert.match(all.stderr, /cp1\.json: no running hostnet agent on this node in namespace hostnet-system/);
   assert.deepEqual(c.server.schemaErrors, []);
   assert.deepEqual(c.server.unexpected, []);
+});
+
+test('npm run krew: a reproducible archive whose sha256 the manifest names, installed as krew installs it, runs under kubectl', { timeout: 120_000 }, async (t) => {
+  if (!requireTools(t, ['kubectl', 'tar', 'gzip'], ['kubernetes-client', 'tar', 'gzip'])) return;
+  const dir = mkdtempSync(join(tmpdir(), 'hn-krew-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const make = (out: string): Promise<CliResult> => run([process.execPath, 'scripts/krew.mjs', '--base-url', 'https://releases.example.org/hostnet/', '--out', join(dir, out)], {});
+  for (const out of ['a', 'b']) assert.equal((await make(out)).code, 0);
+  const manifest = parseAllDocuments(readFileSync(join(dir, 'a', 'hostnet.yaml'), 'utf8'))[0]!.toJS() as {
+    apiVersion: string; kind: string; metadata: { name: string };
+    spec: { version: string; platforms: { uri: string; sha256: string; bin: string; files: { from: string; to: string }[] }[] };
+  };
+  const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  assert.deepEqual([manifest.apiVersion, manifest.kind, manifest.metadata.name, manifest.spec.version], ['krew.googlecontainertools.github.com/v1alpha2', 'Plugin', 'hostnet', `v${version}`]);
+  const [platform] = manifest.spec.platforms;
+  const archive = `kubectl-hostnet-v${version}.tar.gz`;
+  assert.equal(platform!.uri, `https://releases.example.org/hostnet/${archive}`);
+  const { createHash } = await import('node:crypto');
+  const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
+  assert.equal(platform!.sha256, sha(join(dir, 'a', archive)));
+  assert.equal(sha(join(dir, 'b', archive)), platform!.sha256, 'the same bundle makes the same archive');
+  // As krew installs: unpack, copy `files`, link the plugin name to `bin` on PATH.
+  const unpacked = join(dir, 'unpacked');
+  const installed = join(dir, 'store');
+  const bin = join(dir, 'bin');
+  for (const d of [unpacked, installed, bin]) mkdirSync(d);
+  assert.equal((await run(['tar', '-xzf', join(dir, 'a', archive), '-C', unpacked], {})).code, 0);
+  for (const f of platform!.files) {
+    assert.equal(f.to, '.');
+    assert.match(f.from, /^[\w-]+\/\*$/);
+    cpSyncDir(join(unpacked, f.from.slice(0, -2)), installed);
+  }
+  symlinkSync(join(installed, platform!.bin), join(bin, 'kubectl-hostnet'));
+  const shown = await run(['kubectl', 'hostnet', '--version'], { PATH: `${bin}:${process.env.PATH}` }, dir);
+  assert.deepEqual([shown.code, shown.stdout.trim()], [0, version], shown.stderr);
+  assert.ok(readFileSync(join(installed, 'LICENSE'), 'utf8').length > 1000, 'the licence travels with the plugin');
+});
+
+function cpSyncDir(from: string, to: string): void {
+  for (const name of readdirSync(from)) cpSync(join(from, name), join(to, name), { recursive: true });
+}
+
+test('deploy/plugin/rbac.yaml: a ClusterRole and a Role in the agent\'s namespace, valid against the Kubernetes schema; pods/proxy only in that namespace', async () => {
+  const { ClusterRole } = await import('kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole');
+  const { Role } = await import('kubernetes-models/rbac.authorization.k8s.io/v1/Role');
+  const docs = parseAllDocuments(readFileSync(join(ROOT, 'deploy', 'plugin', 'rbac.yaml'), 'utf8')).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string }; rules: PolicyRule[] });
+  assert.deepEqual(docs.map((d) => [d.kind, d.metadata.name, d.metadata.namespace]), [['ClusterRole', 'hostnet-plugin-user', undefined], ['Role', 'hostnet-plugin-proxy', 'hostnet-system']]);
+  new ClusterRole(docs[0] as never).validate();
+  new Role(docs[1] as never).validate();
+  assert.ok(!docs[0]!.rules.some((r) => r.resources?.some((x) => x.includes('proxy'))), 'no cluster-wide proxy');
+  assert.ok(!docs.some((d) => d.rules.some((r) => r.verbs.includes('*') || r.resources?.includes('*'))));
 });
