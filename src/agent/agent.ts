@@ -160,7 +160,8 @@ export class Agent {
     if (events.length > 0 || seq === 1) this.o.log(`check ${seq}: ${report.findings.length} finding(s), condition ${condition.type}=${condition.status}, ${events.length} event(s)`);
     this.previous = report.findings;
     this.o.publisher?.update(condition, events);
-    this.lastSnapshot = gzipSync(JSON.stringify(redactSnapshot(snapshot)), { level: 1 });
+    // For GET /snapshot: ~65 ms and 0.1 MB kept on a 10,000-interface host; nothing when nobody may ask.
+    if (this.o.access?.mode !== 'closed') this.lastSnapshot = gzipSync(JSON.stringify(redactSnapshot(snapshot)), { level: 1 });
     return this.completed({ ok: true, findings: report.findings.length, condition: condition.status });
   }
 
