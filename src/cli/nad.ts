@@ -24,6 +24,7 @@ import { parseHelmValues } from '../sources/helm-values.js';
 import { parseNadFiles, type Nad } from '../sources/nad.js';
 import { parseK8sNodes } from '../sources/k8s-node.js';
 import { VERSION } from '../version.js';
+import { isCidr, isIp } from '../net/ip.js';
 import { collectLive } from './input.js';
 import { emit, progressReporter, useColor } from './output.js';
 import { k8sYamlString } from '../sources/k8s-yaml.js';
@@ -426,14 +427,4 @@ export function unusedNics(snapshot: Snapshot): { free: string[]; skipped: { nam
 
 function dnsName(s: string): string {
   return s.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '').slice(0, 63).replace(/-+$/, '');
-}
-
-function isIp(s: string): boolean {
-  return /^(\d{1,3})(\.\d{1,3}){3}$/.test(s) ? s.split('.').every((o) => Number(o) <= 255) : /^[0-9a-fA-F:]+$/.test(s) && s.includes(':');
-}
-
-function isCidr(s: string): boolean {
-  const [ip, len, extra] = s.split('/');
-  if (!ip || len === undefined || extra !== undefined || !/^\d+$/.test(len)) return false;
-  return isIp(ip) && Number(len) <= (ip.includes(':') ? 128 : 32);
 }
