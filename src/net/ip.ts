@@ -10,16 +10,29 @@ export type IpFamily = 'inet' | 'inet6';
 
 /** A dotted-quad IPv4 address (no leading zeros, no prefix length). */
 export function isIPv4(s: string): boolean {
-  return !s.includes('/') && Address4.isValid(s);
+  return familyOf(s) === 'inet';
 }
 
 /** An IPv6 address in any RFC 4291 text form, an embedded IPv4 tail included (no zone id, no prefix length). */
 export function isIPv6(s: string): boolean {
-  return !s.includes('/') && !s.includes('%') && Address6.isValid(s);
+  return familyOf(s) === 'inet6';
 }
 
+// The library's checks are slow on text of the other family (it throws and catches), and rules ask
+// the same few addresses again and again (every NAD against every node): each text is judged once.
+const families = new Map<string, IpFamily | null>();
+const KEPT = 10_000;
+
 export function familyOf(address: string): IpFamily | null {
-  return isIPv4(address) ? 'inet' : isIPv6(address) ? 'inet6' : null;
+  let family = families.get(address);
+  if (family === undefined) {
+    family = address.includes('/') ? null
+      : address.includes(':') ? (!address.includes('%') && Address6.isValid(address) ? 'inet6' : null)
+        : Address4.isValid(address) ? 'inet' : null;
+    if (families.size >= KEPT) families.clear();
+    families.set(address, family);
+  }
+  return family;
 }
 
 export function isIp(s: string): boolean {
@@ -80,11 +93,27 @@ export function networkPrefix(cidr: string): string {
  */
 export function inPrefix(ip: string, cidr: string): boolean {
   const [net, lenText] = cidr === 'default' ? ['0.0.0.0', '0'] : cidr.split('/');
-  const family = familyOf(ip);
-  if (family === null || familyOf(net!) !== family) return false;
-  const len = lenText === undefined ? maxPrefixLength(family) : Number(lenText);
-  if (!Number.isInteger(len) || len < 0 || len > maxPrefixLength(family)) return false;
-  return address(ip, family).isInSubnet(address(net!, family, len));
+  const a = addressValue(ip);
+  const n = addressValue(net!);
+  if (a === null || n === null || a.family !== n.family) return false;
+  const width = maxPrefixLength(a.family);
+  const len = lenText === undefined ? width : Number(lenText);
+  if (!Number.isInteger(len) || len < 0 || len > width) return false;
+  const hostBits = BigInt(width - len);
+  return a.value >> hostBits === n.value >> hostBits;
+}
+
+const values = new Map<string, { family: IpFamily; value: bigint } | null>();
+
+function addressValue(text: string): { family: IpFamily; value: bigint } | null {
+  let v = values.get(text);
+  if (v === undefined) {
+    const family = familyOf(text);
+    v = family === null ? null : { family, value: address(text, family).bigInt() };
+    if (values.size >= KEPT) values.clear();
+    values.set(text, v);
+  }
+  return v;
 }
 
 /**
