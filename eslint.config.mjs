@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import { layerBoundaries } from './scripts/layers.mjs';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'schema/', 'generated/'] },
+  { ignores: ['dist/', 'dist-krew/', 'node_modules/', 'schema/', 'generated/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
