@@ -2,7 +2,7 @@
  * Which interfaces have a MAC address that a data plane owns: it creates the device and then sets
  * (or publishes) its MAC, so a later rewrite by udevd breaks forwarding. The Calico/VPP host tap is
  * found from the Calico/VPP configuration, including the tap that does not exist yet because VPP has
- * not taken the uplink over; other CNIs' and runtimes' devices are known by name (anchors.md 1.1).
+ * not taken the uplink over; other CNIs' and runtimes' devices are known by name or kind (anchors.md 1.1; field-traps.md 2).
  */
 import type { Interface, TunHolder } from '../snapshot/schema.js';
 import type { Host } from './host.js';
@@ -10,8 +10,10 @@ import { describeHolder, ownerOfProcess, setsTapMac, tunHoldersOf } from './tun-
 import { calicoVppInputs } from './vpp/inputs.js';
 
 export interface WellKnownDevice {
-  /** Exact name, or a prefix when it ends in `*`. */
-  name: string;
+  /** Exact name, or a prefix when it ends in `*`; absent when any name will do. */
+  name?: string;
+  /** The rtnetlink kind the device must have (ip -d link: veth, openvswitch, netkit, ...). */
+  kind?: string;
   owner: string;
   /** Why a changed MAC hurts, and where that was seen. */
   why: string;
@@ -29,8 +31,13 @@ export const WELL_KNOWN_DEVICES: readonly WellKnownDevice[] = [
   { name: 'cilium_geneve', owner: 'Cilium', why: 'Cilium\'s tunnel device; its MAC is used by the BPF datapath' },
   { name: 'docker0', owner: 'Docker', why: 'Docker sets the bridge MAC itself and races udevd for it (moby/libnetwork#2380, #2495)' },
   { name: 'cni0', owner: 'the CNI bridge plugin', why: 'pods learn the gateway MAC of this bridge; a rewrite leaves stale neighbour entries' },
-  { name: 'antrea-gw0', owner: 'Antrea', why: 'Antrea programs the gateway MAC into OVS flows (antrea-io/antrea#4426)' },
+  { name: 'antrea-gw0', owner: 'Antrea', why: 'Antrea programs the gateway MAC into OVS flows; a rewritten MAC is dropped by its spoofguard flows (antrea-io/antrea#4426)' },
   { name: 'genev_sys_6081', owner: 'OVN-Kubernetes', why: 'the Geneve tunnel port of OVS; its MAC is used in flows' },
+  { name: 'ovn-k8s-mp0', owner: 'OVN-Kubernetes', why: 'the management port\'s MAC is written into the node annotation and the logical switch port; a new MAC breaks node-to-pod traffic (ovn-kubernetes/ovn-kubernetes#88, #950)' },
+  { name: 'ovn0', owner: 'Kube-OVN', why: 'kube-ovn-controller assigns ovn0\'s MAC to its logical switch port; a different MAC on the device drops traffic (kubeovn/kube-ovn#5748)' },
+  { name: 'eni*', kind: 'veth', owner: 'the AWS VPC CNI', why: 'the CNI writes a static ARP entry for the host veth\'s MAC in the pod; a later MAC change leaves it wrong (aws/amazon-vpc-cni-k8s#2103, fixed by setting the MAC at creation)' },
+  { kind: 'openvswitch', owner: 'Open vSwitch', why: 'OVS internal ports and bridges are re-created at boot; a MAC from udev changes the DHCP lease and the MAC in flows each time (openshift/okd#540, fixed by a Driver=openvswitch .link in openshift/okd-machine-os#110)' },
+  { kind: 'netkit', owner: 'Cilium (netkit)', why: 'udevd replaces the MAC Cilium gave the netkit pair in L2 mode and health checks fail (cilium/cilium#37265, fixed in #37812)' },
 ];
 
 export type OwnedState = 'existing' | 'planned';
@@ -66,8 +73,9 @@ export interface MacOwned {
   holders: TunHolder[];
 }
 
-export function matchesWellKnown(name: string): WellKnownDevice | undefined {
-  return WELL_KNOWN_DEVICES.find((d) => (d.name.endsWith('*') ? name.startsWith(d.name.slice(0, -1)) : d.name === name));
+export function matchesWellKnown(iface: Pick<Interface, 'name' | 'kind'>): WellKnownDevice | undefined {
+  return WELL_KNOWN_DEVICES.find((d) => (d.kind === undefined || d.kind === iface.kind) && (d.name === undefined ||
+    (d.name.endsWith('*') ? iface.name.startsWith(d.name.slice(0, -1)) : d.name === iface.name)));
 }
 
 /** Every data-plane-owned interface of the host, existing or planned. */
@@ -135,7 +143,7 @@ function carriesNodeTraffic(host: Host, iface: Interface): string | null {
 export function wellKnownOwned(host: Host): MacOwned[] {
   const out: MacOwned[] = [];
   for (const iface of host.interfaces) {
-    const known = matchesWellKnown(iface.name);
+    const known = matchesWellKnown(iface);
     if (!known || iface.mac === null) continue;
     out.push({
       name: iface.name,
