@@ -12,6 +12,7 @@ import { collectFiles } from './files.js';
 import { collectHost } from './host.js';
 import { collectTunHolders } from './tun-holders.js';
 import { collectVpp } from './vpp.js';
+import { collectDaemons } from './daemons.js';
 import { arphrdFromLinkType, interfacesFromIpAddr, NO_SYSFS, routesFromIp } from './ip.js';
 import { readAllSysfs, readAllSysfsOverlapped, readUdevDb } from './sysfs.js';
 
@@ -52,12 +53,15 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
   });
   // vppctl shows VPP of this machine only: not for a collection below another root.
   const vppPart = root === '/' ? collectVpp() : Promise.resolve({ commands: [], gaps: [] });
-  const [interfacesRead, routes4, routes6, hostPart, filePart, sysfs, vpp] = await Promise.all([
+  // systemctl and iptables answer for this machine only, as vppctl does.
+  const daemonPart = root === '/' ? collectDaemons() : Promise.resolve({ commands: [], gaps: [] });
+  const [interfacesRead, routes4, routes6, hostPart, filePart, sysfs, vpp, daemons] = await Promise.all([
     ...ipParts,
     collectHost(root, options.redact ?? false),
     collectFiles(root),
     sysfsPromise,
     vppPart,
+    daemonPart,
   ]);
 
   for (const part of [interfacesRead, routes4, routes6]) if (part.gap) gaps.push(part.gap);
@@ -81,9 +85,9 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
     interfaces,
     routes,
     files: filePart.files,
-    commands: vpp.commands,
+    commands: [...vpp.commands, ...daemons.commands],
     tunHolders: tun.holders,
-    gaps: [...gaps, ...hostPart.gaps, ...filePart.gaps, ...vpp.gaps, ...tun.gaps],
+    gaps: [...gaps, ...hostPart.gaps, ...filePart.gaps, ...vpp.gaps, ...daemons.gaps, ...tun.gaps],
   };
 }
 
