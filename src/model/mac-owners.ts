@@ -8,6 +8,8 @@ import type { Interface, TunHolder } from '../snapshot/schema.js';
 import type { Host } from './host.js';
 import { describeHolder, ownerOfProcess, setsTapMac, tunHoldersOf } from './tun-owners.js';
 import { calicoVppInputs } from './vpp/inputs.js';
+import { loadNmConfig } from './networkmanager/config.js';
+import { nmDecision } from './networkmanager/manage.js';
 
 export interface WellKnownDevice {
   /** Exact name, or a prefix when it ends in `*`; absent when any name will do. */
@@ -84,6 +86,8 @@ export function macOwned(host: Host): MacOwned[] {
   const names = new Set(vpp.map((o) => o.name));
   const known = [...vpp, ...wellKnownOwned(host).filter((o) => !names.has(o.name))];
   for (const o of known) names.add(o.name);
+  known.push(...nmMastersOwned(host).filter((o) => !names.has(o.name)));
+  for (const o of known) names.add(o.name);
   return [...known, ...suspectedTaps(host).filter((o) => !names.has(o.name))];
 }
 
@@ -159,6 +163,32 @@ export function wellKnownOwned(host: Host): MacOwned[] {
     });
   }
   return out;
+}
+
+const NM_MASTER_WHY = 'the bond or bridge takes its first port\'s MAC only while its own is random: a MAC from udevd stays, so DHCP reservations and switch port security keyed to the NIC\'s MAC fail, and machines cloned with one machine-id share it (systemd/systemd#13712; RHsyseng/rhcos-slb#94: NetworkManager reapplies the link and the node gets a new DHCP lease; Fedora 38 set MACAddressPolicy=none for bond, bridge and team for this)';
+
+/** Bonds, bridges and teams NetworkManager manages: it creates them from its profiles at boot. */
+export function nmMastersOwned(host: Host): MacOwned[] {
+  const masters = host.interfaces.filter((i) => (i.kind === 'bond' || i.kind === 'bridge' || i.kind === 'team') && i.mac !== null);
+  if (masters.length === 0) return [];
+  const config = loadNmConfig(host);
+  if (config.files.length === 0 || config.refused) return [];
+  return masters.flatMap((iface) => {
+    const decision = nmDecision(host, config, iface);
+    if (!decision.managed) return [];
+    return [{
+      name: iface.name,
+      owner: 'NetworkManager',
+      why: NM_MASTER_WHY,
+      state: 'existing' as const,
+      current: iface,
+      expectedMac: null,
+      evidence: { message: `${iface.name} is a ${iface.kind} NetworkManager manages (${decision.reason})`, ...(decision.origin ?? { file: config.files[0]! }) },
+      conditions: null,
+      certainty: 'configured' as const,
+      holders: [],
+    }];
+  });
 }
 
 /** VPP's own devices in `show hardware-interfaces`, which are not an uplink. */

@@ -59,3 +59,20 @@ test('every table entry names a device and cites where it was seen', () => {
     if (d.kind !== undefined || d.name?.startsWith('ovn')) assert.match(d.why, /[\w-]+\/[\w-]+#\d+/, `${d.owner}: no report cited`);
   }
 });
+
+test('bonds and bridges NetworkManager manages are owned; without NetworkManager, or excluded from it, they are not', () => {
+  const port = device('ens2f1', null, { driver: 'ice', devicePath: '/sys/devices/pci0000:00/0000:00:03.0', addrAssignType: 0, master: 'bond0', slaveKind: 'bond' });
+  const bond = device('bond0', 'bond', { addresses: [{ family: 'inet', local: '10.0.0.5', prefixlen: 24, scope: 'global', peer: null }] });
+  const nmConf = { path: '/etc/NetworkManager/NetworkManager.conf', content: '[main]\nplugins=keyfile\n', mask: null, role: null };
+  const withNm: Snapshot = { ...plain, interfaces: [...plain.interfaces, port, bond], files: [...plain.files, nmConf] };
+  const owned = macOwned(buildHost(withNm)).filter((o) => o.name === 'bond0');
+  assert.equal(owned.length, 1);
+  assert.equal(owned[0]!.owner, 'NetworkManager');
+  assert.match(owned[0]!.why, /systemd\/systemd#13712/);
+  const [f] = runChecks(buildHost(withNm), [macPolicyRace]).findings.filter((x) => x.interface === 'bond0');
+  assert.match(f!.fixes[0]!.files[0]!.content, /^Driver=bonding$/m);
+  assert.equal(f!.fixes[0]!.verified, true);
+  assert.deepEqual(macOwned(buildHost({ ...withNm, files: plain.files })).filter((o) => o.name === 'bond0'), [], 'no NetworkManager');
+  const excluded = { path: '/etc/NetworkManager/conf.d/bond.conf', content: '[keyfile]\nunmanaged-devices=type:bond\n', mask: null, role: null };
+  assert.deepEqual(macOwned(buildHost({ ...withNm, files: [...withNm.files, excluded] })).filter((o) => o.name === 'bond0'), [], 'unmanaged-devices=type:bond');
+});
