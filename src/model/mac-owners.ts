@@ -5,6 +5,8 @@
  * not taken the uplink over; other CNIs' and runtimes' devices are known by name or kind (anchors.md 1.1; field-traps.md 2).
  */
 import type { Interface, TunHolder } from '../snapshot/schema.js';
+import { SYSTEMD_NETWORK_DIRS } from '../snapshot/systemd.js';
+import { parseUnitFile } from '../sources/unitfile.js';
 import type { Host } from './host.js';
 import { describeHolder, ownerOfProcess, setsTapMac, tunHoldersOf } from './tun-owners.js';
 import { calicoVppInputs } from './vpp/inputs.js';
@@ -167,9 +169,20 @@ export function wellKnownOwned(host: Host): MacOwned[] {
 
 const NM_MASTER_WHY = 'the bond or bridge takes its first port\'s MAC only while its own is random: a MAC from udevd stays, so DHCP reservations and switch port security keyed to the NIC\'s MAC fail, and machines cloned with one machine-id share it (systemd/systemd#13712; RHsyseng/rhcos-slb#94: NetworkManager reapplies the link and the node gets a new DHCP lease; Fedora 38 set MACAddressPolicy=none for bond, bridge and team for this)';
 
-/** Bonds, bridges and teams NetworkManager manages: it creates them from its profiles at boot. */
+/** Whether a systemd-networkd .netdev file creates this device ([NetDev] Name=). */
+function netdevCreates(host: Host, name: string): boolean {
+  return SYSTEMD_NETWORK_DIRS.some((dir) => host.filesUnder(dir).some((f) => f.path.endsWith('.netdev') && f.content !== null &&
+    parseUnitFile(f.path, f.content).assignments.some((a) => a.section === 'NetDev' && a.key === 'Name' && a.value.trim() === name)));
+}
+
+/**
+ * Bonds, teams and host bridges (a bridge with a hardware port: libvirt's, Docker's and the CNI's have
+ * only virtual ones) NetworkManager manages and no .netdev file creates: NetworkManager creates them
+ * from its profiles at boot.
+ */
 export function nmMastersOwned(host: Host): MacOwned[] {
-  const masters = host.interfaces.filter((i) => (i.kind === 'bond' || i.kind === 'bridge' || i.kind === 'team') && i.mac !== null);
+  const hostBridge = (i: Interface) => i.kind === 'bridge' && host.ports(i.name).some((p) => p.kind === null);
+  const masters = host.interfaces.filter((i) => (i.kind === 'bond' || i.kind === 'team' || hostBridge(i)) && i.mac !== null && !netdevCreates(host, i.name));
   if (masters.length === 0) return [];
   const config = loadNmConfig(host);
   if (config.files.length === 0 || config.refused) return [];

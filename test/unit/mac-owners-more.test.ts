@@ -76,3 +76,17 @@ test('bonds and bridges NetworkManager manages are owned; without NetworkManager
   const excluded = { path: '/etc/NetworkManager/conf.d/bond.conf', content: '[keyfile]\nunmanaged-devices=type:bond\n', mask: null, role: null };
   assert.deepEqual(macOwned(buildHost({ ...withNm, files: [...withNm.files, excluded] })).filter((o) => o.name === 'bond0'), [], 'unmanaged-devices=type:bond');
 });
+
+test('not NetworkManager\'s: a bridge with only virtual ports (libvirt\'s virbr0), a bond a .netdev file creates', () => {
+  const nmConf = { path: '/etc/NetworkManager/NetworkManager.conf', content: '[main]\nplugins=keyfile\n', mask: null, role: null };
+  const up = { addresses: [{ family: 'inet' as const, local: '192.168.122.1', prefixlen: 24, scope: 'global', peer: null }] };
+  const virbr = device('virbr0', 'bridge', up);
+  const vnet = device('vnet0', 'tun', { master: 'virbr0', slaveKind: 'bridge' });
+  const bond = device('bond1', 'bond', up);
+  const nic = device('ens2f1', null, { driver: 'ice', devicePath: '/sys/devices/pci0000:00/0000:00:03.0', addrAssignType: 0, master: 'bond1', slaveKind: 'bond' });
+  const netdev = { path: '/etc/systemd/network/10-bond1.netdev', content: '[NetDev]\nName=bond1\nKind=bond\n', mask: null, role: null };
+  const s: Snapshot = { ...plain, interfaces: [...plain.interfaces, virbr, vnet, bond, nic], files: [...plain.files, nmConf, netdev] };
+  assert.deepEqual(macOwned(buildHost(s)).filter((o) => o.owner === 'NetworkManager').map((o) => o.name), []);
+  const withoutNetdev = { ...s, files: [...plain.files, nmConf] };
+  assert.deepEqual(macOwned(buildHost(withoutNetdev)).filter((o) => o.owner === 'NetworkManager').map((o) => o.name), ['bond1']);
+});
