@@ -30,7 +30,7 @@ test('Calico devices in a namespace: NetworkManager would take over the UP ones 
   const check = () => {
     const argv = hostnetArgv(['check', '--root', root, '--no-kube', '--format', 'json']);
     const r = spawnJson(['ip', 'netns', 'exec', ns.name, ...argv]);
-    return r.findings.filter((f: { ruleId: string }) => f.ruleId === 'nm/manages-cni') as { interface: string; fixes: { files: { path: string; content: string }[]; verified: boolean }[] }[];
+    return r.findings.filter((f) => f.ruleId === 'nm/manages-cni');
   };
   const found = check();
   assert.deepEqual(found.map((f) => f.interface).sort(), ipip ? ['tunl0', 'vxlan.calico'] : ['vxlan.calico']);
@@ -40,7 +40,9 @@ test('Calico devices in a namespace: NetworkManager would take over the UP ones 
   assert.deepEqual(check(), []);
 });
 
-function spawnJson(argv: string[]): { findings: { ruleId: string }[] } {
+interface JsonFinding { ruleId: string; interface: string; fixes: { files: { path: string; content: string }[]; verified: boolean }[] }
+
+function spawnJson(argv: string[]): { findings: JsonFinding[] } {
   try {
     return JSON.parse(sh(argv));
   } catch (err) {
