@@ -7,7 +7,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { stringify } from 'yaml';
 import { DEFAULT_CONDITION_TYPE } from '../agent/state.js';
-import { ExitCode, InputError, fromSystemError } from '../errors.js';
+import { ExitCode, InputError, fromSystemError, quietOnClosedPipe } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { Severity } from '../rules/types.js';
 import { Cluster } from './cluster.js';
@@ -122,6 +122,7 @@ Examples:
 
 export async function main(argv: string[]): Promise<number> {
   process.title = 'kubectl-hostnet';
+  quietOnClosedPipe();
   try {
     // kubectl_complete-hostnet (and `kubectl-hostnet __complete ...`): shell completion in cobra's protocol.
     if (argv[2] === '__complete' || argv[2] === '__completeNoDesc') {

@@ -41,6 +41,8 @@ import { apiserverAddressRule } from './vpp/apiserver-address.js';
 import { managesCni } from './nm/manages-cni.js';
 import { cloudSetup } from './nm/cloud-setup.js';
 import { reloadFlushesCni } from './firewalld/reload-flushes-cni.js';
+import { managesCniLink } from './networkd/manages-cni-link.js';
+import { dropsForeignRoutes } from './networkd/drops-foreign-routes.js';
 
 export const ALL_RULES: readonly Rule[] = [
   macRewrittenByUdev,
@@ -84,4 +86,6 @@ export const ALL_RULES: readonly Rule[] = [
   managesCni,
   cloudSetup,
   reloadFlushesCni,
+  managesCniLink,
+  dropsForeignRoutes,
 ];
