@@ -12,6 +12,7 @@ import { collectFiles } from './files.js';
 import { collectHost } from './host.js';
 import { collectTunHolders } from './tun-holders.js';
 import { collectVpp } from './vpp.js';
+import { collectDaemons } from './daemons.js';
 import { arphrdFromLinkType, interfacesFromIpAddr, nexthopsFromIp, NO_SYSFS, routesFromIp, rulesFromIp } from './ip.js';
 import { readAllSysfs, readAllSysfsOverlapped, readUdevDb } from './sysfs.js';
 
@@ -52,19 +53,22 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
   });
   // vppctl shows VPP of this machine only: not for a collection below another root.
   const vppPart = root === '/' ? collectVpp() : Promise.resolve({ commands: [], gaps: [] });
+  // systemctl and iptables answer for this machine only, as vppctl does.
+  const daemonPart = root === '/' ? collectDaemons() : Promise.resolve({ commands: [], gaps: [] });
   // Policy rules and nexthops: what systemd-networkd's ManageForeign* settings decide about.
   const policyParts = Promise.all([
     run(['ip', '-4', '-d', '-j', 'rule', 'show']).then((res) => converted(res, 'ip -d -j rule (inet)', (j) => rulesFromIp(j, 'inet'))),
     run(['ip', '-6', '-d', '-j', 'rule', 'show']).then((res) => converted(res, 'ip -d -j rule (inet6)', (j) => rulesFromIp(j, 'inet6'))),
     run(['ip', '-d', '-j', 'nexthop', 'show']).then((res) => converted(res, 'ip -d -j nexthop', nexthopsFromIp)),
   ]);
-  const [interfacesRead, routes4, routes6, hostPart, filePart, sysfs, vpp, [rules4, rules6, nexthopsRead]] = await Promise.all([
+  const [interfacesRead, routes4, routes6, hostPart, filePart, sysfs, vpp, [rules4, rules6, nexthopsRead], daemons] = await Promise.all([
     ...ipParts,
     collectHost(root, options.redact ?? false),
     collectFiles(root),
     sysfsPromise,
     vppPart,
     policyParts,
+    daemonPart,
   ]);
 
   for (const part of [interfacesRead, routes4, routes6, rules4, rules6, nexthopsRead]) if (part.gap) gaps.push(part.gap);
@@ -92,9 +96,9 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
     rules,
     nexthops,
     files: filePart.files,
-    commands: vpp.commands,
+    commands: [...vpp.commands, ...daemons.commands],
     tunHolders: tun.holders,
-    gaps: [...gaps, ...hostPart.gaps, ...filePart.gaps, ...vpp.gaps, ...tun.gaps],
+    gaps: [...gaps, ...hostPart.gaps, ...filePart.gaps, ...vpp.gaps, ...daemons.gaps, ...tun.gaps],
   };
 }
 
