@@ -38,6 +38,7 @@ import { networkdPermanentMac } from './vpp/networkd-permanent-mac.js';
 import { networkManagerTap } from './vpp/networkmanager-tap.js';
 import { encapMtu } from './vpp/encap-mtu.js';
 import { apiserverAddressRule } from './vpp/apiserver-address.js';
+import { blackHole } from './mtu/black-hole.js';
 
 export const ALL_RULES: readonly Rule[] = [
   macRewrittenByUdev,
@@ -77,5 +78,6 @@ export const ALL_RULES: readonly Rule[] = [
   networkdPermanentMac,
   networkManagerTap,
   encapMtu,
+  blackHole,
   apiserverAddressRule,
 ];
