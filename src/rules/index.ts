@@ -39,6 +39,7 @@ import { networkManagerTap } from './vpp/networkmanager-tap.js';
 import { encapMtu } from './vpp/encap-mtu.js';
 import { apiserverAddressRule } from './vpp/apiserver-address.js';
 import { blackHole } from './mtu/black-hole.js';
+import { strictAsymmetric } from './rpfilter/strict-asymmetric.js';
 
 export const ALL_RULES: readonly Rule[] = [
   macRewrittenByUdev,
@@ -79,5 +80,6 @@ export const ALL_RULES: readonly Rule[] = [
   networkManagerTap,
   encapMtu,
   blackHole,
+  strictAsymmetric,
   apiserverAddressRule,
 ];
