@@ -53,8 +53,8 @@ routing rules are not collected: the main table is used.
 Exit codes: 0 every traced packet arrives, 1 one is dropped, 2 could not evaluate.
 
 Examples (any host):
-  npx hostnet trace packet --snapshot examples/rp-filter-asymmetric/snapshot.json --in uplink1 --src 198.51.100.7 --dst 192.0.2.10
-  npx hostnet trace packet --snapshot examples/mtu-black-hole/snapshot.json --in veth-r1 --src 10.10.0.1 --dst 10.10.0.254 --size 1500
+  npx hostnet trace packet --snapshot examples/rp-filter-asymmetric/snapshot.json --in uplink1 --src 203.0.113.7 --dst 198.51.100.10
+  npx hostnet trace packet --snapshot examples/mtu-black-hole/snapshot.json --in host --dst 10.10.0.2 --size 1500
 
 Examples (seed 002):
   npx hostnet trace packet --snapshot examples/calico-vpp-healthy/snapshot.json --in uplink --src 192.168.0.2 --dst 192.168.0.1

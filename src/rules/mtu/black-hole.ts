@@ -34,7 +34,7 @@ export const blackHole: Rule = {
 function finding(host: Host, s: MtuShrink): Finding {
   const larger = s.larger.map((l) => `${l.name} (${l.mtu})`).join(', ');
   const message = s.kind === 'bridge-ports'
-    ? `bridge ${host.interface(s.device)?.master ?? '?'}: port ${s.device} has MTU ${s.limit} but ${larger} send larger frames: above ${s.limit} bytes they are dropped at ${s.device}'s egress, and a bridge sends no ICMP`
+    ? `bridge ${host.interface(s.device)?.master ?? '?'}: port ${s.device} has MTU ${s.limit} but ${larger} ${s.larger.length === 1 ? 'sends' : 'send'} larger frames: above ${s.limit} bytes they are dropped at ${s.device}'s egress, and a bridge sends no ICMP`
     : s.kind === 'veth-peers'
       ? `veth ${s.device} has MTU ${s.mtu} but its peer ${larger} sends larger packets: above ${s.limit} bytes ${s.device} drops them on receive, silently`
       : `route ${describeRoute(s.route!)} has mtu ${s.larger[0]!.mtu} but ${s.device} has MTU ${s.limit}: the host sends packets its link's other end drops, and takes none that large back`;
