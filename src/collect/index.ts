@@ -53,6 +53,9 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
   });
   // vppctl shows VPP of this machine only: not for a collection below another root.
   const vppPart = root === '/' ? collectVpp() : Promise.resolve({ commands: [], gaps: [] });
+  // Read while the ip processes run (about 20 files per interface). /proc/sys/net is this namespace's,
+  // whatever --root says: configuration comes from below a root, state from here.
+  const sys = readSysctls();
   const [interfacesRead, routes4, routes6, hostPart, filePart, sysfs, vpp] = await Promise.all([
     ...ipParts,
     collectHost(root, options.redact ?? false),
@@ -71,8 +74,6 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
   }
   const routes: Route[] = [...(routes4.value ?? []), ...(routes6.value ?? [])];
   // Who holds each tun/tap: this machine's processes only, and only read when there is a tun/tap.
-  // /proc/sys/net is this namespace's, whatever --root says: configuration below a root, state from here.
-  const sys = readSysctls();
   const tun = root === '/' && interfaces.some((i) => i.kind === 'tun') ? collectTunHolders() : { holders: [], gaps: [] };
 
   return {
