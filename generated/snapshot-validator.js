@@ -2,7 +2,7 @@
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","properties":{"schema":{"type":"string","const":"hostnet.snapshot/v1"},"collectedAt":{"type":"string","description":"ISO 8601 time of collection"},"collector":{"type":"object","properties":{"name":{"type":"string"},"version":{"type":"string"}},"required":["name","version"],"additionalProperties":false},"scope":{"type":"object","properties":{"netns":{"description":"Network namespace collected, null for the caller's","type":["string","null"]},"root":{"type":"string","description":"Root directory configuration files were read below"},"redacted":{"type":"boolean"}},"required":["netns","root","redacted"],"additionalProperties":false},"host":{"type":"object","properties":{"hostname":{"type":["string","null"]},"kernelRelease":{"description":"uname -r","type":["string","null"]},"architecture":{"description":"uname -m, e.g. x86_64","type":["string","null"]},"kernelCommandLine":{"description":"/proc/cmdline","type":["string","null"]},"initCommandLine":{"description":"/proc/1/cmdline, arguments joined by spaces: what systemd tests KernelCommandLine= against inside a container","type":["string","null"]},"os":{"type":"object","properties":{"id":{"type":["string","null"]},"versionId":{"type":["string","null"]},"prettyName":{"type":["string","null"]}},"required":["id","versionId","prettyName"],"additionalProperties":false},"systemdVersion":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"Major version of systemd-udevd (udevadm --version)."},"virtualization":{"description":"As systemd-detect-virt prints it (\"none\" on bare metal).","type":["string","null"]},"machineId":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{32}$"},{"type":"null"}],"description":"/etc/machine-id; null with --redact."}},"required":["hostname","kernelRelease","architecture","kernelCommandLine","os","systemdVersion","virtualization","machineId"],"additionalProperties":false},"interfaces":{"type":"array","items":{"type":"object","properties":{"index":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"name":{"type":"string","minLength":1},"kind":{"description":"rtnetlink kind (linkinfo info_kind): veth, bridge, tun, macvlan, vxlan, bond, ...; null for physical NICs and loopback","type":["string","null"]},"kindData":{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{},"description":"linkinfo info_data as ip prints it (tun type, macvlan mode, vxlan id, ...)"},"link":{"description":"The parent (lower) device or the veth peer, as ip names it","type":["string","null"]},"linkNetns":{"default":false,"description":"The parent or peer lives in another namespace","type":"boolean"},"master":{"type":["string","null"]},"slaveKind":{"description":"linkinfo info_slave_kind: bridge, bond, ...","type":["string","null"]},"linkType":{"description":"ip link_type: ether, loopback, none, ...","type":["string","null"]},"arphrdType":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"/sys/class/net/IF/type (1 ether, 772 loopback, 65534 none)"},"devtype":{"description":"DEVTYPE from /sys/class/net/IF/uevent (bridge, vxlan, wlan, ...)","type":["string","null"]},"mac":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{2}(:[0-9a-f]{2})*$"},{"type":"null"}]},"permaddr":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{2}(:[0-9a-f]{2})*$"},{"type":"null"}],"description":"IFLA_PERM_ADDRESS as ip prints it; ip omits it when it equals the current address"},"addrAssignType":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"/sys/class/net/IF/addr_assign_type: 0 permanent, 1 random, 2 stolen, 3 set"},"nameAssignType":{"default":null,"description":"/sys/class/net/IF/name_assign_type: 1 enumerated, 2 predictable, 3 user, 4 renamed; null when the kernel does not say (EINVAL)","anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"mtu":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"flags":{"type":"array","items":{"type":"string"}},"operstate":{"type":["string","null"]},"promiscuity":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"driver":{"description":"Basename of /sys/class/net/IF/device/driver; null for virtual devices","type":["string","null"]},"devicePath":{"description":"Resolved /sys/class/net/IF/device, e.g. /sys/devices/pci0000:00/0000:00:03.0/virtio2","type":["string","null"]},"parentBus":{"type":["string","null"]},"speed":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"Mb/s from sysfs; null when unknown or unreadable (virtio reports none)"},"duplex":{"description":"sysfs duplex: full, half, unknown; null when unreadable","type":["string","null"]},"numTxQueues":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"numRxQueues":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"udev":{"anyOf":[{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"string"}},{"type":"null"}],"description":"Properties from the udev database (/run/udev/data/nIFINDEX); null where there is none"},"bridge":{"anyOf":[{"type":"object","properties":{"groupFwdMask":{"type":"integer","minimum":0,"maximum":65535},"stpState":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"description":"0 off, 1 kernel STP, 2 user-space STP"},"vlanFiltering":{"type":"boolean"},"vlanProtocol":{"description":"802.1Q or 802.1ad, as ip prints it; absent in older snapshots","type":["string","null"]},"groupAddr":{"description":"The STP group address (01:80:c2:00:00:00 unless changed)","type":["string","null"]}},"required":["groupFwdMask","stpState","vlanFiltering"],"additionalProperties":false},{"type":"null"}]},"bridgePort":{"anyOf":[{"type":"object","properties":{"groupFwdMask":{"anyOf":[{"type":"integer","minimum":0,"maximum":65535},{"type":"null"}],"description":"null where the kernel predates per-port masks (< 4.15)"},"state":{"type":"string","description":"disabled, listening, learning, forwarding or blocking"},"flags":{"description":"The port's boolean options as ip prints them: learning, flood, mcast_flood, bcast_flood, hairpin, isolated, proxy_arp, ...","anyOf":[{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"boolean"}},{"type":"null"}]}},"required":["groupFwdMask","state"],"additionalProperties":false},{"type":"null"}]},"addresses":{"type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"local":{"type":"string"},"prefixlen":{"type":"integer","minimum":0,"maximum":128},"scope":{"type":["string","null"]},"peer":{"default":null,"type":["string","null"]}},"required":["family","local","prefixlen","scope"],"additionalProperties":false}}},"required":["index","name","kind","kindData","link","master","slaveKind","linkType","arphrdType","devtype","mac","permaddr","addrAssignType","mtu","flags","operstate","promiscuity","driver","devicePath","parentBus","speed","duplex","numTxQueues","numRxQueues","udev","bridge","bridgePort","addresses"],"additionalProperties":false}},"routes":{"type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"table":{"type":"string","description":"main, local, or a number"},"type":{"type":"string","description":"unicast, local, broadcast, multicast, blackhole, ..."},"dst":{"type":"string","description":"\"default\" or a prefix"},"gateway":{"type":["string","null"]},"dev":{"type":["string","null"]},"protocol":{"type":["string","null"]},"scope":{"type":["string","null"]},"metric":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"prefsrc":{"type":["string","null"]},"mtu":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]}},"required":["family","table","type","dst","gateway","dev","protocol","scope","metric","prefsrc","mtu"],"additionalProperties":false}},"files":{"type":"array","items":{"type":"object","properties":{"path":{"type":"string","description":"Absolute path as seen on the analysed host (below --root when collected from one)"},"content":{"description":"Text of the file; null when masked","type":["string","null"]},"mask":{"default":null,"description":"Masked: a symlink to /dev/null or an empty file","anyOf":[{"type":"string","enum":["dev-null","empty"]},{"type":"null"}]},"role":{"default":null,"description":"What the file is when its path does not say (an input given with --input ROLE=FILE): see src/snapshot/roles.ts","type":["string","null"]},"origin":{"description":"Where a file installed by a provisioning input comes from; absent for files read from disk","anyOf":[{"type":"object","properties":{"path":{"type":"string","description":"The provisioning file (Butane, Ignition, MachineConfig, cloud-init) that installs this file"},"line":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"description":"The line declaring it there"},"contentLine":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"The line holding its first line, when its text is written there line for line; null when encoded"}},"required":["path","line","contentLine"],"additionalProperties":false},{"type":"null"}]}},"required":["path","content"],"additionalProperties":false},"description":"Configuration files: .link/.network and drop-ins, /proc/net/bonding/*, and sources named by later analyses"},"commands":{"type":"array","items":{"type":"object","properties":{"argv":{"type":"array","items":{"type":"string"}},"exitCode":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"stdout":{"type":"string"}},"required":["argv","exitCode","stdout"],"additionalProperties":false},"description":"Raw outputs of other tools (vppctl, ...)"},"tunHolders":{"description":"Processes holding a tun/tap device open, in the collected network namespace; absent in older snapshots","type":"array","items":{"type":"object","properties":{"interface":{"type":"string","description":"The tun/tap device, from `iff:` in /proc/PID/fdinfo/FD of the holder's /dev/net/tun descriptor"},"pid":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"comm":{"description":"/proc/PID/comm (the thread name: VPP's main thread is vpp_main)","type":["string","null"]},"cmdline":{"anyOf":[{"type":"array","items":{"type":"string"}},{"type":"null"}],"description":"/proc/PID/cmdline split at NULs; null when unreadable"}},"required":["interface","pid","comm","cmdline"],"additionalProperties":false}},"sysctls":{"description":"Network sysctls of the collected namespace, by full dotted name as `sysctl -a` prints them (net.ipv4.conf.eth0.rp_filter; a dot in an interface name written as /), values as the kernel prints them; absent in older snapshots and where nothing could be read","type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"string"}},"gaps":{"type":"array","items":{"type":"object","properties":{"source":{"type":"string","description":"What could not be read: a command, a file or a directory."},"reason":{"type":"string","enum":["missing-tool","permission-denied","not-found","failed","unsupported","timeout"],"description":"Why it could not be read."},"detail":{"type":"string","description":"The error as the system reported it."}},"required":["source","reason","detail"],"additionalProperties":false}}},"required":["schema","collectedAt","collector","scope","host","interfaces","routes","files","commands","gaps"],"title":"hostnet snapshot (hostnet.snapshot/v1)","description":"One host's network state as hostnet collect recorded it.","additionalProperties":false};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","properties":{"schema":{"type":"string","const":"hostnet.snapshot/v1"},"collectedAt":{"type":"string","description":"ISO 8601 time of collection"},"collector":{"type":"object","properties":{"name":{"type":"string"},"version":{"type":"string"}},"required":["name","version"],"additionalProperties":false},"scope":{"type":"object","properties":{"netns":{"description":"Network namespace collected, null for the caller's","type":["string","null"]},"root":{"type":"string","description":"Root directory configuration files were read below"},"redacted":{"type":"boolean"}},"required":["netns","root","redacted"],"additionalProperties":false},"host":{"type":"object","properties":{"hostname":{"type":["string","null"]},"kernelRelease":{"description":"uname -r","type":["string","null"]},"architecture":{"description":"uname -m, e.g. x86_64","type":["string","null"]},"kernelCommandLine":{"description":"/proc/cmdline","type":["string","null"]},"initCommandLine":{"description":"/proc/1/cmdline, arguments joined by spaces: what systemd tests KernelCommandLine= against inside a container","type":["string","null"]},"os":{"type":"object","properties":{"id":{"type":["string","null"]},"versionId":{"type":["string","null"]},"prettyName":{"type":["string","null"]}},"required":["id","versionId","prettyName"],"additionalProperties":false},"systemdVersion":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"Major version of systemd-udevd (udevadm --version)."},"virtualization":{"description":"As systemd-detect-virt prints it (\"none\" on bare metal).","type":["string","null"]},"machineId":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{32}$"},{"type":"null"}],"description":"/etc/machine-id; null with --redact."}},"required":["hostname","kernelRelease","architecture","kernelCommandLine","os","systemdVersion","virtualization","machineId"],"additionalProperties":false},"interfaces":{"type":"array","items":{"type":"object","properties":{"index":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"name":{"type":"string","minLength":1},"kind":{"description":"rtnetlink kind (linkinfo info_kind): veth, bridge, tun, macvlan, vxlan, bond, ...; null for physical NICs and loopback","type":["string","null"]},"kindData":{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{},"description":"linkinfo info_data as ip prints it (tun type, macvlan mode, vxlan id, ...)"},"link":{"description":"The parent (lower) device or the veth peer, as ip names it","type":["string","null"]},"linkNetns":{"default":false,"description":"The parent or peer lives in another namespace","type":"boolean"},"master":{"type":["string","null"]},"slaveKind":{"description":"linkinfo info_slave_kind: bridge, bond, ...","type":["string","null"]},"linkType":{"description":"ip link_type: ether, loopback, none, ...","type":["string","null"]},"arphrdType":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"/sys/class/net/IF/type (1 ether, 772 loopback, 65534 none)"},"devtype":{"description":"DEVTYPE from /sys/class/net/IF/uevent (bridge, vxlan, wlan, ...)","type":["string","null"]},"mac":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{2}(:[0-9a-f]{2})*$"},{"type":"null"}]},"permaddr":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{2}(:[0-9a-f]{2})*$"},{"type":"null"}],"description":"IFLA_PERM_ADDRESS as ip prints it; ip omits it when it equals the current address"},"addrAssignType":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"/sys/class/net/IF/addr_assign_type: 0 permanent, 1 random, 2 stolen, 3 set"},"nameAssignType":{"default":null,"description":"/sys/class/net/IF/name_assign_type: 1 enumerated, 2 predictable, 3 user, 4 renamed; null when the kernel does not say (EINVAL)","anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"mtu":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"flags":{"type":"array","items":{"type":"string"}},"operstate":{"type":["string","null"]},"promiscuity":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"driver":{"description":"Basename of /sys/class/net/IF/device/driver; null for virtual devices","type":["string","null"]},"devicePath":{"description":"Resolved /sys/class/net/IF/device, e.g. /sys/devices/pci0000:00/0000:00:03.0/virtio2","type":["string","null"]},"parentBus":{"type":["string","null"]},"speed":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"Mb/s from sysfs; null when unknown or unreadable (virtio reports none)"},"duplex":{"description":"sysfs duplex: full, half, unknown; null when unreadable","type":["string","null"]},"numTxQueues":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"numRxQueues":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"udev":{"anyOf":[{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"string"}},{"type":"null"}],"description":"Properties from the udev database (/run/udev/data/nIFINDEX); null where there is none"},"bridge":{"anyOf":[{"type":"object","properties":{"groupFwdMask":{"type":"integer","minimum":0,"maximum":65535},"stpState":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"description":"0 off, 1 kernel STP, 2 user-space STP"},"vlanFiltering":{"type":"boolean"},"vlanProtocol":{"description":"802.1Q or 802.1ad, as ip prints it; absent in older snapshots","type":["string","null"]},"groupAddr":{"description":"The STP group address (01:80:c2:00:00:00 unless changed)","type":["string","null"]}},"required":["groupFwdMask","stpState","vlanFiltering"],"additionalProperties":false},{"type":"null"}]},"bridgePort":{"anyOf":[{"type":"object","properties":{"groupFwdMask":{"anyOf":[{"type":"integer","minimum":0,"maximum":65535},{"type":"null"}],"description":"null where the kernel predates per-port masks (< 4.15)"},"state":{"type":"string","description":"disabled, listening, learning, forwarding or blocking"},"flags":{"description":"The port's boolean options as ip prints them: learning, flood, mcast_flood, bcast_flood, hairpin, isolated, proxy_arp, ...","anyOf":[{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"boolean"}},{"type":"null"}]}},"required":["groupFwdMask","state"],"additionalProperties":false},{"type":"null"}]},"addresses":{"type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"local":{"type":"string"},"prefixlen":{"type":"integer","minimum":0,"maximum":128},"scope":{"type":["string","null"]},"peer":{"default":null,"type":["string","null"]}},"required":["family","local","prefixlen","scope"],"additionalProperties":false}}},"required":["index","name","kind","kindData","link","master","slaveKind","linkType","arphrdType","devtype","mac","permaddr","addrAssignType","mtu","flags","operstate","promiscuity","driver","devicePath","parentBus","speed","duplex","numTxQueues","numRxQueues","udev","bridge","bridgePort","addresses"],"additionalProperties":false}},"routes":{"type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"table":{"type":"string","description":"main, local, or a number"},"type":{"type":"string","description":"unicast, local, broadcast, multicast, blackhole, ..."},"dst":{"type":"string","description":"\"default\" or a prefix"},"gateway":{"type":["string","null"]},"dev":{"type":["string","null"]},"protocol":{"type":["string","null"]},"scope":{"type":["string","null"]},"metric":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"prefsrc":{"type":["string","null"]},"mtu":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]}},"required":["family","table","type","dst","gateway","dev","protocol","scope","metric","prefsrc","mtu"],"additionalProperties":false}},"rules":{"description":"Policy routing rules (ip -d -j rule, both families); absent in older snapshots","type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"priority":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"table":{"description":"main, local, default or a number; null for rules that do not look up a table (goto, nop)","type":["string","null"]},"action":{"description":"ip's \"action\" (blackhole, unreachable, prohibit, goto); null for a table lookup","type":["string","null"]},"protocol":{"description":"Who installed the rule: kernel, boot, static, unspec or a number/name (ip -d)","type":["string","null"]},"src":{"type":["string","null"]},"dst":{"type":["string","null"]},"iif":{"type":["string","null"]},"oif":{"type":["string","null"]},"fwmark":{"description":"As ip prints it, with /MASK when a mask is set","type":["string","null"]},"not":{"type":"boolean","description":"The rule is inverted"}},"required":["family","priority","table","action","protocol","src","dst","iif","oif","fwmark","not"],"additionalProperties":false}},"nexthops":{"description":"Nexthop objects (ip -d -j nexthop); absent in older snapshots","type":"array","items":{"type":"object","properties":{"id":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"gateway":{"type":["string","null"]},"dev":{"type":["string","null"]},"group":{"anyOf":[{"type":"array","items":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991}},{"type":"null"}],"description":"Member ids of a nexthop group; null for a single nexthop"},"blackhole":{"type":"boolean"},"protocol":{"type":["string","null"]}},"required":["id","gateway","dev","group","blackhole","protocol"],"additionalProperties":false}},"files":{"type":"array","items":{"type":"object","properties":{"path":{"type":"string","description":"Absolute path as seen on the analysed host (below --root when collected from one)"},"content":{"description":"Text of the file; null when masked","type":["string","null"]},"mask":{"default":null,"description":"Masked: a symlink to /dev/null or an empty file","anyOf":[{"type":"string","enum":["dev-null","empty"]},{"type":"null"}]},"role":{"default":null,"description":"What the file is when its path does not say (an input given with --input ROLE=FILE): see src/snapshot/roles.ts","type":["string","null"]},"origin":{"description":"Where a file installed by a provisioning input comes from; absent for files read from disk","anyOf":[{"type":"object","properties":{"path":{"type":"string","description":"The provisioning file (Butane, Ignition, MachineConfig, cloud-init) that installs this file"},"line":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"description":"The line declaring it there"},"contentLine":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"The line holding its first line, when its text is written there line for line; null when encoded"}},"required":["path","line","contentLine"],"additionalProperties":false},{"type":"null"}]}},"required":["path","content"],"additionalProperties":false},"description":"Configuration files: .link/.network and drop-ins, /proc/net/bonding/*, and sources named by later analyses"},"commands":{"type":"array","items":{"type":"object","properties":{"argv":{"type":"array","items":{"type":"string"}},"exitCode":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"stdout":{"type":"string"}},"required":["argv","exitCode","stdout"],"additionalProperties":false},"description":"Raw outputs of other tools (vppctl, ...)"},"tunHolders":{"description":"Processes holding a tun/tap device open, in the collected network namespace; absent in older snapshots","type":"array","items":{"type":"object","properties":{"interface":{"type":"string","description":"The tun/tap device, from `iff:` in /proc/PID/fdinfo/FD of the holder's /dev/net/tun descriptor"},"pid":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"comm":{"description":"/proc/PID/comm (the thread name: VPP's main thread is vpp_main)","type":["string","null"]},"cmdline":{"anyOf":[{"type":"array","items":{"type":"string"}},{"type":"null"}],"description":"/proc/PID/cmdline split at NULs; null when unreadable"}},"required":["interface","pid","comm","cmdline"],"additionalProperties":false}},"sysctls":{"description":"Network sysctls of the collected namespace, by full dotted name as `sysctl -a` prints them (net.ipv4.conf.eth0.rp_filter; a dot in an interface name written as /), values as the kernel prints them; absent in older snapshots and where nothing could be read","type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"string"}},"gaps":{"type":"array","items":{"type":"object","properties":{"source":{"type":"string","description":"What could not be read: a command, a file or a directory."},"reason":{"type":"string","enum":["missing-tool","permission-denied","not-found","failed","unsupported","timeout"],"description":"Why it could not be read."},"detail":{"type":"string","description":"The error as the system reported it."}},"required":["source","reason","detail"],"additionalProperties":false}}},"required":["schema","collectedAt","collector","scope","host","interfaces","routes","files","commands","gaps"],"title":"hostnet snapshot (hostnet.snapshot/v1)","description":"One host's network state as hostnet collect recorded it.","additionalProperties":false};
 const func1 = Object.prototype.hasOwnProperty;
 const func4 = (text) => Array.from(text).length;
 const pattern4 = new RegExp("^[0-9a-f]{32}$", "u");
@@ -3129,21 +3129,15 @@ vErrors.push(err238);
 errors++;
 }
 }
-if(data.files !== undefined){
-let data84 = data.files;
+if(data.rules !== undefined){
+let data84 = data.rules;
 if(Array.isArray(data84)){
 const len4 = data84.length;
 for(let i4=0; i4<len4; i4++){
 let data85 = data84[i4];
 if(data85 && typeof data85 == "object" && !Array.isArray(data85)){
-if(data85.mask === undefined){
-data85.mask = null;
-}
-if(data85.role === undefined){
-data85.role = null;
-}
-if(data85.path === undefined){
-const err239 = {instancePath:instancePath+"/files/" + i4,schemaPath:"#/properties/files/items/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+if(data85.family === undefined){
+const err239 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "family"},message:"must have required property '"+"family"+"'"};
 if(vErrors === null){
 vErrors = [err239];
 }
@@ -3152,8 +3146,8 @@ vErrors.push(err239);
 }
 errors++;
 }
-if(data85.content === undefined){
-const err240 = {instancePath:instancePath+"/files/" + i4,schemaPath:"#/properties/files/items/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'"};
+if(data85.priority === undefined){
+const err240 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "priority"},message:"must have required property '"+"priority"+"'"};
 if(vErrors === null){
 vErrors = [err240];
 }
@@ -3162,14 +3156,8 @@ vErrors.push(err240);
 }
 errors++;
 }
-for(const key15 in data85){
-if(!(((((key15 === "path") || (key15 === "content")) || (key15 === "mask")) || (key15 === "role")) || (key15 === "origin"))){
-delete data85[key15];
-}
-}
-if(data85.path !== undefined){
-if(typeof data85.path !== "string"){
-const err241 = {instancePath:instancePath+"/files/" + i4+"/path",schemaPath:"#/properties/files/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data85.table === undefined){
+const err241 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "table"},message:"must have required property '"+"table"+"'"};
 if(vErrors === null){
 vErrors = [err241];
 }
@@ -3178,11 +3166,8 @@ vErrors.push(err241);
 }
 errors++;
 }
-}
-if(data85.content !== undefined){
-let data87 = data85.content;
-if((typeof data87 !== "string") && (data87 !== null)){
-const err242 = {instancePath:instancePath+"/files/" + i4+"/content",schemaPath:"#/properties/files/items/properties/content/type",keyword:"type",params:{type: schema31.properties.files.items.properties.content.type},message:"must be string,null"};
+if(data85.action === undefined){
+const err242 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "action"},message:"must have required property '"+"action"+"'"};
 if(vErrors === null){
 vErrors = [err242];
 }
@@ -3191,13 +3176,8 @@ vErrors.push(err242);
 }
 errors++;
 }
-}
-let data88 = data85.mask;
-const _errs270 = errors;
-let valid44 = false;
-const _errs271 = errors;
-if(typeof data88 !== "string"){
-const err243 = {instancePath:instancePath+"/files/" + i4+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data85.protocol === undefined){
+const err243 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
 if(vErrors === null){
 vErrors = [err243];
 }
@@ -3206,8 +3186,8 @@ vErrors.push(err243);
 }
 errors++;
 }
-if(!((data88 === "dev-null") || (data88 === "empty"))){
-const err244 = {instancePath:instancePath+"/files/" + i4+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema31.properties.files.items.properties.mask.anyOf[0].enum},message:"must be equal to one of the allowed values"};
+if(data85.src === undefined){
+const err244 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "src"},message:"must have required property '"+"src"+"'"};
 if(vErrors === null){
 vErrors = [err244];
 }
@@ -3216,11 +3196,8 @@ vErrors.push(err244);
 }
 errors++;
 }
-var _valid18 = _errs271 === errors;
-valid44 = valid44 || _valid18;
-const _errs273 = errors;
-if(data88 !== null){
-const err245 = {instancePath:instancePath+"/files/" + i4+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(data85.dst === undefined){
+const err245 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "dst"},message:"must have required property '"+"dst"+"'"};
 if(vErrors === null){
 vErrors = [err245];
 }
@@ -3229,10 +3206,8 @@ vErrors.push(err245);
 }
 errors++;
 }
-var _valid18 = _errs273 === errors;
-valid44 = valid44 || _valid18;
-if(!valid44){
-const err246 = {instancePath:instancePath+"/files/" + i4+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(data85.iif === undefined){
+const err246 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "iif"},message:"must have required property '"+"iif"+"'"};
 if(vErrors === null){
 vErrors = [err246];
 }
@@ -3241,20 +3216,8 @@ vErrors.push(err246);
 }
 errors++;
 }
-else {
-errors = _errs270;
-if(vErrors !== null){
-if(_errs270){
-vErrors.length = _errs270;
-}
-else {
-vErrors = null;
-}
-}
-}
-let data89 = data85.role;
-if((typeof data89 !== "string") && (data89 !== null)){
-const err247 = {instancePath:instancePath+"/files/" + i4+"/role",schemaPath:"#/properties/files/items/properties/role/type",keyword:"type",params:{type: schema31.properties.files.items.properties.role.type},message:"must be string,null"};
+if(data85.oif === undefined){
+const err247 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "oif"},message:"must have required property '"+"oif"+"'"};
 if(vErrors === null){
 vErrors = [err247];
 }
@@ -3263,14 +3226,8 @@ vErrors.push(err247);
 }
 errors++;
 }
-if(data85.origin !== undefined){
-let data90 = data85.origin;
-const _errs278 = errors;
-let valid45 = false;
-const _errs279 = errors;
-if(data90 && typeof data90 == "object" && !Array.isArray(data90)){
-if(data90.path === undefined){
-const err248 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+if(data85.fwmark === undefined){
+const err248 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "fwmark"},message:"must have required property '"+"fwmark"+"'"};
 if(vErrors === null){
 vErrors = [err248];
 }
@@ -3279,8 +3236,8 @@ vErrors.push(err248);
 }
 errors++;
 }
-if(data90.line === undefined){
-const err249 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "line"},message:"must have required property '"+"line"+"'"};
+if(data85.not === undefined){
+const err249 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "not"},message:"must have required property '"+"not"+"'"};
 if(vErrors === null){
 vErrors = [err249];
 }
@@ -3289,8 +3246,15 @@ vErrors.push(err249);
 }
 errors++;
 }
-if(data90.contentLine === undefined){
-const err250 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "contentLine"},message:"must have required property '"+"contentLine"+"'"};
+for(const key15 in data85){
+if(!(func1.call(schema31.properties.rules.items.properties, key15))){
+delete data85[key15];
+}
+}
+if(data85.family !== undefined){
+let data86 = data85.family;
+if(typeof data86 !== "string"){
+const err250 = {instancePath:instancePath+"/rules/" + i4+"/family",schemaPath:"#/properties/rules/items/properties/family/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err250];
 }
@@ -3299,14 +3263,8 @@ vErrors.push(err250);
 }
 errors++;
 }
-for(const key16 in data90){
-if(!(((key16 === "path") || (key16 === "line")) || (key16 === "contentLine"))){
-delete data90[key16];
-}
-}
-if(data90.path !== undefined){
-if(typeof data90.path !== "string"){
-const err251 = {instancePath:instancePath+"/files/" + i4+"/origin/path",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!((data86 === "inet") || (data86 === "inet6"))){
+const err251 = {instancePath:instancePath+"/rules/" + i4+"/family",schemaPath:"#/properties/rules/items/properties/family/enum",keyword:"enum",params:{allowedValues: schema31.properties.rules.items.properties.family.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err251];
 }
@@ -3316,10 +3274,13 @@ vErrors.push(err251);
 errors++;
 }
 }
-if(data90.line !== undefined){
-let data92 = data90.line;
-if(!(((typeof data92 == "number") && (!(data92 % 1) && !isNaN(data92))) && (isFinite(data92)))){
-const err252 = {instancePath:instancePath+"/files/" + i4+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data85.priority !== undefined){
+let data87 = data85.priority;
+const _errs268 = errors;
+let valid44 = false;
+const _errs269 = errors;
+if(!(((typeof data87 == "number") && (!(data87 % 1) && !isNaN(data87))) && (isFinite(data87)))){
+const err252 = {instancePath:instancePath+"/rules/" + i4+"/priority",schemaPath:"#/properties/rules/items/properties/priority/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err252];
 }
@@ -3328,9 +3289,9 @@ vErrors.push(err252);
 }
 errors++;
 }
-if((typeof data92 == "number") && (isFinite(data92))){
-if(data92 > 9007199254740991 || isNaN(data92)){
-const err253 = {instancePath:instancePath+"/files/" + i4+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if((typeof data87 == "number") && (isFinite(data87))){
+if(data87 > 9007199254740991 || isNaN(data87)){
+const err253 = {instancePath:instancePath+"/rules/" + i4+"/priority",schemaPath:"#/properties/rules/items/properties/priority/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err253];
 }
@@ -3339,8 +3300,8 @@ vErrors.push(err253);
 }
 errors++;
 }
-if(data92 < -9007199254740991 || isNaN(data92)){
-const err254 = {instancePath:instancePath+"/files/" + i4+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if(data87 < -9007199254740991 || isNaN(data87)){
+const err254 = {instancePath:instancePath+"/rules/" + i4+"/priority",schemaPath:"#/properties/rules/items/properties/priority/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err254];
 }
@@ -3350,14 +3311,11 @@ vErrors.push(err254);
 errors++;
 }
 }
-}
-if(data90.contentLine !== undefined){
-let data93 = data90.contentLine;
-const _errs287 = errors;
-let valid47 = false;
-const _errs288 = errors;
-if(!(((typeof data93 == "number") && (!(data93 % 1) && !isNaN(data93))) && (isFinite(data93)))){
-const err255 = {instancePath:instancePath+"/files/" + i4+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+var _valid18 = _errs269 === errors;
+valid44 = valid44 || _valid18;
+const _errs271 = errors;
+if(data87 !== null){
+const err255 = {instancePath:instancePath+"/rules/" + i4+"/priority",schemaPath:"#/properties/rules/items/properties/priority/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err255];
 }
@@ -3366,9 +3324,10 @@ vErrors.push(err255);
 }
 errors++;
 }
-if((typeof data93 == "number") && (isFinite(data93))){
-if(data93 > 9007199254740991 || isNaN(data93)){
-const err256 = {instancePath:instancePath+"/files/" + i4+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+var _valid18 = _errs271 === errors;
+valid44 = valid44 || _valid18;
+if(!valid44){
+const err256 = {instancePath:instancePath+"/rules/" + i4+"/priority",schemaPath:"#/properties/rules/items/properties/priority/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err256];
 }
@@ -3377,8 +3336,22 @@ vErrors.push(err256);
 }
 errors++;
 }
-if(data93 < -9007199254740991 || isNaN(data93)){
-const err257 = {instancePath:instancePath+"/files/" + i4+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+else {
+errors = _errs268;
+if(vErrors !== null){
+if(_errs268){
+vErrors.length = _errs268;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data85.table !== undefined){
+let data88 = data85.table;
+if((typeof data88 !== "string") && (data88 !== null)){
+const err257 = {instancePath:instancePath+"/rules/" + i4+"/table",schemaPath:"#/properties/rules/items/properties/table/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.table.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err257];
 }
@@ -3388,11 +3361,10 @@ vErrors.push(err257);
 errors++;
 }
 }
-var _valid20 = _errs288 === errors;
-valid47 = valid47 || _valid20;
-const _errs290 = errors;
-if(data93 !== null){
-const err258 = {instancePath:instancePath+"/files/" + i4+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(data85.action !== undefined){
+let data89 = data85.action;
+if((typeof data89 !== "string") && (data89 !== null)){
+const err258 = {instancePath:instancePath+"/rules/" + i4+"/action",schemaPath:"#/properties/rules/items/properties/action/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.action.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err258];
 }
@@ -3401,10 +3373,11 @@ vErrors.push(err258);
 }
 errors++;
 }
-var _valid20 = _errs290 === errors;
-valid47 = valid47 || _valid20;
-if(!valid47){
-const err259 = {instancePath:instancePath+"/files/" + i4+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+}
+if(data85.protocol !== undefined){
+let data90 = data85.protocol;
+if((typeof data90 !== "string") && (data90 !== null)){
+const err259 = {instancePath:instancePath+"/rules/" + i4+"/protocol",schemaPath:"#/properties/rules/items/properties/protocol/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.protocol.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err259];
 }
@@ -3413,21 +3386,11 @@ vErrors.push(err259);
 }
 errors++;
 }
-else {
-errors = _errs287;
-if(vErrors !== null){
-if(_errs287){
-vErrors.length = _errs287;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err260 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data85.src !== undefined){
+let data91 = data85.src;
+if((typeof data91 !== "string") && (data91 !== null)){
+const err260 = {instancePath:instancePath+"/rules/" + i4+"/src",schemaPath:"#/properties/rules/items/properties/src/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.src.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err260];
 }
@@ -3436,11 +3399,11 @@ vErrors.push(err260);
 }
 errors++;
 }
-var _valid19 = _errs279 === errors;
-valid45 = valid45 || _valid19;
-const _errs292 = errors;
-if(data90 !== null){
-const err261 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+}
+if(data85.dst !== undefined){
+let data92 = data85.dst;
+if((typeof data92 !== "string") && (data92 !== null)){
+const err261 = {instancePath:instancePath+"/rules/" + i4+"/dst",schemaPath:"#/properties/rules/items/properties/dst/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.dst.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err261];
 }
@@ -3449,10 +3412,11 @@ vErrors.push(err261);
 }
 errors++;
 }
-var _valid19 = _errs292 === errors;
-valid45 = valid45 || _valid19;
-if(!valid45){
-const err262 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+}
+if(data85.iif !== undefined){
+let data93 = data85.iif;
+if((typeof data93 !== "string") && (data93 !== null)){
+const err262 = {instancePath:instancePath+"/rules/" + i4+"/iif",schemaPath:"#/properties/rules/items/properties/iif/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.iif.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err262];
 }
@@ -3461,21 +3425,11 @@ vErrors.push(err262);
 }
 errors++;
 }
-else {
-errors = _errs278;
-if(vErrors !== null){
-if(_errs278){
-vErrors.length = _errs278;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err263 = {instancePath:instancePath+"/files/" + i4,schemaPath:"#/properties/files/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data85.oif !== undefined){
+let data94 = data85.oif;
+if((typeof data94 !== "string") && (data94 !== null)){
+const err263 = {instancePath:instancePath+"/rules/" + i4+"/oif",schemaPath:"#/properties/rules/items/properties/oif/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.oif.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err263];
 }
@@ -3485,9 +3439,10 @@ vErrors.push(err263);
 errors++;
 }
 }
-}
-else {
-const err264 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data85.fwmark !== undefined){
+let data95 = data85.fwmark;
+if((typeof data95 !== "string") && (data95 !== null)){
+const err264 = {instancePath:instancePath+"/rules/" + i4+"/fwmark",schemaPath:"#/properties/rules/items/properties/fwmark/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.fwmark.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err264];
 }
@@ -3497,15 +3452,9 @@ vErrors.push(err264);
 errors++;
 }
 }
-if(data.commands !== undefined){
-let data94 = data.commands;
-if(Array.isArray(data94)){
-const len5 = data94.length;
-for(let i5=0; i5<len5; i5++){
-let data95 = data94[i5];
-if(data95 && typeof data95 == "object" && !Array.isArray(data95)){
-if(data95.argv === undefined){
-const err265 = {instancePath:instancePath+"/commands/" + i5,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "argv"},message:"must have required property '"+"argv"+"'"};
+if(data85.not !== undefined){
+if(typeof data85.not !== "boolean"){
+const err265 = {instancePath:instancePath+"/rules/" + i4+"/not",schemaPath:"#/properties/rules/items/properties/not/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err265];
 }
@@ -3514,8 +3463,10 @@ vErrors.push(err265);
 }
 errors++;
 }
-if(data95.exitCode === undefined){
-const err266 = {instancePath:instancePath+"/commands/" + i5,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "exitCode"},message:"must have required property '"+"exitCode"+"'"};
+}
+}
+else {
+const err266 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err266];
 }
@@ -3524,8 +3475,10 @@ vErrors.push(err266);
 }
 errors++;
 }
-if(data95.stdout === undefined){
-const err267 = {instancePath:instancePath+"/commands/" + i5,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "stdout"},message:"must have required property '"+"stdout"+"'"};
+}
+}
+else {
+const err267 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err267];
 }
@@ -3534,18 +3487,16 @@ vErrors.push(err267);
 }
 errors++;
 }
-for(const key17 in data95){
-if(!(((key17 === "argv") || (key17 === "exitCode")) || (key17 === "stdout"))){
-delete data95[key17];
 }
-}
-if(data95.argv !== undefined){
-let data96 = data95.argv;
-if(Array.isArray(data96)){
-const len6 = data96.length;
-for(let i6=0; i6<len6; i6++){
-if(typeof data96[i6] !== "string"){
-const err268 = {instancePath:instancePath+"/commands/" + i5+"/argv/" + i6,schemaPath:"#/properties/commands/items/properties/argv/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.nexthops !== undefined){
+let data97 = data.nexthops;
+if(Array.isArray(data97)){
+const len5 = data97.length;
+for(let i5=0; i5<len5; i5++){
+let data98 = data97[i5];
+if(data98 && typeof data98 == "object" && !Array.isArray(data98)){
+if(data98.id === undefined){
+const err268 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
 if(vErrors === null){
 vErrors = [err268];
 }
@@ -3554,10 +3505,8 @@ vErrors.push(err268);
 }
 errors++;
 }
-}
-}
-else {
-const err269 = {instancePath:instancePath+"/commands/" + i5+"/argv",schemaPath:"#/properties/commands/items/properties/argv/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data98.gateway === undefined){
+const err269 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "gateway"},message:"must have required property '"+"gateway"+"'"};
 if(vErrors === null){
 vErrors = [err269];
 }
@@ -3566,11 +3515,8 @@ vErrors.push(err269);
 }
 errors++;
 }
-}
-if(data95.exitCode !== undefined){
-let data98 = data95.exitCode;
-if(!(((typeof data98 == "number") && (!(data98 % 1) && !isNaN(data98))) && (isFinite(data98)))){
-const err270 = {instancePath:instancePath+"/commands/" + i5+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data98.dev === undefined){
+const err270 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "dev"},message:"must have required property '"+"dev"+"'"};
 if(vErrors === null){
 vErrors = [err270];
 }
@@ -3579,9 +3525,8 @@ vErrors.push(err270);
 }
 errors++;
 }
-if((typeof data98 == "number") && (isFinite(data98))){
-if(data98 > 9007199254740991 || isNaN(data98)){
-const err271 = {instancePath:instancePath+"/commands/" + i5+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if(data98.group === undefined){
+const err271 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "group"},message:"must have required property '"+"group"+"'"};
 if(vErrors === null){
 vErrors = [err271];
 }
@@ -3590,8 +3535,8 @@ vErrors.push(err271);
 }
 errors++;
 }
-if(data98 < -9007199254740991 || isNaN(data98)){
-const err272 = {instancePath:instancePath+"/commands/" + i5+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if(data98.blackhole === undefined){
+const err272 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "blackhole"},message:"must have required property '"+"blackhole"+"'"};
 if(vErrors === null){
 vErrors = [err272];
 }
@@ -3600,11 +3545,8 @@ vErrors.push(err272);
 }
 errors++;
 }
-}
-}
-if(data95.stdout !== undefined){
-if(typeof data95.stdout !== "string"){
-const err273 = {instancePath:instancePath+"/commands/" + i5+"/stdout",schemaPath:"#/properties/commands/items/properties/stdout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data98.protocol === undefined){
+const err273 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
 if(vErrors === null){
 vErrors = [err273];
 }
@@ -3613,10 +3555,15 @@ vErrors.push(err273);
 }
 errors++;
 }
+for(const key16 in data98){
+if(!((((((key16 === "id") || (key16 === "gateway")) || (key16 === "dev")) || (key16 === "group")) || (key16 === "blackhole")) || (key16 === "protocol"))){
+delete data98[key16];
 }
 }
-else {
-const err274 = {instancePath:instancePath+"/commands/" + i5,schemaPath:"#/properties/commands/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data98.id !== undefined){
+let data99 = data98.id;
+if(!(((typeof data99 == "number") && (!(data99 % 1) && !isNaN(data99))) && (isFinite(data99)))){
+const err274 = {instancePath:instancePath+"/nexthops/" + i5+"/id",schemaPath:"#/properties/nexthops/items/properties/id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err274];
 }
@@ -3625,10 +3572,9 @@ vErrors.push(err274);
 }
 errors++;
 }
-}
-}
-else {
-const err275 = {instancePath:instancePath+"/commands",schemaPath:"#/properties/commands/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data99 == "number") && (isFinite(data99))){
+if(data99 > 9007199254740991 || isNaN(data99)){
+const err275 = {instancePath:instancePath+"/nexthops/" + i5+"/id",schemaPath:"#/properties/nexthops/items/properties/id/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err275];
 }
@@ -3637,16 +3583,8 @@ vErrors.push(err275);
 }
 errors++;
 }
-}
-if(data.tunHolders !== undefined){
-let data100 = data.tunHolders;
-if(Array.isArray(data100)){
-const len7 = data100.length;
-for(let i7=0; i7<len7; i7++){
-let data101 = data100[i7];
-if(data101 && typeof data101 == "object" && !Array.isArray(data101)){
-if(data101.interface === undefined){
-const err276 = {instancePath:instancePath+"/tunHolders/" + i7,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "interface"},message:"must have required property '"+"interface"+"'"};
+if(data99 < -9007199254740991 || isNaN(data99)){
+const err276 = {instancePath:instancePath+"/nexthops/" + i5+"/id",schemaPath:"#/properties/nexthops/items/properties/id/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err276];
 }
@@ -3655,8 +3593,12 @@ vErrors.push(err276);
 }
 errors++;
 }
-if(data101.pid === undefined){
-const err277 = {instancePath:instancePath+"/tunHolders/" + i7,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "pid"},message:"must have required property '"+"pid"+"'"};
+}
+}
+if(data98.gateway !== undefined){
+let data100 = data98.gateway;
+if((typeof data100 !== "string") && (data100 !== null)){
+const err277 = {instancePath:instancePath+"/nexthops/" + i5+"/gateway",schemaPath:"#/properties/nexthops/items/properties/gateway/type",keyword:"type",params:{type: schema31.properties.nexthops.items.properties.gateway.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err277];
 }
@@ -3665,8 +3607,11 @@ vErrors.push(err277);
 }
 errors++;
 }
-if(data101.comm === undefined){
-const err278 = {instancePath:instancePath+"/tunHolders/" + i7,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "comm"},message:"must have required property '"+"comm"+"'"};
+}
+if(data98.dev !== undefined){
+let data101 = data98.dev;
+if((typeof data101 !== "string") && (data101 !== null)){
+const err278 = {instancePath:instancePath+"/nexthops/" + i5+"/dev",schemaPath:"#/properties/nexthops/items/properties/dev/type",keyword:"type",params:{type: schema31.properties.nexthops.items.properties.dev.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err278];
 }
@@ -3675,8 +3620,18 @@ vErrors.push(err278);
 }
 errors++;
 }
-if(data101.cmdline === undefined){
-const err279 = {instancePath:instancePath+"/tunHolders/" + i7,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "cmdline"},message:"must have required property '"+"cmdline"+"'"};
+}
+if(data98.group !== undefined){
+let data102 = data98.group;
+const _errs303 = errors;
+let valid48 = false;
+const _errs304 = errors;
+if(Array.isArray(data102)){
+const len6 = data102.length;
+for(let i6=0; i6<len6; i6++){
+let data103 = data102[i6];
+if(!(((typeof data103 == "number") && (!(data103 % 1) && !isNaN(data103))) && (isFinite(data103)))){
+const err279 = {instancePath:instancePath+"/nexthops/" + i5+"/group/" + i6,schemaPath:"#/properties/nexthops/items/properties/group/anyOf/0/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err279];
 }
@@ -3685,14 +3640,9 @@ vErrors.push(err279);
 }
 errors++;
 }
-for(const key18 in data101){
-if(!((((key18 === "interface") || (key18 === "pid")) || (key18 === "comm")) || (key18 === "cmdline"))){
-delete data101[key18];
-}
-}
-if(data101.interface !== undefined){
-if(typeof data101.interface !== "string"){
-const err280 = {instancePath:instancePath+"/tunHolders/" + i7+"/interface",schemaPath:"#/properties/tunHolders/items/properties/interface/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if((typeof data103 == "number") && (isFinite(data103))){
+if(data103 > 9007199254740991 || isNaN(data103)){
+const err280 = {instancePath:instancePath+"/nexthops/" + i5+"/group/" + i6,schemaPath:"#/properties/nexthops/items/properties/group/anyOf/0/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err280];
 }
@@ -3701,11 +3651,8 @@ vErrors.push(err280);
 }
 errors++;
 }
-}
-if(data101.pid !== undefined){
-let data103 = data101.pid;
-if(!(((typeof data103 == "number") && (!(data103 % 1) && !isNaN(data103))) && (isFinite(data103)))){
-const err281 = {instancePath:instancePath+"/tunHolders/" + i7+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data103 < -9007199254740991 || isNaN(data103)){
+const err281 = {instancePath:instancePath+"/nexthops/" + i5+"/group/" + i6,schemaPath:"#/properties/nexthops/items/properties/group/anyOf/0/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err281];
 }
@@ -3714,9 +3661,11 @@ vErrors.push(err281);
 }
 errors++;
 }
-if((typeof data103 == "number") && (isFinite(data103))){
-if(data103 > 9007199254740991 || isNaN(data103)){
-const err282 = {instancePath:instancePath+"/tunHolders/" + i7+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+}
+}
+}
+else {
+const err282 = {instancePath:instancePath+"/nexthops/" + i5+"/group",schemaPath:"#/properties/nexthops/items/properties/group/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err282];
 }
@@ -3725,8 +3674,11 @@ vErrors.push(err282);
 }
 errors++;
 }
-if(data103 < -9007199254740991 || isNaN(data103)){
-const err283 = {instancePath:instancePath+"/tunHolders/" + i7+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+var _valid19 = _errs304 === errors;
+valid48 = valid48 || _valid19;
+const _errs308 = errors;
+if(data102 !== null){
+const err283 = {instancePath:instancePath+"/nexthops/" + i5+"/group",schemaPath:"#/properties/nexthops/items/properties/group/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err283];
 }
@@ -3735,12 +3687,10 @@ vErrors.push(err283);
 }
 errors++;
 }
-}
-}
-if(data101.comm !== undefined){
-let data104 = data101.comm;
-if((typeof data104 !== "string") && (data104 !== null)){
-const err284 = {instancePath:instancePath+"/tunHolders/" + i7+"/comm",schemaPath:"#/properties/tunHolders/items/properties/comm/type",keyword:"type",params:{type: schema31.properties.tunHolders.items.properties.comm.type},message:"must be string,null"};
+var _valid19 = _errs308 === errors;
+valid48 = valid48 || _valid19;
+if(!valid48){
+const err284 = {instancePath:instancePath+"/nexthops/" + i5+"/group",schemaPath:"#/properties/nexthops/items/properties/group/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err284];
 }
@@ -3749,17 +3699,21 @@ vErrors.push(err284);
 }
 errors++;
 }
+else {
+errors = _errs303;
+if(vErrors !== null){
+if(_errs303){
+vErrors.length = _errs303;
 }
-if(data101.cmdline !== undefined){
-let data105 = data101.cmdline;
-const _errs319 = errors;
-let valid56 = false;
-const _errs320 = errors;
-if(Array.isArray(data105)){
-const len8 = data105.length;
-for(let i8=0; i8<len8; i8++){
-if(typeof data105[i8] !== "string"){
-const err285 = {instancePath:instancePath+"/tunHolders/" + i7+"/cmdline/" + i8,schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data98.blackhole !== undefined){
+if(typeof data98.blackhole !== "boolean"){
+const err285 = {instancePath:instancePath+"/nexthops/" + i5+"/blackhole",schemaPath:"#/properties/nexthops/items/properties/blackhole/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err285];
 }
@@ -3769,9 +3723,10 @@ vErrors.push(err285);
 errors++;
 }
 }
-}
-else {
-const err286 = {instancePath:instancePath+"/tunHolders/" + i7+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data98.protocol !== undefined){
+let data105 = data98.protocol;
+if((typeof data105 !== "string") && (data105 !== null)){
+const err286 = {instancePath:instancePath+"/nexthops/" + i5+"/protocol",schemaPath:"#/properties/nexthops/items/properties/protocol/type",keyword:"type",params:{type: schema31.properties.nexthops.items.properties.protocol.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err286];
 }
@@ -3780,11 +3735,10 @@ vErrors.push(err286);
 }
 errors++;
 }
-var _valid21 = _errs320 === errors;
-valid56 = valid56 || _valid21;
-const _errs324 = errors;
-if(data105 !== null){
-const err287 = {instancePath:instancePath+"/tunHolders/" + i7+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+}
+}
+else {
+const err287 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err287];
 }
@@ -3793,10 +3747,10 @@ vErrors.push(err287);
 }
 errors++;
 }
-var _valid21 = _errs324 === errors;
-valid56 = valid56 || _valid21;
-if(!valid56){
-const err288 = {instancePath:instancePath+"/tunHolders/" + i7+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+}
+}
+else {
+const err288 = {instancePath:instancePath+"/nexthops",schemaPath:"#/properties/nexthops/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err288];
 }
@@ -3805,21 +3759,22 @@ vErrors.push(err288);
 }
 errors++;
 }
-else {
-errors = _errs319;
-if(vErrors !== null){
-if(_errs319){
-vErrors.length = _errs319;
 }
-else {
-vErrors = null;
+if(data.files !== undefined){
+let data106 = data.files;
+if(Array.isArray(data106)){
+const len7 = data106.length;
+for(let i7=0; i7<len7; i7++){
+let data107 = data106[i7];
+if(data107 && typeof data107 == "object" && !Array.isArray(data107)){
+if(data107.mask === undefined){
+data107.mask = null;
 }
+if(data107.role === undefined){
+data107.role = null;
 }
-}
-}
-}
-else {
-const err289 = {instancePath:instancePath+"/tunHolders/" + i7,schemaPath:"#/properties/tunHolders/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data107.path === undefined){
+const err289 = {instancePath:instancePath+"/files/" + i7,schemaPath:"#/properties/files/items/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
 if(vErrors === null){
 vErrors = [err289];
 }
@@ -3828,10 +3783,8 @@ vErrors.push(err289);
 }
 errors++;
 }
-}
-}
-else {
-const err290 = {instancePath:instancePath+"/tunHolders",schemaPath:"#/properties/tunHolders/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data107.content === undefined){
+const err290 = {instancePath:instancePath+"/files/" + i7,schemaPath:"#/properties/files/items/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'"};
 if(vErrors === null){
 vErrors = [err290];
 }
@@ -3840,14 +3793,14 @@ vErrors.push(err290);
 }
 errors++;
 }
+for(const key17 in data107){
+if(!(((((key17 === "path") || (key17 === "content")) || (key17 === "mask")) || (key17 === "role")) || (key17 === "origin"))){
+delete data107[key17];
 }
-if(data.sysctls !== undefined){
-let data107 = data.sysctls;
-if(data107 && typeof data107 == "object" && !Array.isArray(data107)){
-for(const key19 in data107){
-const _errs328 = errors;
-if(typeof key19 !== "string"){
-const err291 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key19};
+}
+if(data107.path !== undefined){
+if(typeof data107.path !== "string"){
+const err291 = {instancePath:instancePath+"/files/" + i7+"/path",schemaPath:"#/properties/files/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err291];
 }
@@ -3856,9 +3809,11 @@ vErrors.push(err291);
 }
 errors++;
 }
-var valid59 = _errs328 === errors;
-if(!valid59){
-const err292 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/propertyNames",keyword:"propertyNames",params:{propertyName: key19},message:"property name must be valid"};
+}
+if(data107.content !== undefined){
+let data109 = data107.content;
+if((typeof data109 !== "string") && (data109 !== null)){
+const err292 = {instancePath:instancePath+"/files/" + i7+"/content",schemaPath:"#/properties/files/items/properties/content/type",keyword:"type",params:{type: schema31.properties.files.items.properties.content.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err292];
 }
@@ -3868,9 +3823,12 @@ vErrors.push(err292);
 errors++;
 }
 }
-for(const key20 in data107){
-if(typeof data107[key20] !== "string"){
-const err293 = {instancePath:instancePath+"/sysctls/" + key20.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/sysctls/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+let data110 = data107.mask;
+const _errs324 = errors;
+let valid54 = false;
+const _errs325 = errors;
+if(typeof data110 !== "string"){
+const err293 = {instancePath:instancePath+"/files/" + i7+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err293];
 }
@@ -3879,10 +3837,8 @@ vErrors.push(err293);
 }
 errors++;
 }
-}
-}
-else {
-const err294 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(!((data110 === "dev-null") || (data110 === "empty"))){
+const err294 = {instancePath:instancePath+"/files/" + i7+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema31.properties.files.items.properties.mask.anyOf[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err294];
 }
@@ -3891,16 +3847,11 @@ vErrors.push(err294);
 }
 errors++;
 }
-}
-if(data.gaps !== undefined){
-let data109 = data.gaps;
-if(Array.isArray(data109)){
-const len9 = data109.length;
-for(let i9=0; i9<len9; i9++){
-let data110 = data109[i9];
-if(data110 && typeof data110 == "object" && !Array.isArray(data110)){
-if(data110.source === undefined){
-const err295 = {instancePath:instancePath+"/gaps/" + i9,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
+var _valid20 = _errs325 === errors;
+valid54 = valid54 || _valid20;
+const _errs327 = errors;
+if(data110 !== null){
+const err295 = {instancePath:instancePath+"/files/" + i7+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err295];
 }
@@ -3909,8 +3860,10 @@ vErrors.push(err295);
 }
 errors++;
 }
-if(data110.reason === undefined){
-const err296 = {instancePath:instancePath+"/gaps/" + i9,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
+var _valid20 = _errs327 === errors;
+valid54 = valid54 || _valid20;
+if(!valid54){
+const err296 = {instancePath:instancePath+"/files/" + i7+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err296];
 }
@@ -3919,8 +3872,20 @@ vErrors.push(err296);
 }
 errors++;
 }
-if(data110.detail === undefined){
-const err297 = {instancePath:instancePath+"/gaps/" + i9,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "detail"},message:"must have required property '"+"detail"+"'"};
+else {
+errors = _errs324;
+if(vErrors !== null){
+if(_errs324){
+vErrors.length = _errs324;
+}
+else {
+vErrors = null;
+}
+}
+}
+let data111 = data107.role;
+if((typeof data111 !== "string") && (data111 !== null)){
+const err297 = {instancePath:instancePath+"/files/" + i7+"/role",schemaPath:"#/properties/files/items/properties/role/type",keyword:"type",params:{type: schema31.properties.files.items.properties.role.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err297];
 }
@@ -3929,14 +3894,14 @@ vErrors.push(err297);
 }
 errors++;
 }
-for(const key21 in data110){
-if(!(((key21 === "source") || (key21 === "reason")) || (key21 === "detail"))){
-delete data110[key21];
-}
-}
-if(data110.source !== undefined){
-if(typeof data110.source !== "string"){
-const err298 = {instancePath:instancePath+"/gaps/" + i9+"/source",schemaPath:"#/properties/gaps/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data107.origin !== undefined){
+let data112 = data107.origin;
+const _errs332 = errors;
+let valid55 = false;
+const _errs333 = errors;
+if(data112 && typeof data112 == "object" && !Array.isArray(data112)){
+if(data112.path === undefined){
+const err298 = {instancePath:instancePath+"/files/" + i7+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
 if(vErrors === null){
 vErrors = [err298];
 }
@@ -3945,11 +3910,8 @@ vErrors.push(err298);
 }
 errors++;
 }
-}
-if(data110.reason !== undefined){
-let data112 = data110.reason;
-if(typeof data112 !== "string"){
-const err299 = {instancePath:instancePath+"/gaps/" + i9+"/reason",schemaPath:"#/properties/gaps/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data112.line === undefined){
+const err299 = {instancePath:instancePath+"/files/" + i7+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "line"},message:"must have required property '"+"line"+"'"};
 if(vErrors === null){
 vErrors = [err299];
 }
@@ -3958,8 +3920,8 @@ vErrors.push(err299);
 }
 errors++;
 }
-if(!((((((data112 === "missing-tool") || (data112 === "permission-denied")) || (data112 === "not-found")) || (data112 === "failed")) || (data112 === "unsupported")) || (data112 === "timeout"))){
-const err300 = {instancePath:instancePath+"/gaps/" + i9+"/reason",schemaPath:"#/properties/gaps/items/properties/reason/enum",keyword:"enum",params:{allowedValues: schema31.properties.gaps.items.properties.reason.enum},message:"must be equal to one of the allowed values"};
+if(data112.contentLine === undefined){
+const err300 = {instancePath:instancePath+"/files/" + i7+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "contentLine"},message:"must have required property '"+"contentLine"+"'"};
 if(vErrors === null){
 vErrors = [err300];
 }
@@ -3968,10 +3930,14 @@ vErrors.push(err300);
 }
 errors++;
 }
+for(const key18 in data112){
+if(!(((key18 === "path") || (key18 === "line")) || (key18 === "contentLine"))){
+delete data112[key18];
 }
-if(data110.detail !== undefined){
-if(typeof data110.detail !== "string"){
-const err301 = {instancePath:instancePath+"/gaps/" + i9+"/detail",schemaPath:"#/properties/gaps/items/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data112.path !== undefined){
+if(typeof data112.path !== "string"){
+const err301 = {instancePath:instancePath+"/files/" + i7+"/origin/path",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err301];
 }
@@ -3981,9 +3947,10 @@ vErrors.push(err301);
 errors++;
 }
 }
-}
-else {
-const err302 = {instancePath:instancePath+"/gaps/" + i9,schemaPath:"#/properties/gaps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data112.line !== undefined){
+let data114 = data112.line;
+if(!(((typeof data114 == "number") && (!(data114 % 1) && !isNaN(data114))) && (isFinite(data114)))){
+const err302 = {instancePath:instancePath+"/files/" + i7+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err302];
 }
@@ -3992,10 +3959,9 @@ vErrors.push(err302);
 }
 errors++;
 }
-}
-}
-else {
-const err303 = {instancePath:instancePath+"/gaps",schemaPath:"#/properties/gaps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data114 == "number") && (isFinite(data114))){
+if(data114 > 9007199254740991 || isNaN(data114)){
+const err303 = {instancePath:instancePath+"/files/" + i7+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err303];
 }
@@ -4004,15 +3970,680 @@ vErrors.push(err303);
 }
 errors++;
 }
-}
-}
-else {
-const err304 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data114 < -9007199254740991 || isNaN(data114)){
+const err304 = {instancePath:instancePath+"/files/" + i7+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err304];
 }
 else {
 vErrors.push(err304);
+}
+errors++;
+}
+}
+}
+if(data112.contentLine !== undefined){
+let data115 = data112.contentLine;
+const _errs341 = errors;
+let valid57 = false;
+const _errs342 = errors;
+if(!(((typeof data115 == "number") && (!(data115 % 1) && !isNaN(data115))) && (isFinite(data115)))){
+const err305 = {instancePath:instancePath+"/files/" + i7+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err305];
+}
+else {
+vErrors.push(err305);
+}
+errors++;
+}
+if((typeof data115 == "number") && (isFinite(data115))){
+if(data115 > 9007199254740991 || isNaN(data115)){
+const err306 = {instancePath:instancePath+"/files/" + i7+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if(vErrors === null){
+vErrors = [err306];
+}
+else {
+vErrors.push(err306);
+}
+errors++;
+}
+if(data115 < -9007199254740991 || isNaN(data115)){
+const err307 = {instancePath:instancePath+"/files/" + i7+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if(vErrors === null){
+vErrors = [err307];
+}
+else {
+vErrors.push(err307);
+}
+errors++;
+}
+}
+var _valid22 = _errs342 === errors;
+valid57 = valid57 || _valid22;
+const _errs344 = errors;
+if(data115 !== null){
+const err308 = {instancePath:instancePath+"/files/" + i7+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(vErrors === null){
+vErrors = [err308];
+}
+else {
+vErrors.push(err308);
+}
+errors++;
+}
+var _valid22 = _errs344 === errors;
+valid57 = valid57 || _valid22;
+if(!valid57){
+const err309 = {instancePath:instancePath+"/files/" + i7+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err309];
+}
+else {
+vErrors.push(err309);
+}
+errors++;
+}
+else {
+errors = _errs341;
+if(vErrors !== null){
+if(_errs341){
+vErrors.length = _errs341;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err310 = {instancePath:instancePath+"/files/" + i7+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err310];
+}
+else {
+vErrors.push(err310);
+}
+errors++;
+}
+var _valid21 = _errs333 === errors;
+valid55 = valid55 || _valid21;
+const _errs346 = errors;
+if(data112 !== null){
+const err311 = {instancePath:instancePath+"/files/" + i7+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(vErrors === null){
+vErrors = [err311];
+}
+else {
+vErrors.push(err311);
+}
+errors++;
+}
+var _valid21 = _errs346 === errors;
+valid55 = valid55 || _valid21;
+if(!valid55){
+const err312 = {instancePath:instancePath+"/files/" + i7+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err312];
+}
+else {
+vErrors.push(err312);
+}
+errors++;
+}
+else {
+errors = _errs332;
+if(vErrors !== null){
+if(_errs332){
+vErrors.length = _errs332;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err313 = {instancePath:instancePath+"/files/" + i7,schemaPath:"#/properties/files/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err313];
+}
+else {
+vErrors.push(err313);
+}
+errors++;
+}
+}
+}
+else {
+const err314 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err314];
+}
+else {
+vErrors.push(err314);
+}
+errors++;
+}
+}
+if(data.commands !== undefined){
+let data116 = data.commands;
+if(Array.isArray(data116)){
+const len8 = data116.length;
+for(let i8=0; i8<len8; i8++){
+let data117 = data116[i8];
+if(data117 && typeof data117 == "object" && !Array.isArray(data117)){
+if(data117.argv === undefined){
+const err315 = {instancePath:instancePath+"/commands/" + i8,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "argv"},message:"must have required property '"+"argv"+"'"};
+if(vErrors === null){
+vErrors = [err315];
+}
+else {
+vErrors.push(err315);
+}
+errors++;
+}
+if(data117.exitCode === undefined){
+const err316 = {instancePath:instancePath+"/commands/" + i8,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "exitCode"},message:"must have required property '"+"exitCode"+"'"};
+if(vErrors === null){
+vErrors = [err316];
+}
+else {
+vErrors.push(err316);
+}
+errors++;
+}
+if(data117.stdout === undefined){
+const err317 = {instancePath:instancePath+"/commands/" + i8,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "stdout"},message:"must have required property '"+"stdout"+"'"};
+if(vErrors === null){
+vErrors = [err317];
+}
+else {
+vErrors.push(err317);
+}
+errors++;
+}
+for(const key19 in data117){
+if(!(((key19 === "argv") || (key19 === "exitCode")) || (key19 === "stdout"))){
+delete data117[key19];
+}
+}
+if(data117.argv !== undefined){
+let data118 = data117.argv;
+if(Array.isArray(data118)){
+const len9 = data118.length;
+for(let i9=0; i9<len9; i9++){
+if(typeof data118[i9] !== "string"){
+const err318 = {instancePath:instancePath+"/commands/" + i8+"/argv/" + i9,schemaPath:"#/properties/commands/items/properties/argv/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err318];
+}
+else {
+vErrors.push(err318);
+}
+errors++;
+}
+}
+}
+else {
+const err319 = {instancePath:instancePath+"/commands/" + i8+"/argv",schemaPath:"#/properties/commands/items/properties/argv/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err319];
+}
+else {
+vErrors.push(err319);
+}
+errors++;
+}
+}
+if(data117.exitCode !== undefined){
+let data120 = data117.exitCode;
+if(!(((typeof data120 == "number") && (!(data120 % 1) && !isNaN(data120))) && (isFinite(data120)))){
+const err320 = {instancePath:instancePath+"/commands/" + i8+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err320];
+}
+else {
+vErrors.push(err320);
+}
+errors++;
+}
+if((typeof data120 == "number") && (isFinite(data120))){
+if(data120 > 9007199254740991 || isNaN(data120)){
+const err321 = {instancePath:instancePath+"/commands/" + i8+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if(vErrors === null){
+vErrors = [err321];
+}
+else {
+vErrors.push(err321);
+}
+errors++;
+}
+if(data120 < -9007199254740991 || isNaN(data120)){
+const err322 = {instancePath:instancePath+"/commands/" + i8+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if(vErrors === null){
+vErrors = [err322];
+}
+else {
+vErrors.push(err322);
+}
+errors++;
+}
+}
+}
+if(data117.stdout !== undefined){
+if(typeof data117.stdout !== "string"){
+const err323 = {instancePath:instancePath+"/commands/" + i8+"/stdout",schemaPath:"#/properties/commands/items/properties/stdout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err323];
+}
+else {
+vErrors.push(err323);
+}
+errors++;
+}
+}
+}
+else {
+const err324 = {instancePath:instancePath+"/commands/" + i8,schemaPath:"#/properties/commands/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err324];
+}
+else {
+vErrors.push(err324);
+}
+errors++;
+}
+}
+}
+else {
+const err325 = {instancePath:instancePath+"/commands",schemaPath:"#/properties/commands/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err325];
+}
+else {
+vErrors.push(err325);
+}
+errors++;
+}
+}
+if(data.tunHolders !== undefined){
+let data122 = data.tunHolders;
+if(Array.isArray(data122)){
+const len10 = data122.length;
+for(let i10=0; i10<len10; i10++){
+let data123 = data122[i10];
+if(data123 && typeof data123 == "object" && !Array.isArray(data123)){
+if(data123.interface === undefined){
+const err326 = {instancePath:instancePath+"/tunHolders/" + i10,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "interface"},message:"must have required property '"+"interface"+"'"};
+if(vErrors === null){
+vErrors = [err326];
+}
+else {
+vErrors.push(err326);
+}
+errors++;
+}
+if(data123.pid === undefined){
+const err327 = {instancePath:instancePath+"/tunHolders/" + i10,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "pid"},message:"must have required property '"+"pid"+"'"};
+if(vErrors === null){
+vErrors = [err327];
+}
+else {
+vErrors.push(err327);
+}
+errors++;
+}
+if(data123.comm === undefined){
+const err328 = {instancePath:instancePath+"/tunHolders/" + i10,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "comm"},message:"must have required property '"+"comm"+"'"};
+if(vErrors === null){
+vErrors = [err328];
+}
+else {
+vErrors.push(err328);
+}
+errors++;
+}
+if(data123.cmdline === undefined){
+const err329 = {instancePath:instancePath+"/tunHolders/" + i10,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "cmdline"},message:"must have required property '"+"cmdline"+"'"};
+if(vErrors === null){
+vErrors = [err329];
+}
+else {
+vErrors.push(err329);
+}
+errors++;
+}
+for(const key20 in data123){
+if(!((((key20 === "interface") || (key20 === "pid")) || (key20 === "comm")) || (key20 === "cmdline"))){
+delete data123[key20];
+}
+}
+if(data123.interface !== undefined){
+if(typeof data123.interface !== "string"){
+const err330 = {instancePath:instancePath+"/tunHolders/" + i10+"/interface",schemaPath:"#/properties/tunHolders/items/properties/interface/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err330];
+}
+else {
+vErrors.push(err330);
+}
+errors++;
+}
+}
+if(data123.pid !== undefined){
+let data125 = data123.pid;
+if(!(((typeof data125 == "number") && (!(data125 % 1) && !isNaN(data125))) && (isFinite(data125)))){
+const err331 = {instancePath:instancePath+"/tunHolders/" + i10+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err331];
+}
+else {
+vErrors.push(err331);
+}
+errors++;
+}
+if((typeof data125 == "number") && (isFinite(data125))){
+if(data125 > 9007199254740991 || isNaN(data125)){
+const err332 = {instancePath:instancePath+"/tunHolders/" + i10+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if(vErrors === null){
+vErrors = [err332];
+}
+else {
+vErrors.push(err332);
+}
+errors++;
+}
+if(data125 < -9007199254740991 || isNaN(data125)){
+const err333 = {instancePath:instancePath+"/tunHolders/" + i10+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if(vErrors === null){
+vErrors = [err333];
+}
+else {
+vErrors.push(err333);
+}
+errors++;
+}
+}
+}
+if(data123.comm !== undefined){
+let data126 = data123.comm;
+if((typeof data126 !== "string") && (data126 !== null)){
+const err334 = {instancePath:instancePath+"/tunHolders/" + i10+"/comm",schemaPath:"#/properties/tunHolders/items/properties/comm/type",keyword:"type",params:{type: schema31.properties.tunHolders.items.properties.comm.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err334];
+}
+else {
+vErrors.push(err334);
+}
+errors++;
+}
+}
+if(data123.cmdline !== undefined){
+let data127 = data123.cmdline;
+const _errs373 = errors;
+let valid66 = false;
+const _errs374 = errors;
+if(Array.isArray(data127)){
+const len11 = data127.length;
+for(let i11=0; i11<len11; i11++){
+if(typeof data127[i11] !== "string"){
+const err335 = {instancePath:instancePath+"/tunHolders/" + i10+"/cmdline/" + i11,schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err335];
+}
+else {
+vErrors.push(err335);
+}
+errors++;
+}
+}
+}
+else {
+const err336 = {instancePath:instancePath+"/tunHolders/" + i10+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err336];
+}
+else {
+vErrors.push(err336);
+}
+errors++;
+}
+var _valid23 = _errs374 === errors;
+valid66 = valid66 || _valid23;
+const _errs378 = errors;
+if(data127 !== null){
+const err337 = {instancePath:instancePath+"/tunHolders/" + i10+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(vErrors === null){
+vErrors = [err337];
+}
+else {
+vErrors.push(err337);
+}
+errors++;
+}
+var _valid23 = _errs378 === errors;
+valid66 = valid66 || _valid23;
+if(!valid66){
+const err338 = {instancePath:instancePath+"/tunHolders/" + i10+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err338];
+}
+else {
+vErrors.push(err338);
+}
+errors++;
+}
+else {
+errors = _errs373;
+if(vErrors !== null){
+if(_errs373){
+vErrors.length = _errs373;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err339 = {instancePath:instancePath+"/tunHolders/" + i10,schemaPath:"#/properties/tunHolders/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err339];
+}
+else {
+vErrors.push(err339);
+}
+errors++;
+}
+}
+}
+else {
+const err340 = {instancePath:instancePath+"/tunHolders",schemaPath:"#/properties/tunHolders/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err340];
+}
+else {
+vErrors.push(err340);
+}
+errors++;
+}
+}
+if(data.sysctls !== undefined){
+let data129 = data.sysctls;
+if(data129 && typeof data129 == "object" && !Array.isArray(data129)){
+for(const key21 in data129){
+const _errs382 = errors;
+if(typeof key21 !== "string"){
+const err341 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key21};
+if(vErrors === null){
+vErrors = [err341];
+}
+else {
+vErrors.push(err341);
+}
+errors++;
+}
+var valid69 = _errs382 === errors;
+if(!valid69){
+const err342 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/propertyNames",keyword:"propertyNames",params:{propertyName: key21},message:"property name must be valid"};
+if(vErrors === null){
+vErrors = [err342];
+}
+else {
+vErrors.push(err342);
+}
+errors++;
+}
+}
+for(const key22 in data129){
+if(typeof data129[key22] !== "string"){
+const err343 = {instancePath:instancePath+"/sysctls/" + key22.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/sysctls/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err343];
+}
+else {
+vErrors.push(err343);
+}
+errors++;
+}
+}
+}
+else {
+const err344 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err344];
+}
+else {
+vErrors.push(err344);
+}
+errors++;
+}
+}
+if(data.gaps !== undefined){
+let data131 = data.gaps;
+if(Array.isArray(data131)){
+const len12 = data131.length;
+for(let i12=0; i12<len12; i12++){
+let data132 = data131[i12];
+if(data132 && typeof data132 == "object" && !Array.isArray(data132)){
+if(data132.source === undefined){
+const err345 = {instancePath:instancePath+"/gaps/" + i12,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
+if(vErrors === null){
+vErrors = [err345];
+}
+else {
+vErrors.push(err345);
+}
+errors++;
+}
+if(data132.reason === undefined){
+const err346 = {instancePath:instancePath+"/gaps/" + i12,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
+if(vErrors === null){
+vErrors = [err346];
+}
+else {
+vErrors.push(err346);
+}
+errors++;
+}
+if(data132.detail === undefined){
+const err347 = {instancePath:instancePath+"/gaps/" + i12,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "detail"},message:"must have required property '"+"detail"+"'"};
+if(vErrors === null){
+vErrors = [err347];
+}
+else {
+vErrors.push(err347);
+}
+errors++;
+}
+for(const key23 in data132){
+if(!(((key23 === "source") || (key23 === "reason")) || (key23 === "detail"))){
+delete data132[key23];
+}
+}
+if(data132.source !== undefined){
+if(typeof data132.source !== "string"){
+const err348 = {instancePath:instancePath+"/gaps/" + i12+"/source",schemaPath:"#/properties/gaps/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err348];
+}
+else {
+vErrors.push(err348);
+}
+errors++;
+}
+}
+if(data132.reason !== undefined){
+let data134 = data132.reason;
+if(typeof data134 !== "string"){
+const err349 = {instancePath:instancePath+"/gaps/" + i12+"/reason",schemaPath:"#/properties/gaps/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err349];
+}
+else {
+vErrors.push(err349);
+}
+errors++;
+}
+if(!((((((data134 === "missing-tool") || (data134 === "permission-denied")) || (data134 === "not-found")) || (data134 === "failed")) || (data134 === "unsupported")) || (data134 === "timeout"))){
+const err350 = {instancePath:instancePath+"/gaps/" + i12+"/reason",schemaPath:"#/properties/gaps/items/properties/reason/enum",keyword:"enum",params:{allowedValues: schema31.properties.gaps.items.properties.reason.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err350];
+}
+else {
+vErrors.push(err350);
+}
+errors++;
+}
+}
+if(data132.detail !== undefined){
+if(typeof data132.detail !== "string"){
+const err351 = {instancePath:instancePath+"/gaps/" + i12+"/detail",schemaPath:"#/properties/gaps/items/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err351];
+}
+else {
+vErrors.push(err351);
+}
+errors++;
+}
+}
+}
+else {
+const err352 = {instancePath:instancePath+"/gaps/" + i12,schemaPath:"#/properties/gaps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err352];
+}
+else {
+vErrors.push(err352);
+}
+errors++;
+}
+}
+}
+else {
+const err353 = {instancePath:instancePath+"/gaps",schemaPath:"#/properties/gaps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err353];
+}
+else {
+vErrors.push(err353);
+}
+errors++;
+}
+}
+}
+else {
+const err354 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err354];
+}
+else {
+vErrors.push(err354);
 }
 errors++;
 }
