@@ -35,3 +35,10 @@ function distance(a: string, b: string): number {
   }
   return row[b.length]!;
 }
+
+/** `--size N`: an IPv4 packet's whole length in bytes, header included (ping -s N sends N + 28). */
+export function parsePacketSize(value: string): number {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 28 && n <= 65535)) throw new InputError(`--size ${JSON.stringify(value)}: expected a packet size in bytes from 28 to 65535`, undefined, 'the size of the whole IP packet: ping -s N sends N + 28');
+  return n;
+}

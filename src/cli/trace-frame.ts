@@ -7,6 +7,7 @@ import { LINK_DETAILS_ARGV, VLAN_TABLE_ARGV } from '../model/bridge/index.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import { PROTOCOLS, renderFrameTrace, traceFrame } from '../sim/frame.js';
 import { addHostInputOptions, loadHostInput, type HostInputOptions } from './input.js';
+import { parsePacketSize } from './options.js';
 import { emit } from './output.js';
 
 interface TraceFrameOpts extends HostInputOptions {
@@ -15,6 +16,7 @@ interface TraceFrameOpts extends HostInputOptions {
   dst?: string[];
   proto?: string[];
   src?: string;
+  size?: number;
   format: 'text' | 'json';
   output?: string;
 }
@@ -27,6 +29,7 @@ export function traceFrameCommand(): Command {
     .option('--dst <mac...>', 'destination MAC address (several: one trace each)')
     .option('--proto <name...>', `a protocol instead of --dst (several: one trace each): ${Object.keys(PROTOCOLS).join(', ')}`)
     .option('--src <mac>', 'source MAC address (default 02:00:00:00:00:01)')
+    .option('--size <bytes>', 'the frame carries an IP packet of this many bytes (DF): checked against the ports\' MTUs', parsePacketSize)
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('-o, --output <file>', 'write the trace here instead of stdout')
     .addHelpText('after', `
@@ -41,14 +44,15 @@ not evaluate (no such bridge or port, bad address).
 Examples:
   npx hostnet trace frame --snapshot examples/lab-lacp/kvm-host-before.json --bridge t5_br9 --in vnet19 --proto lacp
   npx hostnet trace frame --snapshot examples/lab-lacp/kvm-host-before.json --bridge t5_br9 --in vnet19 --proto stp lacp lldp
-  npx hostnet trace frame --snapshot examples/lab-lacp/kvm-host-after.json --bridge t5_br9 --in vnet19 --dst 01:80:c2:00:00:02 --format json`)
+  npx hostnet trace frame --snapshot examples/lab-lacp/kvm-host-after.json --bridge t5_br9 --in vnet19 --dst 01:80:c2:00:00:02 --format json
+  npx hostnet trace frame --snapshot examples/mtu-black-hole/snapshot.json --bridge br-lab --in veth-r1 --dst 52:54:00:00:00:02 --size 9000`)
     .action(async (opts: TraceFrameOpts) => {
       const { snapshot } = await loadHostInput(opts);
       const withDetails = opts.snapshot ? snapshot : await withBridgeDetails(snapshot, opts.netns);
       const host = buildHost(withDetails);
       const frames = [...(opts.dst ?? []).map((dst) => ({ dst })), ...(opts.proto ?? []).map((proto) => ({ proto }))];
       if (frames.length === 0) throw new InputError('give --dst MAC or --proto NAME', undefined, `protocols: ${Object.keys(PROTOCOLS).join(', ')}`);
-      const traces = frames.map((f) => traceFrame(host, { bridge: opts.bridge, ingress: opts.in, ...f, src: opts.src }));
+      const traces = frames.map((f) => traceFrame(host, { bridge: opts.bridge, ingress: opts.in, ...f, src: opts.src, ...(opts.size !== undefined ? { size: opts.size } : {}) }));
       const json = traces.length === 1 ? traces[0] : traces;
       emit(opts.format === 'json' ? `${JSON.stringify(json, null, 2)}\n` : traces.map(renderFrameTrace).join('\n'), opts.output);
       // Like check: 1 says "look here", a frame that does not cross the bridge.

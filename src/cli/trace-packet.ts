@@ -1,6 +1,7 @@
 /**
- * `hostnet trace packet`: one IPv4 packet through a Calico/VPP node, Linux and VPP together (seed 002's
- * flows), step by step, to where it is delivered, leaves, or dies; then its reply.
+ * `hostnet trace packet`: one IPv4 packet through a host, step by step, to where it is delivered, leaves,
+ * or dies; then its reply. On a Calico/VPP node Linux and VPP together (seed 002's flows); on any other
+ * host Linux alone: receive size, reverse-path filter, local delivery or forwarding, egress MTU.
  */
 import { Command, Option } from 'commander';
 import { ExitCode, InputError } from '../errors.js';
@@ -8,12 +9,14 @@ import { buildHost } from '../model/host.js';
 import { replyRequest, tracePacket, TraceSetupError, type Ingress, type PacketTrace, type TraceRequest } from '../sim/packet.js';
 import { addHostInputOptions, loadHostInput, type HostInputOptions } from './input.js';
 import { emit } from './output.js';
+import { parsePacketSize } from './options.js';
 
 interface TracePacketOpts extends HostInputOptions {
   src?: string;
   dst: string;
   in: string;
   reply: boolean;
+  size?: number;
   format: 'text' | 'json';
   output?: string;
 }
@@ -22,15 +25,17 @@ function parseIngress(s: string): Ingress {
   if (s === 'uplink' || s === 'host') return { kind: s };
   const m = /^pod:(\S+)$/.exec(s);
   if (m) return { kind: 'pod', interface: m[1]! };
-  throw new InputError(`--in ${JSON.stringify(s)}: expected uplink, host or pod:IF (the pod's interface in VPP, e.g. pod:tun1)`);
+  if (/^[^\s/:]{1,15}$/.test(s)) return { kind: 'interface', interface: s };
+  throw new InputError(`--in ${JSON.stringify(s)}: expected uplink, host, pod:IF (the pod's interface in VPP, e.g. pod:tun1) or an interface of this host`);
 }
 
 export function tracePacketCommand(): Command {
-  const cmd = new Command('packet').description('Trace an IPv4 packet through a Calico/VPP node (Linux and VPP): delivered, forwarded, or dropped, and where');
+  const cmd = new Command('packet').description('Trace an IPv4 packet through this host (Linux, and VPP on a Calico/VPP node): delivered, forwarded, or dropped, and where');
   addHostInputOptions(cmd)
     .option('--src <ip>', 'source address (default: the route\'s source for --in host, 192.0.2.1 otherwise)')
     .requiredOption('--dst <ip>', 'destination address')
-    .option('--in <where>', 'where the packet enters: uplink (from the network), host (sent by Linux), pod:IF (a pod on this node, by its VPP interface)', 'uplink')
+    .option('--in <where>', 'where the packet enters: uplink (from the network), host (sent by Linux), pod:IF (a pod on this node, by its VPP interface); on a host without Calico/VPP: host, or the interface it arrives on', 'uplink')
+    .option('--size <bytes>', 'the whole IP packet\'s size, DF set (ping -M do -s N sends N + 28): checked against every MTU on the way', parsePacketSize)
     .option('--no-reply', 'do not trace the reply')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('-o, --output <file>', 'write the trace here instead of stdout')
@@ -40,7 +45,16 @@ predicted snapshot of \`npx hostnet plan calico-vpp --predicted-snapshot FILE\`.
 vppctl outputs in the snapshot or given with --input (vppctl-show-interface-address, ...-hardware-
 interfaces, ...-ip-punt-redirect, ...-ip-fib), else from the plan or the configuration.
 
+On a host without Calico/VPP the packet is sent by the host (--in host) or arrives on an interface
+(--in IF, with --src): the trace checks the receiving device's size limit, reverse-path filtering
+(rp_filter, from the collected sysctls), local delivery or forwarding, and the egress MTU. Policy
+routing rules are not collected: the main table is used.
+
 Exit codes: 0 every traced packet arrives, 1 one is dropped, 2 could not evaluate.
+
+Examples (any host):
+  npx hostnet trace packet --snapshot examples/rp-filter-asymmetric/snapshot.json --in uplink1 --src 203.0.113.7 --dst 198.51.100.10
+  npx hostnet trace packet --snapshot examples/mtu-black-hole/snapshot.json --in host --dst 10.10.0.2 --size 1500
 
 Examples (seed 002):
   npx hostnet trace packet --snapshot examples/calico-vpp-healthy/snapshot.json --in uplink --src 192.168.0.2 --dst 192.168.0.1
@@ -50,7 +64,7 @@ Examples (seed 002):
       const ingress = parseIngress(opts.in);
       const { snapshot } = await loadHostInput(opts);
       const host = buildHost(snapshot);
-      const req: TraceRequest = { dst: opts.dst, ingress, ...(opts.src ? { src: opts.src } : {}) };
+      const req: TraceRequest = { dst: opts.dst, ingress, ...(opts.src ? { src: opts.src } : {}), ...(opts.size !== undefined ? { size: opts.size } : {}) };
       const traces: PacketTrace[] = [];
       try {
         traces.push(tracePacket(host, req));
@@ -67,7 +81,7 @@ Examples (seed 002):
 }
 
 export function renderPacketTrace(t: PacketTrace, label: string): string {
-  const lines = [`${label}: ${t.src} → ${t.dst}, in ${t.ingress}`];
+  const lines = [`${label}: ${t.src} → ${t.dst}, in ${t.ingress}${t.size !== undefined ? `, ${t.size} bytes (DF)` : ''}`];
   for (const s of t.steps) {
     const dead = t.verdict.kind === 'dropped' && t.verdict.step === s.n;
     lines.push(`  ${String(s.n).padStart(2)}. [${s.plane}] ${s.where}: ${s.what}${dead ? '   <-- DROPPED HERE' : ''}`);

@@ -15,6 +15,7 @@ import { collectVpp } from './vpp.js';
 import { collectDaemons } from './daemons.js';
 import { arphrdFromLinkType, interfacesFromIpAddr, nexthopsFromIp, NO_SYSFS, routesFromIp, rulesFromIp } from './ip.js';
 import { readAllSysfs, readAllSysfsOverlapped, readUdevDb } from './sysfs.js';
+import { readSysctls } from './sysctls.js';
 
 export interface CollectOptions {
   /** Read configuration files below this directory instead of `/`. */
@@ -61,6 +62,9 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
     run(['ip', '-6', '-d', '-j', 'rule', 'show']).then((res) => converted(res, 'ip -d -j rule (inet6)', (j) => rulesFromIp(j, 'inet6'))),
     run(['ip', '-d', '-j', 'nexthop', 'show']).then((res) => converted(res, 'ip -d -j nexthop', nexthopsFromIp)),
   ]);
+  // Read while the ip processes run (about 20 files per interface). /proc/sys/net is this namespace's,
+  // whatever --root says: configuration comes from below a root, state from here.
+  const sys = readSysctls();
   const [interfacesRead, routes4, routes6, hostPart, filePart, sysfs, vpp, [rules4, rules6, nexthopsRead], daemons] = await Promise.all([
     ...ipParts,
     collectHost(root, options.redact ?? false),
@@ -98,7 +102,8 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
     files: filePart.files,
     commands: [...vpp.commands, ...daemons.commands],
     tunHolders: tun.holders,
-    gaps: [...gaps, ...hostPart.gaps, ...filePart.gaps, ...vpp.gaps, ...daemons.gaps, ...tun.gaps],
+    sysctls: sys.sysctls,
+    gaps: [...gaps, ...hostPart.gaps, ...filePart.gaps, ...vpp.gaps, ...daemons.gaps, ...tun.gaps, ...sys.gaps],
   };
 }
 

@@ -6,8 +6,9 @@ import type { Interface, Snapshot } from '../snapshot/schema.js';
 import type { Fix, InterfaceChange } from './types.js';
 
 /** The snapshot as it would be with the fix in place. */
-export function applyFix(snapshot: Snapshot, fix: Pick<Fix, 'files' | 'changes'>): Snapshot {
-  return withInterfaceChanges(withFiles(snapshot, fix.files), fix.changes ?? []);
+export function applyFix(snapshot: Snapshot, fix: Pick<Fix, 'files' | 'changes' | 'sysctls'>): Snapshot {
+  const out = withInterfaceChanges(withFiles(snapshot, fix.files), fix.changes ?? []);
+  return fix.sysctls ? { ...out, sysctls: { ...out.sysctls, ...fix.sysctls } } : out;
 }
 
 export function withInterfaceChanges(snapshot: Snapshot, changes: readonly InterfaceChange[]): Snapshot {

@@ -41,6 +41,8 @@ import { apiserverAddressRule } from './vpp/apiserver-address.js';
 import { managesCni } from './nm/manages-cni.js';
 import { cloudSetup } from './nm/cloud-setup.js';
 import { reloadFlushesCni } from './firewalld/reload-flushes-cni.js';
+import { blackHole } from './mtu/black-hole.js';
+import { strictAsymmetric } from './rpfilter/strict-asymmetric.js';
 import { managesCniLink } from './networkd/manages-cni-link.js';
 import { dropsForeignRoutes } from './networkd/drops-foreign-routes.js';
 
@@ -82,6 +84,8 @@ export const ALL_RULES: readonly Rule[] = [
   networkdPermanentMac,
   networkManagerTap,
   encapMtu,
+  blackHole,
+  strictAsymmetric,
   apiserverAddressRule,
   managesCni,
   cloudSetup,

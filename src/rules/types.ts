@@ -39,6 +39,8 @@ export interface Fix {
   files: FixFile[];
   /** Interface state the fix's commands produce; verification applies it the same way. */
   changes?: InterfaceChange[];
+  /** Sysctls the fix's commands set (full dotted names); verification applies them the same way. */
+  sysctls?: Record<string, string>;
   /** Commands that make the change take effect, shown to the user, never run by `check`. */
   commands: string[];
   /**

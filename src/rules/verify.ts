@@ -19,7 +19,7 @@ export function verifyFix(host: Host, rule: Rule, finding: Finding, fix: Fix): V
 function defaultMethods(fix: Fix): Exclude<VerificationMethod, 'real-system'>[] {
   const out: Exclude<VerificationMethod, 'real-system'>[] = [];
   if (fix.files.length > 0) out.push('rules-with-files');
-  if ((fix.changes ?? []).length > 0) out.push('declared-state');
+  if ((fix.changes ?? []).length > 0 || Object.keys(fix.sysctls ?? {}).length > 0) out.push('declared-state');
   return out;
 }
 
@@ -64,15 +64,15 @@ function keyOf(value: readonly unknown[]): string {
   return key;
 }
 
-function patched(host: Host, cache: PatchCache, fix: Pick<Fix, 'files' | 'changes'>): { host: Host; key: string } {
-  const key = `${keyOf(fix.files)}\n${keyOf(fix.changes ?? [])}`;
+function patched(host: Host, cache: PatchCache, fix: Pick<Fix, 'files' | 'changes' | 'sysctls'>): { host: Host; key: string } {
+  const key = `${keyOf(fix.files)}\n${keyOf(fix.changes ?? [])}\n${JSON.stringify(fix.sysctls ?? {})}`;
   let out = cache.hosts.get(key);
   if (!out) cache.hosts.set(key, (out = buildHost(applyFix(host.snapshot, fix))));
   return { host: out, key };
 }
 
 /** Whether the rule still reports the finding on the host with the fix's files (and changes) in place. */
-function stillReportedWith(host: Host, cache: PatchCache, rule: Rule, finding: Finding, fix: Pick<Fix, 'files' | 'changes'>): boolean {
+function stillReportedWith(host: Host, cache: PatchCache, rule: Rule, finding: Finding, fix: Pick<Fix, 'files' | 'changes' | 'sysctls'>): boolean {
   const p = patched(host, cache, fix);
   const key = `${rule.meta.id}\n${p.key}`;
   let found = cache.findings.get(key);
@@ -138,7 +138,8 @@ function paths(fix: Fix): string {
 }
 
 function describeChanges(fix: Fix): string {
-  return (fix.changes ?? []).map((c) => `${c.interface}: ${Object.entries(c.set).map(([k, v]) => describeValue(k, v)).join(', ')}`).join('; ') || 'no change';
+  const sysctls = Object.entries(fix.sysctls ?? {}).map(([k, v]) => `${k}=${v}`);
+  return [...(fix.changes ?? []).map((c) => `${c.interface}: ${Object.entries(c.set).map(([k, v]) => describeValue(k, v)).join(', ')}`), ...sysctls].join('; ') || 'no change';
 }
 
 /** `mac 52:54:00:40:46:8e`, `groupFwdMask 0x4000` (masks in hex, as ip and sysfs show them). */

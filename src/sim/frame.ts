@@ -6,6 +6,7 @@
 import { InputError } from '../errors.js';
 import type { Host } from '../model/host.js';
 import { bridgeView, handleFrame, hex, type TraceStep, type Verdict } from '../model/bridge/index.js';
+import { withFrameSize } from '../model/mtu/index.js';
 import { parseMac } from '../net/mac.js';
 
 /** Protocols by the destination address they use. */
@@ -27,6 +28,10 @@ export interface FrameRequest {
   dst?: string;
   proto?: string;
   src?: string;
+  /** Size of the IP packet the frame carries (DF): checked against the ports' MTUs. */
+  size?: number;
+  /** false: the packet has no DF bit (a bridge with br_netfilter may fragment it). Default true. */
+  df?: boolean;
 }
 
 export interface FrameTrace {
@@ -34,6 +39,8 @@ export interface FrameTrace {
   ingress: string;
   dst: string;
   protocol: string | null;
+  /** The IP packet's size, when the trace checks it. */
+  size?: number;
   kernel: string | null;
   verdict: Verdict;
   egress: string[];
@@ -70,7 +77,8 @@ export function traceFrame(host: Host, req: FrameRequest): FrameTrace {
   }
   const src = req.src === undefined ? undefined : parseMac(req.src);
   if (src === null) throw new InputError(`--src ${JSON.stringify(req.src)} is not a MAC address`);
-  const decision = handleFrame(br, req.ingress, { dst, src });
+  const bridged = handleFrame(br, req.ingress, { dst, src });
+  const decision = req.size === undefined ? bridged : withFrameSize(host, req.ingress, req.size, bridged, req.df ?? true);
   const ingress = br.ports.find((p) => p.name === req.ingress)!;
   const setup: TraceStep = {
     stage: 'bridge',
@@ -82,6 +90,7 @@ export function traceFrame(host: Host, req: FrameRequest): FrameTrace {
     ingress: req.ingress,
     dst,
     protocol,
+    ...(req.size !== undefined ? { size: req.size } : {}),
     kernel: host.snapshot.host.kernelRelease,
     verdict: decision.verdict,
     egress: decision.egress,
@@ -92,7 +101,7 @@ export function traceFrame(host: Host, req: FrameRequest): FrameTrace {
 }
 
 export function renderFrameTrace(t: FrameTrace): string {
-  const lines = [`frame ${t.dst}${t.protocol ? ` (${t.protocol})` : ''} into ${t.bridge} on ${t.ingress}${t.kernel ? `, kernel ${t.kernel}` : ''}`];
+  const lines = [`frame ${t.dst}${t.protocol ? ` (${t.protocol})` : ''}${t.size !== undefined ? ` carrying ${t.size} bytes` : ''} into ${t.bridge} on ${t.ingress}${t.kernel ? `, kernel ${t.kernel}` : ''}`];
   t.steps.forEach((s, n) => lines.push(`  ${String(n + 1).padStart(2)}. ${s.stage}: ${s.result} - ${s.reason}`));
   const verdict = t.verdict === 'forwarded'
     ? `forwarded to ${t.egress.join(', ')}${t.passedUpOn.length ? ` (and passed up on ${t.passedUpOn.join(', ')})` : ''}`

@@ -21,32 +21,10 @@ import { calicoVppView, type CalicoVppView } from '../model/vpp/view.js';
 import type { Interface, Route } from '../snapshot/schema.js';
 import { familyOf } from '../sources/vpp-common.js';
 import type { VppDpo, VppFibEntry } from '../sources/vppctl.js';
+import { traceLinux } from './linux-path.js';
+import { TraceRecorder, TraceSetupError, type PacketTrace, type PacketVerdict, type TraceRequest } from './trace-steps.js';
 
-export type Ingress = { kind: 'uplink' } | { kind: 'host' } | { kind: 'pod'; interface: string };
-
-export interface PacketStep {
-  n: number;
-  plane: 'linux' | 'vpp' | 'wire';
-  where: string;
-  what: string;
-  /** Where the fact behind the step came from (a file, a command, the plan). */
-  because?: string;
-}
-
-export type PacketVerdict =
-  | { kind: 'delivered'; where: string }
-  | { kind: 'forwarded'; where: string; nextHop: string | null }
-  | { kind: 'dropped'; where: string; step: number; reason: string };
-
-export interface PacketTrace {
-  src: string;
-  dst: string;
-  ingress: string;
-  steps: PacketStep[];
-  verdict: PacketVerdict;
-}
-
-export class TraceSetupError extends Error {}
+export { TraceSetupError, type Ingress, type PacketStep, type PacketTrace, type PacketVerdict, type TraceRequest } from './trace-steps.js';
 
 /** What the trace knows of VPP. */
 interface VppModel {
@@ -137,113 +115,124 @@ function vppLookup(vpp: VppModel, dst: string, pods: Record<string, string> | un
   return { dpo: { kind: 'drop', interface: null, nextHop: null, text: 'no route' }, prefix: '(none)', source: src };
 }
 
-export interface TraceRequest {
-  src?: string;
-  dst: string;
-  ingress: Ingress;
-  /** Local pods known to the trace (address → VPP interface), e.g. the sender of the packet a reply answers. */
-  pods?: Record<string, string>;
-}
 
+/**
+ * A packet through this host: Linux and VPP together on a Calico/VPP node past the takeover, Linux
+ * alone on any other host.
+ */
 export function tracePacket(host: Host, req: TraceRequest): PacketTrace {
   const view = calicoVppView(host);
+  if (!view.tap && !view.uplinkName) return traceLinux(host, req);
   if (!view.tap) {
-    throw new TraceSetupError(view.uplinkName
-      ? `${view.uplinkName} is not a tap yet: VPP has not taken the uplink over in this snapshot (plan it first: npx hostnet plan calico-vpp --predicted-snapshot FILE)`
-      : 'no Calico/VPP uplink: give the configuration (--input calico-vpp-config=FILE) or a plan (--input calico-vpp-plan=FILE)');
+    throw new TraceSetupError(`${view.uplinkName} is not a tap yet: VPP has not taken the uplink over in this snapshot (plan it first: npx hostnet plan calico-vpp --predicted-snapshot FILE)`);
   }
   if (familyOf(req.dst) !== 'inet' || (req.src !== undefined && familyOf(req.src) !== 'inet')) throw new TraceSetupError('only IPv4 packets are traced (--src and --dst must be IPv4 addresses)');
-  const vpp = vppModel(host, view);
-  const tap = view.tap;
-  const steps: PacketStep[] = [];
-  const step = (plane: PacketStep['plane'], where: string, what: string, because?: string): number => {
-    steps.push({ n: steps.length + 1, plane, where, what, ...(because ? { because } : {}) });
-    return steps.length;
-  };
-  const drop = (where: string, reason: string): PacketVerdict => ({ kind: 'dropped', where, step: steps.length, reason });
-  let src = req.src;
-  const ingressName = req.ingress.kind === 'pod' ? `pod:${req.ingress.interface}` : req.ingress.kind;
-  const finish = (verdict: PacketVerdict): PacketTrace => ({ src: src ?? '?', dst: req.dst, ingress: ingressName, steps, verdict });
+  if (req.ingress.kind === 'interface') throw new TraceSetupError(`--in ${req.ingress.interface}: on a Calico/VPP node a packet enters by uplink, host or pod:IF`);
+  const node: VppNode = { host, view, vpp: vppModel(host, view), tap: view.tap, req, t: new TraceRecorder(req) };
+  if (req.ingress.kind === 'uplink' || req.ingress.kind === 'pod') return node.t.finish(fromVppSide(node));
+  return node.t.finish(fromLinuxSide(node));
+}
 
-  /** From VPP's lookup on: receive → punt → tap → Linux, or out of VPP. */
-  const intoVpp = (): PacketVerdict => {
-    // Service addresses are translated by VPP's cnat before any lookup; that is outside this model.
-    const service = view.inputs.config?.value.serviceCidrs.find((c) => inPrefix(req.dst, c));
-    if (service) {
-      step('vpp', 'cnat', `${req.dst} is in the service CIDR ${service}: VPP's service NAT (cnat) translates it to a backend; the translation is not modelled`, view.inputs.config!.source);
-      return { kind: 'forwarded', where: 'VPP service NAT (cnat)', nextHop: null };
-    }
-    const hit = vppLookup(vpp, req.dst, req.pods);
-    step('vpp', `ip4-lookup`, `${req.dst} matches ${hit.prefix}: ${hit.dpo.text}`, hit.source);
-    if (hit.dpo.kind === 'receive') {
-      step('vpp', 'ip4-local', `${req.dst} is VPP's own address on ${hit.dpo.interface ?? vpp.uplink}; VPP has no session or tunnel for this packet, so it punts it`);
-      if (!vpp.puntInterface) {
-        step('vpp', 'ip4-punt', 'no punt redirect from any interface: the packet is dropped in VPP', vpp.puntSource);
-        return drop('vpp ip4-punt', 'VPP has no punt redirect to the host tap (vpp/punt-redirect)');
-      }
-      step('vpp', 'ip4-punt-redirect', `redirected via ${vpp.puntNextHop ?? '?'} ${vpp.puntInterface}: Ethernet destination ${vpp.puntDstMac ?? '(unknown)'}, source ${vpp.tapVppMac ?? '(VPP side of the tap)'}`, vpp.puntSource);
-      step('wire', `${vpp.puntInterface} → ${tap.name}`, `the frame crosses the tap from VPP to Linux`);
-      // eth_type_trans: a unicast destination other than the device's own is PACKET_OTHERHOST, and
-      // ip_rcv drops those, promiscuous mode or not; group addresses are taken.
-      const group = vpp.puntDstMac !== null && (parseInt(vpp.puntDstMac.slice(0, 2), 16) & 1) === 1;
-      if (vpp.puntDstMac && tap.mac && vpp.puntDstMac !== tap.mac && !group) {
-        const promisc = (tap.promiscuity ?? 0) > 0 || tap.flags.includes('PROMISC');
-        step('linux', `${tap.name} rx`, `frame addressed to ${vpp.puntDstMac} but ${tap.name} has MAC ${tap.mac}: the kernel marks it PACKET_OTHERHOST and IP drops it${promisc ? ' (promiscuous mode lets capture see it, not IP)' : ''}`, `${tap.name} in the snapshot`);
-        return drop(`linux ${tap.name} rx`, `the tap's MAC ${tap.mac} is not the MAC VPP sends to (${vpp.puntDstMac}): see vpp/tap-mac and link/mac-policy-race`);
-      }
-      step('linux', `${tap.name} rx`, `frame addressed to ${vpp.puntDstMac ?? tap.mac ?? '?'}, ${tap.name}'s own MAC: accepted`);
-      const owner = localOwner(host, req.dst);
-      if (!owner) {
-        step('linux', 'ip_route_input', `${req.dst} is not a local address of the host: not delivered (and not forwarded back into the tap)`);
-        return drop(`linux ${tap.name}`, `${req.dst} is not configured on ${tap.name} (vpp/tap-mirror)`);
-      }
-      step('linux', 'ip_local_deliver', `${req.dst} is local (on ${owner.name}): delivered to the host's socket`);
-      return { kind: 'delivered', where: `host (${owner.name})` };
-    }
-    if (hit.dpo.kind === 'glean' || hit.dpo.kind === 'adjacency') {
-      const out = hit.dpo.interface ?? '?';
-      if (out !== vpp.uplink && out !== '?') {
-        step('vpp', `${out} tx`, `via ${hit.dpo.nextHop ?? out} out ${out}${out === vpp.tapName ? ' to the host' : ''}`);
-        return { kind: 'forwarded', where: out, nextHop: hit.dpo.nextHop };
-      }
-      step('vpp', `${out} tx`, hit.dpo.kind === 'glean' ? `${req.dst} is on the uplink's subnet: ARP for it, then out ${out}` : `via ${hit.dpo.nextHop} out ${out}`);
-      return { kind: 'forwarded', where: out, nextHop: hit.dpo.kind === 'glean' ? req.dst : hit.dpo.nextHop };
-    }
-    if (hit.dpo.kind === 'drop') return drop('vpp ip4-lookup', `VPP has no route to ${req.dst}`);
-    step('vpp', 'forward', `handled by VPP (${hit.dpo.text}); not modelled further`);
-    return { kind: 'forwarded', where: hit.dpo.text, nextHop: null };
-  };
+/** What every step of a Calico/VPP trace reads. */
+interface VppNode {
+  host: Host;
+  view: CalicoVppView;
+  vpp: VppModel;
+  tap: Interface;
+  req: TraceRequest;
+  t: TraceRecorder;
+}
 
-  if (req.ingress.kind === 'uplink' || req.ingress.kind === 'pod') {
-    const rxIf = req.ingress.kind === 'uplink' ? vpp.uplink : req.ingress.interface;
-    src ??= '192.0.2.1';
-    step(req.ingress.kind === 'uplink' ? 'wire' : 'vpp', `${rxIf} rx`, req.ingress.kind === 'uplink'
-      ? `${src} → ${req.dst} arrives on the uplink, now VPP's ${rxIf}${vpp.uplinkMac ? ` (MAC ${vpp.uplinkMac})` : ''}`
-      : `${src} → ${req.dst} arrives in VPP from the pod's interface ${rxIf}`, vpp.source);
-    return finish(intoVpp());
-  }
+/** From the uplink or a pod: VPP receives it first. */
+function fromVppSide(n: VppNode): PacketVerdict {
+  const { req, vpp, t } = n;
+  const rxIf = req.ingress.kind === 'pod' ? req.ingress.interface : vpp.uplink;
+  t.src ??= '192.0.2.1';
+  t.step(req.ingress.kind === 'uplink' ? 'wire' : 'vpp', `${rxIf} rx`, req.ingress.kind === 'uplink'
+    ? `${t.src} → ${req.dst} arrives on the uplink, now VPP's ${rxIf}${vpp.uplinkMac ? ` (MAC ${vpp.uplinkMac})` : ''}`
+    : `${t.src} → ${req.dst} arrives in VPP from the pod's interface ${rxIf}`, vpp.source);
+  return intoVpp(n);
+}
 
-  // From the host.
+/** From the host: Linux routes it, into the tap (then VPP) or out another device. */
+function fromLinuxSide(n: VppNode): PacketVerdict {
+  const { host, req, vpp, tap, t } = n;
   const route = linuxRoute(host.routes, req.dst);
   if (!route) {
-    step('linux', 'fib_lookup', `no route to ${req.dst}`);
-    return finish(drop('linux fib_lookup', `the host has no route to ${req.dst}`));
+    t.step('linux', 'fib_lookup', `no route to ${req.dst}`);
+    return t.drop('linux fib_lookup', `the host has no route to ${req.dst}`);
   }
-  src ??= route.prefsrc ?? host.interface(route.dev ?? '')?.addresses.find((a) => a.family === 'inet')?.local ?? '?';
-  step('linux', 'fib_lookup', `${src} → ${req.dst}: route ${route.dst}${route.gateway ? ` via ${route.gateway}` : ''} dev ${route.dev}${route.protocol ? ` proto ${route.protocol}` : ''}${route.mtu ? ` mtu ${route.mtu}` : ''}`, 'the snapshot\'s routes');
+  t.src ??= route.prefsrc ?? host.interface(route.dev ?? '')?.addresses.find((a) => a.family === 'inet')?.local ?? '?';
+  t.step('linux', 'fib_lookup', `${t.src} → ${req.dst}: route ${route.dst}${route.gateway ? ` via ${route.gateway}` : ''} dev ${route.dev}${route.protocol ? ` proto ${route.protocol}` : ''}${route.mtu ? ` mtu ${route.mtu}` : ''}`, 'the snapshot\'s routes');
   if (route.dev !== tap.name) {
-    step('linux', `${route.dev} tx`, `out ${route.dev}, not through VPP`);
-    return finish({ kind: 'forwarded', where: route.dev ?? '?', nextHop: route.gateway });
+    t.step('linux', `${route.dev} tx`, `out ${route.dev}, not through VPP`);
+    return { kind: 'forwarded', where: route.dev ?? '?', nextHop: route.gateway };
   }
-  step('linux', `${tap.name} tx`, `ARP for ${route.gateway ?? req.dst} on ${tap.name} is answered by VPP (proxy ARP on ${vpp.tapName}); the frame goes to ${vpp.tapVppMac ?? 'the VPP side of the tap'}`);
-  step('vpp', `${vpp.tapName} rx`, `VPP receives it on ${vpp.tapName} (unnumbered on ${vpp.uplink})`);
-  return finish(intoVpp());
+  t.step('linux', `${tap.name} tx`, `ARP for ${route.gateway ?? req.dst} on ${tap.name} is answered by VPP (proxy ARP on ${vpp.tapName}); the frame goes to ${vpp.tapVppMac ?? 'the VPP side of the tap'}`);
+  t.step('vpp', `${vpp.tapName} rx`, `VPP receives it on ${vpp.tapName} (unnumbered on ${vpp.uplink})`);
+  return intoVpp(n);
+}
+
+/** From VPP's lookup on: receive → punt → tap → Linux, or out of VPP. */
+function intoVpp(n: VppNode): PacketVerdict {
+  const { view, vpp, req, t } = n;
+  // Service addresses are translated by VPP's cnat before any lookup; that is outside this model.
+  const service = view.inputs.config?.value.serviceCidrs.find((c) => inPrefix(req.dst, c));
+  if (service) {
+    t.step('vpp', 'cnat', `${req.dst} is in the service CIDR ${service}: VPP's service NAT (cnat) translates it to a backend; the translation is not modelled`, view.inputs.config!.source);
+    return { kind: 'forwarded', where: 'VPP service NAT (cnat)', nextHop: null };
+  }
+  const hit = vppLookup(vpp, req.dst, req.pods);
+  t.step('vpp', `ip4-lookup`, `${req.dst} matches ${hit.prefix}: ${hit.dpo.text}`, hit.source);
+  if (hit.dpo.kind === 'receive') return puntToHost(n, hit.dpo.interface ?? vpp.uplink);
+  if (hit.dpo.kind === 'glean' || hit.dpo.kind === 'adjacency') {
+    const out = hit.dpo.interface ?? '?';
+    if (out !== vpp.uplink && out !== '?') {
+      t.step('vpp', `${out} tx`, `via ${hit.dpo.nextHop ?? out} out ${out}${out === vpp.tapName ? ' to the host' : ''}`);
+      return { kind: 'forwarded', where: out, nextHop: hit.dpo.nextHop };
+    }
+    t.step('vpp', `${out} tx`, hit.dpo.kind === 'glean' ? `${req.dst} is on the uplink's subnet: ARP for it, then out ${out}` : `via ${hit.dpo.nextHop} out ${out}`);
+    return { kind: 'forwarded', where: out, nextHop: hit.dpo.kind === 'glean' ? req.dst : hit.dpo.nextHop };
+  }
+  if (hit.dpo.kind === 'drop') return t.drop('vpp ip4-lookup', `VPP has no route to ${req.dst}`);
+  t.step('vpp', 'forward', `handled by VPP (${hit.dpo.text}); not modelled further`);
+  return { kind: 'forwarded', where: hit.dpo.text, nextHop: null };
+}
+
+/** VPP's own address: punted to the host through the tap, where Linux takes the frame or not. */
+function puntToHost(n: VppNode, receiver: string): PacketVerdict {
+  const { host, vpp, tap, req, t } = n;
+  t.step('vpp', 'ip4-local', `${req.dst} is VPP's own address on ${receiver}; VPP has no session or tunnel for this packet, so it punts it`);
+  if (!vpp.puntInterface) {
+    t.step('vpp', 'ip4-punt', 'no punt redirect from any interface: the packet is dropped in VPP', vpp.puntSource);
+    return t.drop('vpp ip4-punt', 'VPP has no punt redirect to the host tap (vpp/punt-redirect)');
+  }
+  t.step('vpp', 'ip4-punt-redirect', `redirected via ${vpp.puntNextHop ?? '?'} ${vpp.puntInterface}: Ethernet destination ${vpp.puntDstMac ?? '(unknown)'}, source ${vpp.tapVppMac ?? '(VPP side of the tap)'}`, vpp.puntSource);
+  t.step('wire', `${vpp.puntInterface} → ${tap.name}`, `the frame crosses the tap from VPP to Linux`);
+  // eth_type_trans: a unicast destination other than the device's own is PACKET_OTHERHOST, and
+  // ip_rcv drops those, promiscuous mode or not; group addresses are taken.
+  const group = vpp.puntDstMac !== null && (parseInt(vpp.puntDstMac.slice(0, 2), 16) & 1) === 1;
+  if (vpp.puntDstMac && tap.mac && vpp.puntDstMac !== tap.mac && !group) {
+    const promisc = (tap.promiscuity ?? 0) > 0 || tap.flags.includes('PROMISC');
+    t.step('linux', `${tap.name} rx`, `frame addressed to ${vpp.puntDstMac} but ${tap.name} has MAC ${tap.mac}: the kernel marks it PACKET_OTHERHOST and IP drops it${promisc ? ' (promiscuous mode lets capture see it, not IP)' : ''}`, `${tap.name} in the snapshot`);
+    return t.drop(`linux ${tap.name} rx`, `the tap's MAC ${tap.mac} is not the MAC VPP sends to (${vpp.puntDstMac}): see vpp/tap-mac and link/mac-policy-race`);
+  }
+  t.step('linux', `${tap.name} rx`, `frame addressed to ${vpp.puntDstMac ?? tap.mac ?? '?'}, ${tap.name}'s own MAC: accepted`);
+  const owner = localOwner(host, req.dst);
+  if (!owner) {
+    t.step('linux', 'ip_route_input', `${req.dst} is not a local address of the host: not delivered (and not forwarded back into the tap)`);
+    return t.drop(`linux ${tap.name}`, `${req.dst} is not configured on ${tap.name} (vpp/tap-mirror)`);
+  }
+  t.step('linux', 'ip_local_deliver', `${req.dst} is local (on ${owner.name}): delivered to the host's socket`);
+  return { kind: 'delivered', where: `host (${owner.name})` };
 }
 
 /** The reply to a delivered or forwarded packet, traced from the other side. */
 export function replyRequest(trace: PacketTrace, req: TraceRequest): TraceRequest | null {
   if (trace.verdict.kind === 'dropped' || !req.src) return null;
   if (req.ingress.kind === 'host') return null;
+  // On a plain Linux host the reply is the host's own, only for a packet delivered to it.
+  if (req.ingress.kind === 'interface') return trace.verdict.kind === 'delivered' ? { src: req.dst, dst: req.src, ingress: { kind: 'host' }, ...(req.size !== undefined ? { size: req.size } : {}) } : null;
   const pods = req.ingress.kind === 'pod' ? { ...req.pods, [req.src]: req.ingress.interface } : req.pods;
   return { src: req.dst, dst: req.src, ingress: { kind: 'host' }, ...(pods ? { pods } : {}) };
 }

@@ -94,5 +94,8 @@ test('the CLI: text shows where the packet died, exit 1; bad --in is exit 2', ()
   assert.deepEqual((JSON.parse(ok.stdout) as { verdict: { kind: string } }[]).map((t) => t.verdict.kind), ['delivered', 'forwarded']);
   const bad = hostnet(['trace', 'packet', '--snapshot', 'examples/calico-vpp-healthy/snapshot.json', '--in', 'nowhere', '--dst', '192.168.0.1']);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /^hostnet: --in "nowhere": expected uplink, host or pod:IF/);
+  assert.match(bad.stderr, /^hostnet: examples\/calico-vpp-healthy\/snapshot.json: --in nowhere: on a Calico\/VPP node a packet enters by uplink, host or pod:IF/);
+  const unreadable = hostnet(['trace', 'packet', '--snapshot', 'examples/calico-vpp-healthy/snapshot.json', '--in', 'no where', '--dst', '192.168.0.1']);
+  assert.equal(unreadable.code, 2);
+  assert.match(unreadable.stderr, /^hostnet: --in "no where": expected uplink, host, pod:IF/);
 });
