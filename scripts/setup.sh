@@ -8,6 +8,8 @@
 # tar, xz-utils, gzip: support bundles (sosreport .tar.xz, calicovppctl .tar.gz) are unpacked by tar;
 # mmdebstrap and the archive keyring: minimal Debian 11/12/13 roots whose own udevd (247, 252, 257)
 # the .link engine is compared with (cached in /var/cache/hostnet-test/roots between runs);
+# iptables, nftables, iputils-ping: real rulesets (iptables-nft and nft) and pings across a bridge for the
+# br_netfilter matrix;
 # kubectl (Debian's kubernetes-client, unless one is installed): the oracle the YAML reader is compared with.
 set -eu
 if [ "$(id -u)" != 0 ]; then
@@ -17,6 +19,7 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends iproute2 udev tcpdump ethtool python3 util-linux strace \
-  libvirt-clients libxml2-utils chromium fonts-dejavu-core tar xz-utils gzip mmdebstrap debian-archive-keyring >/dev/null
+  libvirt-clients libxml2-utils chromium fonts-dejavu-core tar xz-utils gzip mmdebstrap debian-archive-keyring \
+  iptables nftables iputils-ping >/dev/null
 command -v kubectl >/dev/null || apt-get install -y -qq --no-install-recommends kubernetes-client >/dev/null
 echo "npm run setup: the packages the real-system tests need are installed"

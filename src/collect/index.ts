@@ -12,6 +12,7 @@ import { collectFiles } from './files.js';
 import { collectHost } from './host.js';
 import { collectTunHolders } from './tun-holders.js';
 import { collectVpp } from './vpp.js';
+import { collectNftRuleset } from './nft.js';
 import { arphrdFromLinkType, interfacesFromIpAddr, NO_SYSFS, routesFromIp } from './ip.js';
 import { readAllSysfs, readAllSysfsOverlapped, readUdevDb } from './sysfs.js';
 
@@ -52,12 +53,15 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
   });
   // vppctl shows VPP of this machine only: not for a collection below another root.
   const vppPart = root === '/' ? collectVpp() : Promise.resolve({ commands: [], gaps: [] });
-  const [interfacesRead, routes4, routes6, hostPart, filePart, sysfs, vpp] = await Promise.all([
+  // The ruleset is the kernel's, not a file's: not for a collection below another root.
+  const nftPart = root === '/' ? collectNftRuleset() : Promise.resolve({ commands: [], gaps: [] });
+  const [interfacesRead, routes4, routes6, hostPart, filePart, sysfs, vpp, nft] = await Promise.all([
     ...ipParts,
     collectHost(root, options.redact ?? false),
     collectFiles(root),
     sysfsPromise,
     vppPart,
+    nftPart,
   ]);
 
   for (const part of [interfacesRead, routes4, routes6]) if (part.gap) gaps.push(part.gap);
@@ -81,9 +85,9 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
     interfaces,
     routes,
     files: filePart.files,
-    commands: vpp.commands,
+    commands: [...vpp.commands, ...nft.commands],
     tunHolders: tun.holders,
-    gaps: [...gaps, ...hostPart.gaps, ...filePart.gaps, ...vpp.gaps, ...tun.gaps],
+    gaps: [...gaps, ...hostPart.gaps, ...filePart.gaps, ...vpp.gaps, ...nft.gaps, ...tun.gaps],
   };
 }
 

@@ -2,7 +2,7 @@
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","properties":{"schema":{"type":"string","const":"hostnet.snapshot/v1"},"collectedAt":{"type":"string","description":"ISO 8601 time of collection"},"collector":{"type":"object","properties":{"name":{"type":"string"},"version":{"type":"string"}},"required":["name","version"],"additionalProperties":false},"scope":{"type":"object","properties":{"netns":{"description":"Network namespace collected, null for the caller's","type":["string","null"]},"root":{"type":"string","description":"Root directory configuration files were read below"},"redacted":{"type":"boolean"}},"required":["netns","root","redacted"],"additionalProperties":false},"host":{"type":"object","properties":{"hostname":{"type":["string","null"]},"kernelRelease":{"description":"uname -r","type":["string","null"]},"architecture":{"description":"uname -m, e.g. x86_64","type":["string","null"]},"kernelCommandLine":{"description":"/proc/cmdline","type":["string","null"]},"initCommandLine":{"description":"/proc/1/cmdline, arguments joined by spaces: what systemd tests KernelCommandLine= against inside a container","type":["string","null"]},"os":{"type":"object","properties":{"id":{"type":["string","null"]},"versionId":{"type":["string","null"]},"prettyName":{"type":["string","null"]}},"required":["id","versionId","prettyName"],"additionalProperties":false},"systemdVersion":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"Major version of systemd-udevd (udevadm --version)."},"virtualization":{"description":"As systemd-detect-virt prints it (\"none\" on bare metal).","type":["string","null"]},"machineId":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{32}$"},{"type":"null"}],"description":"/etc/machine-id; null with --redact."}},"required":["hostname","kernelRelease","architecture","kernelCommandLine","os","systemdVersion","virtualization","machineId"],"additionalProperties":false},"interfaces":{"type":"array","items":{"type":"object","properties":{"index":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"name":{"type":"string","minLength":1},"kind":{"description":"rtnetlink kind (linkinfo info_kind): veth, bridge, tun, macvlan, vxlan, bond, ...; null for physical NICs and loopback","type":["string","null"]},"kindData":{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{},"description":"linkinfo info_data as ip prints it (tun type, macvlan mode, vxlan id, ...)"},"link":{"description":"The parent (lower) device or the veth peer, as ip names it","type":["string","null"]},"linkNetns":{"default":false,"description":"The parent or peer lives in another namespace","type":"boolean"},"master":{"type":["string","null"]},"slaveKind":{"description":"linkinfo info_slave_kind: bridge, bond, ...","type":["string","null"]},"linkType":{"description":"ip link_type: ether, loopback, none, ...","type":["string","null"]},"arphrdType":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"/sys/class/net/IF/type (1 ether, 772 loopback, 65534 none)"},"devtype":{"description":"DEVTYPE from /sys/class/net/IF/uevent (bridge, vxlan, wlan, ...)","type":["string","null"]},"mac":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{2}(:[0-9a-f]{2})*$"},{"type":"null"}]},"permaddr":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{2}(:[0-9a-f]{2})*$"},{"type":"null"}],"description":"IFLA_PERM_ADDRESS as ip prints it; ip omits it when it equals the current address"},"addrAssignType":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"/sys/class/net/IF/addr_assign_type: 0 permanent, 1 random, 2 stolen, 3 set"},"nameAssignType":{"default":null,"description":"/sys/class/net/IF/name_assign_type: 1 enumerated, 2 predictable, 3 user, 4 renamed; null when the kernel does not say (EINVAL)","anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"mtu":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"flags":{"type":"array","items":{"type":"string"}},"operstate":{"type":["string","null"]},"promiscuity":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"driver":{"description":"Basename of /sys/class/net/IF/device/driver; null for virtual devices","type":["string","null"]},"devicePath":{"description":"Resolved /sys/class/net/IF/device, e.g. /sys/devices/pci0000:00/0000:00:03.0/virtio2","type":["string","null"]},"parentBus":{"type":["string","null"]},"speed":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"Mb/s from sysfs; null when unknown or unreadable (virtio reports none)"},"duplex":{"description":"sysfs duplex: full, half, unknown; null when unreadable","type":["string","null"]},"numTxQueues":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"numRxQueues":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"udev":{"anyOf":[{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"string"}},{"type":"null"}],"description":"Properties from the udev database (/run/udev/data/nIFINDEX); null where there is none"},"bridge":{"anyOf":[{"type":"object","properties":{"groupFwdMask":{"type":"integer","minimum":0,"maximum":65535},"stpState":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"description":"0 off, 1 kernel STP, 2 user-space STP"},"vlanFiltering":{"type":"boolean"},"vlanProtocol":{"description":"802.1Q or 802.1ad, as ip prints it; absent in older snapshots","type":["string","null"]},"groupAddr":{"description":"The STP group address (01:80:c2:00:00:00 unless changed)","type":["string","null"]}},"required":["groupFwdMask","stpState","vlanFiltering"],"additionalProperties":false},{"type":"null"}]},"bridgePort":{"anyOf":[{"type":"object","properties":{"groupFwdMask":{"anyOf":[{"type":"integer","minimum":0,"maximum":65535},{"type":"null"}],"description":"null where the kernel predates per-port masks (< 4.15)"},"state":{"type":"string","description":"disabled, listening, learning, forwarding or blocking"},"flags":{"description":"The port's boolean options as ip prints them: learning, flood, mcast_flood, bcast_flood, hairpin, isolated, proxy_arp, ...","anyOf":[{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"boolean"}},{"type":"null"}]}},"required":["groupFwdMask","state"],"additionalProperties":false},{"type":"null"}]},"addresses":{"type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"local":{"type":"string"},"prefixlen":{"type":"integer","minimum":0,"maximum":128},"scope":{"type":["string","null"]},"peer":{"default":null,"type":["string","null"]}},"required":["family","local","prefixlen","scope"],"additionalProperties":false}}},"required":["index","name","kind","kindData","link","master","slaveKind","linkType","arphrdType","devtype","mac","permaddr","addrAssignType","mtu","flags","operstate","promiscuity","driver","devicePath","parentBus","speed","duplex","numTxQueues","numRxQueues","udev","bridge","bridgePort","addresses"],"additionalProperties":false}},"routes":{"type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"table":{"type":"string","description":"main, local, or a number"},"type":{"type":"string","description":"unicast, local, broadcast, multicast, blackhole, ..."},"dst":{"type":"string","description":"\"default\" or a prefix"},"gateway":{"type":["string","null"]},"dev":{"type":["string","null"]},"protocol":{"type":["string","null"]},"scope":{"type":["string","null"]},"metric":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"prefsrc":{"type":["string","null"]},"mtu":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]}},"required":["family","table","type","dst","gateway","dev","protocol","scope","metric","prefsrc","mtu"],"additionalProperties":false}},"files":{"type":"array","items":{"type":"object","properties":{"path":{"type":"string","description":"Absolute path as seen on the analysed host (below --root when collected from one)"},"content":{"description":"Text of the file; null when masked","type":["string","null"]},"mask":{"default":null,"description":"Masked: a symlink to /dev/null or an empty file","anyOf":[{"type":"string","enum":["dev-null","empty"]},{"type":"null"}]},"role":{"default":null,"description":"What the file is when its path does not say (an input given with --input ROLE=FILE): see src/snapshot/roles.ts","type":["string","null"]},"origin":{"description":"Where a file installed by a provisioning input comes from; absent for files read from disk","anyOf":[{"type":"object","properties":{"path":{"type":"string","description":"The provisioning file (Butane, Ignition, MachineConfig, cloud-init) that installs this file"},"line":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"description":"The line declaring it there"},"contentLine":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"The line holding its first line, when its text is written there line for line; null when encoded"}},"required":["path","line","contentLine"],"additionalProperties":false},{"type":"null"}]}},"required":["path","content"],"additionalProperties":false},"description":"Configuration files: .link/.network and drop-ins, /proc/net/bonding/*, and sources named by later analyses"},"commands":{"type":"array","items":{"type":"object","properties":{"argv":{"type":"array","items":{"type":"string"}},"exitCode":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"stdout":{"type":"string"}},"required":["argv","exitCode","stdout"],"additionalProperties":false},"description":"Raw outputs of other tools (vppctl, ...)"},"tunHolders":{"description":"Processes holding a tun/tap device open, in the collected network namespace; absent in older snapshots","type":"array","items":{"type":"object","properties":{"interface":{"type":"string","description":"The tun/tap device, from `iff:` in /proc/PID/fdinfo/FD of the holder's /dev/net/tun descriptor"},"pid":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"comm":{"description":"/proc/PID/comm (the thread name: VPP's main thread is vpp_main)","type":["string","null"]},"cmdline":{"anyOf":[{"type":"array","items":{"type":"string"}},{"type":"null"}],"description":"/proc/PID/cmdline split at NULs; null when unreadable"}},"required":["interface","pid","comm","cmdline"],"additionalProperties":false}},"gaps":{"type":"array","items":{"type":"object","properties":{"source":{"type":"string","description":"What could not be read: a command, a file or a directory."},"reason":{"type":"string","enum":["missing-tool","permission-denied","not-found","failed","unsupported","timeout"],"description":"Why it could not be read."},"detail":{"type":"string","description":"The error as the system reported it."}},"required":["source","reason","detail"],"additionalProperties":false}}},"required":["schema","collectedAt","collector","scope","host","interfaces","routes","files","commands","gaps"],"title":"hostnet snapshot (hostnet.snapshot/v1)","description":"One host's network state as hostnet collect recorded it.","additionalProperties":false};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","properties":{"schema":{"type":"string","const":"hostnet.snapshot/v1"},"collectedAt":{"type":"string","description":"ISO 8601 time of collection"},"collector":{"type":"object","properties":{"name":{"type":"string"},"version":{"type":"string"}},"required":["name","version"],"additionalProperties":false},"scope":{"type":"object","properties":{"netns":{"description":"Network namespace collected, null for the caller's","type":["string","null"]},"root":{"type":"string","description":"Root directory configuration files were read below"},"redacted":{"type":"boolean"}},"required":["netns","root","redacted"],"additionalProperties":false},"host":{"type":"object","properties":{"hostname":{"type":["string","null"]},"kernelRelease":{"description":"uname -r","type":["string","null"]},"architecture":{"description":"uname -m, e.g. x86_64","type":["string","null"]},"kernelCommandLine":{"description":"/proc/cmdline","type":["string","null"]},"initCommandLine":{"description":"/proc/1/cmdline, arguments joined by spaces: what systemd tests KernelCommandLine= against inside a container","type":["string","null"]},"os":{"type":"object","properties":{"id":{"type":["string","null"]},"versionId":{"type":["string","null"]},"prettyName":{"type":["string","null"]}},"required":["id","versionId","prettyName"],"additionalProperties":false},"systemdVersion":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"Major version of systemd-udevd (udevadm --version)."},"virtualization":{"description":"As systemd-detect-virt prints it (\"none\" on bare metal).","type":["string","null"]},"machineId":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{32}$"},{"type":"null"}],"description":"/etc/machine-id; null with --redact."}},"required":["hostname","kernelRelease","architecture","kernelCommandLine","os","systemdVersion","virtualization","machineId"],"additionalProperties":false},"interfaces":{"type":"array","items":{"type":"object","properties":{"index":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"name":{"type":"string","minLength":1},"kind":{"description":"rtnetlink kind (linkinfo info_kind): veth, bridge, tun, macvlan, vxlan, bond, ...; null for physical NICs and loopback","type":["string","null"]},"kindData":{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{},"description":"linkinfo info_data as ip prints it (tun type, macvlan mode, vxlan id, ...)"},"link":{"description":"The parent (lower) device or the veth peer, as ip names it","type":["string","null"]},"linkNetns":{"default":false,"description":"The parent or peer lives in another namespace","type":"boolean"},"master":{"type":["string","null"]},"slaveKind":{"description":"linkinfo info_slave_kind: bridge, bond, ...","type":["string","null"]},"linkType":{"description":"ip link_type: ether, loopback, none, ...","type":["string","null"]},"arphrdType":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"/sys/class/net/IF/type (1 ether, 772 loopback, 65534 none)"},"devtype":{"description":"DEVTYPE from /sys/class/net/IF/uevent (bridge, vxlan, wlan, ...)","type":["string","null"]},"mac":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{2}(:[0-9a-f]{2})*$"},{"type":"null"}]},"permaddr":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{2}(:[0-9a-f]{2})*$"},{"type":"null"}],"description":"IFLA_PERM_ADDRESS as ip prints it; ip omits it when it equals the current address"},"addrAssignType":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"/sys/class/net/IF/addr_assign_type: 0 permanent, 1 random, 2 stolen, 3 set"},"nameAssignType":{"default":null,"description":"/sys/class/net/IF/name_assign_type: 1 enumerated, 2 predictable, 3 user, 4 renamed; null when the kernel does not say (EINVAL)","anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"mtu":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"flags":{"type":"array","items":{"type":"string"}},"operstate":{"type":["string","null"]},"promiscuity":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"driver":{"description":"Basename of /sys/class/net/IF/device/driver; null for virtual devices","type":["string","null"]},"devicePath":{"description":"Resolved /sys/class/net/IF/device, e.g. /sys/devices/pci0000:00/0000:00:03.0/virtio2","type":["string","null"]},"parentBus":{"type":["string","null"]},"speed":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"Mb/s from sysfs; null when unknown or unreadable (virtio reports none)"},"duplex":{"description":"sysfs duplex: full, half, unknown; null when unreadable","type":["string","null"]},"numTxQueues":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"numRxQueues":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"udev":{"anyOf":[{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"string"}},{"type":"null"}],"description":"Properties from the udev database (/run/udev/data/nIFINDEX); null where there is none"},"bridge":{"anyOf":[{"type":"object","properties":{"groupFwdMask":{"type":"integer","minimum":0,"maximum":65535},"stpState":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"description":"0 off, 1 kernel STP, 2 user-space STP"},"vlanFiltering":{"type":"boolean"},"vlanProtocol":{"description":"802.1Q or 802.1ad, as ip prints it; absent in older snapshots","type":["string","null"]},"groupAddr":{"description":"The STP group address (01:80:c2:00:00:00 unless changed)","type":["string","null"]}},"required":["groupFwdMask","stpState","vlanFiltering"],"additionalProperties":false},{"type":"null"}]},"bridgePort":{"anyOf":[{"type":"object","properties":{"groupFwdMask":{"anyOf":[{"type":"integer","minimum":0,"maximum":65535},{"type":"null"}],"description":"null where the kernel predates per-port masks (< 4.15)"},"state":{"type":"string","description":"disabled, listening, learning, forwarding or blocking"},"flags":{"description":"The port's boolean options as ip prints them: learning, flood, mcast_flood, bcast_flood, hairpin, isolated, proxy_arp, ...","anyOf":[{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"boolean"}},{"type":"null"}]}},"required":["groupFwdMask","state"],"additionalProperties":false},{"type":"null"}]},"addresses":{"type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"local":{"type":"string"},"prefixlen":{"type":"integer","minimum":0,"maximum":128},"scope":{"type":["string","null"]},"peer":{"default":null,"type":["string","null"]}},"required":["family","local","prefixlen","scope"],"additionalProperties":false}}},"required":["index","name","kind","kindData","link","master","slaveKind","linkType","arphrdType","devtype","mac","permaddr","addrAssignType","mtu","flags","operstate","promiscuity","driver","devicePath","parentBus","speed","duplex","numTxQueues","numRxQueues","udev","bridge","bridgePort","addresses"],"additionalProperties":false}},"routes":{"type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"table":{"type":"string","description":"main, local, or a number"},"type":{"type":"string","description":"unicast, local, broadcast, multicast, blackhole, ..."},"dst":{"type":"string","description":"\"default\" or a prefix"},"gateway":{"type":["string","null"]},"dev":{"type":["string","null"]},"protocol":{"type":["string","null"]},"scope":{"type":["string","null"]},"metric":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"prefsrc":{"type":["string","null"]},"mtu":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"expires":{"description":"Seconds the route has left (ip prints expires for routes learnt from router advertisements); null or absent when it does not expire","anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]}},"required":["family","table","type","dst","gateway","dev","protocol","scope","metric","prefsrc","mtu"],"additionalProperties":false}},"files":{"type":"array","items":{"type":"object","properties":{"path":{"type":"string","description":"Absolute path as seen on the analysed host (below --root when collected from one)"},"content":{"description":"Text of the file; null when masked","type":["string","null"]},"mask":{"default":null,"description":"Masked: a symlink to /dev/null or an empty file","anyOf":[{"type":"string","enum":["dev-null","empty"]},{"type":"null"}]},"role":{"default":null,"description":"What the file is when its path does not say (an input given with --input ROLE=FILE): see src/snapshot/roles.ts","type":["string","null"]},"origin":{"description":"Where a file installed by a provisioning input comes from; absent for files read from disk","anyOf":[{"type":"object","properties":{"path":{"type":"string","description":"The provisioning file (Butane, Ignition, MachineConfig, cloud-init) that installs this file"},"line":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"description":"The line declaring it there"},"contentLine":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"The line holding its first line, when its text is written there line for line; null when encoded"}},"required":["path","line","contentLine"],"additionalProperties":false},{"type":"null"}]}},"required":["path","content"],"additionalProperties":false},"description":"Configuration files: .link/.network and drop-ins, /proc/net/bonding/*, and sources named by later analyses"},"commands":{"type":"array","items":{"type":"object","properties":{"argv":{"type":"array","items":{"type":"string"}},"exitCode":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"stdout":{"type":"string"}},"required":["argv","exitCode","stdout"],"additionalProperties":false},"description":"Raw outputs of other tools (vppctl, nft -j list ruleset, ...)"},"tunHolders":{"description":"Processes holding a tun/tap device open, in the collected network namespace; absent in older snapshots","type":"array","items":{"type":"object","properties":{"interface":{"type":"string","description":"The tun/tap device, from `iff:` in /proc/PID/fdinfo/FD of the holder's /dev/net/tun descriptor"},"pid":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"comm":{"description":"/proc/PID/comm (the thread name: VPP's main thread is vpp_main)","type":["string","null"]},"cmdline":{"anyOf":[{"type":"array","items":{"type":"string"}},{"type":"null"}],"description":"/proc/PID/cmdline split at NULs; null when unreadable"}},"required":["interface","pid","comm","cmdline"],"additionalProperties":false}},"gaps":{"type":"array","items":{"type":"object","properties":{"source":{"type":"string","description":"What could not be read: a command, a file or a directory."},"reason":{"type":"string","enum":["missing-tool","permission-denied","not-found","failed","unsupported","timeout"],"description":"Why it could not be read."},"detail":{"type":"string","description":"The error as the system reported it."}},"required":["source","reason","detail"],"additionalProperties":false}}},"required":["schema","collectedAt","collector","scope","host","interfaces","routes","files","commands","gaps"],"title":"hostnet snapshot (hostnet.snapshot/v1)","description":"One host's network state as hostnet collect recorded it.","additionalProperties":false};
 const func1 = Object.prototype.hasOwnProperty;
 const func4 = (text) => Array.from(text).length;
 const pattern4 = new RegExp("^[0-9a-f]{32}$", "u");
@@ -3105,9 +3105,13 @@ vErrors = null;
 }
 }
 }
-}
-else {
-const err237 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data72.expires !== undefined){
+let data84 = data72.expires;
+const _errs261 = errors;
+let valid41 = false;
+const _errs262 = errors;
+if(!(((typeof data84 == "number") && (!(data84 % 1) && !isNaN(data84))) && (isFinite(data84)))){
+const err237 = {instancePath:instancePath+"/routes/" + i3+"/expires",schemaPath:"#/properties/routes/items/properties/expires/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err237];
 }
@@ -3116,10 +3120,9 @@ vErrors.push(err237);
 }
 errors++;
 }
-}
-}
-else {
-const err238 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data84 == "number") && (isFinite(data84))){
+if(data84 > 9007199254740991 || isNaN(data84)){
+const err238 = {instancePath:instancePath+"/routes/" + i3+"/expires",schemaPath:"#/properties/routes/items/properties/expires/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err238];
 }
@@ -3128,22 +3131,8 @@ vErrors.push(err238);
 }
 errors++;
 }
-}
-if(data.files !== undefined){
-let data84 = data.files;
-if(Array.isArray(data84)){
-const len4 = data84.length;
-for(let i4=0; i4<len4; i4++){
-let data85 = data84[i4];
-if(data85 && typeof data85 == "object" && !Array.isArray(data85)){
-if(data85.mask === undefined){
-data85.mask = null;
-}
-if(data85.role === undefined){
-data85.role = null;
-}
-if(data85.path === undefined){
-const err239 = {instancePath:instancePath+"/files/" + i4,schemaPath:"#/properties/files/items/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+if(data84 < -9007199254740991 || isNaN(data84)){
+const err239 = {instancePath:instancePath+"/routes/" + i3+"/expires",schemaPath:"#/properties/routes/items/properties/expires/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err239];
 }
@@ -3152,8 +3141,12 @@ vErrors.push(err239);
 }
 errors++;
 }
-if(data85.content === undefined){
-const err240 = {instancePath:instancePath+"/files/" + i4,schemaPath:"#/properties/files/items/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'"};
+}
+var _valid18 = _errs262 === errors;
+valid41 = valid41 || _valid18;
+const _errs264 = errors;
+if(data84 !== null){
+const err240 = {instancePath:instancePath+"/routes/" + i3+"/expires",schemaPath:"#/properties/routes/items/properties/expires/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err240];
 }
@@ -3162,14 +3155,10 @@ vErrors.push(err240);
 }
 errors++;
 }
-for(const key15 in data85){
-if(!(((((key15 === "path") || (key15 === "content")) || (key15 === "mask")) || (key15 === "role")) || (key15 === "origin"))){
-delete data85[key15];
-}
-}
-if(data85.path !== undefined){
-if(typeof data85.path !== "string"){
-const err241 = {instancePath:instancePath+"/files/" + i4+"/path",schemaPath:"#/properties/files/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid18 = _errs264 === errors;
+valid41 = valid41 || _valid18;
+if(!valid41){
+const err241 = {instancePath:instancePath+"/routes/" + i3+"/expires",schemaPath:"#/properties/routes/items/properties/expires/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err241];
 }
@@ -3178,11 +3167,21 @@ vErrors.push(err241);
 }
 errors++;
 }
+else {
+errors = _errs261;
+if(vErrors !== null){
+if(_errs261){
+vErrors.length = _errs261;
 }
-if(data85.content !== undefined){
-let data87 = data85.content;
-if((typeof data87 !== "string") && (data87 !== null)){
-const err242 = {instancePath:instancePath+"/files/" + i4+"/content",schemaPath:"#/properties/files/items/properties/content/type",keyword:"type",params:{type: schema31.properties.files.items.properties.content.type},message:"must be string,null"};
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err242 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err242];
 }
@@ -3192,12 +3191,9 @@ vErrors.push(err242);
 errors++;
 }
 }
-let data88 = data85.mask;
-const _errs270 = errors;
-let valid44 = false;
-const _errs271 = errors;
-if(typeof data88 !== "string"){
-const err243 = {instancePath:instancePath+"/files/" + i4+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err243 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err243];
 }
@@ -3206,8 +3202,22 @@ vErrors.push(err243);
 }
 errors++;
 }
-if(!((data88 === "dev-null") || (data88 === "empty"))){
-const err244 = {instancePath:instancePath+"/files/" + i4+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema31.properties.files.items.properties.mask.anyOf[0].enum},message:"must be equal to one of the allowed values"};
+}
+if(data.files !== undefined){
+let data85 = data.files;
+if(Array.isArray(data85)){
+const len4 = data85.length;
+for(let i4=0; i4<len4; i4++){
+let data86 = data85[i4];
+if(data86 && typeof data86 == "object" && !Array.isArray(data86)){
+if(data86.mask === undefined){
+data86.mask = null;
+}
+if(data86.role === undefined){
+data86.role = null;
+}
+if(data86.path === undefined){
+const err244 = {instancePath:instancePath+"/files/" + i4,schemaPath:"#/properties/files/items/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
 if(vErrors === null){
 vErrors = [err244];
 }
@@ -3216,11 +3226,8 @@ vErrors.push(err244);
 }
 errors++;
 }
-var _valid18 = _errs271 === errors;
-valid44 = valid44 || _valid18;
-const _errs273 = errors;
-if(data88 !== null){
-const err245 = {instancePath:instancePath+"/files/" + i4+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(data86.content === undefined){
+const err245 = {instancePath:instancePath+"/files/" + i4,schemaPath:"#/properties/files/items/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'"};
 if(vErrors === null){
 vErrors = [err245];
 }
@@ -3229,10 +3236,14 @@ vErrors.push(err245);
 }
 errors++;
 }
-var _valid18 = _errs273 === errors;
-valid44 = valid44 || _valid18;
-if(!valid44){
-const err246 = {instancePath:instancePath+"/files/" + i4+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+for(const key15 in data86){
+if(!(((((key15 === "path") || (key15 === "content")) || (key15 === "mask")) || (key15 === "role")) || (key15 === "origin"))){
+delete data86[key15];
+}
+}
+if(data86.path !== undefined){
+if(typeof data86.path !== "string"){
+const err246 = {instancePath:instancePath+"/files/" + i4+"/path",schemaPath:"#/properties/files/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err246];
 }
@@ -3241,20 +3252,11 @@ vErrors.push(err246);
 }
 errors++;
 }
-else {
-errors = _errs270;
-if(vErrors !== null){
-if(_errs270){
-vErrors.length = _errs270;
 }
-else {
-vErrors = null;
-}
-}
-}
-let data89 = data85.role;
-if((typeof data89 !== "string") && (data89 !== null)){
-const err247 = {instancePath:instancePath+"/files/" + i4+"/role",schemaPath:"#/properties/files/items/properties/role/type",keyword:"type",params:{type: schema31.properties.files.items.properties.role.type},message:"must be string,null"};
+if(data86.content !== undefined){
+let data88 = data86.content;
+if((typeof data88 !== "string") && (data88 !== null)){
+const err247 = {instancePath:instancePath+"/files/" + i4+"/content",schemaPath:"#/properties/files/items/properties/content/type",keyword:"type",params:{type: schema31.properties.files.items.properties.content.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err247];
 }
@@ -3263,14 +3265,13 @@ vErrors.push(err247);
 }
 errors++;
 }
-if(data85.origin !== undefined){
-let data90 = data85.origin;
-const _errs278 = errors;
+}
+let data89 = data86.mask;
+const _errs276 = errors;
 let valid45 = false;
-const _errs279 = errors;
-if(data90 && typeof data90 == "object" && !Array.isArray(data90)){
-if(data90.path === undefined){
-const err248 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+const _errs277 = errors;
+if(typeof data89 !== "string"){
+const err248 = {instancePath:instancePath+"/files/" + i4+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err248];
 }
@@ -3279,8 +3280,8 @@ vErrors.push(err248);
 }
 errors++;
 }
-if(data90.line === undefined){
-const err249 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "line"},message:"must have required property '"+"line"+"'"};
+if(!((data89 === "dev-null") || (data89 === "empty"))){
+const err249 = {instancePath:instancePath+"/files/" + i4+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema31.properties.files.items.properties.mask.anyOf[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err249];
 }
@@ -3289,8 +3290,11 @@ vErrors.push(err249);
 }
 errors++;
 }
-if(data90.contentLine === undefined){
-const err250 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "contentLine"},message:"must have required property '"+"contentLine"+"'"};
+var _valid19 = _errs277 === errors;
+valid45 = valid45 || _valid19;
+const _errs279 = errors;
+if(data89 !== null){
+const err250 = {instancePath:instancePath+"/files/" + i4+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err250];
 }
@@ -3299,14 +3303,10 @@ vErrors.push(err250);
 }
 errors++;
 }
-for(const key16 in data90){
-if(!(((key16 === "path") || (key16 === "line")) || (key16 === "contentLine"))){
-delete data90[key16];
-}
-}
-if(data90.path !== undefined){
-if(typeof data90.path !== "string"){
-const err251 = {instancePath:instancePath+"/files/" + i4+"/origin/path",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid19 = _errs279 === errors;
+valid45 = valid45 || _valid19;
+if(!valid45){
+const err251 = {instancePath:instancePath+"/files/" + i4+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err251];
 }
@@ -3315,11 +3315,20 @@ vErrors.push(err251);
 }
 errors++;
 }
+else {
+errors = _errs276;
+if(vErrors !== null){
+if(_errs276){
+vErrors.length = _errs276;
 }
-if(data90.line !== undefined){
-let data92 = data90.line;
-if(!(((typeof data92 == "number") && (!(data92 % 1) && !isNaN(data92))) && (isFinite(data92)))){
-const err252 = {instancePath:instancePath+"/files/" + i4+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+vErrors = null;
+}
+}
+}
+let data90 = data86.role;
+if((typeof data90 !== "string") && (data90 !== null)){
+const err252 = {instancePath:instancePath+"/files/" + i4+"/role",schemaPath:"#/properties/files/items/properties/role/type",keyword:"type",params:{type: schema31.properties.files.items.properties.role.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err252];
 }
@@ -3328,9 +3337,14 @@ vErrors.push(err252);
 }
 errors++;
 }
-if((typeof data92 == "number") && (isFinite(data92))){
-if(data92 > 9007199254740991 || isNaN(data92)){
-const err253 = {instancePath:instancePath+"/files/" + i4+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if(data86.origin !== undefined){
+let data91 = data86.origin;
+const _errs284 = errors;
+let valid46 = false;
+const _errs285 = errors;
+if(data91 && typeof data91 == "object" && !Array.isArray(data91)){
+if(data91.path === undefined){
+const err253 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
 if(vErrors === null){
 vErrors = [err253];
 }
@@ -3339,8 +3353,8 @@ vErrors.push(err253);
 }
 errors++;
 }
-if(data92 < -9007199254740991 || isNaN(data92)){
-const err254 = {instancePath:instancePath+"/files/" + i4+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if(data91.line === undefined){
+const err254 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "line"},message:"must have required property '"+"line"+"'"};
 if(vErrors === null){
 vErrors = [err254];
 }
@@ -3349,15 +3363,8 @@ vErrors.push(err254);
 }
 errors++;
 }
-}
-}
-if(data90.contentLine !== undefined){
-let data93 = data90.contentLine;
-const _errs287 = errors;
-let valid47 = false;
-const _errs288 = errors;
-if(!(((typeof data93 == "number") && (!(data93 % 1) && !isNaN(data93))) && (isFinite(data93)))){
-const err255 = {instancePath:instancePath+"/files/" + i4+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data91.contentLine === undefined){
+const err255 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "contentLine"},message:"must have required property '"+"contentLine"+"'"};
 if(vErrors === null){
 vErrors = [err255];
 }
@@ -3366,9 +3373,14 @@ vErrors.push(err255);
 }
 errors++;
 }
-if((typeof data93 == "number") && (isFinite(data93))){
-if(data93 > 9007199254740991 || isNaN(data93)){
-const err256 = {instancePath:instancePath+"/files/" + i4+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+for(const key16 in data91){
+if(!(((key16 === "path") || (key16 === "line")) || (key16 === "contentLine"))){
+delete data91[key16];
+}
+}
+if(data91.path !== undefined){
+if(typeof data91.path !== "string"){
+const err256 = {instancePath:instancePath+"/files/" + i4+"/origin/path",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err256];
 }
@@ -3377,8 +3389,11 @@ vErrors.push(err256);
 }
 errors++;
 }
-if(data93 < -9007199254740991 || isNaN(data93)){
-const err257 = {instancePath:instancePath+"/files/" + i4+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+}
+if(data91.line !== undefined){
+let data93 = data91.line;
+if(!(((typeof data93 == "number") && (!(data93 % 1) && !isNaN(data93))) && (isFinite(data93)))){
+const err257 = {instancePath:instancePath+"/files/" + i4+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err257];
 }
@@ -3387,12 +3402,9 @@ vErrors.push(err257);
 }
 errors++;
 }
-}
-var _valid20 = _errs288 === errors;
-valid47 = valid47 || _valid20;
-const _errs290 = errors;
-if(data93 !== null){
-const err258 = {instancePath:instancePath+"/files/" + i4+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if((typeof data93 == "number") && (isFinite(data93))){
+if(data93 > 9007199254740991 || isNaN(data93)){
+const err258 = {instancePath:instancePath+"/files/" + i4+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err258];
 }
@@ -3401,10 +3413,8 @@ vErrors.push(err258);
 }
 errors++;
 }
-var _valid20 = _errs290 === errors;
-valid47 = valid47 || _valid20;
-if(!valid47){
-const err259 = {instancePath:instancePath+"/files/" + i4+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(data93 < -9007199254740991 || isNaN(data93)){
+const err259 = {instancePath:instancePath+"/files/" + i4+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err259];
 }
@@ -3413,21 +3423,15 @@ vErrors.push(err259);
 }
 errors++;
 }
-else {
-errors = _errs287;
-if(vErrors !== null){
-if(_errs287){
-vErrors.length = _errs287;
-}
-else {
-vErrors = null;
 }
 }
-}
-}
-}
-else {
-const err260 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data91.contentLine !== undefined){
+let data94 = data91.contentLine;
+const _errs293 = errors;
+let valid48 = false;
+const _errs294 = errors;
+if(!(((typeof data94 == "number") && (!(data94 % 1) && !isNaN(data94))) && (isFinite(data94)))){
+const err260 = {instancePath:instancePath+"/files/" + i4+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err260];
 }
@@ -3436,11 +3440,9 @@ vErrors.push(err260);
 }
 errors++;
 }
-var _valid19 = _errs279 === errors;
-valid45 = valid45 || _valid19;
-const _errs292 = errors;
-if(data90 !== null){
-const err261 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if((typeof data94 == "number") && (isFinite(data94))){
+if(data94 > 9007199254740991 || isNaN(data94)){
+const err261 = {instancePath:instancePath+"/files/" + i4+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err261];
 }
@@ -3449,10 +3451,8 @@ vErrors.push(err261);
 }
 errors++;
 }
-var _valid19 = _errs292 === errors;
-valid45 = valid45 || _valid19;
-if(!valid45){
-const err262 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(data94 < -9007199254740991 || isNaN(data94)){
+const err262 = {instancePath:instancePath+"/files/" + i4+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err262];
 }
@@ -3461,11 +3461,37 @@ vErrors.push(err262);
 }
 errors++;
 }
+}
+var _valid21 = _errs294 === errors;
+valid48 = valid48 || _valid21;
+const _errs296 = errors;
+if(data94 !== null){
+const err263 = {instancePath:instancePath+"/files/" + i4+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(vErrors === null){
+vErrors = [err263];
+}
 else {
-errors = _errs278;
+vErrors.push(err263);
+}
+errors++;
+}
+var _valid21 = _errs296 === errors;
+valid48 = valid48 || _valid21;
+if(!valid48){
+const err264 = {instancePath:instancePath+"/files/" + i4+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err264];
+}
+else {
+vErrors.push(err264);
+}
+errors++;
+}
+else {
+errors = _errs293;
 if(vErrors !== null){
-if(_errs278){
-vErrors.length = _errs278;
+if(_errs293){
+vErrors.length = _errs293;
 }
 else {
 vErrors = null;
@@ -3475,37 +3501,7 @@ vErrors = null;
 }
 }
 else {
-const err263 = {instancePath:instancePath+"/files/" + i4,schemaPath:"#/properties/files/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err263];
-}
-else {
-vErrors.push(err263);
-}
-errors++;
-}
-}
-}
-else {
-const err264 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err264];
-}
-else {
-vErrors.push(err264);
-}
-errors++;
-}
-}
-if(data.commands !== undefined){
-let data94 = data.commands;
-if(Array.isArray(data94)){
-const len5 = data94.length;
-for(let i5=0; i5<len5; i5++){
-let data95 = data94[i5];
-if(data95 && typeof data95 == "object" && !Array.isArray(data95)){
-if(data95.argv === undefined){
-const err265 = {instancePath:instancePath+"/commands/" + i5,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "argv"},message:"must have required property '"+"argv"+"'"};
+const err265 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err265];
 }
@@ -3514,8 +3510,11 @@ vErrors.push(err265);
 }
 errors++;
 }
-if(data95.exitCode === undefined){
-const err266 = {instancePath:instancePath+"/commands/" + i5,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "exitCode"},message:"must have required property '"+"exitCode"+"'"};
+var _valid20 = _errs285 === errors;
+valid46 = valid46 || _valid20;
+const _errs298 = errors;
+if(data91 !== null){
+const err266 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err266];
 }
@@ -3524,8 +3523,10 @@ vErrors.push(err266);
 }
 errors++;
 }
-if(data95.stdout === undefined){
-const err267 = {instancePath:instancePath+"/commands/" + i5,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "stdout"},message:"must have required property '"+"stdout"+"'"};
+var _valid20 = _errs298 === errors;
+valid46 = valid46 || _valid20;
+if(!valid46){
+const err267 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err267];
 }
@@ -3534,18 +3535,21 @@ vErrors.push(err267);
 }
 errors++;
 }
-for(const key17 in data95){
-if(!(((key17 === "argv") || (key17 === "exitCode")) || (key17 === "stdout"))){
-delete data95[key17];
+else {
+errors = _errs284;
+if(vErrors !== null){
+if(_errs284){
+vErrors.length = _errs284;
+}
+else {
+vErrors = null;
 }
 }
-if(data95.argv !== undefined){
-let data96 = data95.argv;
-if(Array.isArray(data96)){
-const len6 = data96.length;
-for(let i6=0; i6<len6; i6++){
-if(typeof data96[i6] !== "string"){
-const err268 = {instancePath:instancePath+"/commands/" + i5+"/argv/" + i6,schemaPath:"#/properties/commands/items/properties/argv/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+}
+}
+else {
+const err268 = {instancePath:instancePath+"/files/" + i4,schemaPath:"#/properties/files/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err268];
 }
@@ -3557,7 +3561,7 @@ errors++;
 }
 }
 else {
-const err269 = {instancePath:instancePath+"/commands/" + i5+"/argv",schemaPath:"#/properties/commands/items/properties/argv/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err269 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err269];
 }
@@ -3567,10 +3571,15 @@ vErrors.push(err269);
 errors++;
 }
 }
-if(data95.exitCode !== undefined){
-let data98 = data95.exitCode;
-if(!(((typeof data98 == "number") && (!(data98 % 1) && !isNaN(data98))) && (isFinite(data98)))){
-const err270 = {instancePath:instancePath+"/commands/" + i5+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data.commands !== undefined){
+let data95 = data.commands;
+if(Array.isArray(data95)){
+const len5 = data95.length;
+for(let i5=0; i5<len5; i5++){
+let data96 = data95[i5];
+if(data96 && typeof data96 == "object" && !Array.isArray(data96)){
+if(data96.argv === undefined){
+const err270 = {instancePath:instancePath+"/commands/" + i5,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "argv"},message:"must have required property '"+"argv"+"'"};
 if(vErrors === null){
 vErrors = [err270];
 }
@@ -3579,9 +3588,8 @@ vErrors.push(err270);
 }
 errors++;
 }
-if((typeof data98 == "number") && (isFinite(data98))){
-if(data98 > 9007199254740991 || isNaN(data98)){
-const err271 = {instancePath:instancePath+"/commands/" + i5+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if(data96.exitCode === undefined){
+const err271 = {instancePath:instancePath+"/commands/" + i5,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "exitCode"},message:"must have required property '"+"exitCode"+"'"};
 if(vErrors === null){
 vErrors = [err271];
 }
@@ -3590,8 +3598,8 @@ vErrors.push(err271);
 }
 errors++;
 }
-if(data98 < -9007199254740991 || isNaN(data98)){
-const err272 = {instancePath:instancePath+"/commands/" + i5+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if(data96.stdout === undefined){
+const err272 = {instancePath:instancePath+"/commands/" + i5,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "stdout"},message:"must have required property '"+"stdout"+"'"};
 if(vErrors === null){
 vErrors = [err272];
 }
@@ -3600,11 +3608,18 @@ vErrors.push(err272);
 }
 errors++;
 }
+for(const key17 in data96){
+if(!(((key17 === "argv") || (key17 === "exitCode")) || (key17 === "stdout"))){
+delete data96[key17];
 }
 }
-if(data95.stdout !== undefined){
-if(typeof data95.stdout !== "string"){
-const err273 = {instancePath:instancePath+"/commands/" + i5+"/stdout",schemaPath:"#/properties/commands/items/properties/stdout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data96.argv !== undefined){
+let data97 = data96.argv;
+if(Array.isArray(data97)){
+const len6 = data97.length;
+for(let i6=0; i6<len6; i6++){
+if(typeof data97[i6] !== "string"){
+const err273 = {instancePath:instancePath+"/commands/" + i5+"/argv/" + i6,schemaPath:"#/properties/commands/items/properties/argv/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err273];
 }
@@ -3616,7 +3631,7 @@ errors++;
 }
 }
 else {
-const err274 = {instancePath:instancePath+"/commands/" + i5,schemaPath:"#/properties/commands/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err274 = {instancePath:instancePath+"/commands/" + i5+"/argv",schemaPath:"#/properties/commands/items/properties/argv/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err274];
 }
@@ -3626,9 +3641,10 @@ vErrors.push(err274);
 errors++;
 }
 }
-}
-else {
-const err275 = {instancePath:instancePath+"/commands",schemaPath:"#/properties/commands/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data96.exitCode !== undefined){
+let data99 = data96.exitCode;
+if(!(((typeof data99 == "number") && (!(data99 % 1) && !isNaN(data99))) && (isFinite(data99)))){
+const err275 = {instancePath:instancePath+"/commands/" + i5+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err275];
 }
@@ -3637,16 +3653,9 @@ vErrors.push(err275);
 }
 errors++;
 }
-}
-if(data.tunHolders !== undefined){
-let data100 = data.tunHolders;
-if(Array.isArray(data100)){
-const len7 = data100.length;
-for(let i7=0; i7<len7; i7++){
-let data101 = data100[i7];
-if(data101 && typeof data101 == "object" && !Array.isArray(data101)){
-if(data101.interface === undefined){
-const err276 = {instancePath:instancePath+"/tunHolders/" + i7,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "interface"},message:"must have required property '"+"interface"+"'"};
+if((typeof data99 == "number") && (isFinite(data99))){
+if(data99 > 9007199254740991 || isNaN(data99)){
+const err276 = {instancePath:instancePath+"/commands/" + i5+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err276];
 }
@@ -3655,8 +3664,8 @@ vErrors.push(err276);
 }
 errors++;
 }
-if(data101.pid === undefined){
-const err277 = {instancePath:instancePath+"/tunHolders/" + i7,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "pid"},message:"must have required property '"+"pid"+"'"};
+if(data99 < -9007199254740991 || isNaN(data99)){
+const err277 = {instancePath:instancePath+"/commands/" + i5+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err277];
 }
@@ -3665,8 +3674,11 @@ vErrors.push(err277);
 }
 errors++;
 }
-if(data101.comm === undefined){
-const err278 = {instancePath:instancePath+"/tunHolders/" + i7,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "comm"},message:"must have required property '"+"comm"+"'"};
+}
+}
+if(data96.stdout !== undefined){
+if(typeof data96.stdout !== "string"){
+const err278 = {instancePath:instancePath+"/commands/" + i5+"/stdout",schemaPath:"#/properties/commands/items/properties/stdout/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err278];
 }
@@ -3675,8 +3687,10 @@ vErrors.push(err278);
 }
 errors++;
 }
-if(data101.cmdline === undefined){
-const err279 = {instancePath:instancePath+"/tunHolders/" + i7,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "cmdline"},message:"must have required property '"+"cmdline"+"'"};
+}
+}
+else {
+const err279 = {instancePath:instancePath+"/commands/" + i5,schemaPath:"#/properties/commands/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err279];
 }
@@ -3685,14 +3699,10 @@ vErrors.push(err279);
 }
 errors++;
 }
-for(const key18 in data101){
-if(!((((key18 === "interface") || (key18 === "pid")) || (key18 === "comm")) || (key18 === "cmdline"))){
-delete data101[key18];
 }
 }
-if(data101.interface !== undefined){
-if(typeof data101.interface !== "string"){
-const err280 = {instancePath:instancePath+"/tunHolders/" + i7+"/interface",schemaPath:"#/properties/tunHolders/items/properties/interface/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err280 = {instancePath:instancePath+"/commands",schemaPath:"#/properties/commands/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err280];
 }
@@ -3702,10 +3712,15 @@ vErrors.push(err280);
 errors++;
 }
 }
-if(data101.pid !== undefined){
-let data103 = data101.pid;
-if(!(((typeof data103 == "number") && (!(data103 % 1) && !isNaN(data103))) && (isFinite(data103)))){
-const err281 = {instancePath:instancePath+"/tunHolders/" + i7+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data.tunHolders !== undefined){
+let data101 = data.tunHolders;
+if(Array.isArray(data101)){
+const len7 = data101.length;
+for(let i7=0; i7<len7; i7++){
+let data102 = data101[i7];
+if(data102 && typeof data102 == "object" && !Array.isArray(data102)){
+if(data102.interface === undefined){
+const err281 = {instancePath:instancePath+"/tunHolders/" + i7,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "interface"},message:"must have required property '"+"interface"+"'"};
 if(vErrors === null){
 vErrors = [err281];
 }
@@ -3714,9 +3729,8 @@ vErrors.push(err281);
 }
 errors++;
 }
-if((typeof data103 == "number") && (isFinite(data103))){
-if(data103 > 9007199254740991 || isNaN(data103)){
-const err282 = {instancePath:instancePath+"/tunHolders/" + i7+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if(data102.pid === undefined){
+const err282 = {instancePath:instancePath+"/tunHolders/" + i7,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "pid"},message:"must have required property '"+"pid"+"'"};
 if(vErrors === null){
 vErrors = [err282];
 }
@@ -3725,8 +3739,8 @@ vErrors.push(err282);
 }
 errors++;
 }
-if(data103 < -9007199254740991 || isNaN(data103)){
-const err283 = {instancePath:instancePath+"/tunHolders/" + i7+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if(data102.comm === undefined){
+const err283 = {instancePath:instancePath+"/tunHolders/" + i7,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "comm"},message:"must have required property '"+"comm"+"'"};
 if(vErrors === null){
 vErrors = [err283];
 }
@@ -3735,12 +3749,8 @@ vErrors.push(err283);
 }
 errors++;
 }
-}
-}
-if(data101.comm !== undefined){
-let data104 = data101.comm;
-if((typeof data104 !== "string") && (data104 !== null)){
-const err284 = {instancePath:instancePath+"/tunHolders/" + i7+"/comm",schemaPath:"#/properties/tunHolders/items/properties/comm/type",keyword:"type",params:{type: schema31.properties.tunHolders.items.properties.comm.type},message:"must be string,null"};
+if(data102.cmdline === undefined){
+const err284 = {instancePath:instancePath+"/tunHolders/" + i7,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "cmdline"},message:"must have required property '"+"cmdline"+"'"};
 if(vErrors === null){
 vErrors = [err284];
 }
@@ -3749,17 +3759,14 @@ vErrors.push(err284);
 }
 errors++;
 }
+for(const key18 in data102){
+if(!((((key18 === "interface") || (key18 === "pid")) || (key18 === "comm")) || (key18 === "cmdline"))){
+delete data102[key18];
 }
-if(data101.cmdline !== undefined){
-let data105 = data101.cmdline;
-const _errs319 = errors;
-let valid56 = false;
-const _errs320 = errors;
-if(Array.isArray(data105)){
-const len8 = data105.length;
-for(let i8=0; i8<len8; i8++){
-if(typeof data105[i8] !== "string"){
-const err285 = {instancePath:instancePath+"/tunHolders/" + i7+"/cmdline/" + i8,schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data102.interface !== undefined){
+if(typeof data102.interface !== "string"){
+const err285 = {instancePath:instancePath+"/tunHolders/" + i7+"/interface",schemaPath:"#/properties/tunHolders/items/properties/interface/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err285];
 }
@@ -3769,9 +3776,10 @@ vErrors.push(err285);
 errors++;
 }
 }
-}
-else {
-const err286 = {instancePath:instancePath+"/tunHolders/" + i7+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data102.pid !== undefined){
+let data104 = data102.pid;
+if(!(((typeof data104 == "number") && (!(data104 % 1) && !isNaN(data104))) && (isFinite(data104)))){
+const err286 = {instancePath:instancePath+"/tunHolders/" + i7+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err286];
 }
@@ -3780,11 +3788,9 @@ vErrors.push(err286);
 }
 errors++;
 }
-var _valid21 = _errs320 === errors;
-valid56 = valid56 || _valid21;
-const _errs324 = errors;
-if(data105 !== null){
-const err287 = {instancePath:instancePath+"/tunHolders/" + i7+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if((typeof data104 == "number") && (isFinite(data104))){
+if(data104 > 9007199254740991 || isNaN(data104)){
+const err287 = {instancePath:instancePath+"/tunHolders/" + i7+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err287];
 }
@@ -3793,10 +3799,8 @@ vErrors.push(err287);
 }
 errors++;
 }
-var _valid21 = _errs324 === errors;
-valid56 = valid56 || _valid21;
-if(!valid56){
-const err288 = {instancePath:instancePath+"/tunHolders/" + i7+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(data104 < -9007199254740991 || isNaN(data104)){
+const err288 = {instancePath:instancePath+"/tunHolders/" + i7+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err288];
 }
@@ -3805,21 +3809,12 @@ vErrors.push(err288);
 }
 errors++;
 }
-else {
-errors = _errs319;
-if(vErrors !== null){
-if(_errs319){
-vErrors.length = _errs319;
-}
-else {
-vErrors = null;
 }
 }
-}
-}
-}
-else {
-const err289 = {instancePath:instancePath+"/tunHolders/" + i7,schemaPath:"#/properties/tunHolders/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data102.comm !== undefined){
+let data105 = data102.comm;
+if((typeof data105 !== "string") && (data105 !== null)){
+const err289 = {instancePath:instancePath+"/tunHolders/" + i7+"/comm",schemaPath:"#/properties/tunHolders/items/properties/comm/type",keyword:"type",params:{type: schema31.properties.tunHolders.items.properties.comm.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err289];
 }
@@ -3829,9 +3824,16 @@ vErrors.push(err289);
 errors++;
 }
 }
-}
-else {
-const err290 = {instancePath:instancePath+"/tunHolders",schemaPath:"#/properties/tunHolders/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data102.cmdline !== undefined){
+let data106 = data102.cmdline;
+const _errs325 = errors;
+let valid57 = false;
+const _errs326 = errors;
+if(Array.isArray(data106)){
+const len8 = data106.length;
+for(let i8=0; i8<len8; i8++){
+if(typeof data106[i8] !== "string"){
+const err290 = {instancePath:instancePath+"/tunHolders/" + i7+"/cmdline/" + i8,schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err290];
 }
@@ -3841,15 +3843,9 @@ vErrors.push(err290);
 errors++;
 }
 }
-if(data.gaps !== undefined){
-let data107 = data.gaps;
-if(Array.isArray(data107)){
-const len9 = data107.length;
-for(let i9=0; i9<len9; i9++){
-let data108 = data107[i9];
-if(data108 && typeof data108 == "object" && !Array.isArray(data108)){
-if(data108.source === undefined){
-const err291 = {instancePath:instancePath+"/gaps/" + i9,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
+}
+else {
+const err291 = {instancePath:instancePath+"/tunHolders/" + i7+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err291];
 }
@@ -3858,8 +3854,11 @@ vErrors.push(err291);
 }
 errors++;
 }
-if(data108.reason === undefined){
-const err292 = {instancePath:instancePath+"/gaps/" + i9,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
+var _valid22 = _errs326 === errors;
+valid57 = valid57 || _valid22;
+const _errs330 = errors;
+if(data106 !== null){
+const err292 = {instancePath:instancePath+"/tunHolders/" + i7+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err292];
 }
@@ -3868,8 +3867,10 @@ vErrors.push(err292);
 }
 errors++;
 }
-if(data108.detail === undefined){
-const err293 = {instancePath:instancePath+"/gaps/" + i9,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "detail"},message:"must have required property '"+"detail"+"'"};
+var _valid22 = _errs330 === errors;
+valid57 = valid57 || _valid22;
+if(!valid57){
+const err293 = {instancePath:instancePath+"/tunHolders/" + i7+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err293];
 }
@@ -3878,14 +3879,21 @@ vErrors.push(err293);
 }
 errors++;
 }
-for(const key19 in data108){
-if(!(((key19 === "source") || (key19 === "reason")) || (key19 === "detail"))){
-delete data108[key19];
+else {
+errors = _errs325;
+if(vErrors !== null){
+if(_errs325){
+vErrors.length = _errs325;
+}
+else {
+vErrors = null;
 }
 }
-if(data108.source !== undefined){
-if(typeof data108.source !== "string"){
-const err294 = {instancePath:instancePath+"/gaps/" + i9+"/source",schemaPath:"#/properties/gaps/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+}
+}
+else {
+const err294 = {instancePath:instancePath+"/tunHolders/" + i7,schemaPath:"#/properties/tunHolders/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err294];
 }
@@ -3895,10 +3903,9 @@ vErrors.push(err294);
 errors++;
 }
 }
-if(data108.reason !== undefined){
-let data110 = data108.reason;
-if(typeof data110 !== "string"){
-const err295 = {instancePath:instancePath+"/gaps/" + i9+"/reason",schemaPath:"#/properties/gaps/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err295 = {instancePath:instancePath+"/tunHolders",schemaPath:"#/properties/tunHolders/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err295];
 }
@@ -3907,8 +3914,16 @@ vErrors.push(err295);
 }
 errors++;
 }
-if(!((((((data110 === "missing-tool") || (data110 === "permission-denied")) || (data110 === "not-found")) || (data110 === "failed")) || (data110 === "unsupported")) || (data110 === "timeout"))){
-const err296 = {instancePath:instancePath+"/gaps/" + i9+"/reason",schemaPath:"#/properties/gaps/items/properties/reason/enum",keyword:"enum",params:{allowedValues: schema31.properties.gaps.items.properties.reason.enum},message:"must be equal to one of the allowed values"};
+}
+if(data.gaps !== undefined){
+let data108 = data.gaps;
+if(Array.isArray(data108)){
+const len9 = data108.length;
+for(let i9=0; i9<len9; i9++){
+let data109 = data108[i9];
+if(data109 && typeof data109 == "object" && !Array.isArray(data109)){
+if(data109.source === undefined){
+const err296 = {instancePath:instancePath+"/gaps/" + i9,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
 if(vErrors === null){
 vErrors = [err296];
 }
@@ -3917,10 +3932,8 @@ vErrors.push(err296);
 }
 errors++;
 }
-}
-if(data108.detail !== undefined){
-if(typeof data108.detail !== "string"){
-const err297 = {instancePath:instancePath+"/gaps/" + i9+"/detail",schemaPath:"#/properties/gaps/items/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data109.reason === undefined){
+const err297 = {instancePath:instancePath+"/gaps/" + i9,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
 if(vErrors === null){
 vErrors = [err297];
 }
@@ -3929,10 +3942,8 @@ vErrors.push(err297);
 }
 errors++;
 }
-}
-}
-else {
-const err298 = {instancePath:instancePath+"/gaps/" + i9,schemaPath:"#/properties/gaps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data109.detail === undefined){
+const err298 = {instancePath:instancePath+"/gaps/" + i9,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "detail"},message:"must have required property '"+"detail"+"'"};
 if(vErrors === null){
 vErrors = [err298];
 }
@@ -3941,10 +3952,14 @@ vErrors.push(err298);
 }
 errors++;
 }
+for(const key19 in data109){
+if(!(((key19 === "source") || (key19 === "reason")) || (key19 === "detail"))){
+delete data109[key19];
 }
 }
-else {
-const err299 = {instancePath:instancePath+"/gaps",schemaPath:"#/properties/gaps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data109.source !== undefined){
+if(typeof data109.source !== "string"){
+const err299 = {instancePath:instancePath+"/gaps/" + i9+"/source",schemaPath:"#/properties/gaps/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err299];
 }
@@ -3954,14 +3969,73 @@ vErrors.push(err299);
 errors++;
 }
 }
-}
-else {
-const err300 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data109.reason !== undefined){
+let data111 = data109.reason;
+if(typeof data111 !== "string"){
+const err300 = {instancePath:instancePath+"/gaps/" + i9+"/reason",schemaPath:"#/properties/gaps/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err300];
 }
 else {
 vErrors.push(err300);
+}
+errors++;
+}
+if(!((((((data111 === "missing-tool") || (data111 === "permission-denied")) || (data111 === "not-found")) || (data111 === "failed")) || (data111 === "unsupported")) || (data111 === "timeout"))){
+const err301 = {instancePath:instancePath+"/gaps/" + i9+"/reason",schemaPath:"#/properties/gaps/items/properties/reason/enum",keyword:"enum",params:{allowedValues: schema31.properties.gaps.items.properties.reason.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err301];
+}
+else {
+vErrors.push(err301);
+}
+errors++;
+}
+}
+if(data109.detail !== undefined){
+if(typeof data109.detail !== "string"){
+const err302 = {instancePath:instancePath+"/gaps/" + i9+"/detail",schemaPath:"#/properties/gaps/items/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err302];
+}
+else {
+vErrors.push(err302);
+}
+errors++;
+}
+}
+}
+else {
+const err303 = {instancePath:instancePath+"/gaps/" + i9,schemaPath:"#/properties/gaps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err303];
+}
+else {
+vErrors.push(err303);
+}
+errors++;
+}
+}
+}
+else {
+const err304 = {instancePath:instancePath+"/gaps",schemaPath:"#/properties/gaps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err304];
+}
+else {
+vErrors.push(err304);
+}
+errors++;
+}
+}
+}
+else {
+const err305 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err305];
+}
+else {
+vErrors.push(err305);
 }
 errors++;
 }
