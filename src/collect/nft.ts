@@ -4,10 +4,8 @@
  * A missing nft or a refused read is a gap: analysis then says the ruleset is unknown.
  */
 import type { CommandRecord, Gap } from '../snapshot/schema.js';
+import { NFT_RULESET_ARGV } from '../snapshot/commands.js';
 import { run } from './exec.js';
-
-/** The command, in the argv form the netfilter model looks it up by. */
-export const NFT_RULESET_ARGV: readonly string[] = ['nft', '-j', 'list', 'ruleset'];
 
 export async function collectNftRuleset(): Promise<{ commands: CommandRecord[]; gaps: Gap[] }> {
   const r = await run([...NFT_RULESET_ARGV], 30_000);
