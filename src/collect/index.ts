@@ -15,6 +15,7 @@ import { collectVpp } from './vpp.js';
 import { collectNftRuleset } from './nft.js';
 import { arphrdFromLinkType, interfacesFromIpAddr, NO_SYSFS, routesFromIp } from './ip.js';
 import { readAllSysfs, readAllSysfsOverlapped, readUdevDb } from './sysfs.js';
+import { readSysctls } from './sysctls.js';
 
 export interface CollectOptions {
   /** Read configuration files below this directory instead of `/`. */
@@ -74,6 +75,8 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
   }
   const routes: Route[] = [...(routes4.value ?? []), ...(routes6.value ?? [])];
   // Who holds each tun/tap: this machine's processes only, and only read when there is a tun/tap.
+  // /proc/sys/net is this namespace's, whatever --root says: configuration below a root, state from here.
+  const sys = readSysctls();
   const tun = root === '/' && interfaces.some((i) => i.kind === 'tun') ? collectTunHolders() : { holders: [], gaps: [] };
 
   return {
@@ -87,7 +90,8 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
     files: filePart.files,
     commands: [...vpp.commands, ...nft.commands],
     tunHolders: tun.holders,
-    gaps: [...gaps, ...hostPart.gaps, ...filePart.gaps, ...vpp.gaps, ...nft.gaps, ...tun.gaps],
+    sysctls: sys.sysctls,
+    gaps: [...gaps, ...hostPart.gaps, ...filePart.gaps, ...vpp.gaps, ...nft.gaps, ...tun.gaps, ...sys.gaps],
   };
 }
 

@@ -17,7 +17,7 @@ const UDEV_DATA = '/run/udev/data';
 const buffer = Buffer.allocUnsafe(64 * 1024);
 
 /** The whole of a small file, or null when it cannot be read (speed on a tap is EINVAL: unknown). */
-function readSmall(path: string): string | null {
+export function readSmall(path: string): string | null {
   let fd: number;
   try {
     fd = openSync(path, 'r');

@@ -153,6 +153,8 @@ export const SnapshotSchema = z.object({
   commands: z.array(CommandRecordSchema).describe('Raw outputs of other tools (vppctl, nft -j list ruleset, ...)'),
   tunHolders: z.array(TunHolderSchema).optional()
     .describe('Processes holding a tun/tap device open, in the collected network namespace; absent in older snapshots'),
+  sysctls: z.record(z.string(), z.string()).optional()
+    .describe('Network sysctls of the collected namespace, by full dotted name as `sysctl -a` prints them (net.ipv4.conf.eth0.rp_filter; a dot in an interface name written as /), values as the kernel prints them; absent in older snapshots and where nothing could be read'),
   gaps: z.array(GapSchema),
 });
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { commandFromFileName, ipCommand, isDetailed, isJsonOption, parseEthtoolSettings, udevByIfindex } from '../../src/collect/bundle/captures.js';
+import { sysctlsFromText } from '../../src/collect/sysctls.js';
 import { parseSnapshot } from '../../src/snapshot/load.js';
 import type { Snapshot } from '../../src/snapshot/schema.js';
 import { hostnet, requireTools } from '../helpers/system.js';
@@ -50,6 +51,10 @@ test('a sosreport directory: links from ip -d address, drivers from ethtool, the
   assert.deepEqual([snap.host.hostname, snap.host.kernelRelease, snap.host.architecture, snap.host.systemdVersion, snap.host.os.id, snap.host.machineId],
     ['server1', '6.1.0-18-amd64', 'x86_64', 252, 'debian', '5d1f0e3a9c7b4e21a8f6d2c4b0e9a713']);
   assert.deepEqual(snap.gaps.map((g) => g.source).sort(), ['/sys/class/net/*/addr_assign_type', '/usr/lib/systemd/network']);
+  // sysctl -a: the net. lines only, tabs inside a value kept.
+  assert.equal(snap.sysctls?.['net.ipv4.conf.bond0.arp_ignore'], '0');
+  assert.equal(snap.sysctls?.['net.ipv4.tcp_rmem'], '4096\t131072\t6291456');
+  assert.ok(Object.keys(snap.sysctls ?? {}).every((k) => k.startsWith('net.')));
   assert.equal(snap.scope.root, join(FIXTURES, SOS));
   assert.equal(hostnet(['collect', '--from', join(FIXTURES, SOS), '--node', 'server1']).code, 0, 'its own name is no mistake');
   const other = hostnet(['collect', '--from', join(FIXTURES, SOS), '--node', 'server2']);
@@ -131,7 +136,7 @@ test('a directory of captures with a copy of sysfs: the sysfs facts come from th
   assert.deepEqual([ens4.addrAssignType, ens4.nameAssignType, ens4.speed, ens4.devtype, ens4.driver], [3, 4, null, null, 'virtio_net']);
   assert.equal(snap.interfaces.find((i) => i.name === 'ens5')!.addrAssignType, null, 'not in the copy: unknown');
   assert.ok(!snap.gaps.some((g) => g.source === '/sys/class/net/*/addr_assign_type'));
-  assert.deepEqual(snap.gaps.map((g) => g.source).sort(), ['/usr/lib/systemd/network', 'ethtool -i', 'ip -6 route show table all', 'ip route show table all', 'systemd version', 'udevadm info --export-db']);
+  assert.deepEqual(snap.gaps.map((g) => g.source).sort(), ['/usr/lib/systemd/network', 'ethtool -i', 'ip -6 route show table all', 'ip route show table all', 'sysctl -a', 'systemd version', 'udevadm info --export-db']);
 });
 
 test('what is not a bundle is one line and exit 2', (t) => {
@@ -183,4 +188,15 @@ test('ethtool settings and the udev database as captured', () => {
   const db = udevByIfindex('P: /devices/virtual/net/ifb0\nE: SUBSYSTEM=net\nE: INTERFACE=ifb0\nE: IFINDEX=2\n\nP: /devices/x/net/eth0\nE: SUBSYSTEM=net\nE: INTERFACE=eth0\nE: IFINDEX=4\nE: USEC_INITIALIZED=1\nE: ID_NET_DRIVER=virtio_net\n');
   assert.deepEqual(db.get(2), { name: 'ifb0', db: null, devtype: null }, 'not handled by udevd: no database entry');
   assert.deepEqual(db.get(4), { name: 'eth0', db: { ID_NET_DRIVER: 'virtio_net' }, devtype: null });
+});
+
+test('property: sysctl -a text reads back as the net. names and values it prints, other lines ignored', () => {
+  const part = fc.stringMatching(/^[a-z0-9_/-]{1,12}$/);
+  const value = fc.stringMatching(/^[0-9a-z:]{0,8}(\t[0-9]{1,6}){0,2}$/);
+  fc.assert(fc.property(fc.dictionary(fc.array(part, { minLength: 1, maxLength: 4 }).map((p) => ['net', ...p].join('.')), value),
+    fc.array(fc.tuple(fc.constantFrom('kernel', 'vm', 'fs'), part, value)), (net, other) => {
+      const lines = [...Object.entries(net).map(([k, v]) => `${k} = ${v}`), ...other.map(([a, b, v]) => `${a}.${b} = ${v}`)];
+      const read = sysctlsFromText(lines.join('\n') + '\n');
+      assert.deepEqual(read, Object.fromEntries(Object.entries(net).map(([k, v]) => [k, v.trim()])));
+    }));
 });

@@ -12,6 +12,7 @@ import { collectFiles } from '../files.js';
 import { parseOsRelease } from '../host.js';
 import { arphrdFromLinkType, interfacesFromIpAddr, routesFromIp } from '../ip.js';
 import { interfacesFromIpText, routesFromIpText } from '../ip-text.js';
+import { sysctlsFromText } from '../sysctls.js';
 import {
   commandFromFileName, ipCommand, isDetailed, isJsonOption, parseEthtoolInfo, parseEthtoolSettings, parseUnameAll,
   sysfsFromCopy, udevByIfindex, type Capture,
@@ -65,8 +66,19 @@ export async function snapshotFromHostBundle(b: HostBundle): Promise<Snapshot> {
     routes,
     files: files.files,
     commands: vppctlCommands(b),
+    ...sysctlsFromCapture(b, gaps),
     gaps: [...gaps, ...files.gaps.map((g) => ({ ...g, detail: g.detail.replaceAll(b.root, '') }))],
   };
+}
+
+/** The network sysctls from a captured `sysctl -a` (sos: sos_commands/kernel/sysctl_-a), or a gap. */
+function sysctlsFromCapture(b: HostBundle, gaps: Gap[]): { sysctls?: Record<string, string> } {
+  const capture = b.captures.find((c) => c.argv[0] === 'sysctl' && c.argv.includes('-a'));
+  const text = capture ? readText(join(b.root, capture.path)) : null;
+  const sysctls = text === null ? {} : sysctlsFromText(text);
+  if (Object.keys(sysctls).length > 0) return { sysctls };
+  gaps.push({ source: 'sysctl -a', reason: 'not-found', detail: `the ${b.label} holds no network sysctls: rp_filter, ARP and forwarding settings are unknown` });
+  return {};
 }
 
 /** The best capture of the links: ip's JSON with details, then its text with details, then without. */
