@@ -5,7 +5,8 @@
  */
 import { InputError } from '../errors.js';
 import type { Host } from '../model/host.js';
-import { bridgeView, handleFrame, hex, type TraceStep, type Verdict } from '../model/bridge/index.js';
+import { bridgeView, handleFrame, hex, type BridgeView, type TraceStep, type Verdict } from '../model/bridge/index.js';
+import { bridgeNfOf, filterBridged, rulesetOf, type BridgedPacket } from '../model/netfilter/index.js';
 
 /** Protocols by the destination address they use. */
 export const PROTOCOLS: Record<string, { dst: string; title: string }> = {
@@ -26,6 +27,16 @@ export interface FrameRequest {
   dst?: string;
   proto?: string;
   src?: string;
+  /** What the frame carries, for the netfilter hooks br_netfilter runs bridged frames through. */
+  payload?: PayloadSpec;
+}
+
+export interface PayloadSpec {
+  proto: 'ipv4' | 'ipv6' | 'arp';
+  saddr?: string;
+  daddr?: string;
+  /** The first packet of a flow (new, the default) or an answer (established). */
+  ctState?: 'new' | 'established';
 }
 
 export interface FrameTrace {
@@ -39,6 +50,8 @@ export interface FrameTrace {
   passedUpOn: string[];
   steps: TraceStep[];
   assumptions: string[];
+  /** Ports the bridge sends the frame to that netfilter then drops it for, with the chain, rule or policy. */
+  filtered?: { port: string; by: string }[];
 }
 
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
@@ -72,6 +85,7 @@ export function traceFrame(host: Host, req: FrameRequest): FrameTrace {
   if (req.src !== undefined && !MAC.test(req.src.toLowerCase())) throw new InputError(`--src ${JSON.stringify(req.src)} is not a MAC address`);
   const decision = handleFrame(br, req.ingress, { dst, src: req.src });
   const ingress = br.ports.find((p) => p.name === req.ingress)!;
+  const filter = req.payload ? throughNetfilter(host, br, req.ingress, decision.egress, req.payload) : null;
   const setup: TraceStep = {
     stage: 'bridge',
     result: br.name,
@@ -83,12 +97,47 @@ export function traceFrame(host: Host, req: FrameRequest): FrameTrace {
     dst,
     protocol,
     kernel: host.snapshot.host.kernelRelease,
-    verdict: decision.verdict,
-    egress: decision.egress,
+    verdict: filter && filter.egress.length === 0 && decision.verdict === 'forwarded' ? (decision.passedUpOn.length ? 'local' : 'dropped') : decision.verdict,
+    egress: filter ? filter.egress : decision.egress,
     passedUpOn: decision.passedUpOn,
-    steps: [setup, ...decision.steps],
-    assumptions: br.assumptions,
+    steps: [setup, ...decision.steps, ...(filter?.steps ?? [])],
+    assumptions: [...br.assumptions, ...(filter?.assumptions ?? [])],
+    ...(filter ? { filtered: filter.filtered } : {}),
   };
+}
+
+/**
+ * Each port the bridge sends the frame to, through the forward hooks (bridge family, and the IP or ARP
+ * ones br_netfilter adds): what still leaves, and what is dropped where. Frames passed up to the host
+ * go through the input hooks instead, which are not modelled.
+ */
+function throughNetfilter(host: Host, br: BridgeView, ingress: string, egress: string[], payload: PayloadSpec) {
+  const steps: TraceStep[] = [];
+  const assumptions: string[] = [];
+  const filtered: { port: string; by: string }[] = [];
+  const { ruleset, problem } = rulesetOf(host);
+  if (!ruleset) {
+    const gap = host.snapshot.gaps.find((g) => g.source.startsWith('nft'));
+    assumptions.push(problem ?? `no netfilter ruleset is recorded${gap ? ` (${gap.detail.trim()})` : ''}: the hooks are taken as accepting`);
+    return { egress, steps, assumptions, filtered };
+  }
+  const nf = bridgeNfOf(host);
+  const kept: string[] = [];
+  for (const port of egress) {
+    const pkt: BridgedPacket = {
+      proto: payload.proto, bridge: br.name, inPort: ingress, outPort: port,
+      saddr: payload.saddr ?? null, daddr: payload.daddr ?? null,
+      l4proto: payload.proto === 'arp' ? null : payload.proto === 'ipv6' ? 'ipv6-icmp' : 'icmp', ctState: payload.ctState ?? 'new',
+    };
+    const out = filterBridged(ruleset, nf, pkt);
+    for (const s of out.steps) steps.push({ stage: `netfilter to ${port}: ${s.stage}`, result: s.result, reason: s.reason });
+    for (const u of out.uncertain) steps.push({ stage: `netfilter to ${port}`, result: 'may match', reason: u });
+    assumptions.push(...out.assumptions.filter((a) => !assumptions.includes(a)));
+    if (out.verdict === 'drop') filtered.push({ port, by: out.droppedBy ?? 'netfilter' });
+    else kept.push(port);
+  }
+  if (!assumptions.some((a) => a.includes('forward hooks'))) assumptions.push('netfilter: the forward hooks only (prerouting and postrouting chains are not evaluated); ICMP stands for the IP payload');
+  return { egress: kept, steps, assumptions, filtered };
 }
 
 export function renderFrameTrace(t: FrameTrace): string {
@@ -98,6 +147,7 @@ export function renderFrameTrace(t: FrameTrace): string {
     ? `forwarded to ${t.egress.join(', ')}${t.passedUpOn.length ? ` (and passed up on ${t.passedUpOn.join(', ')})` : ''}`
     : t.verdict === 'local' ? `local: passed up on ${t.passedUpOn.join(', ')}, not forwarded` : 'dropped';
   lines.push(`verdict: ${verdict}`);
+  for (const f of t.filtered ?? []) lines.push(`filtered: not sent to ${f.port}: dropped by ${f.by}`);
   for (const a of t.assumptions) lines.push(`assumed: ${a}`);
   return `${lines.join('\n')}\n`;
 }

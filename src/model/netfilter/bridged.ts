@@ -54,7 +54,7 @@ const SYSCTL = 'net.bridge.bridge-nf-call-';
 
 /** The br_netfilter switches of the collected namespace, from the snapshot's sysctls when it has them. */
 export function bridgeNfOf(host: Host): BridgeNf {
-  const sysctls = (host.snapshot as { sysctls?: Record<string, string> | null }).sysctls;
+  const sysctls = host.snapshot.sysctls;
   if (!sysctls) return { present: null, iptables: null, ip6tables: null, arptables: null };
   const flag = (name: string): boolean | null => (sysctls[SYSCTL + name] === undefined ? null : sysctls[SYSCTL + name]!.trim() === '1');
   const present = sysctls[`${SYSCTL}iptables`] !== undefined;
@@ -118,7 +118,9 @@ export function filterBridged(ruleset: Ruleset, nf: BridgeNf, pkt: BridgedPacket
       reason: `${out.path.join('; ')}${stage.view.iifname === pkt.bridge && stage.view.bridge === null ? ` (iif and oif are ${pkt.bridge} here)` : ''}` });
     if (out.verdict === 'drop') return { verdict: 'drop', droppedBy: out.by, steps, uncertain, assumptions };
   }
-  if (steps.length === 0) steps.push({ stage: 'netfilter', result: 'accepted', reason: 'no forward chain sees this frame' });
+  if (steps.length === 0) {
+    steps.push({ stage: 'netfilter', result: 'accepted', reason: `there is no forward chain of the bridge${call && nf.present !== false ? ` or ${families.join('/')}` : ''} family to see it` });
+  }
   return { verdict: 'accept', droppedBy: null, steps, uncertain, assumptions };
 }
 

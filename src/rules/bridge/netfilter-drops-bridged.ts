@@ -83,8 +83,8 @@ function finding(host: Host, ruleset: Ruleset, nf: BridgeNf, bridge: string, por
     ruleId: ID,
     severity: uncertain.length ? 'warning' : 'error',
     interface: bridge,
-    message: `${families} between the ports of ${bridge} (${ports.join(', ')}) ${uncertain.length ? 'is probably' : 'is'} dropped by netfilter: br_netfilter passes bridged frames through FORWARD, where ` +
-      `${[...new Set(blocked.map((b) => b.outcome.droppedBy))].join(' and ')} stops them${arp.verdict === 'accept' ? '; ARP still passes' : ''}`,
+    message: `${families} between the ports of ${bridge} (${ports.join(', ')}) ${blocked.length > 1 ? 'are' : 'is'}${uncertain.length ? ' probably' : ''} dropped by netfilter: br_netfilter passes bridged frames through FORWARD, where ` +
+      `${[...new Set(blocked.map((b) => b.outcome.droppedBy))].join(' and ')} ${new Set(blocked.map((b) => b.outcome.droppedBy)).size > 1 ? 'drop' : 'drops'} them${arp.verdict === 'accept' ? '; ARP still passes' : ''}`,
     evidence,
     fixes: fixes(host, ruleset, nf, bridge, ports, blocked),
   };
