@@ -5,16 +5,16 @@
  *   (test/helpers/udevd.ts). The taps are created while its event queue is stopped; the time is from
  *   starting the queue to `udevadm settle` returning: udevd loading the files and handling N add events.
  * - hostnet: loading the same files and resolving the same N devices, in one process (what `check`
- *   and `link explain` do), fresh each run.
+ *   and `link explain` do), fresh each run, with the engine compiled as the CLI ships it (shipped.ts).
  * The files udevd applied (its database's ID_NET_LINK_FILE) are compared with hostnet's for a sample
  * of taps, so both did the same work. Target: hostnet >= 1,000x faster. Needs root and systemd-udevd.
  */
 import { spawnSync } from 'node:child_process';
 import type { TestContext } from 'node:test';
-import { explainLink, loadLinkConfigsFromFiles, newLinkDevice } from '../src/model/link/index.js';
 import type { FileRecord } from '../src/snapshot/schema.js';
 import { startIsolatedUdevd, udevdAvailable } from '../test/helpers/udevd.js';
 import type { Bench } from './run.js';
+import { shippedLinkEngine } from './shipped.js';
 import { linkFiles } from './synthetic.js';
 
 const TAPS = Number(process.env.HOSTNET_BENCH_UDEVD_TAPS ?? 500);
@@ -32,6 +32,7 @@ const bench: Bench = {
   async run(log) {
     const missing = udevdAvailable();
     if (missing) throw new Error(`the real udevd cannot run here: ${missing}`);
+    const { explainLink, loadLinkConfigsFromFiles, newLinkDevice } = await shippedLinkEngine();
     // Only what a private /etc/systemd/network can hold: the /etc files and their drop-ins.
     const files = linkFiles(FILES).filter((f): f is FileRecord & { content: string } => f.path.startsWith('/etc/') && f.content !== null);
     const names = Array.from({ length: TAPS }, (_, k) => tapName(k));

@@ -4,13 +4,15 @@
  * interface that is renamed (NamePolicy=path, Name=) the move pass that follows (issue 12). Baseline: asking
  * the real udevd, `udevadm test-builtin net_setup_link` once per interface, measured on 50 taps in a
  * throw-away namespace in the same run (needs root and udevadm; otherwise only our figure is printed).
+ * The engine is measured as the CLI ships it (shipped.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import type { FileRecord, HostFacts } from '../src/snapshot/schema.js';
-import { explainLink, linkDeviceFromSpec, loadLinkConfigsFromFiles, type LinkDevice } from '../src/model/link/index.js';
+import { linkDeviceFromSpec, type LinkDevice } from '../src/model/link/index.js';
 import type { Bench } from './run.js';
+import { shippedLinkEngine } from './shipped.js';
 
 const FILES = 300;
 const DEVICES = 10_000;
@@ -25,7 +27,7 @@ function lcg(seed: number): () => number {
   };
 }
 
-function makeFiles(): FileRecord[] {
+export function makeFiles(): FileRecord[] {
   const rnd = lcg(7);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const files: FileRecord[] = [];
@@ -46,7 +48,7 @@ function makeFiles(): FileRecord[] {
   return files;
 }
 
-function makeDevices(): LinkDevice[] {
+export function makeDevices(): LinkDevice[] {
   const rnd = lcg(11);
   const devices: LinkDevice[] = [];
   for (let n = 0; n < DEVICES; n++) {
@@ -60,7 +62,7 @@ function makeDevices(): LinkDevice[] {
   return devices;
 }
 
-const facts: HostFacts = {
+export const facts: HostFacts = {
   hostname: 'bench', kernelRelease: '6.1.0', architecture: 'x86_64', kernelCommandLine: '', os: { id: null, versionId: null, prettyName: null },
   systemdVersion: 252, virtualization: 'none', machineId: '0123456789abcdef0123456789abcdef',
 };
@@ -103,6 +105,7 @@ function udevadmPerInterface(log: (m: string) => void): { wall: number; cpu: num
 const bench: Bench = {
   title: `link: resolve ${DEVICES.toLocaleString('en')} interfaces against ${FILES} .link files with drop-ins`,
   async run(log) {
+    const { explainLink, loadLinkConfigsFromFiles } = await shippedLinkEngine();
     const files = makeFiles();
     const t0 = process.hrtime.bigint();
     const set = loadLinkConfigsFromFiles(files, { systemdVersion: 252, facts });

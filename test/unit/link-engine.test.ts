@@ -259,9 +259,9 @@ test('a macvlan cannot take its lower device\'s address: the kernel refuses, the
 
 test('the compiled matcher and the kind/driver/type index agree with the plain [Match] test', async () => {
   const fc = (await import('fast-check')).default;
-  const { compileMatch, matchesDevice, candidateConfigs } = await import('../../src/model/link/compiled.js');
+  const { compileMatch, matchesDevice, candidateConfigs, firstMatchingConfig } = await import('../../src/model/link/compiled.js');
   const { firstMismatch, deviceTypeString } = await import('../../src/model/link/index.js');
-  const glob = fc.constantFrom('*', 'tap*', 'tap0', 'ens?f0', '[te]*', 'veth', 'tun', 'bridge', 'ether', 'none', 'virtio_net', 'v*', 'x', '\\*', 'pci-*');
+  const glob = fc.constantFrom('*', 'tap*', 'tap0', 'ens?f0', '[te]*', '[!t]*', '?ap*', 'veth', 'tun', 'bridge', 'ether', 'none', 'virtio_net', 'v*', 'x', '\\*', '\\t*', 'pci-*', 'e[a-n]s*', '');
   const list = fc.array(fc.tuple(fc.boolean(), glob).map(([neg, g]) => (neg ? `!${g}` : g)), { maxLength: 3 });
   const matchArb = fc.record({
     macAddress: fc.option(fc.array(fc.constantFrom('5a:11:22:33:44:55', '02:00:00:00:00:01'), { maxLength: 2 }), { nil: null }),
@@ -270,7 +270,7 @@ test('the compiled matcher and the kind/driver/type index agree with the plain [
     property: fc.array(fc.constantFrom('INTERFACE=tap*', '!DEVTYPE=*', 'ID_PATH=pci-*', '!ACTION=add', 'SUBSYSTEM=net'), { maxLength: 2 }),
   });
   const deviceArb = fc.record({
-    name: fc.constantFrom('tap0', 'ens2f0', 'veth1', 'x'),
+    name: fc.constantFrom('tap0', 'ens2f0', 'veth1', 'x', '*', 'e'),
     kind: fc.constantFrom('tun', 'veth', 'bridge', null),
     driver: fc.constantFrom('tun', 'veth', 'virtio_net', null),
     type: fc.constantFrom('ether', 'none'),
@@ -289,7 +289,11 @@ test('the compiled matcher and the kind/driver/type index agree with the plain [
     for (const c of configs) {
       const plain = firstMismatch(c.match, device) === null;
       assert.equal(matchesDevice(compileMatch(c.match), device, type), plain);
-      if (plain) assert.ok(candidates.includes(c), 'the index never drops a matching file');
+      if (plain) assert.ok(candidates.some((x) => x.config === c), 'the index never drops a matching file');
     }
+    for (let i = 1; i < candidates.length; i++) {
+      assert.ok(configs.indexOf(candidates[i - 1]!.config) < configs.indexOf(candidates[i]!.config), 'the index keeps the files in order');
+    }
+    assert.equal(firstMatchingConfig(configs, device, type), configs.find((c) => firstMismatch(c.match, device) === null) ?? null, 'the indexed search finds the first matching file');
   }), { numRuns: 3000 });
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { fnmatch } from '../../src/model/link/fnmatch.js';
+import { canMatchStartingWith, fnmatch } from '../../src/model/link/fnmatch.js';
 import { requireTools } from '../helpers/system.js';
 
 const GLIBC = `
@@ -75,4 +75,10 @@ test('fnmatch agrees with glibc fnmatch(3) on random patterns', (t) => {
   }
   const differ = pairs.filter(([p, s], i) => fnmatch(p, s) !== reference[i]);
   assert.deepEqual(differ.slice(0, 10), [], `${differ.length} of ${pairs.length} differ from glibc (replay: HOSTNET_FNMATCH_SEED=${seed})`);
+  // The .link index skips a glob by the name's first character: never one that glibc matches.
+  const dropped = pairs.filter(([p, s], i) => reference[i] && s !== '' && !canMatchStartingWith(p, s[0]!));
+  assert.deepEqual(dropped.slice(0, 10), [], `the first-character test drops ${dropped.length} glibc matches (replay: HOSTNET_FNMATCH_SEED=${seed})`);
+  // ... and it does skip: most patterns that start with a literal or a set refuse most first characters.
+  const refused = pairs.filter(([p, s]) => s !== '' && !canMatchStartingWith(p, s[0]!)).length;
+  assert.ok(refused > pairs.length / 10, `only ${refused} of ${pairs.length} skipped`);
 });

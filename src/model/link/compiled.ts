@@ -6,7 +6,7 @@
  */
 import type { LinkMatch } from './config.js';
 import { deviceTypeString, type LinkDevice } from './device.js';
-import { fnmatch } from './fnmatch.js';
+import { canMatchStartingWith, fnmatch } from './fnmatch.js';
 
 type Test = (s: string) => boolean;
 
@@ -110,42 +110,104 @@ export function matchesDevice(c: CompiledMatch, device: LinkDevice, type: string
 
 export { deviceTypeString };
 
-interface Gate {
-  kind: Set<string> | null;
-  driver: Set<string> | null;
-  type: Set<string> | null;
-}
-
 /** A list of only positive literals (the common `Kind=veth`, `Driver=ixgbe`) as a set; else null. */
 function literalSet(patterns: readonly string[]): Set<string> | null {
   if (patterns.length === 0 || patterns.some((p) => p.startsWith('!') || SPECIAL.test(p))) return null;
   return new Set(patterns);
 }
 
-const candidateCache = new WeakMap<readonly { match: LinkMatch }[], Map<string, { match: LinkMatch }[]>>();
+/** The literal text before the first wildcard or escape of a glob. */
+function literalRun(glob: string): string {
+  const special = glob.search(SPECIAL);
+  return special < 0 ? glob : glob.slice(0, special);
+}
+
+/** A config with its compiled [Match]: what the resolver tests. */
+export interface Candidate<C> {
+  config: C;
+  compiled: CompiledMatch;
+  /**
+   * OriginalName='s positive globs as the literal prefixes a matching name must start with (one of
+   * them); null when a glob starts with a wildcard, or there is no positive glob.
+   */
+  namePrefixes: string[] | null;
+}
+
+/** The candidates of one kind/driver/type, and their subsets by the name's first character. */
+interface CandidateList<C> {
+  all: Candidate<C>[];
+  byFirstChar: Map<string, Candidate<C>[]>;
+}
+
+/** Candidate lists by kind, driver and type (nested maps: no key string is built per device). */
+type ByTriple<C> = Map<string | null, Map<string | null, Map<string | null, CandidateList<C>>>>;
+
+const candidateCache = new WeakMap<readonly { match: LinkMatch }[], ByTriple<{ match: LinkMatch }>>();
+
+/** The value under `key`, made and stored first when missing (Map or WeakMap). */
+function getOrAdd<K, V>(map: { get(key: K): V | undefined; set(key: K, value: V): unknown }, key: K, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    map.set(key, value);
+  }
+  return value;
+}
 
 /**
- * The configs, in order, that can possibly match a device with this kind, driver and type: the
- * others have a literal-only Kind=/Driver=/Type= list that cannot hold. Cached per distinct triple,
- * so thousands of interfaces of a few kinds each test only the files that concern them.
+ * The configs, in order, that can possibly match a device with this kind, driver, type and name:
+ * the others have a literal-only Kind=/Driver=/Type= list that cannot hold, or OriginalName= globs
+ * none of which can match a name starting with the device's first character. Cached per distinct
+ * triple and first character, so thousands of interfaces of a few kinds each test only the files
+ * that concern them. The order is kept: the first candidate that matches is the file udevd applies.
  */
-export function candidateConfigs<C extends { match: LinkMatch }>(configs: readonly C[], device: LinkDevice, type: string | null): C[] {
-  let byKey = candidateCache.get(configs);
-  if (!byKey) {
-    byKey = new Map();
-    candidateCache.set(configs, byKey);
+export function candidateConfigs<C extends { match: LinkMatch }>(configs: readonly C[], device: LinkDevice, type: string | null): Candidate<C>[] {
+  const byTriple = getOrAdd(candidateCache, configs, () => new Map()) as ByTriple<C>;
+  const byDriver = getOrAdd(byTriple, device.kind, () => new Map());
+  const byType = getOrAdd(byDriver, device.driver, () => new Map());
+  const list = getOrAdd(byType, type, () => ({ all: gateByKindDriverType(configs, device, type), byFirstChar: new Map() }));
+  const first = device.name.charAt(0);
+  return getOrAdd(list.byFirstChar, first, () => list.all.filter((c) => nameCanStartWith(c.config.match.originalName, first)));
+}
+
+function gateByKindDriverType<C extends { match: LinkMatch }>(configs: readonly C[], device: LinkDevice, type: string | null): CandidateList<C>['all'] {
+  const out: CandidateList<C>['all'] = [];
+  for (const config of configs) {
+    const m = config.match;
+    const kind = literalSet(m.kind);
+    if (kind && (device.kind === null || !kind.has(device.kind))) continue;
+    const driver = literalSet(m.driver);
+    if (driver && (device.driver === null || !driver.has(device.driver))) continue;
+    const types = literalSet(m.type);
+    if (types && (type === null || !types.has(type))) continue;
+    const positive = m.originalName.filter((p) => !p.startsWith('!'));
+    const prefixes = positive.map(literalRun);
+    out.push({ config, compiled: compileMatch(m), namePrefixes: positive.length && prefixes.every((p) => p !== '') ? prefixes : null });
   }
-  const key = `${device.kind ?? '\0'}\n${device.driver ?? '\0'}\n${type ?? '\0'}`;
-  let list = byKey.get(key) as C[] | undefined;
-  if (!list) {
-    list = configs.filter((c) => {
-      const gate: Gate = { kind: literalSet(c.match.kind), driver: literalSet(c.match.driver), type: literalSet(c.match.type) };
-      if (gate.kind && (device.kind === null || !gate.kind.has(device.kind))) return false;
-      if (gate.driver && (device.driver === null || !gate.driver.has(device.driver))) return false;
-      if (gate.type && (type === null || !gate.type.has(type))) return false;
-      return true;
-    });
-    byKey.set(key, list);
+  return out;
+}
+
+/** Whether OriginalName= can hold for a name starting with `first` ('' for the empty name). */
+function nameCanStartWith(originalName: readonly string[], first: string): boolean {
+  const positive = originalName.filter((p) => !p.startsWith('!'));
+  if (positive.length === 0) return true;
+  return positive.some((p) => (first === '' ? fnmatch(p, '') : canMatchStartingWith(p, first)));
+}
+
+/**
+ * The first config whose [Match] holds for the device: the candidates in order, each skipped at
+ * once when the name lacks all its OriginalName= prefixes, else tested whole.
+ */
+export function firstMatchingConfig<C extends { match: LinkMatch }>(configs: readonly C[], device: LinkDevice, type: string | null): C | null {
+  const name = device.name;
+  for (const c of candidateConfigs(configs, device, type)) {
+    if (c.namePrefixes !== null && !startsWithAny(name, c.namePrefixes)) continue;
+    if (matchesDevice(c.compiled, device, type)) return c.config;
   }
-  return list;
+  return null;
+}
+
+function startsWithAny(name: string, prefixes: readonly string[]): boolean {
+  for (const p of prefixes) if (name.startsWith(p)) return true;
+  return false;
 }

@@ -8,7 +8,7 @@ import type { HostFacts } from '../../snapshot/schema.js';
 import type { LinkMatch, SettingSource } from './config.js';
 import { deviceTypeString, type LinkDevice } from './device.js';
 import { ARPHRD_ETHER, ARPHRD_INFINIBAND, arphrdName, hwAddrLength } from './arphrd.js';
-import { candidateConfigs, compileMatch, matchesDevice } from './compiled.js';
+import { firstMatchingConfig } from './compiled.js';
 import { fnmatch } from './fnmatch.js';
 import type { LinkConfigSet, LoadedLinkConfig } from './load.js';
 import { persistentMac } from './persistent.js';
@@ -140,11 +140,19 @@ function namingScheme(device: LinkDevice, set: LinkConfigSet, facts: HostFacts):
 
 const PERSISTENT_NAME_PROPERTIES = ['ID_NET_NAME_ONBOARD', 'ID_NET_NAME_SLOT', 'ID_NET_NAME_PATH', 'ID_NET_NAME_MAC'];
 
+/** The first non-empty ID_NET_NAME_* property a persistent MAC is derived from (a loop: this runs per device). */
+function stableNameProperty(properties: Record<string, string>): string | null {
+  for (const p of PERSISTENT_NAME_PROPERTIES) {
+    const value = properties[p];
+    if (value) return value;
+  }
+  return null;
+}
+
 function firstMatching(set: LinkConfigSet, device: LinkDevice, trace: LinkPassResult['trace'] | null): LoadedLinkConfig | null {
   if (trace === null) {
     const type = deviceTypeString(device);
-    for (const config of candidateConfigs(set.configs, device, type)) if (matchesDevice(compileMatch(config.match), device, type)) return config;
-    return null;
+    return firstMatchingConfig(set.configs, device, type);
   }
   for (const config of set.configs) {
     const why = firstMismatch(config.match, device);
@@ -321,10 +329,8 @@ function decideMac(out: LinkPassResult, set: LinkConfigSet, config: LoadedLinkCo
     out.reason = 'persistent InfiniBand address (the last 8 bytes are derived; hostnet does not compute InfiniBand addresses)';
     return;
   }
-  const fromProperty = PERSISTENT_NAME_PROPERTIES.find((p) => device.properties[p]);
   // NAMING_STABLE_VIRTUAL_MACS (schemes from v241, behaviour from systemd 242): fall back to the name.
-  const useSysname = namingScheme(device, set, facts) >= 241 && set.systemdVersion >= 242;
-  const stable = fromProperty ? device.properties[fromProperty]! : useSysname ? device.name : null;
+  const stable = stableNameProperty(device.properties) ?? (namingScheme(device, set, facts) >= 241 && set.systemdVersion >= 242 ? device.name : null);
   if (stable === null) return keep(out, 'Could not generate persistent MAC address: No stable identifying information found');
   out.stableName = stable;
   out.macAction = 'persistent';

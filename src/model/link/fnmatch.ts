@@ -36,6 +36,23 @@ export function fnmatch(pattern: string, text: string): boolean {
   return matchFrom(pattern, 0, text, 0);
 }
 
+/**
+ * Whether fnmatch(pattern, text) can hold for some text that starts with `first` (one character):
+ * decided by the pattern's first element alone, exactly as matchFrom() reads it, so an index can
+ * skip patterns by the name's first character without changing any result.
+ */
+export function canMatchStartingWith(pattern: string, first: string): boolean {
+  if (pattern === '') return false;
+  const c = pattern[0]!;
+  if (c === '*' || c === '?') return true;
+  if (c === '\\') return pattern.length > 1 && pattern[1] === first;
+  if (c === '[') {
+    const next = bracket(pattern, 1, first.charCodeAt(0));
+    return next !== 'fail' && (next !== 'literal' || first === '[');
+  }
+  return c === first;
+}
+
 /** The character at `i`, or '' past the end (C's terminating NUL). */
 function at(s: string, i: number): string {
   return i < s.length ? s[i]! : '';

@@ -102,8 +102,10 @@ export const BEHAVIOUR_ROWS: readonly BehaviourRow[] = [
   },
 ];
 
+const SINCE = Object.fromEntries(BEHAVIOUR_ROWS.map((r) => [r.id, r.since])) as Record<Behaviour, number>;
+
 export function has(version: number, behaviour: Behaviour): boolean {
-  return version >= BEHAVIOUR_ROWS.find((r) => r.id === behaviour)!.since;
+  return version >= SINCE[behaviour];
 }
 
 /**
