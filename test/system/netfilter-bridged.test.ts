@@ -209,6 +209,11 @@ test('bridge/netfilter-drops-bridged: every fix it proposes, applied for real, l
   const collected = hostnet(['collect', '--netns', lab.br.name]);
   assert.equal(collected.code, 0, collected.stderr);
   const base = SnapshotSchema.parse(JSON.parse(collected.stdout));
+  // collect records the namespace's ruleset as nft prints it, and br_netfilter's sysctls.
+  const recorded = base.commands.find((x) => x.argv.join(' ') === 'nft -j list ruleset');
+  assert.ok(recorded, 'collect --netns recorded no nft ruleset');
+  assert.deepEqual(parseRuleset(recorded.stdout), parseRuleset(lab.br.exec('nft', '-j', 'list', 'ruleset')));
+  assert.equal(base.sysctls?.['net.bridge.bridge-nf-call-iptables'], '1');
   const r = rng(seed);
   const tried = new Map<string, number>();
   for (let n = 0; n < count; n++) {
