@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'schema/', 'src/**/*.generated.js'] },
+  { ignores: ['dist/', 'dist-krew/', 'node_modules/', 'schema/', 'src/**/*.generated.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -19,11 +19,17 @@ const COMMON = {
   logLevel: 'warning',
 };
 
-/** Bundles into `outdir`; returns the path of the entry file. */
+/** Bundles into `outdir`; returns the path of the entry file (kubectl-hostnet.js and kubectl_complete-hostnet.js beside it). */
 export async function bundle(outdir, version) {
   await build({
     ...COMMON,
-    entryPoints: { hostnet: `${root}src/cli/main.ts`, 'chunks/sysfs-worker': `${root}src/collect/sysfs-worker.ts` },
+    entryPoints: {
+      hostnet: `${root}src/cli/main.ts`,
+      'chunks/sysfs-worker': `${root}src/collect/sysfs-worker.ts`,
+      // The kubectl plugin and its completion helper (kubectl finds both on PATH by these names).
+      'kubectl-hostnet': `${root}src/kubectl/main.ts`,
+      'kubectl_complete-hostnet': `${root}src/kubectl/complete-main.ts`,
+    },
     outdir,
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',

@@ -60,3 +60,16 @@ export function fromSystemError(err: unknown): InputError | null {
   if (!e?.code || !SYSTEM_ERROR_WORDS[e.code]) return null;
   return new InputError(`cannot ${e.syscall ?? 'use'} it: ${inWords(e)}`, e.path);
 }
+
+/**
+ * A reader that stops early (`hostnet check | head`) closes the pipe: end quietly with the exit code
+ * so far, as other command-line tools do, instead of an unhandled EPIPE with a stack trace.
+ */
+export function quietOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      process.exit(typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok);
+    });
+  }
+}

@@ -151,7 +151,7 @@ export class Publisher {
     return {
       apiVersion: 'v1',
       kind: 'Event',
-      metadata: { name: spec.name, namespace: eventNamespace },
+      metadata: { name: spec.name, namespace: eventNamespace, annotations: spec.annotations },
       // The uid is the node's name, as the kubelet and node-problem-detector write it: that is what
       // `kubectl describe node` looks events up by.
       involvedObject: { apiVersion: 'v1', kind: 'Node', name: nodeName, uid: nodeName },

@@ -62,7 +62,19 @@ export interface EventSpec {
   type: 'Normal' | 'Warning';
   reason: string;
   message: string;
+  /** The finding as data, for `kubectl hostnet status` (which reads the events back): EVENT_ANNOTATIONS. */
+  annotations: Record<string, string>;
 }
+
+/** Annotations on each Event: the finding's rule, interface and severity, and the agent run and check that saw it. */
+export const EVENT_ANNOTATIONS = {
+  rule: 'hostnet/rule',
+  interface: 'hostnet/interface',
+  severity: 'hostnet/severity',
+  run: 'hostnet/run',
+  check: 'hostnet/check',
+  transition: 'hostnet/transition',
+} as const;
 
 /** One Event per transition: Warning for a new error/warning, Normal for a resolved finding or a note. */
 export function eventFor(nodeName: string, t: FindingTransition, id: { run: string; check: number; index: number }): EventSpec {
@@ -79,6 +91,15 @@ export function eventFor(nodeName: string, t: FindingTransition, id: { run: stri
     type: t.kind === 'new' && f.severity !== 'note' ? 'Warning' : 'Normal',
     reason,
     message: truncate(message, MAX_MESSAGE),
+    annotations: {
+      [EVENT_ANNOTATIONS.rule]: f.ruleId,
+      ...(f.interface !== undefined ? { [EVENT_ANNOTATIONS.interface]: f.interface } : {}),
+      [EVENT_ANNOTATIONS.severity]: f.severity,
+      [EVENT_ANNOTATIONS.run]: id.run,
+      // Zero-padded, so the order of checks and of events within one is the order of the strings.
+      [EVENT_ANNOTATIONS.check]: `${String(id.check).padStart(8, '0')}.${String(id.index).padStart(6, '0')}`,
+      [EVENT_ANNOTATIONS.transition]: t.kind,
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 /** `hostnet agent`: the node agent (NodeCondition, Events, Prometheus metrics), usually as a DaemonSet. */
 import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
+import type { EndpointAccess } from '../agent/agent.js';
 import { DEFAULT_CONDITION_TYPE } from '../agent/state.js';
 import { collectHere } from '../collect/index.js';
 import { ExitCode, InputError, inWords } from '../errors.js';
@@ -26,6 +27,9 @@ interface AgentOpts {
   backoffMax: string;
   heartbeat: string;
   once: boolean;
+  checkMinInterval: string;
+  metricsAuth?: boolean;
+  openEndpoints?: boolean;
 }
 
 export const DEFAULT_PORT = 9469;
@@ -48,19 +52,27 @@ export function agentCommand(): Command {
     .option('--backoff-max <seconds>', 'longest wait between retries when the API server fails', '120')
     .option('--heartbeat <seconds>', 're-send an unchanged condition this often (a change is sent at once)', '300')
     .option('--once', 'run one check, publish it, and exit with the check\'s exit code')
+    .option('--check-min-interval <seconds>', 'POST /check runs at most one check this often; requests in between get the last result', '30')
+    .option('--metrics-auth', 'GET /metrics needs a token allowed to `get` the non-resource URL /metrics (TokenReview, SubjectAccessReview)')
+    .option('--open-endpoints', 'serve POST /check and GET /snapshot to anyone who reaches the port, without a token (the only way with --no-kube)')
     .addHelpText('after', `
 Every --interval seconds, on SIGHUP, and on POST /check the agent collects this host, runs the rules and
 sets the condition (${DEFAULT_CONDITION_TYPE}=True with the rule ids, False when clean, Unknown when the
 check failed) on its Node with a strategic merge patch of nodes/status, and creates an Event for every
 finding that appeared or went away. A failing API server is retried with backoff; metrics keep serving.
 
-Endpoints: GET /metrics (Prometheus), GET /healthz, POST /check (runs a check, answers with a summary).
+Endpoints: GET /metrics (Prometheus), GET /healthz, POST /check (runs a check, answers with a summary),
+GET /snapshot (the last check's snapshot, redacted as collect --redact). POST /check and GET /snapshot need
+a bearer token (Authorization, or X-Hostnet-Authorization through the API server's pod proxy) that the
+API server accepts (TokenReview) for a user allowed to create/get nodes/check and nodes/snapshot in the
+API group "hostnet" (SubjectAccessReview); deploy/plugin/rbac.yaml grants it to users of kubectl hostnet.
 Exit codes: 0 on SIGTERM/SIGINT; with --once 0 clean, 1 findings at or above --fail-on, 2 could not evaluate.
 
 Examples:
   npx hostnet agent                                        # in the DaemonSet (deploy/)
   npx hostnet agent --kubeconfig ~/.kube/config --node-name worker-1 --interval 300
   npx hostnet agent --no-kube --listen 127.0.0.1:9469      # metrics only
+  npx hostnet agent --no-kube --open-endpoints --listen 127.0.0.1:9469   # and POST /check, GET /snapshot for anyone
   npx hostnet agent --once --no-kube --snapshot examples/vpp-e810-mac-rewritten/snapshot.json --node-name worker-1
   kill -HUP $(pidof hostnet)                           # check now`)
     .action(async (opts: AgentOpts) => {
@@ -88,19 +100,25 @@ async function runAgent(opts: AgentOpts): Promise<number> {
   const timeoutMs = seconds(opts.apiTimeout, '--api-timeout', 0.01);
   const backoffMaxMs = seconds(opts.backoffMax, '--backoff-max', 0.01);
   const heartbeatMs = seconds(opts.heartbeat, '--heartbeat', 0);
+  const checkMinIntervalMs = seconds(opts.checkMinInterval, '--check-min-interval', 0);
   const listen = parseListen(opts.listen);
+  if (opts.metricsAuth && !opts.kube) throw new InputError('--metrics-auth needs the API server to check tokens', undefined, 'leave out --no-kube, or --metrics-auth');
   const nodeName = opts.nodeName ?? process.env.NODE_NAME ?? hostname();
   const log = (message: string): void => {
     process.stderr.write(`${new Date().toISOString()} hostnet agent: ${message}\n`);
   };
   // Loaded here, not at start-up: the Kubernetes client and prom-client are large and only the agent needs them.
-  const [{ Agent }, { KubeNodeApi, loadKubeConfig }, { AgentMetrics }, { Publisher }] = await Promise.all([
-    import('../agent/agent.js'), import('../agent/kube.js'), import('../agent/metrics.js'), import('../agent/publish.js'),
+  const [{ Agent }, { KubeNodeApi, loadKubeConfig }, { AgentMetrics }, { Publisher }, { KubeAuthorizer }] = await Promise.all([
+    import('../agent/agent.js'), import('../agent/kube.js'), import('../agent/metrics.js'), import('../agent/publish.js'), import('../agent/auth.js'),
   ]);
   const metrics = new AgentMetrics();
-  const publisher = opts.kube
+  const kc = opts.kube ? loadKubeConfig(opts.kubeconfig) : null;
+  const access: EndpointAccess = opts.openEndpoints ? { mode: 'open' }
+    : kc ? { mode: 'kube', authorizer: new KubeAuthorizer(kc, timeoutMs, log), protectMetrics: opts.metricsAuth === true }
+    : { mode: 'closed', reason: 'POST /check and GET /snapshot are off: with --no-kube there is no API server to check tokens (start the agent with --open-endpoints to serve them to anyone)' };
+  const publisher = kc
     ? new Publisher({
-      api: new KubeNodeApi(loadKubeConfig(opts.kubeconfig), { timeoutMs, conditionType: opts.conditionType }),
+      api: new KubeNodeApi(kc, { timeoutMs, conditionType: opts.conditionType }),
       nodeName, eventNamespace: opts.eventNamespace, metrics, log,
       backoff: { initialMs: Math.min(1000, backoffMaxMs), maxMs: backoffMaxMs }, maxPendingEvents: 1000, heartbeatMs,
     })
@@ -114,7 +132,7 @@ async function runAgent(opts: AgentOpts): Promise<number> {
   };
   const agent = new Agent({
     nodeName, intervalMs, rules: ALL_RULES, ignore: opts.ignore, threshold: opts.failOn, conditionType: opts.conditionType,
-    metrics, publisher, log,
+    metrics, publisher, log, access, checkMinIntervalMs,
     collect: async () => {
       const snapshot = snapshotFile ? loadSnapshotFile(snapshotFile) : await collectHere({ root: opts.root, sysfsWorkers: false });
       return publisher ? withClusterConfig(snapshot, opts.kubeconfig, noteOnce, nodeName, timeoutMs) : snapshot;
@@ -138,7 +156,7 @@ async function runAgent(opts: AgentOpts): Promise<number> {
   const { server, port } = await agent.listen(listen.host, listen.port).catch((err: NodeJS.ErrnoException) => {
     throw new InputError(`cannot listen on ${opts.listen}: ${inWords(err)}`, undefined, 'choose another port with --listen HOST:PORT');
   });
-  log(`node ${nodeName}, every ${intervalMs / 1000} s, ${ALL_RULES.length} rules, metrics on http://${listen.host}:${port}/metrics${publisher ? '' : ', Kubernetes off'}`);
+  log(`node ${nodeName}, every ${intervalMs / 1000} s, ${ALL_RULES.length} rules, metrics on http://${listen.host}:${port}/metrics${publisher ? '' : ', Kubernetes off'}, ${describeEndpointAccess(access)}`);
   agent.start();
   const onHup = (): void => {
     log('SIGHUP: checking now');
@@ -158,4 +176,10 @@ async function runAgent(opts: AgentOpts): Promise<number> {
   await new Promise((r) => server.close(r));
   await agent.stop();
   return ExitCode.ok;
+}
+
+function describeEndpointAccess(access: EndpointAccess): string {
+  if (access.mode === 'open') return 'POST /check and GET /snapshot open to anyone';
+  if (access.mode === 'closed') return 'POST /check and GET /snapshot off';
+  return `POST /check and GET /snapshot need a token (TokenReview, SubjectAccessReview)${access.protectMetrics ? ', /metrics too' : ''}`;
 }

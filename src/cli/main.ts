@@ -4,7 +4,7 @@
  * every failure into a message and an exit code (2: could not evaluate), never a stack trace.
  */
 import { Command, CommanderError } from 'commander';
-import { ExitCode, InputError, fromSystemError } from '../errors.js';
+import { ExitCode, InputError, fromSystemError, quietOnClosedPipe } from '../errors.js';
 import { VERSION } from '../version.js';
 
 /**
@@ -69,6 +69,7 @@ Rule documentation: docs/rules/<area>-<name>.md`);
 export async function main(argv: string[]): Promise<number> {
   // Named hostnet, not node, in ps and pidof: `kill -HUP $(pidof hostnet)` reaches the agent.
   process.title = 'hostnet';
+  quietOnClosedPipe();
   try {
     await (await buildProgram(argv)).parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;

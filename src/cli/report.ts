@@ -52,45 +52,69 @@ Examples:
     .action((opts: ReportOpts) => {
       checkRuleIds(opts.ignore, '--ignore');
       const { files, fromDir } = snapshotFiles(opts);
-      const progress = progressReporter();
-      const nodes: HtmlNode[] = [];
-      const unreadable: HtmlUnreadable[] = [];
-      const skipped: string[] = [];
       const inputs = (opts.input ?? []).map(readInputFile);
-      files.forEach((file, n) => {
-        if (n > 0 && n % 50 === 0) progress(`checked ${n} of ${files.length} snapshots`);
-        try {
-          const text = readSnapshotText(file);
-          // Beside snapshots a directory may hold other JSON (traces, NADs): skip what says it is not one.
-          if (fromDir.has(file) && isOtherJson(text)) {
-            skipped.push(file);
-            return;
-          }
-          const host = buildHost(withInputs(parseSnapshot(text, file), inputs));
-          const report = runChecks(host, ALL_RULES, { ignore: opts.ignore });
-          nodes.push({ name: host.snapshot.host.hostname ?? file, source: file, host, report });
-        } catch (err) {
-          if (!(err instanceof InputError)) throw err;
-          unreadable.push({ source: file, error: err.describe() });
-        }
-      });
-      nameApart(nodes, opts.snapshots);
-      const rules = ALL_RULES.map((r) => r.meta);
-      const text = opts.format === 'junit'
-        ? renderJunit(nodes.map((n) => ({ name: n.name, report: n.report, skipped: opts.ignore, timestamp: n.host.snapshot.collectedAt })), rules, opts.failOn, unreadable)
-        : renderHtml(nodes, unreadable, {
-          title: opts.title ?? (nodes.length === 1 && unreadable.length === 0 ? `hostnet report: ${nodes[0]!.name}` : `hostnet report: ${nodes.length} nodes`),
-          rules, failOn: opts.failOn, generatedAt: new Date().toISOString(), docsBase: installedRuleDocs(),
-        });
-      if (nodes.length === 0 && unreadable.length === 0) {
+      const entries = files.map((file) => ({ source: file, read: () => readSnapshotText(file), maybeOther: fromDir.has(file) }));
+      const built = buildReport(entries, { ...opts, inputs, namesBelow: opts.snapshots });
+      if (built.nodes === 0 && built.unreadable.length === 0) {
         throw new InputError('no hostnet snapshot among the JSON files', opts.snapshots, 'write them with `npx hostnet collect -o DIR/NODE.json` on each node');
       }
-      emit(text, opts.output);
-      if (skipped.length) process.stderr.write(`hostnet: skipped ${skipped.length} JSON file(s) that are not snapshots (no "schema": "hostnet.snapshot/..."), e.g. ${skipped[0]}\n`);
-      for (const u of unreadable) process.stderr.write(`hostnet: ${u.error}\n`);
-      const firing = nodes.some((n) => atOrAbove(n.report.findings, opts.failOn).length > 0);
-      process.exitCode = unreadable.length > 0 ? ExitCode.couldNotEvaluate : firing ? ExitCode.findings : ExitCode.ok;
+      emit(built.text, opts.output);
+      if (built.skipped.length) process.stderr.write(`hostnet: skipped ${built.skipped.length} JSON file(s) that are not snapshots (no "schema": "hostnet.snapshot/..."), e.g. ${built.skipped[0]}\n`);
+      for (const u of built.unreadable) process.stderr.write(`hostnet: ${u.error}\n`);
+      process.exitCode = built.exitCode;
     });
+}
+
+/** One snapshot for buildReport: where it comes from, how to read it, and whether it may be some other JSON. */
+export interface ReportEntry {
+  source: string;
+  /** The snapshot's text; throws InputError when it cannot be had. */
+  read: () => string;
+  /** Beside snapshots a directory may hold other JSON (traces, NADs): such an entry is skipped, not reported. */
+  maybeOther: boolean;
+}
+
+export interface ReportBuild {
+  text: string;
+  nodes: number;
+  unreadable: HtmlUnreadable[];
+  skipped: string[];
+  exitCode: number;
+}
+
+/** The report of a set of snapshots: shared by `hostnet report` and `kubectl hostnet report`. */
+export function buildReport(entries: readonly ReportEntry[], opts: Pick<ReportOpts, 'format' | 'failOn' | 'ignore' | 'title'> & { inputs?: ReturnType<typeof readInputFile>[]; namesBelow?: string }): ReportBuild {
+  const progress = progressReporter();
+  const nodes: HtmlNode[] = [];
+  const unreadable: HtmlUnreadable[] = [];
+  const skipped: string[] = [];
+  entries.forEach((entry, n) => {
+    if (n > 0 && n % 50 === 0) progress(`checked ${n} of ${entries.length} snapshots`);
+    try {
+      const text = entry.read();
+      if (entry.maybeOther && isOtherJson(text)) {
+        skipped.push(entry.source);
+        return;
+      }
+      const host = buildHost(withInputs(parseSnapshot(text, entry.source), opts.inputs ?? []));
+      const report = runChecks(host, ALL_RULES, { ignore: opts.ignore });
+      nodes.push({ name: host.snapshot.host.hostname ?? entry.source, source: entry.source, host, report });
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      unreadable.push({ source: entry.source, error: err.describe() });
+    }
+  });
+  nameApart(nodes, opts.namesBelow);
+  const rules = ALL_RULES.map((r) => r.meta);
+  const text = opts.format === 'junit'
+    ? renderJunit(nodes.map((n) => ({ name: n.name, report: n.report, skipped: opts.ignore, timestamp: n.host.snapshot.collectedAt })), rules, opts.failOn, unreadable)
+    : renderHtml(nodes, unreadable, {
+      title: opts.title ?? (nodes.length === 1 && unreadable.length === 0 ? `hostnet report: ${nodes[0]!.name}` : `hostnet report: ${nodes.length} nodes`),
+      rules, failOn: opts.failOn, generatedAt: new Date().toISOString(), docsBase: installedRuleDocs(),
+    });
+  const firing = nodes.some((n) => atOrAbove(n.report.findings, opts.failOn).length > 0);
+  const exitCode = unreadable.length > 0 ? ExitCode.couldNotEvaluate : firing ? ExitCode.findings : ExitCode.ok;
+  return { text, nodes: nodes.length, unreadable, skipped, exitCode };
 }
 
 /** Nodes that share a host name (cloned VMs, lab hosts) are told apart by their file (below --snapshots). */

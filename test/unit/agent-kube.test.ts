@@ -145,7 +145,7 @@ test('a 409 on an event create means it is already there: not sent again', { tim
   await h.publisher.idle();
   const sent = h.server.requests.filter((r) => r.method === 'POST').length;
   // Replay the same events through the publisher's queue: the server answers 409 and the publisher moves on.
-  const again = [...h.server.events.keys()].map((name) => ({ name, type: 'Normal' as const, reason: 'HostNetworkTrapFound', message: 'x' }));
+  const again = [...h.server.events.keys()].map((name) => ({ name, type: 'Normal' as const, reason: 'HostNetworkTrapFound', message: 'x', annotations: {} }));
   h.publisher.update({ type: 'HostNetworkTrap', status: 'True', reason: 'HostNetworkTrapFound', message: 'm' }, again);
   await h.publisher.idle();
   assert.equal(h.server.requests.filter((r) => r.method === 'POST').length, sent + again.length);

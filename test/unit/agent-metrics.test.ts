@@ -39,7 +39,9 @@ test('GET /metrics is valid Prometheus text with findings by rule and severity, 
   const before = Date.now() / 1000;
   const check = await fetch(`${base}/check`, { method: 'POST' });
   assert.equal(check.status, 200);
-  assert.deepEqual(await check.json(), { ok: true, findings: 3, condition: 'True' });
+  const answer = await check.json() as Record<string, unknown>;
+  assert.deepEqual({ ...answer, checkedAt: undefined }, { ok: true, findings: 3, condition: 'True', checkedAt: undefined, fromLastCheck: false });
+  assert.ok(Math.abs(Date.parse(String(answer.checkedAt)) - Date.now()) < 10_000, `checkedAt ${String(answer.checkedAt)}`);
 
   const res = await fetch(`${base}/metrics`);
   assert.equal(res.status, 200);

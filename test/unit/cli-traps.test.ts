@@ -84,3 +84,16 @@ test('the process is called hostnet, so `pidof hostnet` finds it', async () => {
     child.kill();
   }
 });
+
+test('a reader that closes the pipe early ends hostnet quietly, with the exit code so far', async () => {
+  // `hostnet check ... | head -1`: the shell's pipe, reproduced with a reader that closes it before
+  // hostnet writes (so every run meets the closed pipe, not only the ones head wins).
+  const [cmd, ...args] = hostnetArgv(['check', '--snapshot', REWRITTEN, '--format', 'json']);
+  const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stdout.destroy();
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  assert.doesNotMatch(stderr, /EPIPE|node:events|at /, stderr);
+  assert.ok(code === 0 || code === 1, `exit code ${code}: ${stderr}`);
+});

@@ -18,6 +18,7 @@ import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { Agent } from '../../src/agent/agent.js';
 import { KubeNodeApi, loadKubeConfig } from '../../src/agent/kube.js';
 import { AgentMetrics } from '../../src/agent/metrics.js';
+import { KubeAuthorizer } from '../../src/agent/auth.js';
 import { Publisher } from '../../src/agent/publish.js';
 import { DEFAULT_CONDITION_TYPE } from '../../src/agent/state.js';
 import { agentCommand } from '../../src/cli/agent.js';
@@ -94,18 +95,26 @@ test('the ClusterRole grants exactly the API calls the agent makes, no more', { 
   // The cluster serves Calico/VPP's objects, so every read the agent can make is made.
   server.objects.set('/api/v1/namespaces/calico-vpp-dataplane/configmaps/calico-vpp-config', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'calico-vpp-config', namespace: 'calico-vpp-dataplane' }, data: { CALICOVPP_INTERFACES: '{"uplinkInterfaces": [{"interfaceName": "eth1"}]}' } });
   server.objects.set('/apis/apps/v1/namespaces/calico-vpp-dataplane/daemonsets/calico-vpp-node', { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'calico-vpp-node', namespace: 'calico-vpp-dataplane' }, spec: { selector: {}, template: { spec: { containers: [] } } } });
+  const authorizer = new KubeAuthorizer(loadKubeConfig(server.kubeconfig()), 2000);
   const agent = new Agent({
     nodeName: 'node1', intervalMs: 3_600_000, rules: [TRAP_RULE], ignore: [], threshold: 'warning', conditionType: DEFAULT_CONDITION_TYPE, metrics, publisher, log: () => {},
     collect: async () => withClusterConfig(syntheticSnapshot({ traps }), server.kubeconfig(), () => {}, 'node1', 2000),
+    access: { mode: 'kube', authorizer, protectMetrics: false },
   });
+  const { server: http, port } = await agent.listen('127.0.0.1', 0);
   t.after(async () => {
+    http.closeAllConnections();
+    await new Promise((r) => http.close(r));
     await agent.stop();
     await server.stop();
   });
   await agent.trigger();
   traps = [];
   await agent.trigger();
-  await agent.trigger();
+  // A plugin user's request: the agent reviews the token and the user's access.
+  server.users.set('user-token', { username: 'alice', groups: [], rules: [{ apiGroups: ['hostnet'], resources: ['nodes/check'], verbs: ['create'] }] });
+  const asked = await fetch(`http://127.0.0.1:${port}/check`, { method: 'POST', headers: { authorization: 'Bearer user-token' } });
+  assert.equal(asked.status, 200, await asked.text());
   await publisher.idle();
   // "verb group/resource[/subresource] [name]"; a name only where the role names its objects.
   const used = new Set(server.requests.map((r) => {
@@ -214,7 +223,7 @@ test('the Dockerfile is multi-stage with a small non-root runtime that runs the 
   const build = readFileSync(fileURLToPath(new URL('../../scripts/build.mjs', import.meta.url)), 'utf8');
   const bundle = readFileSync(fileURLToPath(new URL('../../scripts/bundle.mjs', import.meta.url)), 'utf8');
   assert.match(build, /bundle\('dist',/);
-  assert.match(bundle, /entryPoints: \{ hostnet: /);
+  assert.match(bundle, /entryPoints: \{\s*hostnet: /);
   assert.match(bundle, /return `\$\{outdir\}\/hostnet\.js`/);
 });
 
