@@ -12,20 +12,17 @@ import { bridgeView, handleFrame } from '../src/model/bridge/index.js';
 import { buildHost } from '../src/model/host.js';
 import { SNAPSHOT_SCHEMA, type Interface, type Snapshot } from '../src/snapshot/schema.js';
 import type { Bench, BenchResult } from './run.js';
+import { medianMs, msSince } from './timing.js';
 
 const DIST = fileURLToPath(new URL('../dist/hostnet.js', import.meta.url));
 const EXAMPLE = fileURLToPath(new URL('../examples/lab-lacp/kvm-host-before.json', import.meta.url));
 const PORTS = 1000;
 
 function wallMs(argv: string[], runs: number): number {
-  const times: number[] = [];
-  for (let n = 0; n < runs; n++) {
-    const t0 = process.hrtime.bigint();
+  return medianMs(runs, () => {
     const r = spawnSync(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
     if (r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`);
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
+  }).ms;
 }
 
 function bigBridge(): Snapshot {
@@ -66,7 +63,7 @@ const bench: Bench = {
     const t0 = process.hrtime.bigint();
     let host = buildHost(snap);
     for (let n = 0; n < 9; n++) host = buildHost(snap);
-    const buildMs = Number(process.hrtime.bigint() - t0) / 1e6 / 10;
+    const buildMs = msSince(t0) / 10;
     const view = bridgeView(host, 'br0')!;
     let frames = 0;
     const t1 = process.hrtime.bigint();
@@ -74,7 +71,7 @@ const bench: Bench = {
       handleFrame(view, `vnet${p}`, { dst });
       frames++;
     }
-    const perFrameMs = Number(process.hrtime.bigint() - t1) / 1e6 / frames;
+    const perFrameMs = msSince(t1) / frames;
     results.push({ name: `one frame through a ${PORTS}-port bridge (model only)`, value: perFrameMs, unit: 'ms',
       baseline: { name: 'building the host model of that snapshot', value: buildMs },
       notes: [`${frames} frames; every flooded frame visits all ${PORTS} ports`] });

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Bench } from './run.js';
 import { syntheticSnapshot } from './synthetic.js';
+import { msSince } from './timing.js';
 
 const DIST = fileURLToPath(new URL('../dist/hostnet.js', import.meta.url));
 
@@ -24,7 +25,7 @@ process.argv = [process.argv[0], 'hostnet', ...${JSON.stringify(args)}];
 await import(${JSON.stringify(DIST)});`;
   const t0 = process.hrtime.bigint();
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', maxBuffer: 1 << 30 });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const ms = msSince(t0);
   const m = /maxrss (\d+)/.exec(r.stderr);
   if (!m) throw new Error(`hostnet ${args.join(' ')} failed: ${r.stderr}`);
   return { ms, maxRssMb: Number(m[1]) / 1024, code: r.status ?? -1 };

@@ -14,25 +14,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Bench, BenchResult } from './run.js';
+import { median, medianMs, msSince } from './timing.js';
 
 const DIST = fileURLToPath(new URL('../dist/hostnet.js', import.meta.url));
 const PAIRS = Number(process.env.HOSTNET_BENCH_PAIRS ?? 2000);
 const ROUTES = Number(process.env.HOSTNET_BENCH_ROUTES ?? 20000);
 
 function wallMs(argv: string[], runs: number): number {
-  const times: number[] = [];
-  for (let n = 0; n < runs; n++) {
-    const t0 = process.hrtime.bigint();
+  return medianMs(runs, () => {
     const r = spawnSync(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 30 });
     if (r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`);
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  return median(times);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
+  }).ms;
 }
 
 /** Runs the bundle in-process under a hook that reports the process's own peak RSS at exit. */
@@ -42,7 +34,7 @@ process.argv = [process.argv[0], 'hostnet', 'collect', '-o', '/dev/null'];
 await import(${JSON.stringify(DIST)});`;
   const t0 = process.hrtime.bigint();
   const r = spawnSync('ip', ['netns', 'exec', ns, process.execPath, '--input-type=module', '-e', script], { encoding: 'utf8', maxBuffer: 1 << 30 });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const ms = msSince(t0);
   const m = /maxrss (\d+)/.exec(r.stderr);
   if (r.status !== 0 || !m) throw new Error(`collect failed: ${r.stderr}`);
   return { ms, maxRssMb: Number(m[1]) / 1024 };

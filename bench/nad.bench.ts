@@ -15,6 +15,7 @@ import { ALL_RULES } from '../src/rules/index.js';
 import { NAD_ROLE } from '../src/rules/nad/inputs.js';
 import { SnapshotSchema, type Snapshot } from '../src/snapshot/schema.js';
 import type { Bench } from './run.js';
+import { medianMs } from './timing.js';
 
 const NADS = 500;
 const NODES = 50;
@@ -38,13 +39,7 @@ function nodes(): Snapshot[] {
 }
 
 function timeMs(fn: () => void, runs = 3): number {
-  const times: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
+  return medianMs(runs, fn).ms;
 }
 
 const bench: Bench = {

@@ -14,6 +14,7 @@ import { bringUpSystem } from '../src/sim/race/bringup.js';
 import { explore, mergeSystems } from '../src/sim/race/explore.js';
 import { exploreRace, racedInterfaces, tapSpec } from '../src/sim/race/index.js';
 import type { Bench, BenchResult } from './run.js';
+import { medianMs } from './timing.js';
 
 const EXAMPLE = new URL('../examples/vpp-e810-predeploy/snapshot.json', import.meta.url).pathname;
 const CONFIG = '/root/calico-vpp/calico-vpp-config.yaml';
@@ -48,15 +49,7 @@ function sci(n: bigint): string {
 }
 
 function timeMs<T>(fn: () => T, runs: number): { ms: number; value: T } {
-  const times: number[] = [];
-  let value!: T;
-  for (let i = 0; i < runs; i++) {
-    const t0 = process.hrtime.bigint();
-    value = fn();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  return { ms: times[Math.floor(times.length / 2)]!, value };
+  return medianMs(runs, fn);
 }
 
 const bench: Bench = {

@@ -14,15 +14,10 @@ import { parseSnapshot } from '../src/snapshot/load.js';
 import { parseCalicoVppConfig } from '../src/sources/calico-vpp-config.js';
 import { parseShowInterfaceAddress, parseShowIpFib } from '../src/sources/vppctl.js';
 import type { Bench, BenchResult } from './run.js';
+import { medianMs } from './timing.js';
 
 function timeMs(fn: () => void, runs = 7): number {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
+  return medianMs(runs, fn).ms;
 }
 
 const bench: Bench = {

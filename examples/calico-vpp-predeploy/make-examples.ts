@@ -48,11 +48,14 @@ const files: FileRecord[] = [
   { path: '/etc/calico-vpp/calico-vpp-config.yaml', content: predeployConfig, mask: null, role: 'calico-vpp-config' },
 ];
 
+/** networkd keeps the routes Calico/VPP installs through the tap (hostnet networkd/drops-foreign-routes). */
+const KEEP_FOREIGN = '# Routes, policy rules and nexthops installed by the CNI or a routing daemon are not\n# systemd-networkd\'s to remove (hostnet networkd/drops-foreign-routes).\n[Network]\nManageForeignRoutes=no\nManageForeignRoutingPolicyRules=no\n';
+
 /** The healthy node has the fixes hostnet proposes for the pre-deployment snapshot in place. */
 const healthyFiles: FileRecord[] = [
   ...files,
   { path: '/etc/systemd/network/10-netplan-enp216s0f1.network', content: netplan.replace(/^PermanentMACAddress=.*$/m, 'Name=enp216s0f1'), mask: null, role: null },
-  { path: '/etc/systemd/network/10-hostnet-keep-mac-tun.link', content: '[Match]\nDriver=tun\nOriginalName=enp216s0f1\n\n[Link]\nNamePolicy=keep\nMACAddressPolicy=none\n', mask: null, role: null },
+  { path: '/etc/systemd/network/10-hostnet-keep-mac-tun.link', content: '[Match]\nDriver=tun\nOriginalName=enp216s0f1\n\n[Link]\nNamePolicy=keep\nMACAddressPolicy=none\n', mask: null, role: null },  { path: '/etc/systemd/networkd.conf.d/50-hostnet-keep-foreign.conf', content: KEEP_FOREIGN, mask: null, role: null },
 ];
 
 function hostFacts(s: Snapshot, withFiles: FileRecord[] = files): Snapshot {

@@ -8,14 +8,13 @@ import { basename, join } from 'node:path';
 import { Command, Option } from 'commander';
 import { ExitCode, InputError, inWords } from '../errors.js';
 import { buildHost } from '../model/host.js';
-import { defaultRouteInterface, IPVLAN_PLUGIN_MODES, KNOWN_CNI_VERSIONS, MACVLAN_PLUGIN_MODES, readStackedConf, readVlanConf } from '../model/macvlan/index.js';
+import { buildSpec, dnsName, IPVLAN_PLUGIN_MODES, KNOWN_CNI_VERSIONS, MACVLAN_PLUGIN_MODES, readStackedConf, readVlanConf, toObject, toYaml, unusedNics, type NadRequest, type NadSpec } from '../model/macvlan/index.js';
 import { renderJson } from '../render/json.js';
 import { renderText } from '../render/text.js';
 import { atOrAbove, runChecks, type Report } from '../rules/engine.js';
 import { ALL_RULES } from '../rules/index.js';
 import { NAD_ROLE, NODE_ROLE, VALUES_ROLE } from '../rules/nad/inputs.js';
 import { RESOURCE_ANNOTATION } from '../rules/nad/sriov-resource-unadvertised.js';
-import { isDns1123Label } from '../rules/nad/name-invalid.js';
 import type { Diagnostic, Finding, Severity } from '../rules/types.js';
 import { loadSnapshotFile } from '../snapshot/load.js';
 import type { FileRecord, Snapshot } from '../snapshot/schema.js';
@@ -26,7 +25,6 @@ import { parseK8sNodes } from '../sources/k8s-node.js';
 import { VERSION } from '../version.js';
 import { collectLive } from './input.js';
 import { emit, progressReporter, useColor } from './output.js';
-import { k8sYamlString } from '../sources/k8s-yaml.js';
 import { checkRuleIds, listOption } from './options.js';
 
 export function nadCommand(): Command {
@@ -249,19 +247,10 @@ function describeNad(nad: Nad): string {
   return `${head}: ${parts.join(' + ')}`;
 }
 
-export interface GenerateOpts {
+/** The options of `nad generate`: a request (name and master optional with --from-snapshot) and where it goes. */
+export interface GenerateOpts extends Omit<NadRequest, 'name' | 'master'> {
   name?: string;
   master?: string;
-  type: 'macvlan' | 'ipvlan';
-  mode?: string;
-  namespace?: string;
-  mtu?: string;
-  ipam: 'none' | 'host-local' | 'dhcp';
-  subnet?: string;
-  rangeStart?: string;
-  rangeEnd?: string;
-  gateway?: string;
-  cniVersion: string;
   fromSnapshot?: string;
   snapshot?: string;
   format: 'yaml' | 'json';
@@ -312,7 +301,7 @@ Examples:
         for (const nic of unused.free) specs.push(buildSpec({ ...opts, name: dnsName(`${opts.type}-${nic}`), master: nic }));
       } else {
         if (!opts.name || !opts.master) throw new InputError('give --name and --master (or --from-snapshot FILE)');
-        specs.push(buildSpec(opts as GenerateOpts & { name: string; master: string }));
+        specs.push(buildSpec(opts as NadRequest));
       }
       const out = opts.format === 'json'
         ? `${JSON.stringify(specs.length === 1 ? toObject(specs[0]!) : { apiVersion: 'v1', kind: 'List', items: specs.map(toObject) }, null, 2)}\n`
@@ -333,107 +322,4 @@ function checkAgainstNode(specs: NadSpec[], snapshot: Snapshot, path: string): n
   for (const f of shown) process.stderr.write(`hostnet: ${f.severity} ${f.ruleId}: ${f.message}\n`);
   if (shown.length === 0) process.stderr.write(`hostnet: checked against ${nodeLabel(snapshot, path)}: no errors or warnings\n`);
   return shown.filter((f) => f.severity === 'error').length;
-}
-
-export interface NadSpec {
-  name: string;
-  namespace?: string;
-  config: Record<string, unknown>;
-}
-
-export function buildSpec(opts: GenerateOpts & { name: string; master: string }): NadSpec {
-  if (!isDns1123Label(opts.name)) throw new InputError(`--name ${JSON.stringify(opts.name)} is not a DNS-1123 label (lower-case letters, digits and '-', at most 63 characters)`);
-  if (opts.namespace !== undefined && !isDns1123Label(opts.namespace)) throw new InputError(`--namespace ${JSON.stringify(opts.namespace)} is not a DNS-1123 label`);
-  if (!/^[^\s/:]{1,15}$/.test(opts.master)) throw new InputError(`--master ${JSON.stringify(opts.master)} is not an interface name (1-15 characters, no spaces, '/' or ':')`);
-  const modes: readonly string[] = opts.type === 'macvlan' ? MACVLAN_PLUGIN_MODES : IPVLAN_PLUGIN_MODES;
-  const mode = opts.mode ?? modes[0]!;
-  if (!modes.includes(mode)) throw new InputError(`--mode ${JSON.stringify(mode)} is not a ${opts.type} mode the plugin accepts: ${modes.join(', ')}`);
-  const config: Record<string, unknown> = { cniVersion: opts.cniVersion, name: opts.name, type: opts.type, master: opts.master, mode };
-  if (opts.mtu !== undefined) {
-    const mtu = Number(opts.mtu);
-    if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) throw new InputError(`--mtu ${JSON.stringify(opts.mtu)} must be a whole number from 68 to 65535`);
-    config.mtu = mtu;
-  }
-  if (opts.ipam === 'host-local') {
-    if (!opts.subnet || !isCidr(opts.subnet)) throw new InputError('--ipam host-local needs --subnet CIDR (e.g. 192.168.50.0/24)');
-    const range: Record<string, string> = { subnet: opts.subnet };
-    for (const [key, value] of [['rangeStart', opts.rangeStart], ['rangeEnd', opts.rangeEnd], ['gateway', opts.gateway]] as const) {
-      if (value === undefined) continue;
-      if (!isIp(value)) throw new InputError(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${JSON.stringify(value)} is not an IP address`);
-      range[key] = value;
-    }
-    config.ipam = { type: 'host-local', ranges: [[range]] };
-  } else if (opts.ipam === 'dhcp') {
-    if (opts.type === 'ipvlan' && (mode === 'l3' || mode === 'l3s')) {
-      throw new InputError(`--ipam dhcp cannot work with ipvlan mode ${mode}: an L3-mode ipvlan passes no broadcast, so no DHCP answer arrives (nad/ipvlan-l3-dhcp); use --mode l2, or --ipam host-local`);
-    }
-    config.ipam = { type: 'dhcp' };
-  } else {
-    if (opts.subnet || opts.rangeStart || opts.rangeEnd || opts.gateway) throw new InputError('--subnet, --range-start, --range-end and --gateway need --ipam host-local');
-    config.ipam = {};
-  }
-  return { name: opts.name, namespace: opts.namespace, config };
-}
-
-export function toObject(spec: NadSpec): Record<string, unknown> {
-  return {
-    apiVersion: 'k8s.cni.cncf.io/v1',
-    kind: 'NetworkAttachmentDefinition',
-    metadata: { name: spec.name, ...(spec.namespace ? { namespace: spec.namespace } : {}) },
-    spec: { config: JSON.stringify(spec.config, null, 2) },
-  };
-}
-
-/** YAML with the config as a literal block, so it reads as the JSON it is. */
-export function toYaml(spec: NadSpec): string {
-  const json = JSON.stringify(spec.config, null, 2).split('\n').map((l) => `    ${l}`).join('\n');
-  return [
-    'apiVersion: k8s.cni.cncf.io/v1',
-    'kind: NetworkAttachmentDefinition',
-    'metadata:',
-    `  name: ${k8sYamlString(spec.name)}`,
-    ...(spec.namespace ? [`  namespace: ${k8sYamlString(spec.namespace)}`] : []),
-    'spec:',
-    '  config: |-',
-    json,
-    '',
-  ].join('\n');
-}
-
-/**
- * Ethernet NICs the node does not use: physical (no rtnetlink kind), not enslaved, without global
- * addresses, children or routes (other than the link-local route every IPv6 link has), and not the
- * default-route interface.
- */
-export function unusedNics(snapshot: Snapshot): { free: string[]; skipped: { name: string; why: string }[] } {
-  const host = buildHost(snapshot);
-  const def = defaultRouteInterface(snapshot.routes);
-  const free: string[] = [];
-  const skipped: { name: string; why: string }[] = [];
-  for (const i of snapshot.interfaces) {
-    if (i.kind !== null || i.linkType !== 'ether' || i.flags.includes('LOOPBACK')) continue;
-    const why = 'name' in def && def.name === i.name ? 'it carries the default route'
-      : i.master ? `it is a port of ${i.master}`
-        : i.addresses.some((a) => a.scope !== 'link') ? `it has addresses (${i.addresses.filter((a) => a.scope !== 'link').map((a) => `${a.local}/${a.prefixlen}`).join(', ')})`
-          : host.children(i.name).length ? `it already carries ${host.children(i.name).map((c) => c.name).join(', ')}`
-            : snapshot.routes.some((r) => r.dev === i.name && r.table !== 'local' && !r.dst.startsWith('fe80:')) ? 'routes go out through it'
-              : undefined;
-    if (why) skipped.push({ name: i.name, why });
-    else free.push(i.name);
-  }
-  return { free, skipped };
-}
-
-function dnsName(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '').slice(0, 63).replace(/-+$/, '');
-}
-
-function isIp(s: string): boolean {
-  return /^(\d{1,3})(\.\d{1,3}){3}$/.test(s) ? s.split('.').every((o) => Number(o) <= 255) : /^[0-9a-fA-F:]+$/.test(s) && s.includes(':');
-}
-
-function isCidr(s: string): boolean {
-  const [ip, len, extra] = s.split('/');
-  if (!ip || len === undefined || extra !== undefined || !/^\d+$/.test(len)) return false;
-  return isIp(ip) && Number(len) <= (ip.includes(':') ? 128 : 32);
 }

@@ -14,7 +14,7 @@ export interface SystemdVersionOption {
 
 export function addSystemdVersionOption(cmd: Command): Command {
   return cmd.option('--systemd-version <n>',
-    'predict as this systemd-udevd version does, e.g. 239 (RHEL 8), 249 (Ubuntu 22.04), 252 (Debian 12, RHEL 9), 255 (Ubuntu 24.04), 257 (Debian 13); default: the version the snapshot records, else 252');
+    'predict as udevd and networkd of this systemd version do, e.g. 239 (RHEL 8), 249 (Ubuntu 22.04), 252 (Debian 12, RHEL 9), 255 (Ubuntu 24.04), 257 (Debian 13); default: the version the snapshot records, else 252');
 }
 
 /** The snapshot with the requested version; a note on stderr when that version was not verified here. */

@@ -6,7 +6,7 @@
 import { lstat, readdir, readFile, readlink, realpath } from 'node:fs/promises';
 import { isAbsolute, join, posix } from 'node:path';
 import type { FileRecord, Gap } from '../snapshot/schema.js';
-import { SYSTEMD_NETWORK_DIRS } from '../snapshot/systemd.js';
+import { NETWORKD_CONF_DIRS, SYSTEMD_NETWORK_DIRS } from '../snapshot/systemd.js';
 import { gapReason } from './exec.js';
 
 /** systemd's network directories in its own precedence order; /lib is skipped where it is /usr/lib. */
@@ -25,6 +25,11 @@ export const EXTRA_SOURCES: { dir: string; name: RegExp; live?: boolean }[] = [
   { dir: '/etc/NetworkManager', name: /^NetworkManager\.conf$/ },
   { dir: '/etc/NetworkManager/conf.d', name: /\.conf$/ },
   { dir: '/etc/kubernetes/manifests', name: /^kube-apiserver\.yaml$/ },
+  // systemd-networkd's networkd.conf and its drop-ins (ManageForeignRoutes= and friends).
+  ...NETWORKD_CONF_DIRS.flatMap((dir) => [
+    { dir, name: /^networkd\.conf$/ },
+    { dir: `${dir}/networkd.conf.d`, name: /\.conf$/ },
+  ]),
 ];
 
 /** Whether a collection reads a file at this path (a provisioning file's embedded files are kept by it). */

@@ -4,16 +4,16 @@
  * what it saw and what it could not see (gaps); it decides nothing.
  */
 import { existsSync } from 'node:fs';
-import type { Gap, Interface, Route, Snapshot } from '../snapshot/schema.js';
+import type { Gap, Interface, NextHop, Route, RoutingRule, Snapshot } from '../snapshot/schema.js';
 import { SNAPSHOT_SCHEMA } from '../snapshot/version.js';
 import { VERSION } from '../version.js';
-import { runLarge, type RunResult } from './exec.js';
+import { run, runLarge, type RunResult } from './exec.js';
 import { collectFiles } from './files.js';
 import { collectHost } from './host.js';
 import { collectTunHolders } from './tun-holders.js';
 import { collectVpp } from './vpp.js';
 import { collectNftRuleset } from './nft.js';
-import { arphrdFromLinkType, interfacesFromIpAddr, NO_SYSFS, routesFromIp } from './ip.js';
+import { arphrdFromLinkType, interfacesFromIpAddr, nexthopsFromIp, NO_SYSFS, routesFromIp, rulesFromIp } from './ip.js';
 import { readAllSysfs, readAllSysfsOverlapped, readUdevDb } from './sysfs.js';
 import { readSysctls } from './sysctls.js';
 
@@ -56,16 +56,23 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
   const vppPart = root === '/' ? collectVpp() : Promise.resolve({ commands: [], gaps: [] });
   // The ruleset is the kernel's, not a file's: not for a collection below another root.
   const nftPart = root === '/' ? collectNftRuleset() : Promise.resolve({ commands: [], gaps: [] });
-  const [interfacesRead, routes4, routes6, hostPart, filePart, sysfs, vpp, nft] = await Promise.all([
+  // Policy rules and nexthops: what systemd-networkd's ManageForeign* settings decide about.
+  const policyParts = Promise.all([
+    run(['ip', '-4', '-d', '-j', 'rule', 'show']).then((res) => converted(res, 'ip -d -j rule (inet)', (j) => rulesFromIp(j, 'inet'))),
+    run(['ip', '-6', '-d', '-j', 'rule', 'show']).then((res) => converted(res, 'ip -d -j rule (inet6)', (j) => rulesFromIp(j, 'inet6'))),
+    run(['ip', '-d', '-j', 'nexthop', 'show']).then((res) => converted(res, 'ip -d -j nexthop', nexthopsFromIp)),
+  ]);
+  const [interfacesRead, routes4, routes6, hostPart, filePart, sysfs, vpp, [rules4, rules6, nexthopsRead], nft] = await Promise.all([
     ...ipParts,
     collectHost(root, options.redact ?? false),
     collectFiles(root),
     sysfsPromise,
     vppPart,
+    policyParts,
     nftPart,
   ]);
 
-  for (const part of [interfacesRead, routes4, routes6]) if (part.gap) gaps.push(part.gap);
+  for (const part of [interfacesRead, routes4, routes6, rules4, rules6, nexthopsRead]) if (part.gap) gaps.push(part.gap);
   // An interface that appeared between the two reads has no sysfs facts: they stay unknown. Completed
   // in place: a copy would double the largest part of the snapshot.
   const udevDb = existsSync('/run/udev/data');
@@ -74,6 +81,8 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
     Object.assign(iface, sysfs[iface.name] ?? NO_SYSFS, { arphrdType: arphrdFromLinkType(iface.linkType), udev: udevDb ? readUdevDb(iface.index) : null });
   }
   const routes: Route[] = [...(routes4.value ?? []), ...(routes6.value ?? [])];
+  const rules: RoutingRule[] = [...(rules4.value ?? []), ...(rules6.value ?? [])];
+  const nexthops: NextHop[] = nexthopsRead.value ?? [];
   // Who holds each tun/tap: this machine's processes only, and only read when there is a tun/tap.
   // /proc/sys/net is this namespace's, whatever --root says: configuration below a root, state from here.
   const sys = readSysctls();
@@ -87,6 +96,8 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
     host: hostPart.host,
     interfaces,
     routes,
+    rules,
+    nexthops,
     files: filePart.files,
     commands: [...vpp.commands, ...nft.commands],
     tunHolders: tun.holders,

@@ -4,7 +4,7 @@
  * `ip -d -j addr show` carries the link details and the addresses in one call, which is why the
  * collector needs no separate `ip link`.
  */
-import type { Address, Interface, Route } from '../snapshot/schema.js';
+import type { Address, Interface, NextHop, Route, RoutingRule } from '../snapshot/schema.js';
 
 type Json = Record<string, unknown>;
 
@@ -135,6 +135,48 @@ function seconds(v: unknown): number | null {
   if (typeof v === 'number' && Number.isInteger(v)) return v;
   const m = typeof v === 'string' ? /^(\d+)(sec)?$/.exec(v) : null;
   return m ? Number(m[1]) : null;
+}
+
+/** "10.0.0.0" with srclen 8 → "10.0.0.0/8"; "all" (any source) → null. */
+function prefix(addr: unknown, len: unknown): string | null {
+  const a = str(addr);
+  if (a === null || a === 'all') return null;
+  const l = int(len);
+  return l === null ? a : `${a}/${l}`;
+}
+
+/** `ip -d -j rule show` (one family) to rule records; -d is what prints each rule's protocol. */
+export function rulesFromIp(entries: unknown, family: 'inet' | 'inet6'): RoutingRule[] {
+  if (!Array.isArray(entries)) throw new Error('ip -j rule show did not print a JSON array');
+  return (entries as Json[]).map((r) => {
+    const fwmark = str(r.fwmark);
+    const mask = str(r.fwmask);
+    const target = int(r.goto);
+    return {
+      family,
+      priority: int(r.priority),
+      table: str(r.table),
+      action: target !== null ? `goto ${target}` : str(r.action),
+      protocol: str(r.protocol),
+      src: prefix(r.src, r.srclen),
+      dst: prefix(r.dst, r.dstlen),
+      iif: str(r.iif),
+      oif: str(r.oif),
+      fwmark: fwmark === null ? null : mask === null ? fwmark : `${fwmark}/${mask}`,
+      not: 'not' in r,
+    };
+  });
+}
+
+/** `ip -d -j nexthop show` to nexthop records. */
+export function nexthopsFromIp(entries: unknown): NextHop[] {
+  if (!Array.isArray(entries)) throw new Error('ip -j nexthop show did not print a JSON array');
+  return (entries as Json[]).map((n) => {
+    const id = int(n.id);
+    if (id === null) throw new Error('ip -j nexthop show printed a nexthop without an id');
+    const group = Array.isArray(n.group) ? (n.group as Json[]).map((g) => int(g.id)).filter((g): g is number => g !== null) : null;
+    return { id, gateway: str(n.gateway), dev: str(n.dev), group, blackhole: 'blackhole' in n, protocol: str(n.protocol) };
+  });
 }
 
 /**

@@ -3,7 +3,7 @@
  * about, a Calico/VPP ConfigMap that is not valid YAML, vppctl output of an unknown shape. `check`
  * lists them first so a finding that is missing because an input was unreadable is never silent.
  */
-import type { Diagnostic } from '../rules/types.js';
+import type { Diagnostic } from '../snapshot/diagnostic.js';
 import type { Host } from './host.js';
 import { loadLinkConfigs } from './link/index.js';
 import { calicoVppDiagnostics } from './vpp/view.js';

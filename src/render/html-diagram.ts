@@ -15,6 +15,8 @@ const BOX_H = 60;
 const GAP_X = 14;
 const GAP_Y = 54;
 const MAX_ROW_WIDTH = 1180;
+/** Margin around the drawing. */
+const PAD = 12;
 /** Siblings of one role shown before the rest fold into one box. */
 const MAX_ALIKE = 6;
 
@@ -73,16 +75,31 @@ export interface DiagramOptions {
 
 /** The SVG and how many interfaces it shows, for the page's caption. */
 export function renderDiagram(host: Host, findings: readonly Finding[], options: DiagramOptions): { svg: string; shown: number; folded: number } {
+  const findingIndex = new Map<Finding, number>(findings.map((f, n) => [f, n]));
+  const roots = interfaceTrees(host, findings);
+  const { width, height } = layOut(roots);
+  const all = roots.flatMap(nodesOf);
+  const shown = all.filter((n) => n.iface).length;
+  const folded = all.filter((n) => n.role === 'more').reduce((sum, n) => sum + Number(/^\+(\d+)/.exec(n.label)?.[1] ?? 0), 0);
+  const edges = [...treeEdges(all), ...vethPeerEdges(all)];
+  const boxes = all.map((n) => box(n, PAD, options.anchor, findingIndex));
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" class="diagram" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="network interfaces of ${esc(host.snapshot.host.hostname ?? 'the host')}">
+<g class="edges">${edges.join('')}</g>
+<g class="boxes">${boxes.join('\n')}</g>
+</svg>`;
+  return { svg, shown, folded };
+}
+
+/** Structure: one tree per root interface (ports and children below it, VPP beside its tap), alike ones folded. */
+function interfaceTrees(host: Host, findings: readonly Finding[]): Node[] {
   const takeover = safeTakeover(host);
   const vppTaps = new Set(takeover.filter((t) => t.state === 'existing').map((t) => t.name));
   const planned = new Map(takeover.filter((t) => t.state === 'planned').map((t) => [t.name, t]));
   const expected = new Map(takeover.filter((t) => t.state === 'existing').map((t) => [t.name, t.expectedMac]));
   const byIface = new Map<string, Finding[]>();
-  const findingIndex = new Map<Finding, number>();
-  findings.forEach((f, n) => {
-    findingIndex.set(f, n);
+  for (const f of findings) {
     if (f.interface && host.interface(f.interface)) byIface.set(f.interface, [...(byIface.get(f.interface) ?? []), f]);
-  });
+  }
 
   const placed = new Set<string>();
   const make = (i: Interface, relation: Node['relation']): Node => {
@@ -112,14 +129,16 @@ export function renderDiagram(host: Host, findings: readonly Finding[], options:
       children: [], relation: 'vpp', findings: [], tooltip: `${t.owner}: ${t.evidence.message}${t.expectedMac ? `; VPP sends to ${t.expectedMac} on the tap` : ''}${t.evidence.file ? ` (${t.evidence.file}${t.evidence.line ? `:${t.evidence.line}` : ''})` : ''}`, x: 0, y: 0, width: 0,
     });
   }
-  const shownRoots = fold(roots.sort((a, b) => ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role)), 'host');
+  return fold(roots.sort((a, b) => ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role)), 'host');
+}
 
-  // Lay out each root's tree; pack the trees into rows no wider than MAX_ROW_WIDTH.
+/** Layout: each root's tree placed, the trees packed into rows no wider than MAX_ROW_WIDTH; the drawing's size. */
+function layOut(roots: Node[]): { width: number; height: number } {
   let rowX = 0;
   let rowY = 0;
   let rowH = 0;
   let totalW = 0;
-  for (const root of shownRoots) {
+  for (const root of roots) {
     measure(root);
     if (rowX > 0 && rowX + root.width > MAX_ROW_WIDTH) {
       rowX = 0;
@@ -131,24 +150,22 @@ export function renderDiagram(host: Host, findings: readonly Finding[], options:
     totalW = Math.max(totalW, rowX - GAP_X);
     rowH = Math.max(rowH, depth(root) * (BOX_H + GAP_Y) - GAP_Y);
   }
-  const pad = 12;
-  const width = Math.max(totalW, BOX_W) + 2 * pad;
-  const height = rowY + rowH + 2 * pad + 14;
+  return { width: Math.max(totalW, BOX_W) + 2 * PAD, height: rowY + rowH + 2 * PAD + 14 };
+}
 
+/** A node and all below it, depth first. */
+function nodesOf(n: Node): Node[] {
+  return [n, ...n.children.flatMap(nodesOf)];
+}
+
+function centre(n: Node): { cx: number; top: number; bottom: number } {
+  return { cx: n.x + PAD + BOX_W / 2, top: n.y + PAD, bottom: n.y + PAD + BOX_H };
+}
+
+/** SVG: an elbow from each node down to each of its children, labelled unless it is a bridge or bond port. */
+function treeEdges(all: readonly Node[]): string[] {
   const edges: string[] = [];
-  const boxes: string[] = [];
-  let shown = 0;
-  let folded = 0;
-  const all: Node[] = [];
-  const walk = (n: Node): void => {
-    all.push(n);
-    n.children.forEach(walk);
-  };
-  shownRoots.forEach(walk);
-  const centre = (n: Node): { cx: number; top: number; bottom: number } => ({ cx: n.x + pad + BOX_W / 2, top: n.y + pad, bottom: n.y + pad + BOX_H });
   for (const n of all) {
-    if (n.iface) shown++;
-    if (n.role === 'more') folded += Number(/^\+(\d+)/.exec(n.label)?.[1] ?? 0);
     for (const c of n.children) {
       const a = centre(n);
       const b = centre(c);
@@ -158,7 +175,12 @@ export function renderDiagram(host: Host, findings: readonly Finding[], options:
       if (c.relation !== 'port' && c.relation !== null) edges.push(`<text class="rel" x="${b.cx + 4}" y="${b.top - 6}">${c.relation === 'vpp' ? 'VPP takeover' : esc(c.iface?.kind ?? 'child')}</text>`);
     }
   }
-  // veth peers that are both on this host: a dashed line between them.
+  return edges;
+}
+
+/** SVG: veth peers that are both on this host, joined by a dashed curve (once per pair). */
+function vethPeerEdges(all: readonly Node[]): string[] {
+  const edges: string[] = [];
   const pos = new Map(all.filter((n) => n.iface).map((n) => [n.iface!.name, n]));
   const drawn = new Set<string>();
   for (const n of all) {
@@ -171,12 +193,7 @@ export function renderDiagram(host: Host, findings: readonly Finding[], options:
     const b = centre(peer);
     edges.push(`<path class="edge peer" d="M${a.cx} ${a.bottom - 4} C${a.cx} ${a.bottom + 26} ${b.cx} ${b.bottom + 26} ${b.cx} ${b.bottom - 4}"><title>veth pair ${esc(i.name)} - ${esc(i.link)}</title></path>`);
   }
-  for (const n of all) boxes.push(box(n, pad, options.anchor, findingIndex));
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" class="diagram" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="network interfaces of ${esc(host.snapshot.host.hostname ?? 'the host')}">
-<g class="edges">${edges.join('')}</g>
-<g class="boxes">${boxes.join('\n')}</g>
-</svg>`;
-  return { svg, shown, folded };
+  return edges;
 }
 
 function safeTakeover(host: Host): ReturnType<typeof calicoVppOwned> {

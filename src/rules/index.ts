@@ -40,6 +40,8 @@ import { networkdPermanentMac } from './vpp/networkd-permanent-mac.js';
 import { networkManagerTap } from './vpp/networkmanager-tap.js';
 import { encapMtu } from './vpp/encap-mtu.js';
 import { apiserverAddressRule } from './vpp/apiserver-address.js';
+import { managesCniLink } from './networkd/manages-cni-link.js';
+import { dropsForeignRoutes } from './networkd/drops-foreign-routes.js';
 
 export const ALL_RULES: readonly Rule[] = [
   macRewrittenByUdev,
@@ -82,4 +84,6 @@ export const ALL_RULES: readonly Rule[] = [
   networkManagerTap,
   encapMtu,
   apiserverAddressRule,
+  managesCniLink,
+  dropsForeignRoutes,
 ];

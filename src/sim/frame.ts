@@ -7,6 +7,7 @@ import { InputError } from '../errors.js';
 import type { Host } from '../model/host.js';
 import { bridgeView, handleFrame, hex, type BridgeView, type TraceStep, type Verdict } from '../model/bridge/index.js';
 import { bridgeNfOf, filterBridged, rulesetOf, type BridgedPacket } from '../model/netfilter/index.js';
+import { parseMac } from '../net/mac.js';
 
 /** Protocols by the destination address they use. */
 export const PROTOCOLS: Record<string, { dst: string; title: string }> = {
@@ -54,8 +55,6 @@ export interface FrameTrace {
   filtered?: { port: string; by: string }[];
 }
 
-const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
-
 /** The destination of a request: a MAC given as is, or a protocol's address. */
 export function resolveDestination(req: Pick<FrameRequest, 'dst' | 'proto'>): { dst: string; protocol: string | null } {
   if ((req.dst === undefined) === (req.proto === undefined)) {
@@ -66,8 +65,8 @@ export function resolveDestination(req: Pick<FrameRequest, 'dst' | 'proto'>): { 
     if (!p) throw new InputError(`unknown protocol ${JSON.stringify(req.proto)}`, undefined, `one of ${Object.keys(PROTOCOLS).join(', ')}, or give --dst MAC`);
     return { dst: p.dst, protocol: req.proto.toLowerCase() };
   }
-  const dst = req.dst!.toLowerCase().replace(/-/g, ':');
-  if (!MAC.test(dst)) throw new InputError(`--dst ${JSON.stringify(req.dst)} is not a MAC address`, undefined, 'write it as 01:80:c2:00:00:02');
+  const dst = parseMac(req.dst!);
+  if (dst === null) throw new InputError(`--dst ${JSON.stringify(req.dst)} is not a MAC address`, undefined, 'write it as 01:80:c2:00:00:02');
   const known = Object.entries(PROTOCOLS).find(([, p]) => p.dst === dst);
   return { dst, protocol: known ? known[0] : null };
 }
@@ -82,8 +81,9 @@ export function traceFrame(host: Host, req: FrameRequest): FrameTrace {
   if (!br.ports.some((p) => p.name === req.ingress)) {
     throw new InputError(`${req.ingress} is not a port of ${req.bridge}`, undefined, `ports of ${req.bridge}: ${br.ports.map((p) => p.name).join(', ') || 'none'}`);
   }
-  if (req.src !== undefined && !MAC.test(req.src.toLowerCase())) throw new InputError(`--src ${JSON.stringify(req.src)} is not a MAC address`);
-  const decision = handleFrame(br, req.ingress, { dst, src: req.src });
+  const src = req.src === undefined ? undefined : parseMac(req.src);
+  if (src === null) throw new InputError(`--src ${JSON.stringify(req.src)} is not a MAC address`);
+  const decision = handleFrame(br, req.ingress, { dst, src });
   const ingress = br.ports.find((p) => p.name === req.ingress)!;
   const filter = req.payload ? throughNetfilter(host, br, req.ingress, decision.egress, req.payload) : null;
   const setup: TraceStep = {

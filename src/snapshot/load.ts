@@ -1,7 +1,7 @@
 /**
  * Reading a snapshot file: parse, check the schema version, validate, and turn every failure into an
  * InputError that names the file and the field, so a bad snapshot never ends in a stack trace.
- * Validation is the published JSON Schema compiled to code (validate.generated.js, made from the zod
+ * Validation is the published JSON Schema compiled to code (generated/snapshot-validator.js, made from the zod
  * schema by `npm run schema`): it fills in defaults in place instead of building a second tree, which
  * keeps a node agent re-reading a 10,000-interface snapshot small.
  */
@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { locateJsonError } from '../json-errors.js';
 import { InputError, inWords } from '../errors.js';
 import type { Snapshot } from './schema.js';
-import { validate, type ValidationError } from './validate.generated.js';
+import { validate, type ValidationError } from '../../generated/snapshot-validator.js';
 import { SNAPSHOT_SCHEMA } from './version.js';
 
 export function loadSnapshotFile(path: string): Snapshot {

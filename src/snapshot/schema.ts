@@ -111,6 +111,29 @@ export const RouteSchema = z.object({
     .describe('Seconds the route has left (ip prints expires for routes learnt from router advertisements); null or absent when it does not expire'),
 });
 
+export const RoutingRuleSchema = z.object({
+  family: z.enum(['inet', 'inet6']),
+  priority: z.number().int().nullable(),
+  table: z.string().nullable().describe('main, local, default or a number; null for rules that do not look up a table (goto, nop)'),
+  action: z.string().nullable().describe('ip\'s "action" (blackhole, unreachable, prohibit, goto); null for a table lookup'),
+  protocol: z.string().nullable().describe('Who installed the rule: kernel, boot, static, unspec or a number/name (ip -d)'),
+  src: z.string().nullable(),
+  dst: z.string().nullable(),
+  iif: z.string().nullable(),
+  oif: z.string().nullable(),
+  fwmark: z.string().nullable().describe('As ip prints it, with /MASK when a mask is set'),
+  not: z.boolean().describe('The rule is inverted'),
+});
+
+export const NextHopSchema = z.object({
+  id: z.number().int(),
+  gateway: z.string().nullable(),
+  dev: z.string().nullable(),
+  group: z.array(z.number().int()).nullable().describe('Member ids of a nexthop group; null for a single nexthop'),
+  blackhole: z.boolean(),
+  protocol: z.string().nullable(),
+});
+
 export const FileRecordSchema = z.object({
   path: z.string().describe('Absolute path as seen on the analysed host (below --root when collected from one)'),
   content: z.string().nullable().describe('Text of the file; null when masked'),
@@ -149,6 +172,10 @@ export const SnapshotSchema = z.object({
   host: HostFactsSchema,
   interfaces: z.array(InterfaceSchema),
   routes: z.array(RouteSchema),
+  rules: z.array(RoutingRuleSchema).optional()
+    .describe('Policy routing rules (ip -d -j rule, both families); absent in older snapshots'),
+  nexthops: z.array(NextHopSchema).optional()
+    .describe('Nexthop objects (ip -d -j nexthop); absent in older snapshots'),
   files: z.array(FileRecordSchema).describe('Configuration files: .link/.network and drop-ins, /proc/net/bonding/*, and sources named by later analyses'),
   commands: z.array(CommandRecordSchema).describe('Raw outputs of other tools (vppctl, nft -j list ruleset, ...)'),
   tunHolders: z.array(TunHolderSchema).optional()
@@ -163,6 +190,8 @@ export type HostFacts = z.infer<typeof HostFactsSchema>;
 export type Address = z.infer<typeof AddressSchema>;
 export type Interface = z.infer<typeof InterfaceSchema>;
 export type Route = z.infer<typeof RouteSchema>;
+export type RoutingRule = z.infer<typeof RoutingRuleSchema>;
+export type NextHop = z.infer<typeof NextHopSchema>;
 export type FileRecord = z.infer<typeof FileRecordSchema>;
 export type CommandRecord = z.infer<typeof CommandRecordSchema>;
 export type TunHolder = z.infer<typeof TunHolderSchema>;

@@ -12,3 +12,12 @@ export const SYSTEMD_NETWORK_DIRS: readonly string[] = [
   '/usr/lib/systemd/network',
   '/lib/systemd/network',
 ];
+
+/** Where systemd-networkd's own configuration (networkd.conf) may live, highest precedence first. */
+export const NETWORKD_CONF_DIRS: readonly string[] = [
+  '/etc/systemd',
+  '/run/systemd',
+  '/usr/local/lib/systemd',
+  '/usr/lib/systemd',
+  '/lib/systemd',
+];

@@ -87,108 +87,145 @@ const ZERO_MAC = '00:00:00:00:00:00';
 
 const int = (s: string): number | null => (/^-?\d+$/.test(s.trim()) ? Number(s.trim()) : null);
 
+/** One non-blank line of the file: its number, text, `key: value` halves, and whether it is indented. */
+interface BondingLine {
+  lineNo: number;
+  text: string;
+  key: string;
+  value: string;
+  indented: boolean;
+}
+
+/** The section the next indented lines belong to: a slave's LACPDU details, or the active aggregator. */
+interface Cursor {
+  slave: BondSlave | null;
+  pdu: LacpPduDetails | null;
+  agg: ActiveAggregator | null;
+}
+
 export function parseBonding(text: string, path: string): BondStatus {
   const bond: BondStatus = {
     path, name: path.split('/').pop() ?? path, driverVersion: null, mode: null, modeLine: null, is8023ad: false,
     transmitHashPolicy: null, miiStatus: null, miiPollingMs: null, lacp: null, slaves: [],
   };
-  let slave: BondSlave | null = null;
-  let pdu: LacpPduDetails | null = null;
-  let agg: ActiveAggregator | null = null;
-  const lines = text.split('\n');
-  lines.forEach((raw, n) => {
-    const lineNo = n + 1;
-    const line = raw.replace(/\r$/, '');
-    if (line.trim() === '') return;
-    if (n === 0 && /Bonding Driver/i.test(line)) {
-      bond.driverVersion = line.slice(line.indexOf(':') + 1).trim() || null;
-      return;
+  const at: Cursor = { slave: null, pdu: null, agg: null };
+  for (const line of bondingLines(text)) {
+    if (line.lineNo === 1 && /Bonding Driver/i.test(line.text)) {
+      bond.driverVersion = line.text.slice(line.text.indexOf(':') + 1).trim() || null;
+      continue;
     }
-    const indented = /^\s/.test(line);
-    const colon = line.indexOf(':');
-    const key = (colon >= 0 ? line.slice(0, colon) : line).trim();
-    const value = colon >= 0 ? line.slice(colon + 1).trim() : '';
-
-    if (/^(Slave|Port) Interface$/.test(key)) {
-      // A kernel without legacy names prints "Port Interface:" and then no "Slave Interface:"; with both,
-      // the second names the same port.
-      if (slave && slave.name === value && slave.line === lineNo - 1) return;
-      slave = { name: value, line: lineNo, miiStatus: null, miiStatusLine: null, aggregatorIdLine: null, speed: null, speedLine: null, duplex: null, duplexLine: null,
-        linkFailureCount: null, permanentHwAddr: null, aggregatorId: null, actorChurnState: null, partnerChurnState: null, actor: null, partner: null };
-      bond.slaves.push(slave);
-      pdu = null;
-      agg = null;
-      return;
+    if (/^(Slave|Port) Interface$/.test(line.key)) {
+      startSlave(bond, at, line);
+      continue;
     }
-    if (pdu && indented) {
-      const v = int(value);
-      if (key === 'system priority') pdu.systemPriority = v;
-      else if (key === 'system mac address') pdu.systemMac = value.toLowerCase();
-      else if (key === 'port key' || key === 'oper key') pdu.key = v;
-      else if (key === 'port priority') pdu.portPriority = v;
-      else if (key === 'port number') pdu.portNumber = v;
-      else if (key === 'port state') pdu.portState = v;
-      return;
+    if (at.pdu && line.indented) readPduField(at.pdu, line);
+    else if (at.agg && line.indented) readAggregatorField(at.agg, line);
+    else {
+      at.pdu = null;
+      at.agg = null;
+      if (at.slave) at.pdu = readSlaveField(at.slave, line);
+      else at.agg = readBondField(bond, line);
     }
-    if (agg && indented) {
-      if (key === 'Aggregator ID') agg.id = int(value);
-      else if (key === 'Number of ports') agg.ports = int(value);
-      else if (key === 'Actor Key') agg.actorKey = int(value);
-      else if (key === 'Partner Key') agg.partnerKey = int(value);
-      else if (key === 'Partner Mac Address') agg.partnerMac = value.toLowerCase();
-      return;
-    }
-    pdu = null;
-    agg = null;
-    if (slave) {
-      if (key === 'MII Status') {
-        slave.miiStatus = value;
-        slave.miiStatusLine = lineNo;
-      } else if (key === 'Speed') {
-        slave.speed = /^\d+ Mbps$/.test(value) ? Number(value.split(' ')[0]) : null;
-        slave.speedLine = lineNo;
-      } else if (key === 'Duplex') {
-        slave.duplex = value === 'full' || value === 'half' ? value : null;
-        slave.duplexLine = lineNo;
-      } else if (key === 'Link Failure Count') slave.linkFailureCount = int(value);
-      else if (key === 'Permanent HW addr') slave.permanentHwAddr = value.toLowerCase();
-      else if (key === 'Aggregator ID') {
-        slave.aggregatorId = int(value);
-        slave.aggregatorIdLine = lineNo;
-      }
-      else if (key === 'Actor Churn State') slave.actorChurnState = value;
-      else if (key === 'Partner Churn State') slave.partnerChurnState = value;
-      else if (key === 'details actor lacp pdu') pdu = slave.actor = emptyPdu();
-      else if (key === 'details partner lacp pdu') pdu = slave.partner = emptyPdu();
-      return;
-    }
-    if (key === 'Bonding Mode') {
-      bond.mode = value;
-      bond.modeLine = lineNo;
-      bond.is8023ad = /802\.3ad/.test(value);
-    } else if (key === 'Transmit Hash Policy') bond.transmitHashPolicy = value;
-    else if (key === 'MII Status') bond.miiStatus = value;
-    else if (key === 'MII Polling Interval (ms)') bond.miiPollingMs = int(value);
-    else if (line.trim() === '802.3ad info') {
-      bond.lacp = { active: null, rate: null, minLinks: null, adSelect: null, systemPriority: null, systemMac: null, activeAggregator: null, noActiveAggregatorLine: null };
-    } else if (bond.lacp) {
-      if (key === 'LACP active') bond.lacp.active = value === 'on';
-      else if (key === 'LACP rate') bond.lacp.rate = value;
-      else if (key === 'Min links') bond.lacp.minLinks = int(value);
-      else if (key === 'Aggregator selection policy (ad_select)') bond.lacp.adSelect = value;
-      else if (key === 'System priority') bond.lacp.systemPriority = int(value);
-      else if (key === 'System MAC address') bond.lacp.systemMac = value.toLowerCase();
-      else if (/^bond \S+ has no active aggregator$/.test(line.trim())) bond.lacp.noActiveAggregatorLine = lineNo;
-      else if (key === 'Active Aggregator Info') {
-        agg = { line: lineNo, id: null, ports: null, actorKey: null, partnerKey: null, partnerMac: null };
-        bond.lacp.activeAggregator = agg;
-      }
-    }
-  });
+  }
   if (bond.mode === null) {
     throw new BondingParseError('not a bonding status file: no "Bonding Mode:" line', 1);
   }
   return bond;
+}
+
+/** Parse: the file's non-blank lines split into key and value at the first colon. */
+function bondingLines(text: string): BondingLine[] {
+  const out: BondingLine[] = [];
+  text.split('\n').forEach((raw, n) => {
+    const line = raw.replace(/\r$/, '');
+    if (line.trim() === '') return;
+    const colon = line.indexOf(':');
+    out.push({
+      lineNo: n + 1, text: line, indented: /^\s/.test(line),
+      key: (colon >= 0 ? line.slice(0, colon) : line).trim(),
+      value: colon >= 0 ? line.slice(colon + 1).trim() : '',
+    });
+  });
+  return out;
+}
+
+function startSlave(bond: BondStatus, at: Cursor, { value, lineNo }: BondingLine): void {
+  // A kernel without legacy names prints "Port Interface:" and then no "Slave Interface:"; with both,
+  // the second names the same port.
+  if (at.slave && at.slave.name === value && at.slave.line === lineNo - 1) return;
+  at.slave = { name: value, line: lineNo, miiStatus: null, miiStatusLine: null, aggregatorIdLine: null, speed: null, speedLine: null, duplex: null, duplexLine: null,
+    linkFailureCount: null, permanentHwAddr: null, aggregatorId: null, actorChurnState: null, partnerChurnState: null, actor: null, partner: null };
+  bond.slaves.push(at.slave);
+  at.pdu = null;
+  at.agg = null;
+}
+
+function readPduField(pdu: LacpPduDetails, { key, value }: BondingLine): void {
+  const v = int(value);
+  if (key === 'system priority') pdu.systemPriority = v;
+  else if (key === 'system mac address') pdu.systemMac = value.toLowerCase();
+  else if (key === 'port key' || key === 'oper key') pdu.key = v;
+  else if (key === 'port priority') pdu.portPriority = v;
+  else if (key === 'port number') pdu.portNumber = v;
+  else if (key === 'port state') pdu.portState = v;
+}
+
+function readAggregatorField(agg: ActiveAggregator, { key, value }: BondingLine): void {
+  if (key === 'Aggregator ID') agg.id = int(value);
+  else if (key === 'Number of ports') agg.ports = int(value);
+  else if (key === 'Actor Key') agg.actorKey = int(value);
+  else if (key === 'Partner Key') agg.partnerKey = int(value);
+  else if (key === 'Partner Mac Address') agg.partnerMac = value.toLowerCase();
+}
+
+/** A line in a slave's section; returns the LACPDU details that the next indented lines fill, if it opens them. */
+function readSlaveField(slave: BondSlave, { key, value, lineNo }: BondingLine): LacpPduDetails | null {
+  if (key === 'MII Status') {
+    slave.miiStatus = value;
+    slave.miiStatusLine = lineNo;
+  } else if (key === 'Speed') {
+    slave.speed = /^\d+ Mbps$/.test(value) ? Number(value.split(' ')[0]) : null;
+    slave.speedLine = lineNo;
+  } else if (key === 'Duplex') {
+    slave.duplex = value === 'full' || value === 'half' ? value : null;
+    slave.duplexLine = lineNo;
+  } else if (key === 'Link Failure Count') slave.linkFailureCount = int(value);
+  else if (key === 'Permanent HW addr') slave.permanentHwAddr = value.toLowerCase();
+  else if (key === 'Aggregator ID') {
+    slave.aggregatorId = int(value);
+    slave.aggregatorIdLine = lineNo;
+  } else if (key === 'Actor Churn State') slave.actorChurnState = value;
+  else if (key === 'Partner Churn State') slave.partnerChurnState = value;
+  else if (key === 'details actor lacp pdu') return (slave.actor = emptyPdu());
+  else if (key === 'details partner lacp pdu') return (slave.partner = emptyPdu());
+  return null;
+}
+
+/** A line before the first slave; returns the active aggregator that the next indented lines fill, if it opens it. */
+function readBondField(bond: BondStatus, { key, value, text, lineNo }: BondingLine): ActiveAggregator | null {
+  if (key === 'Bonding Mode') {
+    bond.mode = value;
+    bond.modeLine = lineNo;
+    bond.is8023ad = /802\.3ad/.test(value);
+  } else if (key === 'Transmit Hash Policy') bond.transmitHashPolicy = value;
+  else if (key === 'MII Status') bond.miiStatus = value;
+  else if (key === 'MII Polling Interval (ms)') bond.miiPollingMs = int(value);
+  else if (text.trim() === '802.3ad info') {
+    bond.lacp = { active: null, rate: null, minLinks: null, adSelect: null, systemPriority: null, systemMac: null, activeAggregator: null, noActiveAggregatorLine: null };
+  } else if (bond.lacp) return readLacpField(bond.lacp, key, value, text, lineNo);
+  return null;
+}
+
+function readLacpField(lacp: NonNullable<BondStatus['lacp']>, key: string, value: string, text: string, lineNo: number): ActiveAggregator | null {
+  if (key === 'LACP active') lacp.active = value === 'on';
+  else if (key === 'LACP rate') lacp.rate = value;
+  else if (key === 'Min links') lacp.minLinks = int(value);
+  else if (key === 'Aggregator selection policy (ad_select)') lacp.adSelect = value;
+  else if (key === 'System priority') lacp.systemPriority = int(value);
+  else if (key === 'System MAC address') lacp.systemMac = value.toLowerCase();
+  else if (/^bond \S+ has no active aggregator$/.test(text.trim())) lacp.noActiveAggregatorLine = lineNo;
+  else if (key === 'Active Aggregator Info') return (lacp.activeAggregator = { line: lineNo, id: null, ports: null, actorKey: null, partnerKey: null, partnerMac: null });
+  return null;
 }
 
 function emptyPdu(): LacpPduDetails {

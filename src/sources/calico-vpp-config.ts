@@ -15,7 +15,13 @@ import { isMap, isScalar, isSeq, LineCounter, type Document, type Node as YamlNo
 import { parseK8sYamlDocuments } from './k8s-yaml.js';
 import { isKernelIfname } from './ifname.js';
 import { resolveAliases, UNRESOLVED_ALIAS } from './yaml-aliases.js';
-import { DiagnosticSink, parsePrefix, splitLines, type Diagnostic } from './vpp-common.js';
+import { parsePrefix } from '../net/ip.js';
+import { DiagnosticSink, splitLines, type Diagnostic } from './vpp-common.js';
+
+/** The name Calico/VPP's host tap has in VPP for the main uplink. */
+export const VPP_TAP_NAME = 'tap0';
+/** CALICOVPP_TAP0_ADDR's default: the VPP side of the host tap, where punted traffic goes (vpp_runner.go fakeVppNextHopIP4). */
+export const VPP_TAP0_ADDRESS = '169.254.0.1';
 
 /** The uplink drivers vpp-manager knows (vpp-manager/uplink/common.go); `avf` existed up to v3.31. */
 export const KNOWN_VPP_DRIVERS = ['none', 'af_packet', 'af_xdp', 'virtio', 'dpdk', 'rdma', 'vmxnet3'] as const;
@@ -136,7 +142,7 @@ export function parseCalicoVppConfig(text: string, path: string): { config: Cali
   if (placeholders.length > 0) {
     sink.add(values.CALICOVPP_CONFIG_TEMPLATE!.line, `note: CALICOVPP_CONFIG_TEMPLATE is templated (${placeholders.join(', ')}), resolved at run time by vpp-manager`);
   }
-  const tap0 = values.CALICOVPP_TAP0_ADDR ? readTap0(values.CALICOVPP_TAP0_ADDR, sink) : '169.254.0.1/32';
+  const tap0 = values.CALICOVPP_TAP0_ADDR ? readTap0(values.CALICOVPP_TAP0_ADDR, sink) : `${VPP_TAP0_ADDRESS}/32`;
   const initialConfig = values.CALICOVPP_INITIAL_CONFIG ? readJsonObject(values.CALICOVPP_INITIAL_CONFIG, 'CALICOVPP_INITIAL_CONFIG', sink) : null;
   const debug = values.CALICOVPP_DEBUG ? readJsonObject(values.CALICOVPP_DEBUG, 'CALICOVPP_DEBUG', sink) : null;
   const config: CalicoVppConfig = {
@@ -614,8 +620,8 @@ function poolFromEnv(v: ConfigValue, key: string, sink: DiagnosticSink): IpPool 
 function readTap0(v: ConfigValue, sink: DiagnosticSink): string {
   const p = parsePrefix(v.value);
   if (p === null) {
-    sink.add(v.line, `CALICOVPP_TAP0_ADDR: ${JSON.stringify(v.value)} is not a CIDR; 169.254.0.1/32 assumed`);
-    return '169.254.0.1/32';
+    sink.add(v.line, `CALICOVPP_TAP0_ADDR: ${JSON.stringify(v.value)} is not a CIDR; ${VPP_TAP0_ADDRESS}/32 assumed`);
+    return `${VPP_TAP0_ADDRESS}/32`;
   }
   return `${p.address}/${p.prefixlen}`;
 }

@@ -6,6 +6,7 @@
 import { isNode, LineCounter, parseDocument } from 'yaml';
 import { resolveAliases, UNRESOLVED_ALIAS } from './yaml-aliases.js';
 import { z } from 'zod';
+import { isMac, parseMac } from '../net/mac.js';
 
 /** Protocols a wire can be meant to carry, by their link-local destination. */
 export const WIRE_PROTOCOLS = {
@@ -18,7 +19,7 @@ export const WIRE_PROTOCOLS = {
 } as const;
 export type WireProtocol = keyof typeof WIRE_PROTOCOLS;
 
-const mac = z.string().regex(/^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/, 'a MAC address such as 52:54:00:12:34:56').transform((s) => s.toLowerCase());
+const mac = z.string().refine(isMac, 'a MAC address such as 52:54:00:12:34:56').transform((s) => parseMac(s)!);
 const protocol = z.enum(Object.keys(WIRE_PROTOCOLS) as [WireProtocol, ...WireProtocol[]], {
   error: () => `one of ${Object.keys(WIRE_PROTOCOLS).join(', ')} (MAC pause is always dropped by a bridge and cannot be carried)`,
 });

@@ -47,45 +47,5 @@ export class DiagnosticSink {
   }
 }
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
-export function isIPv4(s: string): boolean {
-  return IPV4.test(s);
-}
-
-/** A loose IPv6 test (hex groups and colons, optionally an embedded IPv4 tail); enough to tell the families apart. */
-export function isIPv6(s: string): boolean {
-  if (!s.includes(':') || !/^[0-9a-fA-F:.]+$/.test(s)) return false;
-  const doubles = s.split('::').length - 1;
-  if (doubles > 1) return false;
-  const groups = s.split(':').filter((g) => g !== '');
-  const tail = groups[groups.length - 1];
-  const v4tail = tail !== undefined && tail.includes('.');
-  if (v4tail && !isIPv4(tail)) return false;
-  const hexGroups = v4tail ? groups.slice(0, -1) : groups;
-  if (!hexGroups.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return false;
-  const count = hexGroups.length + (v4tail ? 2 : 0);
-  return doubles === 1 ? count < 8 : count === 8;
-}
-
-export function familyOf(address: string): 'inet' | 'inet6' | null {
-  return isIPv4(address) ? 'inet' : isIPv6(address) ? 'inet6' : null;
-}
-
-/** `a.b.c.d/n` or `x::y/n` with a prefix length valid for its family; null otherwise. */
-export function parsePrefix(s: string): { address: string; prefixlen: number; family: 'inet' | 'inet6' } | null {
-  const m = /^([^/\s]+)\/(\d{1,3})$/.exec(s.trim());
-  if (!m) return null;
-  const family = familyOf(m[1]!);
-  const prefixlen = Number(m[2]);
-  if (family === null || prefixlen > (family === 'inet' ? 32 : 128)) return null;
-  return { address: m[1]!.toLowerCase(), prefixlen, family };
-}
-
-/** A MAC in lower-case colon form from `aa:bb:..`, `aa-bb-..` or 12 hex digits; null otherwise. */
-export function normalizeMac(s: string): string | null {
-  const hex = s.trim().toLowerCase().replace(/[:-]/g, '');
-  if (!/^[0-9a-f]{12}$/.test(hex)) return null;
-  if (/[:-]/.test(s) && !/^[0-9a-f]{1,2}([:-][0-9a-f]{1,2}){5}$/i.test(s.trim())) return null;
-  return hex.match(/../g)!.join(':');
-}
+// Addresses are parsed in src/net/ip.ts; these names stay importable from here for older callers.
+export { familyOf, isIPv4, isIPv6, parsePrefix } from '../net/ip.js';

@@ -18,7 +18,9 @@
  * Lines a parser cannot place become diagnostics naming the file and line; a text in which nothing at
  * all is recognised gets one diagnostic saying so, and the caller carries on without it.
  */
-import { DiagnosticSink, familyOf, isPromptLine, normalizeMac, parsePrefix, splitLines, type Diagnostic } from './vpp-common.js';
+import { familyOf, parsePrefix } from '../net/ip.js';
+import { parseMac } from '../net/mac.js';
+import { DiagnosticSink, isPromptLine, splitLines, type Diagnostic } from './vpp-common.js';
 
 export interface Parsed<T> {
   value: T;
@@ -126,7 +128,7 @@ export function parseShowHardwareInterfaces(text: string, path: string): Parsed<
     current.details.push(line.trim());
     const mac = /^\s*Ethernet address (\S+)\s*$/.exec(line);
     if (mac && current.mac === null) {
-      current.mac = normalizeMac(mac[1]!);
+      current.mac = parseMac(mac[1]!);
       if (current.mac === null) sink.add(n, `show hardware-interfaces: ${JSON.stringify(mac[1])} is not a MAC address`);
     }
   });
@@ -227,8 +229,8 @@ export function parseShowIpPuntRedirect(text: string, path: string): Parsed<VppP
     }
     const adj = /^(?:\[\d+\] )?\[@\d+\]: ipv[46] via (\S+) (\S+?): .*?\b([0-9a-f]{28,})\s*$/.exec(t);
     if (adj) {
-      current.rewriteDstMac ??= normalizeMac(adj[3]!.slice(0, 12));
-      current.rewriteSrcMac ??= normalizeMac(adj[3]!.slice(12, 24));
+      current.rewriteDstMac ??= parseMac(adj[3]!.slice(0, 12));
+      current.rewriteSrcMac ??= parseMac(adj[3]!.slice(12, 24));
       if (current.paths.length === 0) current.paths.push({ nextHop: adj[1]!, interface: adj[2]! });
       return;
     }

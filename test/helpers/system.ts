@@ -10,16 +10,17 @@ import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 
 export const isRoot = process.getuid?.() === 0;
-const inCI = process.env.CI === 'true';
+/** Under CI a test that cannot run fails instead of skipping. */
+export const inCI = process.env.CI === 'true';
 
 /** Returns false (and marks the test skipped) when the test cannot run here; throws under CI. */
 export function requireRealSystem(t: TestContext, needs: { tools?: string[] } = {}): boolean {
-  return cannotRun(t, !isRoot ? 'needs root (network namespaces)' : missingTools(needs.tools ?? []));
+  return skipOrFail(t, !isRoot ? 'needs root (network namespaces)' : missingTools(needs.tools ?? []));
 }
 
 /** Like requireRealSystem for a test that needs tools but not root. */
 export function requireTools(t: TestContext, tools: string[], packages = tools): boolean {
-  return cannotRun(t, missingTools(tools, packages));
+  return skipOrFail(t, missingTools(tools, packages));
 }
 
 function missingTools(tools: string[], packages = tools): string | null {
@@ -27,11 +28,20 @@ function missingTools(tools: string[], packages = tools): string | null {
   return missing.length ? `needs ${missing.join(', ')} (apt-get install ${packages.join(' ')})` : null;
 }
 
-function cannotRun(t: TestContext, reason: string | null): boolean {
+/** True when `reason` is null; else skips `t` with it (false), or throws under CI. */
+export function skipOrFail(t: TestContext, reason: string | null): boolean {
   if (reason === null) return true;
   if (inCI) throw new Error(`this test must run under CI but cannot: ${reason}`);
   t.skip(reason);
   return false;
+}
+
+/**
+ * `test()` options for a whole test that cannot run here: skipped with the reason, except under CI,
+ * where it runs (and fails on what is missing).
+ */
+export function skipUnlessCI(reason: string | null): { skip?: string } {
+  return reason && !inCI ? { skip: reason } : {};
 }
 
 /** Runs a command with an argument array; returns stdout, throws with stderr on failure. */

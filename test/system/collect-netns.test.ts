@@ -33,6 +33,10 @@ test('collect --netns records links, sysfs, bridge masks, addresses and routes e
   ip('route', 'add', 'default', 'via', '192.168.0.254', 'dev', 'vb2', 'proto', 'dhcp', 'metric', '100');
   ip('route', 'add', '10.96.0.0/12', 'via', '192.168.0.254', 'dev', 'vb2', 'proto', 'static', 'mtu', '1440', 'table', '1000');
   ip('-6', 'route', 'add', '2001:db8:1::/64', 'via', '2001:db8::fe', 'dev', 'vb2', 'mtu', '1400', 'table', '1000');
+  // Policy rules and a nexthop: what systemd-networkd's ManageForeign* settings are about.
+  ip('rule', 'add', 'pref', '99', 'not', 'fwmark', '0x100000/0x100000', 'lookup', '1000', 'proto', 'bird');
+  ip('-6', 'rule', 'add', 'pref', '98', 'from', '2001:db8::/64', 'lookup', '1000');
+  ip('nexthop', 'add', 'id', '7', 'dev', 'va0');
 
   // IPv6 link-local addresses and their routes appear a moment after a link comes up: wait until
   // the tables stop changing so that the collector and the comparison see the same state.
@@ -113,6 +117,15 @@ test('collect --netns records links, sysfs, bridge masks, addresses and routes e
   assert.equal(route('2001:db8:1::/64', '1000')!.family, 'inet6');
   const ipRoutes = [...JSON.parse(ip('-4', '-j', 'route', 'show', 'table', 'all')), ...JSON.parse(ip('-6', '-j', 'route', 'show', 'table', 'all'))];
   assert.equal(snap.routes.length, ipRoutes.length, 'every route of every table, both families');
+
+  const rule = snap.rules!.find((x) => x.priority === 99)!;
+  assert.deepEqual([rule.family, rule.not, rule.fwmark, rule.table, rule.protocol], ['inet', true, '0x100000/0x100000', '1000', 'bird']);
+  const rule6 = snap.rules!.find((x) => x.priority === 98)!;
+  assert.deepEqual([rule6.family, rule6.src, rule6.protocol], ['inet6', '2001:db8::/64', 'unspec']);
+  const ipRules = [...JSON.parse(ip('-4', '-j', 'rule', 'show')), ...JSON.parse(ip('-6', '-j', 'rule', 'show'))];
+  assert.equal(snap.rules!.length, ipRules.length, 'every rule, both families');
+  assert.ok(snap.rules!.filter((x) => x.priority === 0).every((x) => x.protocol === 'kernel'), 'the kernel\'s own rules say so');
+  assert.deepEqual(snap.nexthops, [{ id: 7, gateway: null, dev: 'va0', group: null, blackhole: false, protocol: 'unspec' }]);
 
   // Host facts and files come from the machine itself.
   assert.ok(snap.host.kernelRelease);

@@ -14,10 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commandsInHelp, commandsInMarkdown, examplesInHelp, missingOutput, sourceOf, type ShownCommand } from '../helpers/doc-commands.js';
-import { isRoot } from '../helpers/system.js';
+import { inCI, isRoot } from '../helpers/system.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const inCI = process.env.CI === 'true';
 
 function markdownFiles(): string[] {
   const walk = (dir: string): string[] => readdirSync(join(ROOT, dir)).flatMap((name) => {

@@ -1,8 +1,8 @@
 /**
  * NamePolicy=/Name= against udevd 252: what net_setup_link decides (ID_NET_NAME) for interfaces named
  * by the kernel (enumerated, name_assign_type 1), by userspace (3) and by tun (unknown, 0), under
- * random policies. The snapshot does not record name_assign_type yet, so this test reads it from
- * sysfs and gives it to the model directly.
+ * random policies. The test reads name_assign_type from sysfs itself (as collect does into the
+ * snapshot's nameAssignType) and gives it to the model directly.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

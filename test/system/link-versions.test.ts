@@ -24,7 +24,7 @@ import { explainLink, linkDeviceFromInterface, loadLinkConfigs, type LinkExplana
 import { LINK_KEYS, MATCH_KEYS, SRIOV_KEYS } from '../../src/model/link/keys.js';
 import { parseSnapshot } from '../../src/snapshot/load.js';
 import type { HostFacts, Snapshot } from '../../src/snapshot/schema.js';
-import { hostnetArgv, netns, requireRealSystem } from '../helpers/system.js';
+import { hostnetArgv, netns, requireRealSystem, skipOrFail } from '../helpers/system.js';
 import { emptyDir, rootsUnavailable, startRootUdevd, type RootUdevd } from '../helpers/udevd-root.js';
 import { rng } from '../helpers/rng.js';
 
@@ -370,11 +370,7 @@ async function runCase(u: RootUdevd, lowerNs: string, seed: number, env: Env, li
 /** Root, the namespace tools and the Debian roots (built or cached); under CI their absence fails. */
 function canRunRoots(t: TestContext): boolean {
   if (!requireRealSystem(t, { tools: ['ip', 'unshare', 'nsenter', 'chroot'] })) return false;
-  const why = rootsUnavailable();
-  if (!why) return true;
-  if (process.env.CI === 'true') throw new Error(`this test must run under CI but cannot: ${why}`);
-  t.skip(why);
-  return false;
+  return skipOrFail(t, rootsUnavailable());
 }
 
 test(`hostnet link explain agrees with the real udevd of systemd ${VERSIONS.join(', ')} on ${CASES} generated cases each`, { timeout: 30 * 60_000 }, async (t) => {

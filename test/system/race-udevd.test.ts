@@ -28,9 +28,9 @@ import { withRaceFix } from '../../src/sim/race/fix.js';
 import { exploreRace, racedInterfaces, tapSpec } from '../../src/sim/race/index.js';
 import { startIsolatedUdevd, udevdAvailable } from '../helpers/udevd.js';
 import { rng } from '../helpers/rng.js';
+import { skipUnlessCI } from '../helpers/system.js';
 
 const TAP = 'ens2f0';
-const inCI = process.env.CI === 'true';
 
 /** The seed's pre-deployment node (examples/vpp-e810-predeploy) on this machine's udev: its .link files, its machine-id. */
 function thisMachinesNode(): Snapshot {
@@ -141,7 +141,7 @@ const ORDERINGS: Ordering[] = ['data plane first', 'udevd first', 'interleaved']
 /** How long strace holds each of udevd's netlink requests in the interleaved ordering. */
 const DELAY_MS = 2000;
 const skip = udevdAvailable() ?? (spawnSync('sh', ['-c', 'command -v strace']).status === 0 ? null : 'needs strace (apt-get install strace)');
-const options = skip && !inCI ? { skip } : {};
+const options = skipUnlessCI(skip);
 
 test('without the fix: real udevd outcomes equal the model for each forced ordering, the interleaved one loses', options, async (t) => {
   const host = buildHost(thisMachinesNode());

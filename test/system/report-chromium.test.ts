@@ -15,7 +15,7 @@ import { buildHost } from '../../src/model/host.js';
 import { runChecks } from '../../src/rules/engine.js';
 import { ALL_RULES } from '../../src/rules/index.js';
 import { loadSnapshotFile } from '../../src/snapshot/load.js';
-import { hostnet } from '../helpers/system.js';
+import { hostnet, skipOrFail } from '../helpers/system.js';
 import { syntheticSnapshot } from '../unit/report-synthetic.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -24,11 +24,7 @@ const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
 
 /** Chromium from Debian, or a skip naming how to get it (a failure under CI). Never installed from here. */
 function requireChromium(t: TestContext): boolean {
-  if (existsSync(CHROMIUM)) return true;
-  const reason = `needs ${CHROMIUM}: run \`npm run setup\` as root (or apt-get install chromium fonts-dejavu-core)`;
-  if (process.env.CI === 'true') throw new Error(`this test must run under CI but cannot: ${reason}`);
-  t.skip(reason);
-  return false;
+  return skipOrFail(t, existsSync(CHROMIUM) ? null : `needs ${CHROMIUM}: run \`npm run setup\` as root (or apt-get install chromium fonts-dejavu-core)`);
 }
 
 test('the fleet report renders in headless Chromium with visible diagrams and the findings marked', { timeout: 180_000 }, async (t) => {

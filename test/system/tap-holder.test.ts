@@ -13,17 +13,16 @@ import { fileURLToPath } from 'node:url';
 import { test, type TestContext } from 'node:test';
 import { createInterface } from 'node:readline';
 import { persistentMac } from '../../src/model/link/index.js';
-import { hostnetAsync } from '../helpers/system.js';
+import { hostnetAsync, skipUnlessCI } from '../helpers/system.js';
 import { startIsolatedUdevd, udevdAvailable } from '../helpers/udevd.js';
 import { FakeApiServer } from '../unit/agent-apiserver.js';
 
 const TAP = 'ens2f0';
 const UPLINK_MAC = '40:a6:b7:1c:2d:3e';
 const HELPER = fileURLToPath(new URL('../helpers/tap-holder.py', import.meta.url));
-const inCI = process.env.CI === 'true';
 const skip = udevdAvailable()
   ?? (spawnSync('sh', ['-c', 'command -v strace && command -v python3']).status === 0 ? null : 'needs strace and python3 (apt-get install strace python3)');
-const options = skip && !inCI ? { skip } : {};
+const options = skipUnlessCI(skip);
 
 interface Report { findings: { ruleId: string; interface?: string; severity: string; message: string; evidence: { message: string; field?: string; value?: string }[] }[] }
 

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { snapshotJsonSchema, snapshotValidatorSource } from '../../src/snapshot/json-schema.js';
 import { SnapshotSchema } from '../../src/snapshot/schema.js';
-import { validate } from '../../src/snapshot/validate.generated.js';
+import { validate } from '../../generated/snapshot-validator.js';
 
 test('the published JSON Schema is the one the zod schema gives (run `npm run schema` after a change)', () => {
   const published = readFileSync(new URL('../../schema/snapshot.schema.json', import.meta.url), 'utf8');
@@ -12,7 +12,7 @@ test('the published JSON Schema is the one the zod schema gives (run `npm run sc
 });
 
 test('the snapshot validator is the one compiled from that JSON Schema (run `npm run schema` after a change)', () => {
-  const generated = readFileSync(new URL('../../src/snapshot/validate.generated.js', import.meta.url), 'utf8');
+  const generated = readFileSync(new URL('../../generated/snapshot-validator.js', import.meta.url), 'utf8');
   assert.equal(generated, snapshotValidatorSource());
 });
 

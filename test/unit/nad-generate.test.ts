@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { Ajv } from 'ajv';
 import fc from 'fast-check';
 import { parse } from 'yaml';
-import { buildSpec, toObject, toYaml, type GenerateOpts } from '../../src/cli/nad.js';
+import { buildSpec, toObject, toYaml, type NadRequest } from '../../src/model/macvlan/generate.js';
 import { buildHost } from '../../src/model/host.js';
 import { runChecks } from '../../src/rules/engine.js';
 import { ALL_RULES } from '../../src/rules/index.js';
@@ -72,10 +72,10 @@ test('property: every generated NAD validates against the CRD schema and raises 
   fc.assert(fc.property(optsArb, (opts) => {
     if (opts.type === 'ipvlan' && opts.mode !== 'l2' && opts.ipam === 'dhcp') {
       // The one combination nad/ipvlan-l3-dhcp reports: refused, not generated.
-      assert.throws(() => buildSpec(opts as GenerateOpts & { name: string; master: string }), /--ipam dhcp cannot work with ipvlan mode l3/);
+      assert.throws(() => buildSpec(opts as NadRequest), /--ipam dhcp cannot work with ipvlan mode l3/);
       return;
     }
-    const spec = buildSpec(opts as GenerateOpts & { name: string; master: string });
+    const spec = buildSpec(opts as NadRequest);
     const text = toYaml(spec);
     const obj = parse(text) as Record<string, unknown>;
     assertValidNad(obj);

@@ -132,7 +132,8 @@ function apply(config: LinkConfig, a: UnitAssignment, version: number): void {
   // [SR-IOV] is accepted and not modelled: it configures virtual functions, not the MAC or the name.
 }
 
-function applyMatch(config: LinkConfig, a: UnitAssignment, version: number): void {
+/** One [Match] assignment applied as udevd reads it; the `.network` reader reuses it for the keys both share. */
+export function applyMatch(config: LinkConfig, a: UnitAssignment, version: number): void {
   const m = config.match;
   const src = { file: a.file, line: a.line };
   const v = a.value;

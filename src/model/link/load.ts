@@ -63,7 +63,7 @@ function precedence(dir: string): number {
 }
 
 /** Same-name override across directories: the winner per basename, and the ones it hides. */
-function winners(files: readonly FileRecord[]): { chosen: Map<string, FileRecord>; hidden: [FileRecord, FileRecord][] } {
+export function winners(files: readonly FileRecord[]): { chosen: Map<string, FileRecord>; hidden: [FileRecord, FileRecord][] } {
   const chosen = new Map<string, FileRecord>();
   const hidden: [FileRecord, FileRecord][] = [];
   const sorted = [...files].sort((a, b) => precedence(dirOf(a.path)) - precedence(dirOf(b.path)));

@@ -20,7 +20,7 @@ export function isMachineId(text: string): boolean {
   return /^[0-9a-f]{32}$/.test(text);
 }
 
-/** The raw persistent MAC bytes before udevd's validity check (null, broadcast). */
+/** True when every character is ASCII, so its char codes are its UTF-8 bytes (the fast path below). */
 function isAscii(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
   return true;
@@ -29,6 +29,7 @@ function isAscii(s: string): boolean {
 let lastId = '';
 let lastIdBytes = new Uint8Array(16) as Uint8Array;
 
+/** The raw persistent MAC bytes before udevd's validity check (null, broadcast). */
 export function persistentMacBytes(machineId: string, stableName: string): Uint8Array {
   if (machineId !== lastId) {
     if (!isMachineId(machineId)) throw new RangeError(`not a machine-id (32 hex digits): ${JSON.stringify(machineId)}`);

@@ -1,23 +1,7 @@
 /** Value syntaxes of `.link` keys, as udevd parses them: hardware addresses, interface names, MTUs. */
 
-/** A hardware address in lower-case colon form, or null when systemd's parser rejects it. */
-export function parseHwAddr(text: string): string | null {
-  if (text === '') return null;
-  const firstSep = text.search(/[^0-9a-fA-F]/);
-  const sep = firstSep < 0 ? '' : text[firstSep]!;
-  if (sep !== '' && sep !== ':' && sep !== '-' && sep !== '.') return null;
-  const groupLen = sep === '.' ? 4 : 2;
-  const groups = sep === '' ? [text] : text.split(sep);
-  const bytes: number[] = [];
-  for (const g of groups) {
-    if (g.length === 0 || g.length > groupLen || !/^[0-9a-fA-F]+$/.test(g)) return null;
-    const v = parseInt(g, 16);
-    if (groupLen === 4) bytes.push(v >> 8, v & 0xff);
-    else bytes.push(v);
-  }
-  if (bytes.length === 0 || bytes.length > 32) return null;
-  return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
-}
+/** udevd's hardware-address syntax lives with the other MAC parsing (src/net/mac.ts). */
+export { parseHwAddr } from '../../net/mac.js';
 
 const SIZE_SUFFIXES: Record<string, number> = { '': 1, B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4, P: 1024 ** 5, E: 1024 ** 6 };
 

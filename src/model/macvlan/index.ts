@@ -2,3 +2,4 @@
 export * from './plugin.js';
 export * from './reachability.js';
 export * from './node.js';
+export * from './generate.js';

@@ -18,8 +18,12 @@
  * Pure: everything comes from the pre-deployment snapshot and the configuration.
  */
 import type { Address, Interface, Route } from '../../snapshot/schema.js';
+import { familyOf, subnetHop } from '../../net/ip.js';
 import type { CalicoVppConfig, UplinkInterfaceSpec } from '../../sources/calico-vpp-config.js';
-import { familyOf } from '../../sources/vpp-common.js';
+
+// Prefix tests live in src/net/ip.ts; re-exported for the packet trace, which imports them from here.
+export { inPrefix, networkPrefix } from '../../net/ip.js';
+export { VPP_TAP_NAME } from '../../sources/calico-vpp-config.js';
 
 /** config.DefaultEncapSize: what Calico/VPP takes off the uplink MTU for the routes to the cluster. */
 export const DEFAULT_ENCAP_SIZE = 60;
@@ -29,8 +33,6 @@ export const CALICO_VPP_MAX_MTU = 9216;
 export const VPP_SIDE_MAC_BASE = '02:ca:11:c0:fd';
 /** af_xdp cannot run above this MTU; vpp-manager lowers the uplink MTU to it (uplink/af_xdp.go). */
 export const AF_XDP_MAX_MTU = 3072;
-/** The name Calico/VPP's host tap has in VPP for the main uplink. */
-export const VPP_TAP_NAME = 'tap0';
 
 export type UplinkFate = 'moved-to-vpp-netns' | 'unbound-from-kernel';
 
@@ -93,69 +95,19 @@ export function clusterRouteMtu(uplinkMtus: readonly number[]): number {
 /**
  * The "fake" next hop of the cluster routes (vpp_runner.go pickNextHopIP): the uplink's default
  * gateway; else, from its subnet, the address before broadcast (or after the network address when
- * that is the uplink's own); else the destination of a directly connected /32 (/128); else 0.0.0.0 / ::.
+ * that is the uplink's own; IPv4 and IPv6 alike, link-local addresses skipped); else the destination of a directly connected /32 (/128); else 0.0.0.0 / ::.
  */
 export function fakeNextHop(family: 'inet' | 'inet6', addresses: readonly Address[], routes: readonly Route[]): string {
   const gw = routes.find((r) => r.family === family && r.dst === 'default' && r.gateway && (r.table === 'main' || r.table === '254'));
   if (gw?.gateway) return gw.gateway;
   for (const a of addresses) {
     if (a.family !== family || a.scope === 'link') continue;
-    const nh = family === 'inet' ? v4SubnetHop(a.local, a.prefixlen) : null;
+    const nh = subnetHop(a.local, a.prefixlen);
     if (nh) return nh;
   }
   const host = routes.find((r) => r.family === family && !r.gateway && r.dst.endsWith(family === 'inet' ? '/32' : '/128'));
   if (host) return host.dst.replace(/\/\d+$/, '');
   return family === 'inet' ? '0.0.0.0' : '::';
-}
-
-function v4ToInt(a: string): number {
-  return a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
-}
-function intToV4(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
-}
-function v4SubnetHop(local: string, len: number): string | null {
-  const size = 2 ** (32 - len);
-  const ip = v4ToInt(local);
-  const network = ip - (ip % size);
-  const broadcast = network + size - 1;
-  let nh = broadcast - 1;
-  if (nh === ip) nh = network + 1;
-  return nh >= network && nh <= broadcast ? intToV4(nh) : null;
-}
-
-/** `192.168.0.1/24` → `192.168.0.0/24` (IPv4; other text is returned as it is). */
-export function networkPrefix(cidr: string): string {
-  const [a, l] = cidr.split('/');
-  if (familyOf(a ?? '') !== 'inet' || l === undefined) return cidr;
-  const size = 2 ** (32 - Number(l));
-  return `${intToV4(v4ToInt(a!) - (v4ToInt(a!) % size))}/${l}`;
-}
-
-/** Does `ip` lie in `cidr`? IPv4 only; IPv6 is compared on the textual prefix when the length is a multiple of 16. */
-export function inPrefix(ip: string, cidr: string): boolean {
-  const [net, lenText] = cidr === 'default' ? ['0.0.0.0', '0'] : cidr.split('/');
-  const len = lenText === undefined ? (familyOf(net!) === 'inet' ? 32 : 128) : Number(lenText);
-  if (familyOf(ip) === 'inet' && familyOf(net!) === 'inet') {
-    if (len === 0) return true;
-    const size = 2 ** (32 - len);
-    return Math.floor(v4ToInt(ip) / size) === Math.floor(v4ToInt(net!) / size);
-  }
-  if (familyOf(ip) === 'inet6' && familyOf(net!) === 'inet6') {
-    const a = expand6(ip);
-    const b = expand6(net!);
-    const bits = (x: string): string => x.split(':').map((g) => parseInt(g, 16).toString(2).padStart(16, '0')).join('');
-    return bits(a).slice(0, len) === bits(b).slice(0, len);
-  }
-  return false;
-}
-
-function expand6(a: string): string {
-  const [head, tail] = a.split('::') as [string, string | undefined];
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const fill = tail === undefined ? [] : Array(8 - h.length - t.length).fill('0');
-  return [...h, ...fill, ...t].map((g) => g || '0').join(':');
 }
 
 export interface ClusterRoute {

@@ -6,6 +6,7 @@
  */
 import type { Host } from '../host.js';
 import type { Interface, Route } from '../../snapshot/schema.js';
+import { VPP_TAP0_ADDRESS } from '../../sources/calico-vpp-config.js';
 import type { Diagnostic } from '../../sources/vpp-common.js';
 import type { VppInterfaceAddresses } from '../../sources/vppctl.js';
 import { calicoVppInputs, type CalicoVppInputs } from './inputs.js';
@@ -128,7 +129,7 @@ function expect(host: Host, inputs: CalicoVppInputs, plan: CalicoVppView['plan']
   const mtu = clusterRouteMtu(tapMtus.length ? tapMtus : [tap.mtu]);
   const tapRoutes = host.routes.filter((r) => r.dev === tap.name);
   const nextHops = { inet: fakeNextHop('inet', tap.addresses, tapRoutes), inet6: fakeNextHop('inet6', tap.addresses, tapRoutes) };
-  const tap0 = config?.tap0Address.split('/')[0] ?? '169.254.0.1';
+  const tap0 = config?.tap0Address.split('/')[0] ?? VPP_TAP0_ADDRESS;
   return {
     source: inputs.config?.source ?? 'vppctl outputs',
     tapName: tap.name,

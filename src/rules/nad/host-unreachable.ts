@@ -9,6 +9,7 @@ import { nodeMacvlanChildren, nodeReachesPod, resolveMaster, type MacvlanMode } 
 import type { Host } from '../../model/host.js';
 import type { Finding, Fix, Rule } from '../types.js';
 import { hasNode, nadEvidence, onNode, stackedAttachments, type StackedAttachment } from './inputs.js';
+import { inPrefix, isCidr } from '../../net/ip.js';
 
 export const hostUnreachable: Rule = {
   meta: {
@@ -76,7 +77,7 @@ export const hostUnreachable: Rule = {
   },
 };
 
-/** IPv4 subnets an IPAM config hands out from (host-local `subnet` or `ranges`, static `addresses`). */
+/** Subnets (IPv4 and IPv6) an IPAM config hands out from (host-local `subnet` or `ranges`, static `addresses`). */
 export function ipamSubnets(ipam: unknown): string[] {
   if (typeof ipam !== 'object' || ipam === null) return [];
   const o = ipam as Record<string, unknown>;
@@ -86,21 +87,14 @@ export function ipamSubnets(ipam: unknown): string[] {
     for (const set of o.ranges) if (Array.isArray(set)) for (const r of set) if (r && typeof (r as Record<string, unknown>).subnet === 'string') out.push((r as Record<string, string>).subnet!);
   }
   if (Array.isArray(o.addresses)) for (const a of o.addresses) if (a && typeof (a as Record<string, unknown>).address === 'string') out.push((a as Record<string, string>).address!);
-  return out.filter((s) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(s));
-}
-
-function ipv4(s: string): number {
-  return s.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+  return out.filter(isCidr);
 }
 
 function nodeAddressInSubnets(host: Host, subnets: string[]): { address: string; iface: string; subnet: string } | undefined {
   for (const subnet of subnets) {
-    const [net, len] = subnet.split('/') as [string, string];
-    const bits = Number(len);
-    const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
     for (const i of host.interfaces) {
       for (const a of i.addresses) {
-        if (a.family === 'inet' && ((ipv4(a.local) & mask) >>> 0) === ((ipv4(net) & mask) >>> 0)) return { address: a.local, iface: i.name, subnet };
+        if (inPrefix(a.local, subnet)) return { address: a.local, iface: i.name, subnet };
       }
     }
   }

@@ -4,19 +4,9 @@
  * as a namespace; the multi-net spec recommends a label (63 characters at most) for the name, because
  * pods refer to it as `namespace/name` and CNI uses it as the network name.
  */
+import { isDns1123Label, isDns1123Subdomain } from '../../sources/k8s-names.js';
 import type { Finding, Rule } from '../types.js';
 import { nadEvidence, nadInputs } from './inputs.js';
-
-const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-export function isDns1123Label(s: string): boolean {
-  return s.length <= 63 && LABEL.test(s);
-}
-
-export function isDns1123Subdomain(s: string): boolean {
-  return s.length <= 253 && SUBDOMAIN.test(s);
-}
 
 export const nameInvalid: Rule = {
   meta: {

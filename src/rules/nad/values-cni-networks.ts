@@ -6,7 +6,7 @@
  */
 import type { Finding, Rule } from '../types.js';
 import { nadInputs, valuesInputs } from './inputs.js';
-import { isDns1123Label } from './name-invalid.js';
+import { isDns1123Label } from '../../sources/k8s-names.js';
 
 export const CNI_NETWORKS_PATH = ['tmm', 'cniNetworks'] as const;
 

@@ -1,4 +1,4 @@
-// The types of validate.generated.js, which `npm run schema` writes (src/snapshot/json-schema.ts).
+// The types of snapshot-validator.js, which `npm run schema` writes (src/snapshot/json-schema.ts).
 /** One problem ajv found: where (a JSON Pointer), which keyword, its parameters, and ajv's message. */
 export interface ValidationError {
   instancePath: string;

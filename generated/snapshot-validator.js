@@ -2,7 +2,7 @@
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","properties":{"schema":{"type":"string","const":"hostnet.snapshot/v1"},"collectedAt":{"type":"string","description":"ISO 8601 time of collection"},"collector":{"type":"object","properties":{"name":{"type":"string"},"version":{"type":"string"}},"required":["name","version"],"additionalProperties":false},"scope":{"type":"object","properties":{"netns":{"description":"Network namespace collected, null for the caller's","type":["string","null"]},"root":{"type":"string","description":"Root directory configuration files were read below"},"redacted":{"type":"boolean"}},"required":["netns","root","redacted"],"additionalProperties":false},"host":{"type":"object","properties":{"hostname":{"type":["string","null"]},"kernelRelease":{"description":"uname -r","type":["string","null"]},"architecture":{"description":"uname -m, e.g. x86_64","type":["string","null"]},"kernelCommandLine":{"description":"/proc/cmdline","type":["string","null"]},"initCommandLine":{"description":"/proc/1/cmdline, arguments joined by spaces: what systemd tests KernelCommandLine= against inside a container","type":["string","null"]},"os":{"type":"object","properties":{"id":{"type":["string","null"]},"versionId":{"type":["string","null"]},"prettyName":{"type":["string","null"]}},"required":["id","versionId","prettyName"],"additionalProperties":false},"systemdVersion":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"Major version of systemd-udevd (udevadm --version)."},"virtualization":{"description":"As systemd-detect-virt prints it (\"none\" on bare metal).","type":["string","null"]},"machineId":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{32}$"},{"type":"null"}],"description":"/etc/machine-id; null with --redact."}},"required":["hostname","kernelRelease","architecture","kernelCommandLine","os","systemdVersion","virtualization","machineId"],"additionalProperties":false},"interfaces":{"type":"array","items":{"type":"object","properties":{"index":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"name":{"type":"string","minLength":1},"kind":{"description":"rtnetlink kind (linkinfo info_kind): veth, bridge, tun, macvlan, vxlan, bond, ...; null for physical NICs and loopback","type":["string","null"]},"kindData":{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{},"description":"linkinfo info_data as ip prints it (tun type, macvlan mode, vxlan id, ...)"},"link":{"description":"The parent (lower) device or the veth peer, as ip names it","type":["string","null"]},"linkNetns":{"default":false,"description":"The parent or peer lives in another namespace","type":"boolean"},"master":{"type":["string","null"]},"slaveKind":{"description":"linkinfo info_slave_kind: bridge, bond, ...","type":["string","null"]},"linkType":{"description":"ip link_type: ether, loopback, none, ...","type":["string","null"]},"arphrdType":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"/sys/class/net/IF/type (1 ether, 772 loopback, 65534 none)"},"devtype":{"description":"DEVTYPE from /sys/class/net/IF/uevent (bridge, vxlan, wlan, ...)","type":["string","null"]},"mac":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{2}(:[0-9a-f]{2})*$"},{"type":"null"}]},"permaddr":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{2}(:[0-9a-f]{2})*$"},{"type":"null"}],"description":"IFLA_PERM_ADDRESS as ip prints it; ip omits it when it equals the current address"},"addrAssignType":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"/sys/class/net/IF/addr_assign_type: 0 permanent, 1 random, 2 stolen, 3 set"},"nameAssignType":{"default":null,"description":"/sys/class/net/IF/name_assign_type: 1 enumerated, 2 predictable, 3 user, 4 renamed; null when the kernel does not say (EINVAL)","anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"mtu":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"flags":{"type":"array","items":{"type":"string"}},"operstate":{"type":["string","null"]},"promiscuity":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"driver":{"description":"Basename of /sys/class/net/IF/device/driver; null for virtual devices","type":["string","null"]},"devicePath":{"description":"Resolved /sys/class/net/IF/device, e.g. /sys/devices/pci0000:00/0000:00:03.0/virtio2","type":["string","null"]},"parentBus":{"type":["string","null"]},"speed":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"Mb/s from sysfs; null when unknown or unreadable (virtio reports none)"},"duplex":{"description":"sysfs duplex: full, half, unknown; null when unreadable","type":["string","null"]},"numTxQueues":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"numRxQueues":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"udev":{"anyOf":[{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"string"}},{"type":"null"}],"description":"Properties from the udev database (/run/udev/data/nIFINDEX); null where there is none"},"bridge":{"anyOf":[{"type":"object","properties":{"groupFwdMask":{"type":"integer","minimum":0,"maximum":65535},"stpState":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"description":"0 off, 1 kernel STP, 2 user-space STP"},"vlanFiltering":{"type":"boolean"},"vlanProtocol":{"description":"802.1Q or 802.1ad, as ip prints it; absent in older snapshots","type":["string","null"]},"groupAddr":{"description":"The STP group address (01:80:c2:00:00:00 unless changed)","type":["string","null"]}},"required":["groupFwdMask","stpState","vlanFiltering"],"additionalProperties":false},{"type":"null"}]},"bridgePort":{"anyOf":[{"type":"object","properties":{"groupFwdMask":{"anyOf":[{"type":"integer","minimum":0,"maximum":65535},{"type":"null"}],"description":"null where the kernel predates per-port masks (< 4.15)"},"state":{"type":"string","description":"disabled, listening, learning, forwarding or blocking"},"flags":{"description":"The port's boolean options as ip prints them: learning, flood, mcast_flood, bcast_flood, hairpin, isolated, proxy_arp, ...","anyOf":[{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"boolean"}},{"type":"null"}]}},"required":["groupFwdMask","state"],"additionalProperties":false},{"type":"null"}]},"addresses":{"type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"local":{"type":"string"},"prefixlen":{"type":"integer","minimum":0,"maximum":128},"scope":{"type":["string","null"]},"peer":{"default":null,"type":["string","null"]}},"required":["family","local","prefixlen","scope"],"additionalProperties":false}}},"required":["index","name","kind","kindData","link","master","slaveKind","linkType","arphrdType","devtype","mac","permaddr","addrAssignType","mtu","flags","operstate","promiscuity","driver","devicePath","parentBus","speed","duplex","numTxQueues","numRxQueues","udev","bridge","bridgePort","addresses"],"additionalProperties":false}},"routes":{"type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"table":{"type":"string","description":"main, local, or a number"},"type":{"type":"string","description":"unicast, local, broadcast, multicast, blackhole, ..."},"dst":{"type":"string","description":"\"default\" or a prefix"},"gateway":{"type":["string","null"]},"dev":{"type":["string","null"]},"protocol":{"type":["string","null"]},"scope":{"type":["string","null"]},"metric":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"prefsrc":{"type":["string","null"]},"mtu":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"expires":{"description":"Seconds the route has left (ip prints expires for routes learnt from router advertisements); null or absent when it does not expire","anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]}},"required":["family","table","type","dst","gateway","dev","protocol","scope","metric","prefsrc","mtu"],"additionalProperties":false}},"files":{"type":"array","items":{"type":"object","properties":{"path":{"type":"string","description":"Absolute path as seen on the analysed host (below --root when collected from one)"},"content":{"description":"Text of the file; null when masked","type":["string","null"]},"mask":{"default":null,"description":"Masked: a symlink to /dev/null or an empty file","anyOf":[{"type":"string","enum":["dev-null","empty"]},{"type":"null"}]},"role":{"default":null,"description":"What the file is when its path does not say (an input given with --input ROLE=FILE): see src/snapshot/roles.ts","type":["string","null"]},"origin":{"description":"Where a file installed by a provisioning input comes from; absent for files read from disk","anyOf":[{"type":"object","properties":{"path":{"type":"string","description":"The provisioning file (Butane, Ignition, MachineConfig, cloud-init) that installs this file"},"line":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"description":"The line declaring it there"},"contentLine":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"The line holding its first line, when its text is written there line for line; null when encoded"}},"required":["path","line","contentLine"],"additionalProperties":false},{"type":"null"}]}},"required":["path","content"],"additionalProperties":false},"description":"Configuration files: .link/.network and drop-ins, /proc/net/bonding/*, and sources named by later analyses"},"commands":{"type":"array","items":{"type":"object","properties":{"argv":{"type":"array","items":{"type":"string"}},"exitCode":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"stdout":{"type":"string"}},"required":["argv","exitCode","stdout"],"additionalProperties":false},"description":"Raw outputs of other tools (vppctl, nft -j list ruleset, ...)"},"tunHolders":{"description":"Processes holding a tun/tap device open, in the collected network namespace; absent in older snapshots","type":"array","items":{"type":"object","properties":{"interface":{"type":"string","description":"The tun/tap device, from `iff:` in /proc/PID/fdinfo/FD of the holder's /dev/net/tun descriptor"},"pid":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"comm":{"description":"/proc/PID/comm (the thread name: VPP's main thread is vpp_main)","type":["string","null"]},"cmdline":{"anyOf":[{"type":"array","items":{"type":"string"}},{"type":"null"}],"description":"/proc/PID/cmdline split at NULs; null when unreadable"}},"required":["interface","pid","comm","cmdline"],"additionalProperties":false}},"sysctls":{"description":"Network sysctls of the collected namespace, by full dotted name as `sysctl -a` prints them (net.ipv4.conf.eth0.rp_filter; a dot in an interface name written as /), values as the kernel prints them; absent in older snapshots and where nothing could be read","type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"string"}},"gaps":{"type":"array","items":{"type":"object","properties":{"source":{"type":"string","description":"What could not be read: a command, a file or a directory."},"reason":{"type":"string","enum":["missing-tool","permission-denied","not-found","failed","unsupported","timeout"],"description":"Why it could not be read."},"detail":{"type":"string","description":"The error as the system reported it."}},"required":["source","reason","detail"],"additionalProperties":false}}},"required":["schema","collectedAt","collector","scope","host","interfaces","routes","files","commands","gaps"],"title":"hostnet snapshot (hostnet.snapshot/v1)","description":"One host's network state as hostnet collect recorded it.","additionalProperties":false};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","properties":{"schema":{"type":"string","const":"hostnet.snapshot/v1"},"collectedAt":{"type":"string","description":"ISO 8601 time of collection"},"collector":{"type":"object","properties":{"name":{"type":"string"},"version":{"type":"string"}},"required":["name","version"],"additionalProperties":false},"scope":{"type":"object","properties":{"netns":{"description":"Network namespace collected, null for the caller's","type":["string","null"]},"root":{"type":"string","description":"Root directory configuration files were read below"},"redacted":{"type":"boolean"}},"required":["netns","root","redacted"],"additionalProperties":false},"host":{"type":"object","properties":{"hostname":{"type":["string","null"]},"kernelRelease":{"description":"uname -r","type":["string","null"]},"architecture":{"description":"uname -m, e.g. x86_64","type":["string","null"]},"kernelCommandLine":{"description":"/proc/cmdline","type":["string","null"]},"initCommandLine":{"description":"/proc/1/cmdline, arguments joined by spaces: what systemd tests KernelCommandLine= against inside a container","type":["string","null"]},"os":{"type":"object","properties":{"id":{"type":["string","null"]},"versionId":{"type":["string","null"]},"prettyName":{"type":["string","null"]}},"required":["id","versionId","prettyName"],"additionalProperties":false},"systemdVersion":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"Major version of systemd-udevd (udevadm --version)."},"virtualization":{"description":"As systemd-detect-virt prints it (\"none\" on bare metal).","type":["string","null"]},"machineId":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{32}$"},{"type":"null"}],"description":"/etc/machine-id; null with --redact."}},"required":["hostname","kernelRelease","architecture","kernelCommandLine","os","systemdVersion","virtualization","machineId"],"additionalProperties":false},"interfaces":{"type":"array","items":{"type":"object","properties":{"index":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"name":{"type":"string","minLength":1},"kind":{"description":"rtnetlink kind (linkinfo info_kind): veth, bridge, tun, macvlan, vxlan, bond, ...; null for physical NICs and loopback","type":["string","null"]},"kindData":{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{},"description":"linkinfo info_data as ip prints it (tun type, macvlan mode, vxlan id, ...)"},"link":{"description":"The parent (lower) device or the veth peer, as ip names it","type":["string","null"]},"linkNetns":{"default":false,"description":"The parent or peer lives in another namespace","type":"boolean"},"master":{"type":["string","null"]},"slaveKind":{"description":"linkinfo info_slave_kind: bridge, bond, ...","type":["string","null"]},"linkType":{"description":"ip link_type: ether, loopback, none, ...","type":["string","null"]},"arphrdType":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"/sys/class/net/IF/type (1 ether, 772 loopback, 65534 none)"},"devtype":{"description":"DEVTYPE from /sys/class/net/IF/uevent (bridge, vxlan, wlan, ...)","type":["string","null"]},"mac":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{2}(:[0-9a-f]{2})*$"},{"type":"null"}]},"permaddr":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{2}(:[0-9a-f]{2})*$"},{"type":"null"}],"description":"IFLA_PERM_ADDRESS as ip prints it; ip omits it when it equals the current address"},"addrAssignType":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"/sys/class/net/IF/addr_assign_type: 0 permanent, 1 random, 2 stolen, 3 set"},"nameAssignType":{"default":null,"description":"/sys/class/net/IF/name_assign_type: 1 enumerated, 2 predictable, 3 user, 4 renamed; null when the kernel does not say (EINVAL)","anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"mtu":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"flags":{"type":"array","items":{"type":"string"}},"operstate":{"type":["string","null"]},"promiscuity":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"driver":{"description":"Basename of /sys/class/net/IF/device/driver; null for virtual devices","type":["string","null"]},"devicePath":{"description":"Resolved /sys/class/net/IF/device, e.g. /sys/devices/pci0000:00/0000:00:03.0/virtio2","type":["string","null"]},"parentBus":{"type":["string","null"]},"speed":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"Mb/s from sysfs; null when unknown or unreadable (virtio reports none)"},"duplex":{"description":"sysfs duplex: full, half, unknown; null when unreadable","type":["string","null"]},"numTxQueues":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"numRxQueues":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"udev":{"anyOf":[{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"string"}},{"type":"null"}],"description":"Properties from the udev database (/run/udev/data/nIFINDEX); null where there is none"},"bridge":{"anyOf":[{"type":"object","properties":{"groupFwdMask":{"type":"integer","minimum":0,"maximum":65535},"stpState":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"description":"0 off, 1 kernel STP, 2 user-space STP"},"vlanFiltering":{"type":"boolean"},"vlanProtocol":{"description":"802.1Q or 802.1ad, as ip prints it; absent in older snapshots","type":["string","null"]},"groupAddr":{"description":"The STP group address (01:80:c2:00:00:00 unless changed)","type":["string","null"]}},"required":["groupFwdMask","stpState","vlanFiltering"],"additionalProperties":false},{"type":"null"}]},"bridgePort":{"anyOf":[{"type":"object","properties":{"groupFwdMask":{"anyOf":[{"type":"integer","minimum":0,"maximum":65535},{"type":"null"}],"description":"null where the kernel predates per-port masks (< 4.15)"},"state":{"type":"string","description":"disabled, listening, learning, forwarding or blocking"},"flags":{"description":"The port's boolean options as ip prints them: learning, flood, mcast_flood, bcast_flood, hairpin, isolated, proxy_arp, ...","anyOf":[{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"boolean"}},{"type":"null"}]}},"required":["groupFwdMask","state"],"additionalProperties":false},{"type":"null"}]},"addresses":{"type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"local":{"type":"string"},"prefixlen":{"type":"integer","minimum":0,"maximum":128},"scope":{"type":["string","null"]},"peer":{"default":null,"type":["string","null"]}},"required":["family","local","prefixlen","scope"],"additionalProperties":false}}},"required":["index","name","kind","kindData","link","master","slaveKind","linkType","arphrdType","devtype","mac","permaddr","addrAssignType","mtu","flags","operstate","promiscuity","driver","devicePath","parentBus","speed","duplex","numTxQueues","numRxQueues","udev","bridge","bridgePort","addresses"],"additionalProperties":false}},"routes":{"type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"table":{"type":"string","description":"main, local, or a number"},"type":{"type":"string","description":"unicast, local, broadcast, multicast, blackhole, ..."},"dst":{"type":"string","description":"\"default\" or a prefix"},"gateway":{"type":["string","null"]},"dev":{"type":["string","null"]},"protocol":{"type":["string","null"]},"scope":{"type":["string","null"]},"metric":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"prefsrc":{"type":["string","null"]},"mtu":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"expires":{"description":"Seconds the route has left (ip prints expires for routes learnt from router advertisements); null or absent when it does not expire","anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]}},"required":["family","table","type","dst","gateway","dev","protocol","scope","metric","prefsrc","mtu"],"additionalProperties":false}},"rules":{"description":"Policy routing rules (ip -d -j rule, both families); absent in older snapshots","type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"priority":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"table":{"description":"main, local, default or a number; null for rules that do not look up a table (goto, nop)","type":["string","null"]},"action":{"description":"ip's \"action\" (blackhole, unreachable, prohibit, goto); null for a table lookup","type":["string","null"]},"protocol":{"description":"Who installed the rule: kernel, boot, static, unspec or a number/name (ip -d)","type":["string","null"]},"src":{"type":["string","null"]},"dst":{"type":["string","null"]},"iif":{"type":["string","null"]},"oif":{"type":["string","null"]},"fwmark":{"description":"As ip prints it, with /MASK when a mask is set","type":["string","null"]},"not":{"type":"boolean","description":"The rule is inverted"}},"required":["family","priority","table","action","protocol","src","dst","iif","oif","fwmark","not"],"additionalProperties":false}},"nexthops":{"description":"Nexthop objects (ip -d -j nexthop); absent in older snapshots","type":"array","items":{"type":"object","properties":{"id":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"gateway":{"type":["string","null"]},"dev":{"type":["string","null"]},"group":{"anyOf":[{"type":"array","items":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991}},{"type":"null"}],"description":"Member ids of a nexthop group; null for a single nexthop"},"blackhole":{"type":"boolean"},"protocol":{"type":["string","null"]}},"required":["id","gateway","dev","group","blackhole","protocol"],"additionalProperties":false}},"files":{"type":"array","items":{"type":"object","properties":{"path":{"type":"string","description":"Absolute path as seen on the analysed host (below --root when collected from one)"},"content":{"description":"Text of the file; null when masked","type":["string","null"]},"mask":{"default":null,"description":"Masked: a symlink to /dev/null or an empty file","anyOf":[{"type":"string","enum":["dev-null","empty"]},{"type":"null"}]},"role":{"default":null,"description":"What the file is when its path does not say (an input given with --input ROLE=FILE): see src/snapshot/roles.ts","type":["string","null"]},"origin":{"description":"Where a file installed by a provisioning input comes from; absent for files read from disk","anyOf":[{"type":"object","properties":{"path":{"type":"string","description":"The provisioning file (Butane, Ignition, MachineConfig, cloud-init) that installs this file"},"line":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"description":"The line declaring it there"},"contentLine":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"The line holding its first line, when its text is written there line for line; null when encoded"}},"required":["path","line","contentLine"],"additionalProperties":false},{"type":"null"}]}},"required":["path","content"],"additionalProperties":false},"description":"Configuration files: .link/.network and drop-ins, /proc/net/bonding/*, and sources named by later analyses"},"commands":{"type":"array","items":{"type":"object","properties":{"argv":{"type":"array","items":{"type":"string"}},"exitCode":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"stdout":{"type":"string"}},"required":["argv","exitCode","stdout"],"additionalProperties":false},"description":"Raw outputs of other tools (vppctl, nft -j list ruleset, ...)"},"tunHolders":{"description":"Processes holding a tun/tap device open, in the collected network namespace; absent in older snapshots","type":"array","items":{"type":"object","properties":{"interface":{"type":"string","description":"The tun/tap device, from `iff:` in /proc/PID/fdinfo/FD of the holder's /dev/net/tun descriptor"},"pid":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"comm":{"description":"/proc/PID/comm (the thread name: VPP's main thread is vpp_main)","type":["string","null"]},"cmdline":{"anyOf":[{"type":"array","items":{"type":"string"}},{"type":"null"}],"description":"/proc/PID/cmdline split at NULs; null when unreadable"}},"required":["interface","pid","comm","cmdline"],"additionalProperties":false}},"sysctls":{"description":"Network sysctls of the collected namespace, by full dotted name as `sysctl -a` prints them (net.ipv4.conf.eth0.rp_filter; a dot in an interface name written as /), values as the kernel prints them; absent in older snapshots and where nothing could be read","type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"string"}},"gaps":{"type":"array","items":{"type":"object","properties":{"source":{"type":"string","description":"What could not be read: a command, a file or a directory."},"reason":{"type":"string","enum":["missing-tool","permission-denied","not-found","failed","unsupported","timeout"],"description":"Why it could not be read."},"detail":{"type":"string","description":"The error as the system reported it."}},"required":["source","reason","detail"],"additionalProperties":false}}},"required":["schema","collectedAt","collector","scope","host","interfaces","routes","files","commands","gaps"],"title":"hostnet snapshot (hostnet.snapshot/v1)","description":"One host's network state as hostnet collect recorded it.","additionalProperties":false};
 const func1 = Object.prototype.hasOwnProperty;
 const func4 = (text) => Array.from(text).length;
 const pattern4 = new RegExp("^[0-9a-f]{32}$", "u");
@@ -3203,21 +3203,15 @@ vErrors.push(err243);
 errors++;
 }
 }
-if(data.files !== undefined){
-let data85 = data.files;
+if(data.rules !== undefined){
+let data85 = data.rules;
 if(Array.isArray(data85)){
 const len4 = data85.length;
 for(let i4=0; i4<len4; i4++){
 let data86 = data85[i4];
 if(data86 && typeof data86 == "object" && !Array.isArray(data86)){
-if(data86.mask === undefined){
-data86.mask = null;
-}
-if(data86.role === undefined){
-data86.role = null;
-}
-if(data86.path === undefined){
-const err244 = {instancePath:instancePath+"/files/" + i4,schemaPath:"#/properties/files/items/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+if(data86.family === undefined){
+const err244 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "family"},message:"must have required property '"+"family"+"'"};
 if(vErrors === null){
 vErrors = [err244];
 }
@@ -3226,8 +3220,8 @@ vErrors.push(err244);
 }
 errors++;
 }
-if(data86.content === undefined){
-const err245 = {instancePath:instancePath+"/files/" + i4,schemaPath:"#/properties/files/items/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'"};
+if(data86.priority === undefined){
+const err245 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "priority"},message:"must have required property '"+"priority"+"'"};
 if(vErrors === null){
 vErrors = [err245];
 }
@@ -3236,14 +3230,8 @@ vErrors.push(err245);
 }
 errors++;
 }
-for(const key15 in data86){
-if(!(((((key15 === "path") || (key15 === "content")) || (key15 === "mask")) || (key15 === "role")) || (key15 === "origin"))){
-delete data86[key15];
-}
-}
-if(data86.path !== undefined){
-if(typeof data86.path !== "string"){
-const err246 = {instancePath:instancePath+"/files/" + i4+"/path",schemaPath:"#/properties/files/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data86.table === undefined){
+const err246 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "table"},message:"must have required property '"+"table"+"'"};
 if(vErrors === null){
 vErrors = [err246];
 }
@@ -3252,11 +3240,8 @@ vErrors.push(err246);
 }
 errors++;
 }
-}
-if(data86.content !== undefined){
-let data88 = data86.content;
-if((typeof data88 !== "string") && (data88 !== null)){
-const err247 = {instancePath:instancePath+"/files/" + i4+"/content",schemaPath:"#/properties/files/items/properties/content/type",keyword:"type",params:{type: schema31.properties.files.items.properties.content.type},message:"must be string,null"};
+if(data86.action === undefined){
+const err247 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "action"},message:"must have required property '"+"action"+"'"};
 if(vErrors === null){
 vErrors = [err247];
 }
@@ -3265,13 +3250,8 @@ vErrors.push(err247);
 }
 errors++;
 }
-}
-let data89 = data86.mask;
-const _errs276 = errors;
-let valid45 = false;
-const _errs277 = errors;
-if(typeof data89 !== "string"){
-const err248 = {instancePath:instancePath+"/files/" + i4+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data86.protocol === undefined){
+const err248 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
 if(vErrors === null){
 vErrors = [err248];
 }
@@ -3280,8 +3260,8 @@ vErrors.push(err248);
 }
 errors++;
 }
-if(!((data89 === "dev-null") || (data89 === "empty"))){
-const err249 = {instancePath:instancePath+"/files/" + i4+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema31.properties.files.items.properties.mask.anyOf[0].enum},message:"must be equal to one of the allowed values"};
+if(data86.src === undefined){
+const err249 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "src"},message:"must have required property '"+"src"+"'"};
 if(vErrors === null){
 vErrors = [err249];
 }
@@ -3290,11 +3270,8 @@ vErrors.push(err249);
 }
 errors++;
 }
-var _valid19 = _errs277 === errors;
-valid45 = valid45 || _valid19;
-const _errs279 = errors;
-if(data89 !== null){
-const err250 = {instancePath:instancePath+"/files/" + i4+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(data86.dst === undefined){
+const err250 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "dst"},message:"must have required property '"+"dst"+"'"};
 if(vErrors === null){
 vErrors = [err250];
 }
@@ -3303,10 +3280,8 @@ vErrors.push(err250);
 }
 errors++;
 }
-var _valid19 = _errs279 === errors;
-valid45 = valid45 || _valid19;
-if(!valid45){
-const err251 = {instancePath:instancePath+"/files/" + i4+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(data86.iif === undefined){
+const err251 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "iif"},message:"must have required property '"+"iif"+"'"};
 if(vErrors === null){
 vErrors = [err251];
 }
@@ -3315,20 +3290,8 @@ vErrors.push(err251);
 }
 errors++;
 }
-else {
-errors = _errs276;
-if(vErrors !== null){
-if(_errs276){
-vErrors.length = _errs276;
-}
-else {
-vErrors = null;
-}
-}
-}
-let data90 = data86.role;
-if((typeof data90 !== "string") && (data90 !== null)){
-const err252 = {instancePath:instancePath+"/files/" + i4+"/role",schemaPath:"#/properties/files/items/properties/role/type",keyword:"type",params:{type: schema31.properties.files.items.properties.role.type},message:"must be string,null"};
+if(data86.oif === undefined){
+const err252 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "oif"},message:"must have required property '"+"oif"+"'"};
 if(vErrors === null){
 vErrors = [err252];
 }
@@ -3337,14 +3300,8 @@ vErrors.push(err252);
 }
 errors++;
 }
-if(data86.origin !== undefined){
-let data91 = data86.origin;
-const _errs284 = errors;
-let valid46 = false;
-const _errs285 = errors;
-if(data91 && typeof data91 == "object" && !Array.isArray(data91)){
-if(data91.path === undefined){
-const err253 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+if(data86.fwmark === undefined){
+const err253 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "fwmark"},message:"must have required property '"+"fwmark"+"'"};
 if(vErrors === null){
 vErrors = [err253];
 }
@@ -3353,8 +3310,8 @@ vErrors.push(err253);
 }
 errors++;
 }
-if(data91.line === undefined){
-const err254 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "line"},message:"must have required property '"+"line"+"'"};
+if(data86.not === undefined){
+const err254 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "not"},message:"must have required property '"+"not"+"'"};
 if(vErrors === null){
 vErrors = [err254];
 }
@@ -3363,8 +3320,15 @@ vErrors.push(err254);
 }
 errors++;
 }
-if(data91.contentLine === undefined){
-const err255 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "contentLine"},message:"must have required property '"+"contentLine"+"'"};
+for(const key15 in data86){
+if(!(func1.call(schema31.properties.rules.items.properties, key15))){
+delete data86[key15];
+}
+}
+if(data86.family !== undefined){
+let data87 = data86.family;
+if(typeof data87 !== "string"){
+const err255 = {instancePath:instancePath+"/rules/" + i4+"/family",schemaPath:"#/properties/rules/items/properties/family/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err255];
 }
@@ -3373,14 +3337,8 @@ vErrors.push(err255);
 }
 errors++;
 }
-for(const key16 in data91){
-if(!(((key16 === "path") || (key16 === "line")) || (key16 === "contentLine"))){
-delete data91[key16];
-}
-}
-if(data91.path !== undefined){
-if(typeof data91.path !== "string"){
-const err256 = {instancePath:instancePath+"/files/" + i4+"/origin/path",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!((data87 === "inet") || (data87 === "inet6"))){
+const err256 = {instancePath:instancePath+"/rules/" + i4+"/family",schemaPath:"#/properties/rules/items/properties/family/enum",keyword:"enum",params:{allowedValues: schema31.properties.rules.items.properties.family.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err256];
 }
@@ -3390,10 +3348,13 @@ vErrors.push(err256);
 errors++;
 }
 }
-if(data91.line !== undefined){
-let data93 = data91.line;
-if(!(((typeof data93 == "number") && (!(data93 % 1) && !isNaN(data93))) && (isFinite(data93)))){
-const err257 = {instancePath:instancePath+"/files/" + i4+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data86.priority !== undefined){
+let data88 = data86.priority;
+const _errs274 = errors;
+let valid45 = false;
+const _errs275 = errors;
+if(!(((typeof data88 == "number") && (!(data88 % 1) && !isNaN(data88))) && (isFinite(data88)))){
+const err257 = {instancePath:instancePath+"/rules/" + i4+"/priority",schemaPath:"#/properties/rules/items/properties/priority/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err257];
 }
@@ -3402,9 +3363,9 @@ vErrors.push(err257);
 }
 errors++;
 }
-if((typeof data93 == "number") && (isFinite(data93))){
-if(data93 > 9007199254740991 || isNaN(data93)){
-const err258 = {instancePath:instancePath+"/files/" + i4+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if((typeof data88 == "number") && (isFinite(data88))){
+if(data88 > 9007199254740991 || isNaN(data88)){
+const err258 = {instancePath:instancePath+"/rules/" + i4+"/priority",schemaPath:"#/properties/rules/items/properties/priority/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err258];
 }
@@ -3413,8 +3374,8 @@ vErrors.push(err258);
 }
 errors++;
 }
-if(data93 < -9007199254740991 || isNaN(data93)){
-const err259 = {instancePath:instancePath+"/files/" + i4+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if(data88 < -9007199254740991 || isNaN(data88)){
+const err259 = {instancePath:instancePath+"/rules/" + i4+"/priority",schemaPath:"#/properties/rules/items/properties/priority/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err259];
 }
@@ -3424,14 +3385,11 @@ vErrors.push(err259);
 errors++;
 }
 }
-}
-if(data91.contentLine !== undefined){
-let data94 = data91.contentLine;
-const _errs293 = errors;
-let valid48 = false;
-const _errs294 = errors;
-if(!(((typeof data94 == "number") && (!(data94 % 1) && !isNaN(data94))) && (isFinite(data94)))){
-const err260 = {instancePath:instancePath+"/files/" + i4+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+var _valid19 = _errs275 === errors;
+valid45 = valid45 || _valid19;
+const _errs277 = errors;
+if(data88 !== null){
+const err260 = {instancePath:instancePath+"/rules/" + i4+"/priority",schemaPath:"#/properties/rules/items/properties/priority/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err260];
 }
@@ -3440,9 +3398,10 @@ vErrors.push(err260);
 }
 errors++;
 }
-if((typeof data94 == "number") && (isFinite(data94))){
-if(data94 > 9007199254740991 || isNaN(data94)){
-const err261 = {instancePath:instancePath+"/files/" + i4+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+var _valid19 = _errs277 === errors;
+valid45 = valid45 || _valid19;
+if(!valid45){
+const err261 = {instancePath:instancePath+"/rules/" + i4+"/priority",schemaPath:"#/properties/rules/items/properties/priority/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err261];
 }
@@ -3451,8 +3410,22 @@ vErrors.push(err261);
 }
 errors++;
 }
-if(data94 < -9007199254740991 || isNaN(data94)){
-const err262 = {instancePath:instancePath+"/files/" + i4+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+else {
+errors = _errs274;
+if(vErrors !== null){
+if(_errs274){
+vErrors.length = _errs274;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data86.table !== undefined){
+let data89 = data86.table;
+if((typeof data89 !== "string") && (data89 !== null)){
+const err262 = {instancePath:instancePath+"/rules/" + i4+"/table",schemaPath:"#/properties/rules/items/properties/table/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.table.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err262];
 }
@@ -3462,11 +3435,10 @@ vErrors.push(err262);
 errors++;
 }
 }
-var _valid21 = _errs294 === errors;
-valid48 = valid48 || _valid21;
-const _errs296 = errors;
-if(data94 !== null){
-const err263 = {instancePath:instancePath+"/files/" + i4+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(data86.action !== undefined){
+let data90 = data86.action;
+if((typeof data90 !== "string") && (data90 !== null)){
+const err263 = {instancePath:instancePath+"/rules/" + i4+"/action",schemaPath:"#/properties/rules/items/properties/action/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.action.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err263];
 }
@@ -3475,10 +3447,11 @@ vErrors.push(err263);
 }
 errors++;
 }
-var _valid21 = _errs296 === errors;
-valid48 = valid48 || _valid21;
-if(!valid48){
-const err264 = {instancePath:instancePath+"/files/" + i4+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+}
+if(data86.protocol !== undefined){
+let data91 = data86.protocol;
+if((typeof data91 !== "string") && (data91 !== null)){
+const err264 = {instancePath:instancePath+"/rules/" + i4+"/protocol",schemaPath:"#/properties/rules/items/properties/protocol/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.protocol.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err264];
 }
@@ -3487,21 +3460,11 @@ vErrors.push(err264);
 }
 errors++;
 }
-else {
-errors = _errs293;
-if(vErrors !== null){
-if(_errs293){
-vErrors.length = _errs293;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err265 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data86.src !== undefined){
+let data92 = data86.src;
+if((typeof data92 !== "string") && (data92 !== null)){
+const err265 = {instancePath:instancePath+"/rules/" + i4+"/src",schemaPath:"#/properties/rules/items/properties/src/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.src.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err265];
 }
@@ -3510,11 +3473,11 @@ vErrors.push(err265);
 }
 errors++;
 }
-var _valid20 = _errs285 === errors;
-valid46 = valid46 || _valid20;
-const _errs298 = errors;
-if(data91 !== null){
-const err266 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+}
+if(data86.dst !== undefined){
+let data93 = data86.dst;
+if((typeof data93 !== "string") && (data93 !== null)){
+const err266 = {instancePath:instancePath+"/rules/" + i4+"/dst",schemaPath:"#/properties/rules/items/properties/dst/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.dst.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err266];
 }
@@ -3523,10 +3486,11 @@ vErrors.push(err266);
 }
 errors++;
 }
-var _valid20 = _errs298 === errors;
-valid46 = valid46 || _valid20;
-if(!valid46){
-const err267 = {instancePath:instancePath+"/files/" + i4+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+}
+if(data86.iif !== undefined){
+let data94 = data86.iif;
+if((typeof data94 !== "string") && (data94 !== null)){
+const err267 = {instancePath:instancePath+"/rules/" + i4+"/iif",schemaPath:"#/properties/rules/items/properties/iif/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.iif.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err267];
 }
@@ -3535,21 +3499,11 @@ vErrors.push(err267);
 }
 errors++;
 }
-else {
-errors = _errs284;
-if(vErrors !== null){
-if(_errs284){
-vErrors.length = _errs284;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err268 = {instancePath:instancePath+"/files/" + i4,schemaPath:"#/properties/files/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data86.oif !== undefined){
+let data95 = data86.oif;
+if((typeof data95 !== "string") && (data95 !== null)){
+const err268 = {instancePath:instancePath+"/rules/" + i4+"/oif",schemaPath:"#/properties/rules/items/properties/oif/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.oif.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err268];
 }
@@ -3559,9 +3513,10 @@ vErrors.push(err268);
 errors++;
 }
 }
-}
-else {
-const err269 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data86.fwmark !== undefined){
+let data96 = data86.fwmark;
+if((typeof data96 !== "string") && (data96 !== null)){
+const err269 = {instancePath:instancePath+"/rules/" + i4+"/fwmark",schemaPath:"#/properties/rules/items/properties/fwmark/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.fwmark.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err269];
 }
@@ -3571,15 +3526,9 @@ vErrors.push(err269);
 errors++;
 }
 }
-if(data.commands !== undefined){
-let data95 = data.commands;
-if(Array.isArray(data95)){
-const len5 = data95.length;
-for(let i5=0; i5<len5; i5++){
-let data96 = data95[i5];
-if(data96 && typeof data96 == "object" && !Array.isArray(data96)){
-if(data96.argv === undefined){
-const err270 = {instancePath:instancePath+"/commands/" + i5,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "argv"},message:"must have required property '"+"argv"+"'"};
+if(data86.not !== undefined){
+if(typeof data86.not !== "boolean"){
+const err270 = {instancePath:instancePath+"/rules/" + i4+"/not",schemaPath:"#/properties/rules/items/properties/not/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err270];
 }
@@ -3588,8 +3537,10 @@ vErrors.push(err270);
 }
 errors++;
 }
-if(data96.exitCode === undefined){
-const err271 = {instancePath:instancePath+"/commands/" + i5,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "exitCode"},message:"must have required property '"+"exitCode"+"'"};
+}
+}
+else {
+const err271 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err271];
 }
@@ -3598,8 +3549,10 @@ vErrors.push(err271);
 }
 errors++;
 }
-if(data96.stdout === undefined){
-const err272 = {instancePath:instancePath+"/commands/" + i5,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "stdout"},message:"must have required property '"+"stdout"+"'"};
+}
+}
+else {
+const err272 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err272];
 }
@@ -3608,18 +3561,16 @@ vErrors.push(err272);
 }
 errors++;
 }
-for(const key17 in data96){
-if(!(((key17 === "argv") || (key17 === "exitCode")) || (key17 === "stdout"))){
-delete data96[key17];
 }
-}
-if(data96.argv !== undefined){
-let data97 = data96.argv;
-if(Array.isArray(data97)){
-const len6 = data97.length;
-for(let i6=0; i6<len6; i6++){
-if(typeof data97[i6] !== "string"){
-const err273 = {instancePath:instancePath+"/commands/" + i5+"/argv/" + i6,schemaPath:"#/properties/commands/items/properties/argv/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.nexthops !== undefined){
+let data98 = data.nexthops;
+if(Array.isArray(data98)){
+const len5 = data98.length;
+for(let i5=0; i5<len5; i5++){
+let data99 = data98[i5];
+if(data99 && typeof data99 == "object" && !Array.isArray(data99)){
+if(data99.id === undefined){
+const err273 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
 if(vErrors === null){
 vErrors = [err273];
 }
@@ -3628,10 +3579,8 @@ vErrors.push(err273);
 }
 errors++;
 }
-}
-}
-else {
-const err274 = {instancePath:instancePath+"/commands/" + i5+"/argv",schemaPath:"#/properties/commands/items/properties/argv/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data99.gateway === undefined){
+const err274 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "gateway"},message:"must have required property '"+"gateway"+"'"};
 if(vErrors === null){
 vErrors = [err274];
 }
@@ -3640,11 +3589,8 @@ vErrors.push(err274);
 }
 errors++;
 }
-}
-if(data96.exitCode !== undefined){
-let data99 = data96.exitCode;
-if(!(((typeof data99 == "number") && (!(data99 % 1) && !isNaN(data99))) && (isFinite(data99)))){
-const err275 = {instancePath:instancePath+"/commands/" + i5+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data99.dev === undefined){
+const err275 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "dev"},message:"must have required property '"+"dev"+"'"};
 if(vErrors === null){
 vErrors = [err275];
 }
@@ -3653,9 +3599,8 @@ vErrors.push(err275);
 }
 errors++;
 }
-if((typeof data99 == "number") && (isFinite(data99))){
-if(data99 > 9007199254740991 || isNaN(data99)){
-const err276 = {instancePath:instancePath+"/commands/" + i5+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if(data99.group === undefined){
+const err276 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "group"},message:"must have required property '"+"group"+"'"};
 if(vErrors === null){
 vErrors = [err276];
 }
@@ -3664,8 +3609,8 @@ vErrors.push(err276);
 }
 errors++;
 }
-if(data99 < -9007199254740991 || isNaN(data99)){
-const err277 = {instancePath:instancePath+"/commands/" + i5+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if(data99.blackhole === undefined){
+const err277 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "blackhole"},message:"must have required property '"+"blackhole"+"'"};
 if(vErrors === null){
 vErrors = [err277];
 }
@@ -3674,11 +3619,8 @@ vErrors.push(err277);
 }
 errors++;
 }
-}
-}
-if(data96.stdout !== undefined){
-if(typeof data96.stdout !== "string"){
-const err278 = {instancePath:instancePath+"/commands/" + i5+"/stdout",schemaPath:"#/properties/commands/items/properties/stdout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data99.protocol === undefined){
+const err278 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
 if(vErrors === null){
 vErrors = [err278];
 }
@@ -3687,10 +3629,15 @@ vErrors.push(err278);
 }
 errors++;
 }
+for(const key16 in data99){
+if(!((((((key16 === "id") || (key16 === "gateway")) || (key16 === "dev")) || (key16 === "group")) || (key16 === "blackhole")) || (key16 === "protocol"))){
+delete data99[key16];
 }
 }
-else {
-const err279 = {instancePath:instancePath+"/commands/" + i5,schemaPath:"#/properties/commands/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data99.id !== undefined){
+let data100 = data99.id;
+if(!(((typeof data100 == "number") && (!(data100 % 1) && !isNaN(data100))) && (isFinite(data100)))){
+const err279 = {instancePath:instancePath+"/nexthops/" + i5+"/id",schemaPath:"#/properties/nexthops/items/properties/id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err279];
 }
@@ -3699,10 +3646,9 @@ vErrors.push(err279);
 }
 errors++;
 }
-}
-}
-else {
-const err280 = {instancePath:instancePath+"/commands",schemaPath:"#/properties/commands/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data100 == "number") && (isFinite(data100))){
+if(data100 > 9007199254740991 || isNaN(data100)){
+const err280 = {instancePath:instancePath+"/nexthops/" + i5+"/id",schemaPath:"#/properties/nexthops/items/properties/id/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err280];
 }
@@ -3711,16 +3657,8 @@ vErrors.push(err280);
 }
 errors++;
 }
-}
-if(data.tunHolders !== undefined){
-let data101 = data.tunHolders;
-if(Array.isArray(data101)){
-const len7 = data101.length;
-for(let i7=0; i7<len7; i7++){
-let data102 = data101[i7];
-if(data102 && typeof data102 == "object" && !Array.isArray(data102)){
-if(data102.interface === undefined){
-const err281 = {instancePath:instancePath+"/tunHolders/" + i7,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "interface"},message:"must have required property '"+"interface"+"'"};
+if(data100 < -9007199254740991 || isNaN(data100)){
+const err281 = {instancePath:instancePath+"/nexthops/" + i5+"/id",schemaPath:"#/properties/nexthops/items/properties/id/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err281];
 }
@@ -3729,8 +3667,12 @@ vErrors.push(err281);
 }
 errors++;
 }
-if(data102.pid === undefined){
-const err282 = {instancePath:instancePath+"/tunHolders/" + i7,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "pid"},message:"must have required property '"+"pid"+"'"};
+}
+}
+if(data99.gateway !== undefined){
+let data101 = data99.gateway;
+if((typeof data101 !== "string") && (data101 !== null)){
+const err282 = {instancePath:instancePath+"/nexthops/" + i5+"/gateway",schemaPath:"#/properties/nexthops/items/properties/gateway/type",keyword:"type",params:{type: schema31.properties.nexthops.items.properties.gateway.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err282];
 }
@@ -3739,8 +3681,11 @@ vErrors.push(err282);
 }
 errors++;
 }
-if(data102.comm === undefined){
-const err283 = {instancePath:instancePath+"/tunHolders/" + i7,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "comm"},message:"must have required property '"+"comm"+"'"};
+}
+if(data99.dev !== undefined){
+let data102 = data99.dev;
+if((typeof data102 !== "string") && (data102 !== null)){
+const err283 = {instancePath:instancePath+"/nexthops/" + i5+"/dev",schemaPath:"#/properties/nexthops/items/properties/dev/type",keyword:"type",params:{type: schema31.properties.nexthops.items.properties.dev.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err283];
 }
@@ -3749,8 +3694,18 @@ vErrors.push(err283);
 }
 errors++;
 }
-if(data102.cmdline === undefined){
-const err284 = {instancePath:instancePath+"/tunHolders/" + i7,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "cmdline"},message:"must have required property '"+"cmdline"+"'"};
+}
+if(data99.group !== undefined){
+let data103 = data99.group;
+const _errs309 = errors;
+let valid49 = false;
+const _errs310 = errors;
+if(Array.isArray(data103)){
+const len6 = data103.length;
+for(let i6=0; i6<len6; i6++){
+let data104 = data103[i6];
+if(!(((typeof data104 == "number") && (!(data104 % 1) && !isNaN(data104))) && (isFinite(data104)))){
+const err284 = {instancePath:instancePath+"/nexthops/" + i5+"/group/" + i6,schemaPath:"#/properties/nexthops/items/properties/group/anyOf/0/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err284];
 }
@@ -3759,14 +3714,9 @@ vErrors.push(err284);
 }
 errors++;
 }
-for(const key18 in data102){
-if(!((((key18 === "interface") || (key18 === "pid")) || (key18 === "comm")) || (key18 === "cmdline"))){
-delete data102[key18];
-}
-}
-if(data102.interface !== undefined){
-if(typeof data102.interface !== "string"){
-const err285 = {instancePath:instancePath+"/tunHolders/" + i7+"/interface",schemaPath:"#/properties/tunHolders/items/properties/interface/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if((typeof data104 == "number") && (isFinite(data104))){
+if(data104 > 9007199254740991 || isNaN(data104)){
+const err285 = {instancePath:instancePath+"/nexthops/" + i5+"/group/" + i6,schemaPath:"#/properties/nexthops/items/properties/group/anyOf/0/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err285];
 }
@@ -3775,11 +3725,8 @@ vErrors.push(err285);
 }
 errors++;
 }
-}
-if(data102.pid !== undefined){
-let data104 = data102.pid;
-if(!(((typeof data104 == "number") && (!(data104 % 1) && !isNaN(data104))) && (isFinite(data104)))){
-const err286 = {instancePath:instancePath+"/tunHolders/" + i7+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data104 < -9007199254740991 || isNaN(data104)){
+const err286 = {instancePath:instancePath+"/nexthops/" + i5+"/group/" + i6,schemaPath:"#/properties/nexthops/items/properties/group/anyOf/0/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err286];
 }
@@ -3788,9 +3735,11 @@ vErrors.push(err286);
 }
 errors++;
 }
-if((typeof data104 == "number") && (isFinite(data104))){
-if(data104 > 9007199254740991 || isNaN(data104)){
-const err287 = {instancePath:instancePath+"/tunHolders/" + i7+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+}
+}
+}
+else {
+const err287 = {instancePath:instancePath+"/nexthops/" + i5+"/group",schemaPath:"#/properties/nexthops/items/properties/group/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err287];
 }
@@ -3799,8 +3748,11 @@ vErrors.push(err287);
 }
 errors++;
 }
-if(data104 < -9007199254740991 || isNaN(data104)){
-const err288 = {instancePath:instancePath+"/tunHolders/" + i7+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+var _valid20 = _errs310 === errors;
+valid49 = valid49 || _valid20;
+const _errs314 = errors;
+if(data103 !== null){
+const err288 = {instancePath:instancePath+"/nexthops/" + i5+"/group",schemaPath:"#/properties/nexthops/items/properties/group/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err288];
 }
@@ -3809,12 +3761,10 @@ vErrors.push(err288);
 }
 errors++;
 }
-}
-}
-if(data102.comm !== undefined){
-let data105 = data102.comm;
-if((typeof data105 !== "string") && (data105 !== null)){
-const err289 = {instancePath:instancePath+"/tunHolders/" + i7+"/comm",schemaPath:"#/properties/tunHolders/items/properties/comm/type",keyword:"type",params:{type: schema31.properties.tunHolders.items.properties.comm.type},message:"must be string,null"};
+var _valid20 = _errs314 === errors;
+valid49 = valid49 || _valid20;
+if(!valid49){
+const err289 = {instancePath:instancePath+"/nexthops/" + i5+"/group",schemaPath:"#/properties/nexthops/items/properties/group/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err289];
 }
@@ -3823,17 +3773,21 @@ vErrors.push(err289);
 }
 errors++;
 }
+else {
+errors = _errs309;
+if(vErrors !== null){
+if(_errs309){
+vErrors.length = _errs309;
 }
-if(data102.cmdline !== undefined){
-let data106 = data102.cmdline;
-const _errs325 = errors;
-let valid57 = false;
-const _errs326 = errors;
-if(Array.isArray(data106)){
-const len8 = data106.length;
-for(let i8=0; i8<len8; i8++){
-if(typeof data106[i8] !== "string"){
-const err290 = {instancePath:instancePath+"/tunHolders/" + i7+"/cmdline/" + i8,schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data99.blackhole !== undefined){
+if(typeof data99.blackhole !== "boolean"){
+const err290 = {instancePath:instancePath+"/nexthops/" + i5+"/blackhole",schemaPath:"#/properties/nexthops/items/properties/blackhole/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err290];
 }
@@ -3843,9 +3797,10 @@ vErrors.push(err290);
 errors++;
 }
 }
-}
-else {
-const err291 = {instancePath:instancePath+"/tunHolders/" + i7+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data99.protocol !== undefined){
+let data106 = data99.protocol;
+if((typeof data106 !== "string") && (data106 !== null)){
+const err291 = {instancePath:instancePath+"/nexthops/" + i5+"/protocol",schemaPath:"#/properties/nexthops/items/properties/protocol/type",keyword:"type",params:{type: schema31.properties.nexthops.items.properties.protocol.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err291];
 }
@@ -3854,11 +3809,10 @@ vErrors.push(err291);
 }
 errors++;
 }
-var _valid22 = _errs326 === errors;
-valid57 = valid57 || _valid22;
-const _errs330 = errors;
-if(data106 !== null){
-const err292 = {instancePath:instancePath+"/tunHolders/" + i7+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+}
+}
+else {
+const err292 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err292];
 }
@@ -3867,10 +3821,10 @@ vErrors.push(err292);
 }
 errors++;
 }
-var _valid22 = _errs330 === errors;
-valid57 = valid57 || _valid22;
-if(!valid57){
-const err293 = {instancePath:instancePath+"/tunHolders/" + i7+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+}
+}
+else {
+const err293 = {instancePath:instancePath+"/nexthops",schemaPath:"#/properties/nexthops/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err293];
 }
@@ -3879,21 +3833,22 @@ vErrors.push(err293);
 }
 errors++;
 }
-else {
-errors = _errs325;
-if(vErrors !== null){
-if(_errs325){
-vErrors.length = _errs325;
 }
-else {
-vErrors = null;
+if(data.files !== undefined){
+let data107 = data.files;
+if(Array.isArray(data107)){
+const len7 = data107.length;
+for(let i7=0; i7<len7; i7++){
+let data108 = data107[i7];
+if(data108 && typeof data108 == "object" && !Array.isArray(data108)){
+if(data108.mask === undefined){
+data108.mask = null;
 }
+if(data108.role === undefined){
+data108.role = null;
 }
-}
-}
-}
-else {
-const err294 = {instancePath:instancePath+"/tunHolders/" + i7,schemaPath:"#/properties/tunHolders/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data108.path === undefined){
+const err294 = {instancePath:instancePath+"/files/" + i7,schemaPath:"#/properties/files/items/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
 if(vErrors === null){
 vErrors = [err294];
 }
@@ -3902,10 +3857,8 @@ vErrors.push(err294);
 }
 errors++;
 }
-}
-}
-else {
-const err295 = {instancePath:instancePath+"/tunHolders",schemaPath:"#/properties/tunHolders/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data108.content === undefined){
+const err295 = {instancePath:instancePath+"/files/" + i7,schemaPath:"#/properties/files/items/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'"};
 if(vErrors === null){
 vErrors = [err295];
 }
@@ -3914,14 +3867,14 @@ vErrors.push(err295);
 }
 errors++;
 }
+for(const key17 in data108){
+if(!(((((key17 === "path") || (key17 === "content")) || (key17 === "mask")) || (key17 === "role")) || (key17 === "origin"))){
+delete data108[key17];
 }
-if(data.sysctls !== undefined){
-let data108 = data.sysctls;
-if(data108 && typeof data108 == "object" && !Array.isArray(data108)){
-for(const key19 in data108){
-const _errs334 = errors;
-if(typeof key19 !== "string"){
-const err296 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key19};
+}
+if(data108.path !== undefined){
+if(typeof data108.path !== "string"){
+const err296 = {instancePath:instancePath+"/files/" + i7+"/path",schemaPath:"#/properties/files/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err296];
 }
@@ -3930,9 +3883,11 @@ vErrors.push(err296);
 }
 errors++;
 }
-var valid60 = _errs334 === errors;
-if(!valid60){
-const err297 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/propertyNames",keyword:"propertyNames",params:{propertyName: key19},message:"property name must be valid"};
+}
+if(data108.content !== undefined){
+let data110 = data108.content;
+if((typeof data110 !== "string") && (data110 !== null)){
+const err297 = {instancePath:instancePath+"/files/" + i7+"/content",schemaPath:"#/properties/files/items/properties/content/type",keyword:"type",params:{type: schema31.properties.files.items.properties.content.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err297];
 }
@@ -3942,9 +3897,12 @@ vErrors.push(err297);
 errors++;
 }
 }
-for(const key20 in data108){
-if(typeof data108[key20] !== "string"){
-const err298 = {instancePath:instancePath+"/sysctls/" + key20.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/sysctls/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+let data111 = data108.mask;
+const _errs330 = errors;
+let valid55 = false;
+const _errs331 = errors;
+if(typeof data111 !== "string"){
+const err298 = {instancePath:instancePath+"/files/" + i7+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err298];
 }
@@ -3953,10 +3911,8 @@ vErrors.push(err298);
 }
 errors++;
 }
-}
-}
-else {
-const err299 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(!((data111 === "dev-null") || (data111 === "empty"))){
+const err299 = {instancePath:instancePath+"/files/" + i7+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema31.properties.files.items.properties.mask.anyOf[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err299];
 }
@@ -3965,16 +3921,11 @@ vErrors.push(err299);
 }
 errors++;
 }
-}
-if(data.gaps !== undefined){
-let data110 = data.gaps;
-if(Array.isArray(data110)){
-const len9 = data110.length;
-for(let i9=0; i9<len9; i9++){
-let data111 = data110[i9];
-if(data111 && typeof data111 == "object" && !Array.isArray(data111)){
-if(data111.source === undefined){
-const err300 = {instancePath:instancePath+"/gaps/" + i9,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
+var _valid21 = _errs331 === errors;
+valid55 = valid55 || _valid21;
+const _errs333 = errors;
+if(data111 !== null){
+const err300 = {instancePath:instancePath+"/files/" + i7+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err300];
 }
@@ -3983,8 +3934,10 @@ vErrors.push(err300);
 }
 errors++;
 }
-if(data111.reason === undefined){
-const err301 = {instancePath:instancePath+"/gaps/" + i9,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
+var _valid21 = _errs333 === errors;
+valid55 = valid55 || _valid21;
+if(!valid55){
+const err301 = {instancePath:instancePath+"/files/" + i7+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err301];
 }
@@ -3993,8 +3946,20 @@ vErrors.push(err301);
 }
 errors++;
 }
-if(data111.detail === undefined){
-const err302 = {instancePath:instancePath+"/gaps/" + i9,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "detail"},message:"must have required property '"+"detail"+"'"};
+else {
+errors = _errs330;
+if(vErrors !== null){
+if(_errs330){
+vErrors.length = _errs330;
+}
+else {
+vErrors = null;
+}
+}
+}
+let data112 = data108.role;
+if((typeof data112 !== "string") && (data112 !== null)){
+const err302 = {instancePath:instancePath+"/files/" + i7+"/role",schemaPath:"#/properties/files/items/properties/role/type",keyword:"type",params:{type: schema31.properties.files.items.properties.role.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err302];
 }
@@ -4003,14 +3968,14 @@ vErrors.push(err302);
 }
 errors++;
 }
-for(const key21 in data111){
-if(!(((key21 === "source") || (key21 === "reason")) || (key21 === "detail"))){
-delete data111[key21];
-}
-}
-if(data111.source !== undefined){
-if(typeof data111.source !== "string"){
-const err303 = {instancePath:instancePath+"/gaps/" + i9+"/source",schemaPath:"#/properties/gaps/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data108.origin !== undefined){
+let data113 = data108.origin;
+const _errs338 = errors;
+let valid56 = false;
+const _errs339 = errors;
+if(data113 && typeof data113 == "object" && !Array.isArray(data113)){
+if(data113.path === undefined){
+const err303 = {instancePath:instancePath+"/files/" + i7+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
 if(vErrors === null){
 vErrors = [err303];
 }
@@ -4019,11 +3984,8 @@ vErrors.push(err303);
 }
 errors++;
 }
-}
-if(data111.reason !== undefined){
-let data113 = data111.reason;
-if(typeof data113 !== "string"){
-const err304 = {instancePath:instancePath+"/gaps/" + i9+"/reason",schemaPath:"#/properties/gaps/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data113.line === undefined){
+const err304 = {instancePath:instancePath+"/files/" + i7+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "line"},message:"must have required property '"+"line"+"'"};
 if(vErrors === null){
 vErrors = [err304];
 }
@@ -4032,8 +3994,8 @@ vErrors.push(err304);
 }
 errors++;
 }
-if(!((((((data113 === "missing-tool") || (data113 === "permission-denied")) || (data113 === "not-found")) || (data113 === "failed")) || (data113 === "unsupported")) || (data113 === "timeout"))){
-const err305 = {instancePath:instancePath+"/gaps/" + i9+"/reason",schemaPath:"#/properties/gaps/items/properties/reason/enum",keyword:"enum",params:{allowedValues: schema31.properties.gaps.items.properties.reason.enum},message:"must be equal to one of the allowed values"};
+if(data113.contentLine === undefined){
+const err305 = {instancePath:instancePath+"/files/" + i7+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "contentLine"},message:"must have required property '"+"contentLine"+"'"};
 if(vErrors === null){
 vErrors = [err305];
 }
@@ -4042,10 +4004,14 @@ vErrors.push(err305);
 }
 errors++;
 }
+for(const key18 in data113){
+if(!(((key18 === "path") || (key18 === "line")) || (key18 === "contentLine"))){
+delete data113[key18];
 }
-if(data111.detail !== undefined){
-if(typeof data111.detail !== "string"){
-const err306 = {instancePath:instancePath+"/gaps/" + i9+"/detail",schemaPath:"#/properties/gaps/items/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data113.path !== undefined){
+if(typeof data113.path !== "string"){
+const err306 = {instancePath:instancePath+"/files/" + i7+"/origin/path",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err306];
 }
@@ -4055,9 +4021,10 @@ vErrors.push(err306);
 errors++;
 }
 }
-}
-else {
-const err307 = {instancePath:instancePath+"/gaps/" + i9,schemaPath:"#/properties/gaps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data113.line !== undefined){
+let data115 = data113.line;
+if(!(((typeof data115 == "number") && (!(data115 % 1) && !isNaN(data115))) && (isFinite(data115)))){
+const err307 = {instancePath:instancePath+"/files/" + i7+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err307];
 }
@@ -4066,10 +4033,9 @@ vErrors.push(err307);
 }
 errors++;
 }
-}
-}
-else {
-const err308 = {instancePath:instancePath+"/gaps",schemaPath:"#/properties/gaps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data115 == "number") && (isFinite(data115))){
+if(data115 > 9007199254740991 || isNaN(data115)){
+const err308 = {instancePath:instancePath+"/files/" + i7+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err308];
 }
@@ -4078,15 +4044,680 @@ vErrors.push(err308);
 }
 errors++;
 }
-}
-}
-else {
-const err309 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data115 < -9007199254740991 || isNaN(data115)){
+const err309 = {instancePath:instancePath+"/files/" + i7+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err309];
 }
 else {
 vErrors.push(err309);
+}
+errors++;
+}
+}
+}
+if(data113.contentLine !== undefined){
+let data116 = data113.contentLine;
+const _errs347 = errors;
+let valid58 = false;
+const _errs348 = errors;
+if(!(((typeof data116 == "number") && (!(data116 % 1) && !isNaN(data116))) && (isFinite(data116)))){
+const err310 = {instancePath:instancePath+"/files/" + i7+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err310];
+}
+else {
+vErrors.push(err310);
+}
+errors++;
+}
+if((typeof data116 == "number") && (isFinite(data116))){
+if(data116 > 9007199254740991 || isNaN(data116)){
+const err311 = {instancePath:instancePath+"/files/" + i7+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if(vErrors === null){
+vErrors = [err311];
+}
+else {
+vErrors.push(err311);
+}
+errors++;
+}
+if(data116 < -9007199254740991 || isNaN(data116)){
+const err312 = {instancePath:instancePath+"/files/" + i7+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if(vErrors === null){
+vErrors = [err312];
+}
+else {
+vErrors.push(err312);
+}
+errors++;
+}
+}
+var _valid23 = _errs348 === errors;
+valid58 = valid58 || _valid23;
+const _errs350 = errors;
+if(data116 !== null){
+const err313 = {instancePath:instancePath+"/files/" + i7+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(vErrors === null){
+vErrors = [err313];
+}
+else {
+vErrors.push(err313);
+}
+errors++;
+}
+var _valid23 = _errs350 === errors;
+valid58 = valid58 || _valid23;
+if(!valid58){
+const err314 = {instancePath:instancePath+"/files/" + i7+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err314];
+}
+else {
+vErrors.push(err314);
+}
+errors++;
+}
+else {
+errors = _errs347;
+if(vErrors !== null){
+if(_errs347){
+vErrors.length = _errs347;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err315 = {instancePath:instancePath+"/files/" + i7+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err315];
+}
+else {
+vErrors.push(err315);
+}
+errors++;
+}
+var _valid22 = _errs339 === errors;
+valid56 = valid56 || _valid22;
+const _errs352 = errors;
+if(data113 !== null){
+const err316 = {instancePath:instancePath+"/files/" + i7+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(vErrors === null){
+vErrors = [err316];
+}
+else {
+vErrors.push(err316);
+}
+errors++;
+}
+var _valid22 = _errs352 === errors;
+valid56 = valid56 || _valid22;
+if(!valid56){
+const err317 = {instancePath:instancePath+"/files/" + i7+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err317];
+}
+else {
+vErrors.push(err317);
+}
+errors++;
+}
+else {
+errors = _errs338;
+if(vErrors !== null){
+if(_errs338){
+vErrors.length = _errs338;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err318 = {instancePath:instancePath+"/files/" + i7,schemaPath:"#/properties/files/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err318];
+}
+else {
+vErrors.push(err318);
+}
+errors++;
+}
+}
+}
+else {
+const err319 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err319];
+}
+else {
+vErrors.push(err319);
+}
+errors++;
+}
+}
+if(data.commands !== undefined){
+let data117 = data.commands;
+if(Array.isArray(data117)){
+const len8 = data117.length;
+for(let i8=0; i8<len8; i8++){
+let data118 = data117[i8];
+if(data118 && typeof data118 == "object" && !Array.isArray(data118)){
+if(data118.argv === undefined){
+const err320 = {instancePath:instancePath+"/commands/" + i8,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "argv"},message:"must have required property '"+"argv"+"'"};
+if(vErrors === null){
+vErrors = [err320];
+}
+else {
+vErrors.push(err320);
+}
+errors++;
+}
+if(data118.exitCode === undefined){
+const err321 = {instancePath:instancePath+"/commands/" + i8,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "exitCode"},message:"must have required property '"+"exitCode"+"'"};
+if(vErrors === null){
+vErrors = [err321];
+}
+else {
+vErrors.push(err321);
+}
+errors++;
+}
+if(data118.stdout === undefined){
+const err322 = {instancePath:instancePath+"/commands/" + i8,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "stdout"},message:"must have required property '"+"stdout"+"'"};
+if(vErrors === null){
+vErrors = [err322];
+}
+else {
+vErrors.push(err322);
+}
+errors++;
+}
+for(const key19 in data118){
+if(!(((key19 === "argv") || (key19 === "exitCode")) || (key19 === "stdout"))){
+delete data118[key19];
+}
+}
+if(data118.argv !== undefined){
+let data119 = data118.argv;
+if(Array.isArray(data119)){
+const len9 = data119.length;
+for(let i9=0; i9<len9; i9++){
+if(typeof data119[i9] !== "string"){
+const err323 = {instancePath:instancePath+"/commands/" + i8+"/argv/" + i9,schemaPath:"#/properties/commands/items/properties/argv/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err323];
+}
+else {
+vErrors.push(err323);
+}
+errors++;
+}
+}
+}
+else {
+const err324 = {instancePath:instancePath+"/commands/" + i8+"/argv",schemaPath:"#/properties/commands/items/properties/argv/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err324];
+}
+else {
+vErrors.push(err324);
+}
+errors++;
+}
+}
+if(data118.exitCode !== undefined){
+let data121 = data118.exitCode;
+if(!(((typeof data121 == "number") && (!(data121 % 1) && !isNaN(data121))) && (isFinite(data121)))){
+const err325 = {instancePath:instancePath+"/commands/" + i8+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err325];
+}
+else {
+vErrors.push(err325);
+}
+errors++;
+}
+if((typeof data121 == "number") && (isFinite(data121))){
+if(data121 > 9007199254740991 || isNaN(data121)){
+const err326 = {instancePath:instancePath+"/commands/" + i8+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if(vErrors === null){
+vErrors = [err326];
+}
+else {
+vErrors.push(err326);
+}
+errors++;
+}
+if(data121 < -9007199254740991 || isNaN(data121)){
+const err327 = {instancePath:instancePath+"/commands/" + i8+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if(vErrors === null){
+vErrors = [err327];
+}
+else {
+vErrors.push(err327);
+}
+errors++;
+}
+}
+}
+if(data118.stdout !== undefined){
+if(typeof data118.stdout !== "string"){
+const err328 = {instancePath:instancePath+"/commands/" + i8+"/stdout",schemaPath:"#/properties/commands/items/properties/stdout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err328];
+}
+else {
+vErrors.push(err328);
+}
+errors++;
+}
+}
+}
+else {
+const err329 = {instancePath:instancePath+"/commands/" + i8,schemaPath:"#/properties/commands/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err329];
+}
+else {
+vErrors.push(err329);
+}
+errors++;
+}
+}
+}
+else {
+const err330 = {instancePath:instancePath+"/commands",schemaPath:"#/properties/commands/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err330];
+}
+else {
+vErrors.push(err330);
+}
+errors++;
+}
+}
+if(data.tunHolders !== undefined){
+let data123 = data.tunHolders;
+if(Array.isArray(data123)){
+const len10 = data123.length;
+for(let i10=0; i10<len10; i10++){
+let data124 = data123[i10];
+if(data124 && typeof data124 == "object" && !Array.isArray(data124)){
+if(data124.interface === undefined){
+const err331 = {instancePath:instancePath+"/tunHolders/" + i10,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "interface"},message:"must have required property '"+"interface"+"'"};
+if(vErrors === null){
+vErrors = [err331];
+}
+else {
+vErrors.push(err331);
+}
+errors++;
+}
+if(data124.pid === undefined){
+const err332 = {instancePath:instancePath+"/tunHolders/" + i10,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "pid"},message:"must have required property '"+"pid"+"'"};
+if(vErrors === null){
+vErrors = [err332];
+}
+else {
+vErrors.push(err332);
+}
+errors++;
+}
+if(data124.comm === undefined){
+const err333 = {instancePath:instancePath+"/tunHolders/" + i10,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "comm"},message:"must have required property '"+"comm"+"'"};
+if(vErrors === null){
+vErrors = [err333];
+}
+else {
+vErrors.push(err333);
+}
+errors++;
+}
+if(data124.cmdline === undefined){
+const err334 = {instancePath:instancePath+"/tunHolders/" + i10,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "cmdline"},message:"must have required property '"+"cmdline"+"'"};
+if(vErrors === null){
+vErrors = [err334];
+}
+else {
+vErrors.push(err334);
+}
+errors++;
+}
+for(const key20 in data124){
+if(!((((key20 === "interface") || (key20 === "pid")) || (key20 === "comm")) || (key20 === "cmdline"))){
+delete data124[key20];
+}
+}
+if(data124.interface !== undefined){
+if(typeof data124.interface !== "string"){
+const err335 = {instancePath:instancePath+"/tunHolders/" + i10+"/interface",schemaPath:"#/properties/tunHolders/items/properties/interface/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err335];
+}
+else {
+vErrors.push(err335);
+}
+errors++;
+}
+}
+if(data124.pid !== undefined){
+let data126 = data124.pid;
+if(!(((typeof data126 == "number") && (!(data126 % 1) && !isNaN(data126))) && (isFinite(data126)))){
+const err336 = {instancePath:instancePath+"/tunHolders/" + i10+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err336];
+}
+else {
+vErrors.push(err336);
+}
+errors++;
+}
+if((typeof data126 == "number") && (isFinite(data126))){
+if(data126 > 9007199254740991 || isNaN(data126)){
+const err337 = {instancePath:instancePath+"/tunHolders/" + i10+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if(vErrors === null){
+vErrors = [err337];
+}
+else {
+vErrors.push(err337);
+}
+errors++;
+}
+if(data126 < -9007199254740991 || isNaN(data126)){
+const err338 = {instancePath:instancePath+"/tunHolders/" + i10+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if(vErrors === null){
+vErrors = [err338];
+}
+else {
+vErrors.push(err338);
+}
+errors++;
+}
+}
+}
+if(data124.comm !== undefined){
+let data127 = data124.comm;
+if((typeof data127 !== "string") && (data127 !== null)){
+const err339 = {instancePath:instancePath+"/tunHolders/" + i10+"/comm",schemaPath:"#/properties/tunHolders/items/properties/comm/type",keyword:"type",params:{type: schema31.properties.tunHolders.items.properties.comm.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err339];
+}
+else {
+vErrors.push(err339);
+}
+errors++;
+}
+}
+if(data124.cmdline !== undefined){
+let data128 = data124.cmdline;
+const _errs379 = errors;
+let valid67 = false;
+const _errs380 = errors;
+if(Array.isArray(data128)){
+const len11 = data128.length;
+for(let i11=0; i11<len11; i11++){
+if(typeof data128[i11] !== "string"){
+const err340 = {instancePath:instancePath+"/tunHolders/" + i10+"/cmdline/" + i11,schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err340];
+}
+else {
+vErrors.push(err340);
+}
+errors++;
+}
+}
+}
+else {
+const err341 = {instancePath:instancePath+"/tunHolders/" + i10+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err341];
+}
+else {
+vErrors.push(err341);
+}
+errors++;
+}
+var _valid24 = _errs380 === errors;
+valid67 = valid67 || _valid24;
+const _errs384 = errors;
+if(data128 !== null){
+const err342 = {instancePath:instancePath+"/tunHolders/" + i10+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(vErrors === null){
+vErrors = [err342];
+}
+else {
+vErrors.push(err342);
+}
+errors++;
+}
+var _valid24 = _errs384 === errors;
+valid67 = valid67 || _valid24;
+if(!valid67){
+const err343 = {instancePath:instancePath+"/tunHolders/" + i10+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err343];
+}
+else {
+vErrors.push(err343);
+}
+errors++;
+}
+else {
+errors = _errs379;
+if(vErrors !== null){
+if(_errs379){
+vErrors.length = _errs379;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err344 = {instancePath:instancePath+"/tunHolders/" + i10,schemaPath:"#/properties/tunHolders/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err344];
+}
+else {
+vErrors.push(err344);
+}
+errors++;
+}
+}
+}
+else {
+const err345 = {instancePath:instancePath+"/tunHolders",schemaPath:"#/properties/tunHolders/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err345];
+}
+else {
+vErrors.push(err345);
+}
+errors++;
+}
+}
+if(data.sysctls !== undefined){
+let data130 = data.sysctls;
+if(data130 && typeof data130 == "object" && !Array.isArray(data130)){
+for(const key21 in data130){
+const _errs388 = errors;
+if(typeof key21 !== "string"){
+const err346 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key21};
+if(vErrors === null){
+vErrors = [err346];
+}
+else {
+vErrors.push(err346);
+}
+errors++;
+}
+var valid70 = _errs388 === errors;
+if(!valid70){
+const err347 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/propertyNames",keyword:"propertyNames",params:{propertyName: key21},message:"property name must be valid"};
+if(vErrors === null){
+vErrors = [err347];
+}
+else {
+vErrors.push(err347);
+}
+errors++;
+}
+}
+for(const key22 in data130){
+if(typeof data130[key22] !== "string"){
+const err348 = {instancePath:instancePath+"/sysctls/" + key22.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/sysctls/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err348];
+}
+else {
+vErrors.push(err348);
+}
+errors++;
+}
+}
+}
+else {
+const err349 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err349];
+}
+else {
+vErrors.push(err349);
+}
+errors++;
+}
+}
+if(data.gaps !== undefined){
+let data132 = data.gaps;
+if(Array.isArray(data132)){
+const len12 = data132.length;
+for(let i12=0; i12<len12; i12++){
+let data133 = data132[i12];
+if(data133 && typeof data133 == "object" && !Array.isArray(data133)){
+if(data133.source === undefined){
+const err350 = {instancePath:instancePath+"/gaps/" + i12,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
+if(vErrors === null){
+vErrors = [err350];
+}
+else {
+vErrors.push(err350);
+}
+errors++;
+}
+if(data133.reason === undefined){
+const err351 = {instancePath:instancePath+"/gaps/" + i12,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
+if(vErrors === null){
+vErrors = [err351];
+}
+else {
+vErrors.push(err351);
+}
+errors++;
+}
+if(data133.detail === undefined){
+const err352 = {instancePath:instancePath+"/gaps/" + i12,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "detail"},message:"must have required property '"+"detail"+"'"};
+if(vErrors === null){
+vErrors = [err352];
+}
+else {
+vErrors.push(err352);
+}
+errors++;
+}
+for(const key23 in data133){
+if(!(((key23 === "source") || (key23 === "reason")) || (key23 === "detail"))){
+delete data133[key23];
+}
+}
+if(data133.source !== undefined){
+if(typeof data133.source !== "string"){
+const err353 = {instancePath:instancePath+"/gaps/" + i12+"/source",schemaPath:"#/properties/gaps/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err353];
+}
+else {
+vErrors.push(err353);
+}
+errors++;
+}
+}
+if(data133.reason !== undefined){
+let data135 = data133.reason;
+if(typeof data135 !== "string"){
+const err354 = {instancePath:instancePath+"/gaps/" + i12+"/reason",schemaPath:"#/properties/gaps/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err354];
+}
+else {
+vErrors.push(err354);
+}
+errors++;
+}
+if(!((((((data135 === "missing-tool") || (data135 === "permission-denied")) || (data135 === "not-found")) || (data135 === "failed")) || (data135 === "unsupported")) || (data135 === "timeout"))){
+const err355 = {instancePath:instancePath+"/gaps/" + i12+"/reason",schemaPath:"#/properties/gaps/items/properties/reason/enum",keyword:"enum",params:{allowedValues: schema31.properties.gaps.items.properties.reason.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err355];
+}
+else {
+vErrors.push(err355);
+}
+errors++;
+}
+}
+if(data133.detail !== undefined){
+if(typeof data133.detail !== "string"){
+const err356 = {instancePath:instancePath+"/gaps/" + i12+"/detail",schemaPath:"#/properties/gaps/items/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err356];
+}
+else {
+vErrors.push(err356);
+}
+errors++;
+}
+}
+}
+else {
+const err357 = {instancePath:instancePath+"/gaps/" + i12,schemaPath:"#/properties/gaps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err357];
+}
+else {
+vErrors.push(err357);
+}
+errors++;
+}
+}
+}
+else {
+const err358 = {instancePath:instancePath+"/gaps",schemaPath:"#/properties/gaps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err358];
+}
+else {
+vErrors.push(err358);
+}
+errors++;
+}
+}
+}
+else {
+const err359 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err359];
+}
+else {
+vErrors.push(err359);
 }
 errors++;
 }
