@@ -21,7 +21,8 @@ const PORTS = 1000;
 function wallMs(argv: string[], runs: number): number {
   return medianMs(runs, () => {
     const r = spawnSync(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
-    if (r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`);
+    // Exit 1 is a verdict (the frame does not get where it was sent: docs/output.md), 2 a failure.
+    if (r.status !== 0 && r.status !== 1) throw new Error(`${argv.join(' ')} failed (exit ${r.status}): ${r.stderr}`);
   }).ms;
 }
 

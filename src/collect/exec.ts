@@ -22,6 +22,23 @@ export function run(argv: string[], timeoutMs = 60_000): Promise<RunResult> {
 }
 
 /**
+ * `run` for a command whose exit code is an answer, not a failure (`systemctl is-active` exits 3 when a
+ * unit is inactive): whatever it printed on stdout is kept with its exit code. Only a command that
+ * could not start, timed out, or printed nothing is a gap.
+ */
+export function runAnswering(argv: string[], timeoutMs = 15_000): Promise<RunResult> {
+  const [file, ...args] = argv as [string, ...string[]];
+  return new Promise((resolve) => {
+    execFile(file, args, { maxBuffer: 1 << 20, timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (!err) return resolve({ ok: true, stdout, exitCode: 0 });
+      const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: string | number };
+      if (typeof e.code === 'number' && !e.killed && stdout.trim() !== '') return resolve({ ok: true, stdout, exitCode: e.code });
+      resolve({ ok: false, gap: failureGap(argv, e.code, e.killed === true, String(stderr || e.message), timeoutMs) });
+    });
+  });
+}
+
+/**
  * `run` for a command that prints megabytes in small writes (`ip -j` writes once per route): its
  * output goes to an unlinked temporary file, read once at the end. Through a pipe every small write
  * wakes this process for a read of its own, which on a large host costs more than the command itself.

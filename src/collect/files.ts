@@ -24,6 +24,14 @@ export const EXTRA_SOURCES: { dir: string; name: RegExp; live?: boolean }[] = [
   { dir: '/etc/vpp', name: /^startup\.conf$/ },
   { dir: '/etc/NetworkManager', name: /^NetworkManager\.conf$/ },
   { dir: '/etc/NetworkManager/conf.d', name: /\.conf$/ },
+  { dir: '/usr/lib/NetworkManager/conf.d', name: /\.conf$/ },
+  { dir: '/run/NetworkManager/conf.d', name: /\.conf$/, live: true },
+  { dir: '/etc/firewalld', name: /^(firewalld\.conf|direct\.xml)$/ },
+  // Whether NetworkManager, firewalld and nm-cloud-setup are enabled or masked (symlinks systemctl makes).
+  { dir: '/etc/systemd/system', name: /^(NetworkManager\.service|firewalld\.service|nm-cloud-setup\.(service|timer))$/ },
+  { dir: '/etc/systemd/system/multi-user.target.wants', name: /^(NetworkManager|firewalld)\.service$/ },
+  { dir: '/etc/systemd/system/NetworkManager.service.wants', name: /^nm-cloud-setup\.service$/ },
+  { dir: '/etc/systemd/system/timers.target.wants', name: /^nm-cloud-setup\.timer$/ },
   { dir: '/etc/kubernetes/manifests', name: /^kube-apiserver\.yaml$/ },
   // systemd-networkd's networkd.conf and its drop-ins (ManageForeignRoutes= and friends).
   ...NETWORKD_CONF_DIRS.flatMap((dir) => [

@@ -13,6 +13,7 @@ import { collectHost } from './host.js';
 import { collectTunHolders } from './tun-holders.js';
 import { collectVpp } from './vpp.js';
 import { collectNftRuleset } from './nft.js';
+import { collectDaemons } from './daemons.js';
 import { arphrdFromLinkType, interfacesFromIpAddr, nexthopsFromIp, NO_SYSFS, routesFromIp, rulesFromIp } from './ip.js';
 import { readAllSysfs, readAllSysfsOverlapped, readUdevDb } from './sysfs.js';
 import { readSysctls } from './sysctls.js';
@@ -56,19 +57,22 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
   const vppPart = root === '/' ? collectVpp() : Promise.resolve({ commands: [], gaps: [] });
   // The ruleset is the kernel's, not a file's: not for a collection below another root.
   const nftPart = root === '/' ? collectNftRuleset() : Promise.resolve({ commands: [], gaps: [] });
+  // systemctl and iptables answer for this machine only, as vppctl does.
+  const daemonPart = root === '/' ? collectDaemons() : Promise.resolve({ commands: [], gaps: [] });
   // Policy rules and nexthops: what systemd-networkd's ManageForeign* settings decide about.
   const policyParts = Promise.all([
     run(['ip', '-4', '-d', '-j', 'rule', 'show']).then((res) => converted(res, 'ip -d -j rule (inet)', (j) => rulesFromIp(j, 'inet'))),
     run(['ip', '-6', '-d', '-j', 'rule', 'show']).then((res) => converted(res, 'ip -d -j rule (inet6)', (j) => rulesFromIp(j, 'inet6'))),
     run(['ip', '-d', '-j', 'nexthop', 'show']).then((res) => converted(res, 'ip -d -j nexthop', nexthopsFromIp)),
   ]);
-  const [interfacesRead, routes4, routes6, hostPart, filePart, sysfs, vpp, [rules4, rules6, nexthopsRead], nft] = await Promise.all([
+  const [interfacesRead, routes4, routes6, hostPart, filePart, sysfs, vpp, [rules4, rules6, nexthopsRead], daemons, nft] = await Promise.all([
     ...ipParts,
     collectHost(root, options.redact ?? false),
     collectFiles(root),
     sysfsPromise,
     vppPart,
     policyParts,
+    daemonPart,
     nftPart,
   ]);
 
@@ -99,10 +103,10 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
     rules,
     nexthops,
     files: filePart.files,
-    commands: [...vpp.commands, ...nft.commands],
+    commands: [...vpp.commands, ...daemons.commands, ...nft.commands],
     tunHolders: tun.holders,
     sysctls: sys.sysctls,
-    gaps: [...gaps, ...hostPart.gaps, ...filePart.gaps, ...vpp.gaps, ...nft.gaps, ...tun.gaps, ...sys.gaps],
+    gaps: [...gaps, ...hostPart.gaps, ...filePart.gaps, ...vpp.gaps, ...daemons.gaps, ...nft.gaps, ...tun.gaps, ...sys.gaps],
   };
 }
 

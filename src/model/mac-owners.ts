@@ -2,16 +2,22 @@
  * Which interfaces have a MAC address that a data plane owns: it creates the device and then sets
  * (or publishes) its MAC, so a later rewrite by udevd breaks forwarding. The Calico/VPP host tap is
  * found from the Calico/VPP configuration, including the tap that does not exist yet because VPP has
- * not taken the uplink over; other CNIs' and runtimes' devices are known by name (anchors.md 1.1).
+ * not taken the uplink over; other CNIs' and runtimes' devices are known by name or kind (anchors.md 1.1; field-traps.md 2).
  */
 import type { Interface, TunHolder } from '../snapshot/schema.js';
+import { SYSTEMD_NETWORK_DIRS } from '../snapshot/systemd.js';
+import { parseUnitFile } from '../sources/unitfile.js';
 import type { Host } from './host.js';
 import { describeHolder, ownerOfProcess, setsTapMac, tunHoldersOf } from './tun-owners.js';
 import { calicoVppInputs } from './vpp/inputs.js';
+import { loadNmConfig } from './networkmanager/config.js';
+import { nmDecision } from './networkmanager/manage.js';
 
 export interface WellKnownDevice {
-  /** Exact name, or a prefix when it ends in `*`. */
-  name: string;
+  /** Exact name, or a prefix when it ends in `*`; absent when any name will do. */
+  name?: string;
+  /** The rtnetlink kind the device must have (ip -d link: veth, openvswitch, netkit, ...). */
+  kind?: string;
   owner: string;
   /** Why a changed MAC hurts, and where that was seen. */
   why: string;
@@ -29,8 +35,13 @@ export const WELL_KNOWN_DEVICES: readonly WellKnownDevice[] = [
   { name: 'cilium_geneve', owner: 'Cilium', why: 'Cilium\'s tunnel device; its MAC is used by the BPF datapath' },
   { name: 'docker0', owner: 'Docker', why: 'Docker sets the bridge MAC itself and races udevd for it (moby/libnetwork#2380, #2495)' },
   { name: 'cni0', owner: 'the CNI bridge plugin', why: 'pods learn the gateway MAC of this bridge; a rewrite leaves stale neighbour entries' },
-  { name: 'antrea-gw0', owner: 'Antrea', why: 'Antrea programs the gateway MAC into OVS flows (antrea-io/antrea#4426)' },
+  { name: 'antrea-gw0', owner: 'Antrea', why: 'Antrea programs the gateway MAC into OVS flows; a rewritten MAC is dropped by its spoofguard flows (antrea-io/antrea#4426)' },
   { name: 'genev_sys_6081', owner: 'OVN-Kubernetes', why: 'the Geneve tunnel port of OVS; its MAC is used in flows' },
+  { name: 'ovn-k8s-mp0', owner: 'OVN-Kubernetes', why: 'the management port\'s MAC is written into the node annotation and the logical switch port; a new MAC breaks node-to-pod traffic (ovn-kubernetes/ovn-kubernetes#88, #950)' },
+  { name: 'ovn0', owner: 'Kube-OVN', why: 'kube-ovn-controller assigns ovn0\'s MAC to its logical switch port; a different MAC on the device drops traffic (kubeovn/kube-ovn#5748)' },
+  { name: 'eni*', kind: 'veth', owner: 'the AWS VPC CNI', why: 'the CNI writes a static ARP entry for the host veth\'s MAC in the pod; a later MAC change leaves it wrong (aws/amazon-vpc-cni-k8s#2103, fixed by setting the MAC at creation)' },
+  { kind: 'openvswitch', owner: 'Open vSwitch', why: 'OVS internal ports and bridges are re-created at boot; a MAC from udev changes the DHCP lease and the MAC in flows each time (openshift/okd#540, fixed by a Driver=openvswitch .link in openshift/okd-machine-os#110)' },
+  { kind: 'netkit', owner: 'Cilium (netkit)', why: 'udevd replaces the MAC Cilium gave the netkit pair in L2 mode and health checks fail (cilium/cilium#37265, fixed in #37812)' },
 ];
 
 export type OwnedState = 'existing' | 'planned';
@@ -66,8 +77,9 @@ export interface MacOwned {
   holders: TunHolder[];
 }
 
-export function matchesWellKnown(name: string): WellKnownDevice | undefined {
-  return WELL_KNOWN_DEVICES.find((d) => (d.name.endsWith('*') ? name.startsWith(d.name.slice(0, -1)) : d.name === name));
+export function matchesWellKnown(iface: Pick<Interface, 'name' | 'kind'>): WellKnownDevice | undefined {
+  return WELL_KNOWN_DEVICES.find((d) => (d.kind === undefined || d.kind === iface.kind) && (d.name === undefined ||
+    (d.name.endsWith('*') ? iface.name.startsWith(d.name.slice(0, -1)) : d.name === iface.name)));
 }
 
 /** Every data-plane-owned interface of the host, existing or planned. */
@@ -75,6 +87,8 @@ export function macOwned(host: Host): MacOwned[] {
   const vpp = calicoVppOwned(host);
   const names = new Set(vpp.map((o) => o.name));
   const known = [...vpp, ...wellKnownOwned(host).filter((o) => !names.has(o.name))];
+  for (const o of known) names.add(o.name);
+  known.push(...nmMastersOwned(host).filter((o) => !names.has(o.name)));
   for (const o of known) names.add(o.name);
   return [...known, ...suspectedTaps(host).filter((o) => !names.has(o.name))];
 }
@@ -135,7 +149,7 @@ function carriesNodeTraffic(host: Host, iface: Interface): string | null {
 export function wellKnownOwned(host: Host): MacOwned[] {
   const out: MacOwned[] = [];
   for (const iface of host.interfaces) {
-    const known = matchesWellKnown(iface.name);
+    const known = matchesWellKnown(iface);
     if (!known || iface.mac === null) continue;
     out.push({
       name: iface.name,
@@ -151,6 +165,43 @@ export function wellKnownOwned(host: Host): MacOwned[] {
     });
   }
   return out;
+}
+
+const NM_MASTER_WHY = 'the bond or bridge takes its first port\'s MAC only while its own is random: a MAC from udevd stays, so DHCP reservations and switch port security keyed to the NIC\'s MAC fail, and machines cloned with one machine-id share it (systemd/systemd#13712; RHsyseng/rhcos-slb#94: NetworkManager reapplies the link and the node gets a new DHCP lease; Fedora 38 set MACAddressPolicy=none for bond, bridge and team for this)';
+
+/** Whether a systemd-networkd .netdev file creates this device ([NetDev] Name=). */
+function netdevCreates(host: Host, name: string): boolean {
+  return SYSTEMD_NETWORK_DIRS.some((dir) => host.filesUnder(dir).some((f) => f.path.endsWith('.netdev') && f.content !== null &&
+    parseUnitFile(f.path, f.content).assignments.some((a) => a.section === 'NetDev' && a.key === 'Name' && a.value.trim() === name)));
+}
+
+/**
+ * Bonds, teams and host bridges (a bridge with a hardware port: libvirt's, Docker's and the CNI's have
+ * only virtual ones) NetworkManager manages and no .netdev file creates: NetworkManager creates them
+ * from its profiles at boot.
+ */
+export function nmMastersOwned(host: Host): MacOwned[] {
+  const hostBridge = (i: Interface) => i.kind === 'bridge' && host.ports(i.name).some((p) => p.kind === null);
+  const masters = host.interfaces.filter((i) => (i.kind === 'bond' || i.kind === 'team' || hostBridge(i)) && i.mac !== null && !netdevCreates(host, i.name));
+  if (masters.length === 0) return [];
+  const config = loadNmConfig(host);
+  if (config.files.length === 0 || config.refused) return [];
+  return masters.flatMap((iface) => {
+    const decision = nmDecision(host, config, iface);
+    if (!decision.managed) return [];
+    return [{
+      name: iface.name,
+      owner: 'NetworkManager',
+      why: NM_MASTER_WHY,
+      state: 'existing' as const,
+      current: iface,
+      expectedMac: null,
+      evidence: { message: `${iface.name} is a ${iface.kind} NetworkManager manages (${decision.reason})`, ...(decision.origin ?? { file: config.files[0]! }) },
+      conditions: null,
+      certainty: 'configured' as const,
+      holders: [],
+    }];
+  });
 }
 
 /** VPP's own devices in `show hardware-interfaces`, which are not an uplink. */

@@ -23,10 +23,14 @@ export function isIPv6(s: string): boolean {
 const families = new Map<string, IpFamily | null>();
 const KEPT = 10_000;
 
+/** A canonical dotted quad (each part 0-255, no leading zero): valid for the library too, decided without it. */
+const DOTTED_QUAD = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
 export function familyOf(address: string): IpFamily | null {
   let family = families.get(address);
   if (family === undefined) {
-    family = address.includes('/') ? null
+    family = DOTTED_QUAD.test(address) ? 'inet'
+      : address.includes('/') ? null
       : address.includes(':') ? (!address.includes('%') && Address6.isValid(address) ? 'inet6' : null)
         : Address4.isValid(address) ? 'inet' : null;
     if (families.size >= KEPT) families.clear();

@@ -40,6 +40,9 @@ import { networkdPermanentMac } from './vpp/networkd-permanent-mac.js';
 import { networkManagerTap } from './vpp/networkmanager-tap.js';
 import { encapMtu } from './vpp/encap-mtu.js';
 import { apiserverAddressRule } from './vpp/apiserver-address.js';
+import { managesCni } from './nm/manages-cni.js';
+import { cloudSetup } from './nm/cloud-setup.js';
+import { reloadFlushesCni } from './firewalld/reload-flushes-cni.js';
 import { managesCniLink } from './networkd/manages-cni-link.js';
 import { dropsForeignRoutes } from './networkd/drops-foreign-routes.js';
 
@@ -84,6 +87,9 @@ export const ALL_RULES: readonly Rule[] = [
   networkManagerTap,
   encapMtu,
   apiserverAddressRule,
+  managesCni,
+  cloudSetup,
+  reloadFlushesCni,
   managesCniLink,
   dropsForeignRoutes,
 ];

@@ -42,3 +42,31 @@ test('collect --root of an empty directory records gaps and still succeeds', (t)
   assert.ok(s.gaps.some((g: { source: string }) => g.source === 'systemd version'));
   assert.ok(s.gaps.some((g: { source: string; reason: string }) => g.source.endsWith('/etc/machine-id') && g.reason === 'not-found'));
 });
+
+test('collect --root records NetworkManager\'s and firewalld\'s configuration and the unit links that enable or mask them; check reads them', (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'hostnet-root-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  for (const d of ['etc/NetworkManager/conf.d', 'usr/lib/NetworkManager/conf.d', 'etc/firewalld', 'usr/lib/systemd/system', 'etc/systemd/system/timers.target.wants', 'etc/systemd/system/multi-user.target.wants']) {
+    mkdirSync(join(root, d), { recursive: true });
+  }
+  writeFileSync(join(root, 'etc/NetworkManager/NetworkManager.conf'), '[main]\nplugins=keyfile\n');
+  writeFileSync(join(root, 'etc/NetworkManager/conf.d/calico.conf'), '[keyfile]\nunmanaged-devices=interface-name:cali*\n');
+  writeFileSync(join(root, 'usr/lib/NetworkManager/conf.d/00-server.conf'), '[main]\nno-auto-default=*\n');
+  writeFileSync(join(root, 'etc/firewalld/firewalld.conf'), 'FirewallBackend=iptables\nFlushAllOnReload=yes\n');
+  writeFileSync(join(root, 'usr/lib/systemd/system/nm-cloud-setup.timer'), '[Timer]\nOnBootSec=5min\n');
+  writeFileSync(join(root, 'usr/lib/systemd/system/firewalld.service'), '[Service]\nExecStart=/usr/sbin/firewalld\n');
+  // Absolute links, as systemctl enable makes them: they point into the image, not into this machine.
+  symlinkSync('/usr/lib/systemd/system/nm-cloud-setup.timer', join(root, 'etc/systemd/system/timers.target.wants/nm-cloud-setup.timer'));
+  symlinkSync('/usr/lib/systemd/system/firewalld.service', join(root, 'etc/systemd/system/multi-user.target.wants/firewalld.service'));
+  symlinkSync('/dev/null', join(root, 'etc/systemd/system/NetworkManager.service'));
+  const r = hostnet(['collect', '--root', root]);
+  assert.equal(r.code, 0, r.stderr);
+  const s = JSON.parse(r.stdout) as { files: { path: string; content: string | null; mask: string | null }[]; commands: { argv: string[] }[] };
+  const byPath = new Map(s.files.map((f) => [f.path, f]));
+  for (const p of ['/etc/NetworkManager/NetworkManager.conf', '/etc/NetworkManager/conf.d/calico.conf', '/usr/lib/NetworkManager/conf.d/00-server.conf', '/etc/firewalld/firewalld.conf']) {
+    assert.ok(byPath.get(p)?.content, `${p} is recorded`);
+  }
+  assert.match(byPath.get('/etc/systemd/system/timers.target.wants/nm-cloud-setup.timer')!.content!, /OnBootSec/);
+  assert.equal(byPath.get('/etc/systemd/system/NetworkManager.service')!.mask, 'dev-null');
+  assert.deepEqual(s.commands, [], 'systemctl and iptables answer for this machine only, not for a root');
+});

@@ -47,6 +47,8 @@ const ETHTOOL_DRIVER_BY_KIND: Record<string, string> = {
   tun: 'tun', veth: 'veth', bridge: 'bridge', macvlan: 'macvlan', macvtap: 'macvlan', vxlan: 'vxlan', ifb: 'ifb',
   bond: 'bonding', dummy: 'dummy', vlan: '802.1Q VLAN Support', ipvlan: 'ipvlan', ipvtap: 'ipvlan',
   wireguard: 'wireguard', geneve: 'geneve', vrf: 'vrf', team: 'team', macsec: 'macsec', netdevsim: 'netdevsim',
+  // Not loadable on the test machine's kernel: from net/openvswitch/vport-internal_dev.c and drivers/net/netkit.c.
+  openvswitch: 'openvswitch', netkit: 'netkit',
 };
 
 /**

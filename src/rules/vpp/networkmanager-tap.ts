@@ -7,40 +7,16 @@
  */
 import type { Host } from '../../model/host.js';
 import { calicoVppView } from '../../model/vpp/view.js';
-import { parseUnitFile } from '../../sources/unitfile.js';
+import { loadNmConfig, nmValue } from '../../model/networkmanager/config.js';
+import { matchSpecs, splitSpecs, type NmDeviceFacts } from '../../model/networkmanager/spec.js';
 import type { Evidence, Finding, Rule } from '../types.js';
 
 const ID = 'vpp/networkmanager-tap';
-const NM_CONF = '/etc/NetworkManager/NetworkManager.conf';
 const FIX_PATH = '/etc/NetworkManager/conf.d/90-calico-vpp-dns-none.conf';
 
-interface NmSetting { value: string; file: string; line: number }
-
-/** NetworkManager.conf, then conf.d in name order: a later file overrides a key. */
-function nmSettings(host: Host): { dns: NmSetting | null; unmanaged: NmSetting | null; files: string[] } {
-  const files = [host.file(NM_CONF), ...['/usr/lib/NetworkManager/conf.d', '/run/NetworkManager/conf.d', '/etc/NetworkManager/conf.d']
-    .flatMap((d) => host.filesUnder(d)).filter((f) => f.path.endsWith('.conf')).sort((a, b) => (basename(a.path) < basename(b.path) ? -1 : 1))]
-    .filter((f): f is NonNullable<typeof f> => !!f && f.content !== null);
-  let dns: NmSetting | null = null;
-  let unmanaged: NmSetting | null = null;
-  for (const f of files) {
-    for (const a of parseUnitFile(f.path, f.content!).assignments) {
-      if (a.section === 'main' && a.key === 'dns') dns = { value: a.value.trim(), file: f.path, line: a.line };
-      if (a.section === 'keyfile' && a.key === 'unmanaged-devices') unmanaged = { value: a.value.trim(), file: f.path, line: a.line };
-    }
-  }
-  return { dns, unmanaged, files: files.map((f) => f.path) };
-}
-
-function basename(p: string): string {
-  return p.slice(p.lastIndexOf('/') + 1);
-}
-
-/** Does an unmanaged-devices spec list cover the tap (interface-name:, mac:, driver:tun, type:tun)? */
-function coversTap(spec: string, name: string, mac: string | null): boolean {
-  return spec.split(/[;,]/).map((s) => s.trim()).some((s) => s === `interface-name:${name}` || (mac !== null && s.toLowerCase() === `mac:${mac}`) ||
-    s === 'driver:tun' || s === 'type:tun' || s === '*' || s === 'interface-name:*' ||
-    (s.startsWith('interface-name:') && new RegExp(`^${s.slice(15).replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(name)));
+/** The tap as NetworkManager will see it: a tun device of the uplink's name and MAC. */
+function tapFacts(name: string, mac: string | null): NmDeviceFacts {
+  return { name, mac, type: 'tun', driver: 'tun' };
 }
 
 export const networkManagerTap: Rule = {
@@ -58,10 +34,17 @@ export const networkManagerTap: Rule = {
     const view = calicoVppView(host);
     const iface = view.tap ?? view.nic;
     if (!view.uplinkName || !iface) return [];
-    const nm = nmSettings(host);
-    if (nm.files.length === 0) return [];
+    const config = loadNmConfig(host);
+    if (config.files.length === 0) return [];
+    const dnsValue = nmValue(config, 'main', 'dns');
+    const unmanagedValue = nmValue(config, 'keyfile', 'unmanaged-devices');
+    const nm = {
+      files: config.files,
+      dns: dnsValue ? { value: dnsValue.value.trim(), ...dnsValue.origin } : null,
+      unmanaged: unmanagedValue ? { value: unmanagedValue.value.trim(), ...unmanagedValue.origin } : null,
+    };
     if (nm.dns?.value === 'none') return [];
-    if (nm.unmanaged && coversTap(nm.unmanaged.value, view.uplinkName, iface.mac)) return [];
+    if (nm.unmanaged && matchSpecs(splitSpecs(nm.unmanaged.value), tapFacts(view.uplinkName, iface.mac)).result === 'match') return [];
     const hook = view.inputs.config?.value.networkManagerHook ?? true;
     const dhcp = host.routes.some((r) => r.dev === view.uplinkName && r.protocol === 'dhcp');
     const evidence: Evidence[] = [
