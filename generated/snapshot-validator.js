@@ -2,7 +2,7 @@
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","properties":{"schema":{"type":"string","const":"hostnet.snapshot/v1"},"collectedAt":{"type":"string","description":"ISO 8601 time of collection"},"collector":{"type":"object","properties":{"name":{"type":"string"},"version":{"type":"string"}},"required":["name","version"],"additionalProperties":false},"scope":{"type":"object","properties":{"netns":{"description":"Network namespace collected, null for the caller's","type":["string","null"]},"root":{"type":"string","description":"Root directory configuration files were read below"},"redacted":{"type":"boolean"}},"required":["netns","root","redacted"],"additionalProperties":false},"host":{"type":"object","properties":{"hostname":{"type":["string","null"]},"kernelRelease":{"description":"uname -r","type":["string","null"]},"architecture":{"description":"uname -m, e.g. x86_64","type":["string","null"]},"kernelCommandLine":{"description":"/proc/cmdline","type":["string","null"]},"initCommandLine":{"description":"/proc/1/cmdline, arguments joined by spaces: what systemd tests KernelCommandLine= against inside a container","type":["string","null"]},"os":{"type":"object","properties":{"id":{"type":["string","null"]},"versionId":{"type":["string","null"]},"prettyName":{"type":["string","null"]}},"required":["id","versionId","prettyName"],"additionalProperties":false},"systemdVersion":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"Major version of systemd-udevd (udevadm --version)."},"virtualization":{"description":"As systemd-detect-virt prints it (\"none\" on bare metal).","type":["string","null"]},"machineId":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{32}$"},{"type":"null"}],"description":"/etc/machine-id; null with --redact."}},"required":["hostname","kernelRelease","architecture","kernelCommandLine","os","systemdVersion","virtualization","machineId"],"additionalProperties":false},"interfaces":{"type":"array","items":{"type":"object","properties":{"index":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"name":{"type":"string","minLength":1},"kind":{"description":"rtnetlink kind (linkinfo info_kind): veth, bridge, tun, macvlan, vxlan, bond, ...; null for physical NICs and loopback","type":["string","null"]},"kindData":{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{},"description":"linkinfo info_data as ip prints it (tun type, macvlan mode, vxlan id, ...)"},"link":{"description":"The parent (lower) device or the veth peer, as ip names it","type":["string","null"]},"linkNetns":{"default":false,"description":"The parent or peer lives in another namespace","type":"boolean"},"master":{"type":["string","null"]},"slaveKind":{"description":"linkinfo info_slave_kind: bridge, bond, ...","type":["string","null"]},"linkType":{"description":"ip link_type: ether, loopback, none, ...","type":["string","null"]},"arphrdType":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"/sys/class/net/IF/type (1 ether, 772 loopback, 65534 none)"},"devtype":{"description":"DEVTYPE from /sys/class/net/IF/uevent (bridge, vxlan, wlan, ...)","type":["string","null"]},"mac":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{2}(:[0-9a-f]{2})*$"},{"type":"null"}]},"permaddr":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{2}(:[0-9a-f]{2})*$"},{"type":"null"}],"description":"IFLA_PERM_ADDRESS as ip prints it; ip omits it when it equals the current address"},"addrAssignType":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"/sys/class/net/IF/addr_assign_type: 0 permanent, 1 random, 2 stolen, 3 set"},"nameAssignType":{"default":null,"description":"/sys/class/net/IF/name_assign_type: 1 enumerated, 2 predictable, 3 user, 4 renamed; null when the kernel does not say (EINVAL)","anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"mtu":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"flags":{"type":"array","items":{"type":"string"}},"operstate":{"type":["string","null"]},"promiscuity":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"driver":{"description":"Basename of /sys/class/net/IF/device/driver; null for virtual devices","type":["string","null"]},"devicePath":{"description":"Resolved /sys/class/net/IF/device, e.g. /sys/devices/pci0000:00/0000:00:03.0/virtio2","type":["string","null"]},"parentBus":{"type":["string","null"]},"speed":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"Mb/s from sysfs; null when unknown or unreadable (virtio reports none)"},"duplex":{"description":"sysfs duplex: full, half, unknown; null when unreadable","type":["string","null"]},"numTxQueues":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"numRxQueues":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"udev":{"anyOf":[{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"string"}},{"type":"null"}],"description":"Properties from the udev database (/run/udev/data/nIFINDEX); null where there is none"},"bridge":{"anyOf":[{"type":"object","properties":{"groupFwdMask":{"type":"integer","minimum":0,"maximum":65535},"stpState":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"description":"0 off, 1 kernel STP, 2 user-space STP"},"vlanFiltering":{"type":"boolean"},"vlanProtocol":{"description":"802.1Q or 802.1ad, as ip prints it; absent in older snapshots","type":["string","null"]},"groupAddr":{"description":"The STP group address (01:80:c2:00:00:00 unless changed)","type":["string","null"]}},"required":["groupFwdMask","stpState","vlanFiltering"],"additionalProperties":false},{"type":"null"}]},"bridgePort":{"anyOf":[{"type":"object","properties":{"groupFwdMask":{"anyOf":[{"type":"integer","minimum":0,"maximum":65535},{"type":"null"}],"description":"null where the kernel predates per-port masks (< 4.15)"},"state":{"type":"string","description":"disabled, listening, learning, forwarding or blocking"},"flags":{"description":"The port's boolean options as ip prints them: learning, flood, mcast_flood, bcast_flood, hairpin, isolated, proxy_arp, ...","anyOf":[{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"boolean"}},{"type":"null"}]}},"required":["groupFwdMask","state"],"additionalProperties":false},{"type":"null"}]},"addresses":{"type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"local":{"type":"string"},"prefixlen":{"type":"integer","minimum":0,"maximum":128},"scope":{"type":["string","null"]},"peer":{"default":null,"type":["string","null"]}},"required":["family","local","prefixlen","scope"],"additionalProperties":false}}},"required":["index","name","kind","kindData","link","master","slaveKind","linkType","arphrdType","devtype","mac","permaddr","addrAssignType","mtu","flags","operstate","promiscuity","driver","devicePath","parentBus","speed","duplex","numTxQueues","numRxQueues","udev","bridge","bridgePort","addresses"],"additionalProperties":false}},"routes":{"type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"table":{"type":"string","description":"main, local, or a number"},"type":{"type":"string","description":"unicast, local, broadcast, multicast, blackhole, ..."},"dst":{"type":"string","description":"\"default\" or a prefix"},"gateway":{"type":["string","null"]},"dev":{"type":["string","null"]},"protocol":{"type":["string","null"]},"scope":{"type":["string","null"]},"metric":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"prefsrc":{"type":["string","null"]},"mtu":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]}},"required":["family","table","type","dst","gateway","dev","protocol","scope","metric","prefsrc","mtu"],"additionalProperties":false}},"rules":{"description":"Policy routing rules (ip -d -j rule, both families); absent in older snapshots","type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"priority":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"table":{"description":"main, local, default or a number; null for rules that do not look up a table (goto, nop)","type":["string","null"]},"action":{"description":"ip's \"action\" (blackhole, unreachable, prohibit, goto); null for a table lookup","type":["string","null"]},"protocol":{"description":"Who installed the rule: kernel, boot, static, unspec or a number/name (ip -d)","type":["string","null"]},"src":{"type":["string","null"]},"dst":{"type":["string","null"]},"iif":{"type":["string","null"]},"oif":{"type":["string","null"]},"fwmark":{"description":"As ip prints it, with /MASK when a mask is set","type":["string","null"]},"not":{"type":"boolean","description":"The rule is inverted"}},"required":["family","priority","table","action","protocol","src","dst","iif","oif","fwmark","not"],"additionalProperties":false}},"nexthops":{"description":"Nexthop objects (ip -d -j nexthop); absent in older snapshots","type":"array","items":{"type":"object","properties":{"id":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"gateway":{"type":["string","null"]},"dev":{"type":["string","null"]},"group":{"anyOf":[{"type":"array","items":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991}},{"type":"null"}],"description":"Member ids of a nexthop group; null for a single nexthop"},"blackhole":{"type":"boolean"},"protocol":{"type":["string","null"]}},"required":["id","gateway","dev","group","blackhole","protocol"],"additionalProperties":false}},"files":{"type":"array","items":{"type":"object","properties":{"path":{"type":"string","description":"Absolute path as seen on the analysed host (below --root when collected from one)"},"content":{"description":"Text of the file; null when masked","type":["string","null"]},"mask":{"default":null,"description":"Masked: a symlink to /dev/null or an empty file","anyOf":[{"type":"string","enum":["dev-null","empty"]},{"type":"null"}]},"role":{"default":null,"description":"What the file is when its path does not say (an input given with --input ROLE=FILE): see src/snapshot/roles.ts","type":["string","null"]},"origin":{"description":"Where a file installed by a provisioning input comes from; absent for files read from disk","anyOf":[{"type":"object","properties":{"path":{"type":"string","description":"The provisioning file (Butane, Ignition, MachineConfig, cloud-init) that installs this file"},"line":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"description":"The line declaring it there"},"contentLine":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"The line holding its first line, when its text is written there line for line; null when encoded"}},"required":["path","line","contentLine"],"additionalProperties":false},{"type":"null"}]}},"required":["path","content"],"additionalProperties":false},"description":"Configuration files: .link/.network and drop-ins, /proc/net/bonding/*, and sources named by later analyses"},"commands":{"type":"array","items":{"type":"object","properties":{"argv":{"type":"array","items":{"type":"string"}},"exitCode":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"stdout":{"type":"string"}},"required":["argv","exitCode","stdout"],"additionalProperties":false},"description":"Raw outputs of other tools (vppctl, ...)"},"tunHolders":{"description":"Processes holding a tun/tap device open, in the collected network namespace; absent in older snapshots","type":"array","items":{"type":"object","properties":{"interface":{"type":"string","description":"The tun/tap device, from `iff:` in /proc/PID/fdinfo/FD of the holder's /dev/net/tun descriptor"},"pid":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"comm":{"description":"/proc/PID/comm (the thread name: VPP's main thread is vpp_main)","type":["string","null"]},"cmdline":{"anyOf":[{"type":"array","items":{"type":"string"}},{"type":"null"}],"description":"/proc/PID/cmdline split at NULs; null when unreadable"}},"required":["interface","pid","comm","cmdline"],"additionalProperties":false}},"sysctls":{"description":"Network sysctls of the collected namespace, by full dotted name as `sysctl -a` prints them (net.ipv4.conf.eth0.rp_filter; a dot in an interface name written as /), values as the kernel prints them; absent in older snapshots and where nothing could be read","type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"string"}},"gaps":{"type":"array","items":{"type":"object","properties":{"source":{"type":"string","description":"What could not be read: a command, a file or a directory."},"reason":{"type":"string","enum":["missing-tool","permission-denied","not-found","failed","unsupported","timeout"],"description":"Why it could not be read."},"detail":{"type":"string","description":"The error as the system reported it."}},"required":["source","reason","detail"],"additionalProperties":false}}},"required":["schema","collectedAt","collector","scope","host","interfaces","routes","files","commands","gaps"],"title":"hostnet snapshot (hostnet.snapshot/v1)","description":"One host's network state as hostnet collect recorded it.","additionalProperties":false};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","properties":{"schema":{"type":"string","const":"hostnet.snapshot/v1"},"collectedAt":{"type":"string","description":"ISO 8601 time of collection"},"collector":{"type":"object","properties":{"name":{"type":"string"},"version":{"type":"string"}},"required":["name","version"],"additionalProperties":false},"scope":{"type":"object","properties":{"netns":{"description":"Network namespace collected, null for the caller's","type":["string","null"]},"root":{"type":"string","description":"Root directory configuration files were read below"},"redacted":{"type":"boolean"}},"required":["netns","root","redacted"],"additionalProperties":false},"host":{"type":"object","properties":{"hostname":{"type":["string","null"]},"kernelRelease":{"description":"uname -r","type":["string","null"]},"architecture":{"description":"uname -m, e.g. x86_64","type":["string","null"]},"kernelCommandLine":{"description":"/proc/cmdline","type":["string","null"]},"initCommandLine":{"description":"/proc/1/cmdline, arguments joined by spaces: what systemd tests KernelCommandLine= against inside a container","type":["string","null"]},"os":{"type":"object","properties":{"id":{"type":["string","null"]},"versionId":{"type":["string","null"]},"prettyName":{"type":["string","null"]}},"required":["id","versionId","prettyName"],"additionalProperties":false},"systemdVersion":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"Major version of systemd-udevd (udevadm --version)."},"virtualization":{"description":"As systemd-detect-virt prints it (\"none\" on bare metal).","type":["string","null"]},"machineId":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{32}$"},{"type":"null"}],"description":"/etc/machine-id; null with --redact."}},"required":["hostname","kernelRelease","architecture","kernelCommandLine","os","systemdVersion","virtualization","machineId"],"additionalProperties":false},"interfaces":{"type":"array","items":{"type":"object","properties":{"index":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"name":{"type":"string","minLength":1},"kind":{"description":"rtnetlink kind (linkinfo info_kind): veth, bridge, tun, macvlan, vxlan, bond, ...; null for physical NICs and loopback","type":["string","null"]},"kindData":{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{},"description":"linkinfo info_data as ip prints it (tun type, macvlan mode, vxlan id, ...)"},"link":{"description":"The parent (lower) device or the veth peer, as ip names it","type":["string","null"]},"linkNetns":{"default":false,"description":"The parent or peer lives in another namespace","type":"boolean"},"master":{"type":["string","null"]},"slaveKind":{"description":"linkinfo info_slave_kind: bridge, bond, ...","type":["string","null"]},"linkType":{"description":"ip link_type: ether, loopback, none, ...","type":["string","null"]},"arphrdType":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"/sys/class/net/IF/type (1 ether, 772 loopback, 65534 none)"},"devtype":{"description":"DEVTYPE from /sys/class/net/IF/uevent (bridge, vxlan, wlan, ...)","type":["string","null"]},"mac":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{2}(:[0-9a-f]{2})*$"},{"type":"null"}]},"permaddr":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{2}(:[0-9a-f]{2})*$"},{"type":"null"}],"description":"IFLA_PERM_ADDRESS as ip prints it; ip omits it when it equals the current address"},"addrAssignType":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"/sys/class/net/IF/addr_assign_type: 0 permanent, 1 random, 2 stolen, 3 set"},"nameAssignType":{"default":null,"description":"/sys/class/net/IF/name_assign_type: 1 enumerated, 2 predictable, 3 user, 4 renamed; null when the kernel does not say (EINVAL)","anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"mtu":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"flags":{"type":"array","items":{"type":"string"}},"operstate":{"type":["string","null"]},"promiscuity":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"driver":{"description":"Basename of /sys/class/net/IF/device/driver; null for virtual devices","type":["string","null"]},"devicePath":{"description":"Resolved /sys/class/net/IF/device, e.g. /sys/devices/pci0000:00/0000:00:03.0/virtio2","type":["string","null"]},"parentBus":{"type":["string","null"]},"speed":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"Mb/s from sysfs; null when unknown or unreadable (virtio reports none)"},"duplex":{"description":"sysfs duplex: full, half, unknown; null when unreadable","type":["string","null"]},"numTxQueues":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"numRxQueues":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"udev":{"anyOf":[{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"string"}},{"type":"null"}],"description":"Properties from the udev database (/run/udev/data/nIFINDEX); null where there is none"},"bridge":{"anyOf":[{"type":"object","properties":{"groupFwdMask":{"type":"integer","minimum":0,"maximum":65535},"stpState":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"description":"0 off, 1 kernel STP, 2 user-space STP"},"vlanFiltering":{"type":"boolean"},"vlanProtocol":{"description":"802.1Q or 802.1ad, as ip prints it; absent in older snapshots","type":["string","null"]},"groupAddr":{"description":"The STP group address (01:80:c2:00:00:00 unless changed)","type":["string","null"]}},"required":["groupFwdMask","stpState","vlanFiltering"],"additionalProperties":false},{"type":"null"}]},"bridgePort":{"anyOf":[{"type":"object","properties":{"groupFwdMask":{"anyOf":[{"type":"integer","minimum":0,"maximum":65535},{"type":"null"}],"description":"null where the kernel predates per-port masks (< 4.15)"},"state":{"type":"string","description":"disabled, listening, learning, forwarding or blocking"},"flags":{"description":"The port's boolean options as ip prints them: learning, flood, mcast_flood, bcast_flood, hairpin, isolated, proxy_arp, ...","anyOf":[{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"boolean"}},{"type":"null"}]}},"required":["groupFwdMask","state"],"additionalProperties":false},{"type":"null"}]},"addresses":{"type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"local":{"type":"string"},"prefixlen":{"type":"integer","minimum":0,"maximum":128},"scope":{"type":["string","null"]},"peer":{"default":null,"type":["string","null"]}},"required":["family","local","prefixlen","scope"],"additionalProperties":false}}},"required":["index","name","kind","kindData","link","master","slaveKind","linkType","arphrdType","devtype","mac","permaddr","addrAssignType","mtu","flags","operstate","promiscuity","driver","devicePath","parentBus","speed","duplex","numTxQueues","numRxQueues","udev","bridge","bridgePort","addresses"],"additionalProperties":false}},"routes":{"type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"table":{"type":"string","description":"main, local, or a number"},"type":{"type":"string","description":"unicast, local, broadcast, multicast, blackhole, ..."},"dst":{"type":"string","description":"\"default\" or a prefix"},"gateway":{"type":["string","null"]},"dev":{"type":["string","null"]},"protocol":{"type":["string","null"]},"scope":{"type":["string","null"]},"metric":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"prefsrc":{"type":["string","null"]},"mtu":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"expires":{"description":"Seconds the route has left (ip prints expires for routes learnt from router advertisements); null or absent when it does not expire","anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]}},"required":["family","table","type","dst","gateway","dev","protocol","scope","metric","prefsrc","mtu"],"additionalProperties":false}},"rules":{"description":"Policy routing rules (ip -d -j rule, both families); absent in older snapshots","type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"priority":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"table":{"description":"main, local, default or a number; null for rules that do not look up a table (goto, nop)","type":["string","null"]},"action":{"description":"ip's \"action\" (blackhole, unreachable, prohibit, goto); null for a table lookup","type":["string","null"]},"protocol":{"description":"Who installed the rule: kernel, boot, static, unspec or a number/name (ip -d)","type":["string","null"]},"src":{"type":["string","null"]},"dst":{"type":["string","null"]},"iif":{"type":["string","null"]},"oif":{"type":["string","null"]},"fwmark":{"description":"As ip prints it, with /MASK when a mask is set","type":["string","null"]},"not":{"type":"boolean","description":"The rule is inverted"}},"required":["family","priority","table","action","protocol","src","dst","iif","oif","fwmark","not"],"additionalProperties":false}},"nexthops":{"description":"Nexthop objects (ip -d -j nexthop); absent in older snapshots","type":"array","items":{"type":"object","properties":{"id":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"gateway":{"type":["string","null"]},"dev":{"type":["string","null"]},"group":{"anyOf":[{"type":"array","items":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991}},{"type":"null"}],"description":"Member ids of a nexthop group; null for a single nexthop"},"blackhole":{"type":"boolean"},"protocol":{"type":["string","null"]}},"required":["id","gateway","dev","group","blackhole","protocol"],"additionalProperties":false}},"files":{"type":"array","items":{"type":"object","properties":{"path":{"type":"string","description":"Absolute path as seen on the analysed host (below --root when collected from one)"},"content":{"description":"Text of the file; null when masked","type":["string","null"]},"mask":{"default":null,"description":"Masked: a symlink to /dev/null or an empty file","anyOf":[{"type":"string","enum":["dev-null","empty"]},{"type":"null"}]},"role":{"default":null,"description":"What the file is when its path does not say (an input given with --input ROLE=FILE): see src/snapshot/roles.ts","type":["string","null"]},"origin":{"description":"Where a file installed by a provisioning input comes from; absent for files read from disk","anyOf":[{"type":"object","properties":{"path":{"type":"string","description":"The provisioning file (Butane, Ignition, MachineConfig, cloud-init) that installs this file"},"line":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"description":"The line declaring it there"},"contentLine":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"The line holding its first line, when its text is written there line for line; null when encoded"}},"required":["path","line","contentLine"],"additionalProperties":false},{"type":"null"}]}},"required":["path","content"],"additionalProperties":false},"description":"Configuration files: .link/.network and drop-ins, /proc/net/bonding/*, and sources named by later analyses"},"commands":{"type":"array","items":{"type":"object","properties":{"argv":{"type":"array","items":{"type":"string"}},"exitCode":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"stdout":{"type":"string"}},"required":["argv","exitCode","stdout"],"additionalProperties":false},"description":"Raw outputs of other tools (vppctl, nft -j list ruleset, ...)"},"tunHolders":{"description":"Processes holding a tun/tap device open, in the collected network namespace; absent in older snapshots","type":"array","items":{"type":"object","properties":{"interface":{"type":"string","description":"The tun/tap device, from `iff:` in /proc/PID/fdinfo/FD of the holder's /dev/net/tun descriptor"},"pid":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"comm":{"description":"/proc/PID/comm (the thread name: VPP's main thread is vpp_main)","type":["string","null"]},"cmdline":{"anyOf":[{"type":"array","items":{"type":"string"}},{"type":"null"}],"description":"/proc/PID/cmdline split at NULs; null when unreadable"}},"required":["interface","pid","comm","cmdline"],"additionalProperties":false}},"sysctls":{"description":"Network sysctls of the collected namespace, by full dotted name as `sysctl -a` prints them (net.ipv4.conf.eth0.rp_filter; a dot in an interface name written as /), values as the kernel prints them; absent in older snapshots and where nothing could be read","type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"string"}},"gaps":{"type":"array","items":{"type":"object","properties":{"source":{"type":"string","description":"What could not be read: a command, a file or a directory."},"reason":{"type":"string","enum":["missing-tool","permission-denied","not-found","failed","unsupported","timeout"],"description":"Why it could not be read."},"detail":{"type":"string","description":"The error as the system reported it."}},"required":["source","reason","detail"],"additionalProperties":false}}},"required":["schema","collectedAt","collector","scope","host","interfaces","routes","files","commands","gaps"],"title":"hostnet snapshot (hostnet.snapshot/v1)","description":"One host's network state as hostnet collect recorded it.","additionalProperties":false};
 const func1 = Object.prototype.hasOwnProperty;
 const func4 = (text) => Array.from(text).length;
 const pattern4 = new RegExp("^[0-9a-f]{32}$", "u");
@@ -3105,9 +3105,13 @@ vErrors = null;
 }
 }
 }
-}
-else {
-const err237 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data72.expires !== undefined){
+let data84 = data72.expires;
+const _errs261 = errors;
+let valid41 = false;
+const _errs262 = errors;
+if(!(((typeof data84 == "number") && (!(data84 % 1) && !isNaN(data84))) && (isFinite(data84)))){
+const err237 = {instancePath:instancePath+"/routes/" + i3+"/expires",schemaPath:"#/properties/routes/items/properties/expires/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err237];
 }
@@ -3116,10 +3120,9 @@ vErrors.push(err237);
 }
 errors++;
 }
-}
-}
-else {
-const err238 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data84 == "number") && (isFinite(data84))){
+if(data84 > 9007199254740991 || isNaN(data84)){
+const err238 = {instancePath:instancePath+"/routes/" + i3+"/expires",schemaPath:"#/properties/routes/items/properties/expires/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err238];
 }
@@ -3128,16 +3131,8 @@ vErrors.push(err238);
 }
 errors++;
 }
-}
-if(data.rules !== undefined){
-let data84 = data.rules;
-if(Array.isArray(data84)){
-const len4 = data84.length;
-for(let i4=0; i4<len4; i4++){
-let data85 = data84[i4];
-if(data85 && typeof data85 == "object" && !Array.isArray(data85)){
-if(data85.family === undefined){
-const err239 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "family"},message:"must have required property '"+"family"+"'"};
+if(data84 < -9007199254740991 || isNaN(data84)){
+const err239 = {instancePath:instancePath+"/routes/" + i3+"/expires",schemaPath:"#/properties/routes/items/properties/expires/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err239];
 }
@@ -3146,8 +3141,12 @@ vErrors.push(err239);
 }
 errors++;
 }
-if(data85.priority === undefined){
-const err240 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "priority"},message:"must have required property '"+"priority"+"'"};
+}
+var _valid18 = _errs262 === errors;
+valid41 = valid41 || _valid18;
+const _errs264 = errors;
+if(data84 !== null){
+const err240 = {instancePath:instancePath+"/routes/" + i3+"/expires",schemaPath:"#/properties/routes/items/properties/expires/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err240];
 }
@@ -3156,8 +3155,10 @@ vErrors.push(err240);
 }
 errors++;
 }
-if(data85.table === undefined){
-const err241 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "table"},message:"must have required property '"+"table"+"'"};
+var _valid18 = _errs264 === errors;
+valid41 = valid41 || _valid18;
+if(!valid41){
+const err241 = {instancePath:instancePath+"/routes/" + i3+"/expires",schemaPath:"#/properties/routes/items/properties/expires/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err241];
 }
@@ -3166,8 +3167,21 @@ vErrors.push(err241);
 }
 errors++;
 }
-if(data85.action === undefined){
-const err242 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "action"},message:"must have required property '"+"action"+"'"};
+else {
+errors = _errs261;
+if(vErrors !== null){
+if(_errs261){
+vErrors.length = _errs261;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err242 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err242];
 }
@@ -3176,8 +3190,10 @@ vErrors.push(err242);
 }
 errors++;
 }
-if(data85.protocol === undefined){
-const err243 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
+}
+}
+else {
+const err243 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err243];
 }
@@ -3186,8 +3202,16 @@ vErrors.push(err243);
 }
 errors++;
 }
-if(data85.src === undefined){
-const err244 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "src"},message:"must have required property '"+"src"+"'"};
+}
+if(data.rules !== undefined){
+let data85 = data.rules;
+if(Array.isArray(data85)){
+const len4 = data85.length;
+for(let i4=0; i4<len4; i4++){
+let data86 = data85[i4];
+if(data86 && typeof data86 == "object" && !Array.isArray(data86)){
+if(data86.family === undefined){
+const err244 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "family"},message:"must have required property '"+"family"+"'"};
 if(vErrors === null){
 vErrors = [err244];
 }
@@ -3196,8 +3220,8 @@ vErrors.push(err244);
 }
 errors++;
 }
-if(data85.dst === undefined){
-const err245 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "dst"},message:"must have required property '"+"dst"+"'"};
+if(data86.priority === undefined){
+const err245 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "priority"},message:"must have required property '"+"priority"+"'"};
 if(vErrors === null){
 vErrors = [err245];
 }
@@ -3206,8 +3230,8 @@ vErrors.push(err245);
 }
 errors++;
 }
-if(data85.iif === undefined){
-const err246 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "iif"},message:"must have required property '"+"iif"+"'"};
+if(data86.table === undefined){
+const err246 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "table"},message:"must have required property '"+"table"+"'"};
 if(vErrors === null){
 vErrors = [err246];
 }
@@ -3216,8 +3240,8 @@ vErrors.push(err246);
 }
 errors++;
 }
-if(data85.oif === undefined){
-const err247 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "oif"},message:"must have required property '"+"oif"+"'"};
+if(data86.action === undefined){
+const err247 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "action"},message:"must have required property '"+"action"+"'"};
 if(vErrors === null){
 vErrors = [err247];
 }
@@ -3226,8 +3250,8 @@ vErrors.push(err247);
 }
 errors++;
 }
-if(data85.fwmark === undefined){
-const err248 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "fwmark"},message:"must have required property '"+"fwmark"+"'"};
+if(data86.protocol === undefined){
+const err248 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
 if(vErrors === null){
 vErrors = [err248];
 }
@@ -3236,8 +3260,8 @@ vErrors.push(err248);
 }
 errors++;
 }
-if(data85.not === undefined){
-const err249 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "not"},message:"must have required property '"+"not"+"'"};
+if(data86.src === undefined){
+const err249 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "src"},message:"must have required property '"+"src"+"'"};
 if(vErrors === null){
 vErrors = [err249];
 }
@@ -3246,15 +3270,8 @@ vErrors.push(err249);
 }
 errors++;
 }
-for(const key15 in data85){
-if(!(func1.call(schema31.properties.rules.items.properties, key15))){
-delete data85[key15];
-}
-}
-if(data85.family !== undefined){
-let data86 = data85.family;
-if(typeof data86 !== "string"){
-const err250 = {instancePath:instancePath+"/rules/" + i4+"/family",schemaPath:"#/properties/rules/items/properties/family/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data86.dst === undefined){
+const err250 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "dst"},message:"must have required property '"+"dst"+"'"};
 if(vErrors === null){
 vErrors = [err250];
 }
@@ -3263,8 +3280,8 @@ vErrors.push(err250);
 }
 errors++;
 }
-if(!((data86 === "inet") || (data86 === "inet6"))){
-const err251 = {instancePath:instancePath+"/rules/" + i4+"/family",schemaPath:"#/properties/rules/items/properties/family/enum",keyword:"enum",params:{allowedValues: schema31.properties.rules.items.properties.family.enum},message:"must be equal to one of the allowed values"};
+if(data86.iif === undefined){
+const err251 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "iif"},message:"must have required property '"+"iif"+"'"};
 if(vErrors === null){
 vErrors = [err251];
 }
@@ -3273,14 +3290,8 @@ vErrors.push(err251);
 }
 errors++;
 }
-}
-if(data85.priority !== undefined){
-let data87 = data85.priority;
-const _errs268 = errors;
-let valid44 = false;
-const _errs269 = errors;
-if(!(((typeof data87 == "number") && (!(data87 % 1) && !isNaN(data87))) && (isFinite(data87)))){
-const err252 = {instancePath:instancePath+"/rules/" + i4+"/priority",schemaPath:"#/properties/rules/items/properties/priority/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data86.oif === undefined){
+const err252 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "oif"},message:"must have required property '"+"oif"+"'"};
 if(vErrors === null){
 vErrors = [err252];
 }
@@ -3289,9 +3300,8 @@ vErrors.push(err252);
 }
 errors++;
 }
-if((typeof data87 == "number") && (isFinite(data87))){
-if(data87 > 9007199254740991 || isNaN(data87)){
-const err253 = {instancePath:instancePath+"/rules/" + i4+"/priority",schemaPath:"#/properties/rules/items/properties/priority/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if(data86.fwmark === undefined){
+const err253 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "fwmark"},message:"must have required property '"+"fwmark"+"'"};
 if(vErrors === null){
 vErrors = [err253];
 }
@@ -3300,8 +3310,8 @@ vErrors.push(err253);
 }
 errors++;
 }
-if(data87 < -9007199254740991 || isNaN(data87)){
-const err254 = {instancePath:instancePath+"/rules/" + i4+"/priority",schemaPath:"#/properties/rules/items/properties/priority/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if(data86.not === undefined){
+const err254 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "not"},message:"must have required property '"+"not"+"'"};
 if(vErrors === null){
 vErrors = [err254];
 }
@@ -3310,12 +3320,15 @@ vErrors.push(err254);
 }
 errors++;
 }
+for(const key15 in data86){
+if(!(func1.call(schema31.properties.rules.items.properties, key15))){
+delete data86[key15];
 }
-var _valid18 = _errs269 === errors;
-valid44 = valid44 || _valid18;
-const _errs271 = errors;
-if(data87 !== null){
-const err255 = {instancePath:instancePath+"/rules/" + i4+"/priority",schemaPath:"#/properties/rules/items/properties/priority/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+}
+if(data86.family !== undefined){
+let data87 = data86.family;
+if(typeof data87 !== "string"){
+const err255 = {instancePath:instancePath+"/rules/" + i4+"/family",schemaPath:"#/properties/rules/items/properties/family/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err255];
 }
@@ -3324,10 +3337,8 @@ vErrors.push(err255);
 }
 errors++;
 }
-var _valid18 = _errs271 === errors;
-valid44 = valid44 || _valid18;
-if(!valid44){
-const err256 = {instancePath:instancePath+"/rules/" + i4+"/priority",schemaPath:"#/properties/rules/items/properties/priority/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(!((data87 === "inet") || (data87 === "inet6"))){
+const err256 = {instancePath:instancePath+"/rules/" + i4+"/family",schemaPath:"#/properties/rules/items/properties/family/enum",keyword:"enum",params:{allowedValues: schema31.properties.rules.items.properties.family.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err256];
 }
@@ -3336,22 +3347,14 @@ vErrors.push(err256);
 }
 errors++;
 }
-else {
-errors = _errs268;
-if(vErrors !== null){
-if(_errs268){
-vErrors.length = _errs268;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data85.table !== undefined){
-let data88 = data85.table;
-if((typeof data88 !== "string") && (data88 !== null)){
-const err257 = {instancePath:instancePath+"/rules/" + i4+"/table",schemaPath:"#/properties/rules/items/properties/table/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.table.type},message:"must be string,null"};
+if(data86.priority !== undefined){
+let data88 = data86.priority;
+const _errs274 = errors;
+let valid45 = false;
+const _errs275 = errors;
+if(!(((typeof data88 == "number") && (!(data88 % 1) && !isNaN(data88))) && (isFinite(data88)))){
+const err257 = {instancePath:instancePath+"/rules/" + i4+"/priority",schemaPath:"#/properties/rules/items/properties/priority/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err257];
 }
@@ -3360,11 +3363,9 @@ vErrors.push(err257);
 }
 errors++;
 }
-}
-if(data85.action !== undefined){
-let data89 = data85.action;
-if((typeof data89 !== "string") && (data89 !== null)){
-const err258 = {instancePath:instancePath+"/rules/" + i4+"/action",schemaPath:"#/properties/rules/items/properties/action/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.action.type},message:"must be string,null"};
+if((typeof data88 == "number") && (isFinite(data88))){
+if(data88 > 9007199254740991 || isNaN(data88)){
+const err258 = {instancePath:instancePath+"/rules/" + i4+"/priority",schemaPath:"#/properties/rules/items/properties/priority/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err258];
 }
@@ -3373,11 +3374,8 @@ vErrors.push(err258);
 }
 errors++;
 }
-}
-if(data85.protocol !== undefined){
-let data90 = data85.protocol;
-if((typeof data90 !== "string") && (data90 !== null)){
-const err259 = {instancePath:instancePath+"/rules/" + i4+"/protocol",schemaPath:"#/properties/rules/items/properties/protocol/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.protocol.type},message:"must be string,null"};
+if(data88 < -9007199254740991 || isNaN(data88)){
+const err259 = {instancePath:instancePath+"/rules/" + i4+"/priority",schemaPath:"#/properties/rules/items/properties/priority/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err259];
 }
@@ -3387,10 +3385,11 @@ vErrors.push(err259);
 errors++;
 }
 }
-if(data85.src !== undefined){
-let data91 = data85.src;
-if((typeof data91 !== "string") && (data91 !== null)){
-const err260 = {instancePath:instancePath+"/rules/" + i4+"/src",schemaPath:"#/properties/rules/items/properties/src/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.src.type},message:"must be string,null"};
+var _valid19 = _errs275 === errors;
+valid45 = valid45 || _valid19;
+const _errs277 = errors;
+if(data88 !== null){
+const err260 = {instancePath:instancePath+"/rules/" + i4+"/priority",schemaPath:"#/properties/rules/items/properties/priority/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err260];
 }
@@ -3399,11 +3398,10 @@ vErrors.push(err260);
 }
 errors++;
 }
-}
-if(data85.dst !== undefined){
-let data92 = data85.dst;
-if((typeof data92 !== "string") && (data92 !== null)){
-const err261 = {instancePath:instancePath+"/rules/" + i4+"/dst",schemaPath:"#/properties/rules/items/properties/dst/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.dst.type},message:"must be string,null"};
+var _valid19 = _errs277 === errors;
+valid45 = valid45 || _valid19;
+if(!valid45){
+const err261 = {instancePath:instancePath+"/rules/" + i4+"/priority",schemaPath:"#/properties/rules/items/properties/priority/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err261];
 }
@@ -3412,11 +3410,22 @@ vErrors.push(err261);
 }
 errors++;
 }
+else {
+errors = _errs274;
+if(vErrors !== null){
+if(_errs274){
+vErrors.length = _errs274;
 }
-if(data85.iif !== undefined){
-let data93 = data85.iif;
-if((typeof data93 !== "string") && (data93 !== null)){
-const err262 = {instancePath:instancePath+"/rules/" + i4+"/iif",schemaPath:"#/properties/rules/items/properties/iif/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.iif.type},message:"must be string,null"};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data86.table !== undefined){
+let data89 = data86.table;
+if((typeof data89 !== "string") && (data89 !== null)){
+const err262 = {instancePath:instancePath+"/rules/" + i4+"/table",schemaPath:"#/properties/rules/items/properties/table/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.table.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err262];
 }
@@ -3426,10 +3435,10 @@ vErrors.push(err262);
 errors++;
 }
 }
-if(data85.oif !== undefined){
-let data94 = data85.oif;
-if((typeof data94 !== "string") && (data94 !== null)){
-const err263 = {instancePath:instancePath+"/rules/" + i4+"/oif",schemaPath:"#/properties/rules/items/properties/oif/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.oif.type},message:"must be string,null"};
+if(data86.action !== undefined){
+let data90 = data86.action;
+if((typeof data90 !== "string") && (data90 !== null)){
+const err263 = {instancePath:instancePath+"/rules/" + i4+"/action",schemaPath:"#/properties/rules/items/properties/action/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.action.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err263];
 }
@@ -3439,10 +3448,10 @@ vErrors.push(err263);
 errors++;
 }
 }
-if(data85.fwmark !== undefined){
-let data95 = data85.fwmark;
-if((typeof data95 !== "string") && (data95 !== null)){
-const err264 = {instancePath:instancePath+"/rules/" + i4+"/fwmark",schemaPath:"#/properties/rules/items/properties/fwmark/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.fwmark.type},message:"must be string,null"};
+if(data86.protocol !== undefined){
+let data91 = data86.protocol;
+if((typeof data91 !== "string") && (data91 !== null)){
+const err264 = {instancePath:instancePath+"/rules/" + i4+"/protocol",schemaPath:"#/properties/rules/items/properties/protocol/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.protocol.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err264];
 }
@@ -3452,9 +3461,10 @@ vErrors.push(err264);
 errors++;
 }
 }
-if(data85.not !== undefined){
-if(typeof data85.not !== "boolean"){
-const err265 = {instancePath:instancePath+"/rules/" + i4+"/not",schemaPath:"#/properties/rules/items/properties/not/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data86.src !== undefined){
+let data92 = data86.src;
+if((typeof data92 !== "string") && (data92 !== null)){
+const err265 = {instancePath:instancePath+"/rules/" + i4+"/src",schemaPath:"#/properties/rules/items/properties/src/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.src.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err265];
 }
@@ -3464,9 +3474,10 @@ vErrors.push(err265);
 errors++;
 }
 }
-}
-else {
-const err266 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data86.dst !== undefined){
+let data93 = data86.dst;
+if((typeof data93 !== "string") && (data93 !== null)){
+const err266 = {instancePath:instancePath+"/rules/" + i4+"/dst",schemaPath:"#/properties/rules/items/properties/dst/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.dst.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err266];
 }
@@ -3476,9 +3487,10 @@ vErrors.push(err266);
 errors++;
 }
 }
-}
-else {
-const err267 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data86.iif !== undefined){
+let data94 = data86.iif;
+if((typeof data94 !== "string") && (data94 !== null)){
+const err267 = {instancePath:instancePath+"/rules/" + i4+"/iif",schemaPath:"#/properties/rules/items/properties/iif/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.iif.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err267];
 }
@@ -3488,15 +3500,10 @@ vErrors.push(err267);
 errors++;
 }
 }
-if(data.nexthops !== undefined){
-let data97 = data.nexthops;
-if(Array.isArray(data97)){
-const len5 = data97.length;
-for(let i5=0; i5<len5; i5++){
-let data98 = data97[i5];
-if(data98 && typeof data98 == "object" && !Array.isArray(data98)){
-if(data98.id === undefined){
-const err268 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
+if(data86.oif !== undefined){
+let data95 = data86.oif;
+if((typeof data95 !== "string") && (data95 !== null)){
+const err268 = {instancePath:instancePath+"/rules/" + i4+"/oif",schemaPath:"#/properties/rules/items/properties/oif/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.oif.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err268];
 }
@@ -3505,8 +3512,11 @@ vErrors.push(err268);
 }
 errors++;
 }
-if(data98.gateway === undefined){
-const err269 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "gateway"},message:"must have required property '"+"gateway"+"'"};
+}
+if(data86.fwmark !== undefined){
+let data96 = data86.fwmark;
+if((typeof data96 !== "string") && (data96 !== null)){
+const err269 = {instancePath:instancePath+"/rules/" + i4+"/fwmark",schemaPath:"#/properties/rules/items/properties/fwmark/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.fwmark.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err269];
 }
@@ -3515,8 +3525,10 @@ vErrors.push(err269);
 }
 errors++;
 }
-if(data98.dev === undefined){
-const err270 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "dev"},message:"must have required property '"+"dev"+"'"};
+}
+if(data86.not !== undefined){
+if(typeof data86.not !== "boolean"){
+const err270 = {instancePath:instancePath+"/rules/" + i4+"/not",schemaPath:"#/properties/rules/items/properties/not/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err270];
 }
@@ -3525,8 +3537,10 @@ vErrors.push(err270);
 }
 errors++;
 }
-if(data98.group === undefined){
-const err271 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "group"},message:"must have required property '"+"group"+"'"};
+}
+}
+else {
+const err271 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err271];
 }
@@ -3535,8 +3549,10 @@ vErrors.push(err271);
 }
 errors++;
 }
-if(data98.blackhole === undefined){
-const err272 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "blackhole"},message:"must have required property '"+"blackhole"+"'"};
+}
+}
+else {
+const err272 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err272];
 }
@@ -3545,8 +3561,16 @@ vErrors.push(err272);
 }
 errors++;
 }
-if(data98.protocol === undefined){
-const err273 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
+}
+if(data.nexthops !== undefined){
+let data98 = data.nexthops;
+if(Array.isArray(data98)){
+const len5 = data98.length;
+for(let i5=0; i5<len5; i5++){
+let data99 = data98[i5];
+if(data99 && typeof data99 == "object" && !Array.isArray(data99)){
+if(data99.id === undefined){
+const err273 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
 if(vErrors === null){
 vErrors = [err273];
 }
@@ -3555,15 +3579,8 @@ vErrors.push(err273);
 }
 errors++;
 }
-for(const key16 in data98){
-if(!((((((key16 === "id") || (key16 === "gateway")) || (key16 === "dev")) || (key16 === "group")) || (key16 === "blackhole")) || (key16 === "protocol"))){
-delete data98[key16];
-}
-}
-if(data98.id !== undefined){
-let data99 = data98.id;
-if(!(((typeof data99 == "number") && (!(data99 % 1) && !isNaN(data99))) && (isFinite(data99)))){
-const err274 = {instancePath:instancePath+"/nexthops/" + i5+"/id",schemaPath:"#/properties/nexthops/items/properties/id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data99.gateway === undefined){
+const err274 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "gateway"},message:"must have required property '"+"gateway"+"'"};
 if(vErrors === null){
 vErrors = [err274];
 }
@@ -3572,9 +3589,8 @@ vErrors.push(err274);
 }
 errors++;
 }
-if((typeof data99 == "number") && (isFinite(data99))){
-if(data99 > 9007199254740991 || isNaN(data99)){
-const err275 = {instancePath:instancePath+"/nexthops/" + i5+"/id",schemaPath:"#/properties/nexthops/items/properties/id/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if(data99.dev === undefined){
+const err275 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "dev"},message:"must have required property '"+"dev"+"'"};
 if(vErrors === null){
 vErrors = [err275];
 }
@@ -3583,8 +3599,8 @@ vErrors.push(err275);
 }
 errors++;
 }
-if(data99 < -9007199254740991 || isNaN(data99)){
-const err276 = {instancePath:instancePath+"/nexthops/" + i5+"/id",schemaPath:"#/properties/nexthops/items/properties/id/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if(data99.group === undefined){
+const err276 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "group"},message:"must have required property '"+"group"+"'"};
 if(vErrors === null){
 vErrors = [err276];
 }
@@ -3593,12 +3609,8 @@ vErrors.push(err276);
 }
 errors++;
 }
-}
-}
-if(data98.gateway !== undefined){
-let data100 = data98.gateway;
-if((typeof data100 !== "string") && (data100 !== null)){
-const err277 = {instancePath:instancePath+"/nexthops/" + i5+"/gateway",schemaPath:"#/properties/nexthops/items/properties/gateway/type",keyword:"type",params:{type: schema31.properties.nexthops.items.properties.gateway.type},message:"must be string,null"};
+if(data99.blackhole === undefined){
+const err277 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "blackhole"},message:"must have required property '"+"blackhole"+"'"};
 if(vErrors === null){
 vErrors = [err277];
 }
@@ -3607,11 +3619,8 @@ vErrors.push(err277);
 }
 errors++;
 }
-}
-if(data98.dev !== undefined){
-let data101 = data98.dev;
-if((typeof data101 !== "string") && (data101 !== null)){
-const err278 = {instancePath:instancePath+"/nexthops/" + i5+"/dev",schemaPath:"#/properties/nexthops/items/properties/dev/type",keyword:"type",params:{type: schema31.properties.nexthops.items.properties.dev.type},message:"must be string,null"};
+if(data99.protocol === undefined){
+const err278 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
 if(vErrors === null){
 vErrors = [err278];
 }
@@ -3620,18 +3629,15 @@ vErrors.push(err278);
 }
 errors++;
 }
+for(const key16 in data99){
+if(!((((((key16 === "id") || (key16 === "gateway")) || (key16 === "dev")) || (key16 === "group")) || (key16 === "blackhole")) || (key16 === "protocol"))){
+delete data99[key16];
 }
-if(data98.group !== undefined){
-let data102 = data98.group;
-const _errs303 = errors;
-let valid48 = false;
-const _errs304 = errors;
-if(Array.isArray(data102)){
-const len6 = data102.length;
-for(let i6=0; i6<len6; i6++){
-let data103 = data102[i6];
-if(!(((typeof data103 == "number") && (!(data103 % 1) && !isNaN(data103))) && (isFinite(data103)))){
-const err279 = {instancePath:instancePath+"/nexthops/" + i5+"/group/" + i6,schemaPath:"#/properties/nexthops/items/properties/group/anyOf/0/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+if(data99.id !== undefined){
+let data100 = data99.id;
+if(!(((typeof data100 == "number") && (!(data100 % 1) && !isNaN(data100))) && (isFinite(data100)))){
+const err279 = {instancePath:instancePath+"/nexthops/" + i5+"/id",schemaPath:"#/properties/nexthops/items/properties/id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err279];
 }
@@ -3640,9 +3646,9 @@ vErrors.push(err279);
 }
 errors++;
 }
-if((typeof data103 == "number") && (isFinite(data103))){
-if(data103 > 9007199254740991 || isNaN(data103)){
-const err280 = {instancePath:instancePath+"/nexthops/" + i5+"/group/" + i6,schemaPath:"#/properties/nexthops/items/properties/group/anyOf/0/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if((typeof data100 == "number") && (isFinite(data100))){
+if(data100 > 9007199254740991 || isNaN(data100)){
+const err280 = {instancePath:instancePath+"/nexthops/" + i5+"/id",schemaPath:"#/properties/nexthops/items/properties/id/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err280];
 }
@@ -3651,8 +3657,8 @@ vErrors.push(err280);
 }
 errors++;
 }
-if(data103 < -9007199254740991 || isNaN(data103)){
-const err281 = {instancePath:instancePath+"/nexthops/" + i5+"/group/" + i6,schemaPath:"#/properties/nexthops/items/properties/group/anyOf/0/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if(data100 < -9007199254740991 || isNaN(data100)){
+const err281 = {instancePath:instancePath+"/nexthops/" + i5+"/id",schemaPath:"#/properties/nexthops/items/properties/id/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err281];
 }
@@ -3663,9 +3669,10 @@ errors++;
 }
 }
 }
-}
-else {
-const err282 = {instancePath:instancePath+"/nexthops/" + i5+"/group",schemaPath:"#/properties/nexthops/items/properties/group/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data99.gateway !== undefined){
+let data101 = data99.gateway;
+if((typeof data101 !== "string") && (data101 !== null)){
+const err282 = {instancePath:instancePath+"/nexthops/" + i5+"/gateway",schemaPath:"#/properties/nexthops/items/properties/gateway/type",keyword:"type",params:{type: schema31.properties.nexthops.items.properties.gateway.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err282];
 }
@@ -3674,11 +3681,11 @@ vErrors.push(err282);
 }
 errors++;
 }
-var _valid19 = _errs304 === errors;
-valid48 = valid48 || _valid19;
-const _errs308 = errors;
-if(data102 !== null){
-const err283 = {instancePath:instancePath+"/nexthops/" + i5+"/group",schemaPath:"#/properties/nexthops/items/properties/group/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+}
+if(data99.dev !== undefined){
+let data102 = data99.dev;
+if((typeof data102 !== "string") && (data102 !== null)){
+const err283 = {instancePath:instancePath+"/nexthops/" + i5+"/dev",schemaPath:"#/properties/nexthops/items/properties/dev/type",keyword:"type",params:{type: schema31.properties.nexthops.items.properties.dev.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err283];
 }
@@ -3687,10 +3694,18 @@ vErrors.push(err283);
 }
 errors++;
 }
-var _valid19 = _errs308 === errors;
-valid48 = valid48 || _valid19;
-if(!valid48){
-const err284 = {instancePath:instancePath+"/nexthops/" + i5+"/group",schemaPath:"#/properties/nexthops/items/properties/group/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+}
+if(data99.group !== undefined){
+let data103 = data99.group;
+const _errs309 = errors;
+let valid49 = false;
+const _errs310 = errors;
+if(Array.isArray(data103)){
+const len6 = data103.length;
+for(let i6=0; i6<len6; i6++){
+let data104 = data103[i6];
+if(!(((typeof data104 == "number") && (!(data104 % 1) && !isNaN(data104))) && (isFinite(data104)))){
+const err284 = {instancePath:instancePath+"/nexthops/" + i5+"/group/" + i6,schemaPath:"#/properties/nexthops/items/properties/group/anyOf/0/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err284];
 }
@@ -3699,21 +3714,9 @@ vErrors.push(err284);
 }
 errors++;
 }
-else {
-errors = _errs303;
-if(vErrors !== null){
-if(_errs303){
-vErrors.length = _errs303;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data98.blackhole !== undefined){
-if(typeof data98.blackhole !== "boolean"){
-const err285 = {instancePath:instancePath+"/nexthops/" + i5+"/blackhole",schemaPath:"#/properties/nexthops/items/properties/blackhole/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if((typeof data104 == "number") && (isFinite(data104))){
+if(data104 > 9007199254740991 || isNaN(data104)){
+const err285 = {instancePath:instancePath+"/nexthops/" + i5+"/group/" + i6,schemaPath:"#/properties/nexthops/items/properties/group/anyOf/0/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err285];
 }
@@ -3722,11 +3725,8 @@ vErrors.push(err285);
 }
 errors++;
 }
-}
-if(data98.protocol !== undefined){
-let data105 = data98.protocol;
-if((typeof data105 !== "string") && (data105 !== null)){
-const err286 = {instancePath:instancePath+"/nexthops/" + i5+"/protocol",schemaPath:"#/properties/nexthops/items/properties/protocol/type",keyword:"type",params:{type: schema31.properties.nexthops.items.properties.protocol.type},message:"must be string,null"};
+if(data104 < -9007199254740991 || isNaN(data104)){
+const err286 = {instancePath:instancePath+"/nexthops/" + i5+"/group/" + i6,schemaPath:"#/properties/nexthops/items/properties/group/anyOf/0/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err286];
 }
@@ -3737,8 +3737,9 @@ errors++;
 }
 }
 }
+}
 else {
-const err287 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err287 = {instancePath:instancePath+"/nexthops/" + i5+"/group",schemaPath:"#/properties/nexthops/items/properties/group/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err287];
 }
@@ -3747,10 +3748,11 @@ vErrors.push(err287);
 }
 errors++;
 }
-}
-}
-else {
-const err288 = {instancePath:instancePath+"/nexthops",schemaPath:"#/properties/nexthops/type",keyword:"type",params:{type: "array"},message:"must be array"};
+var _valid20 = _errs310 === errors;
+valid49 = valid49 || _valid20;
+const _errs314 = errors;
+if(data103 !== null){
+const err288 = {instancePath:instancePath+"/nexthops/" + i5+"/group",schemaPath:"#/properties/nexthops/items/properties/group/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err288];
 }
@@ -3759,22 +3761,10 @@ vErrors.push(err288);
 }
 errors++;
 }
-}
-if(data.files !== undefined){
-let data106 = data.files;
-if(Array.isArray(data106)){
-const len7 = data106.length;
-for(let i7=0; i7<len7; i7++){
-let data107 = data106[i7];
-if(data107 && typeof data107 == "object" && !Array.isArray(data107)){
-if(data107.mask === undefined){
-data107.mask = null;
-}
-if(data107.role === undefined){
-data107.role = null;
-}
-if(data107.path === undefined){
-const err289 = {instancePath:instancePath+"/files/" + i7,schemaPath:"#/properties/files/items/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+var _valid20 = _errs314 === errors;
+valid49 = valid49 || _valid20;
+if(!valid49){
+const err289 = {instancePath:instancePath+"/nexthops/" + i5+"/group",schemaPath:"#/properties/nexthops/items/properties/group/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err289];
 }
@@ -3783,8 +3773,21 @@ vErrors.push(err289);
 }
 errors++;
 }
-if(data107.content === undefined){
-const err290 = {instancePath:instancePath+"/files/" + i7,schemaPath:"#/properties/files/items/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'"};
+else {
+errors = _errs309;
+if(vErrors !== null){
+if(_errs309){
+vErrors.length = _errs309;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data99.blackhole !== undefined){
+if(typeof data99.blackhole !== "boolean"){
+const err290 = {instancePath:instancePath+"/nexthops/" + i5+"/blackhole",schemaPath:"#/properties/nexthops/items/properties/blackhole/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err290];
 }
@@ -3793,14 +3796,11 @@ vErrors.push(err290);
 }
 errors++;
 }
-for(const key17 in data107){
-if(!(((((key17 === "path") || (key17 === "content")) || (key17 === "mask")) || (key17 === "role")) || (key17 === "origin"))){
-delete data107[key17];
 }
-}
-if(data107.path !== undefined){
-if(typeof data107.path !== "string"){
-const err291 = {instancePath:instancePath+"/files/" + i7+"/path",schemaPath:"#/properties/files/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data99.protocol !== undefined){
+let data106 = data99.protocol;
+if((typeof data106 !== "string") && (data106 !== null)){
+const err291 = {instancePath:instancePath+"/nexthops/" + i5+"/protocol",schemaPath:"#/properties/nexthops/items/properties/protocol/type",keyword:"type",params:{type: schema31.properties.nexthops.items.properties.protocol.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err291];
 }
@@ -3810,10 +3810,9 @@ vErrors.push(err291);
 errors++;
 }
 }
-if(data107.content !== undefined){
-let data109 = data107.content;
-if((typeof data109 !== "string") && (data109 !== null)){
-const err292 = {instancePath:instancePath+"/files/" + i7+"/content",schemaPath:"#/properties/files/items/properties/content/type",keyword:"type",params:{type: schema31.properties.files.items.properties.content.type},message:"must be string,null"};
+}
+else {
+const err292 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err292];
 }
@@ -3823,12 +3822,9 @@ vErrors.push(err292);
 errors++;
 }
 }
-let data110 = data107.mask;
-const _errs324 = errors;
-let valid54 = false;
-const _errs325 = errors;
-if(typeof data110 !== "string"){
-const err293 = {instancePath:instancePath+"/files/" + i7+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err293 = {instancePath:instancePath+"/nexthops",schemaPath:"#/properties/nexthops/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err293];
 }
@@ -3837,8 +3833,22 @@ vErrors.push(err293);
 }
 errors++;
 }
-if(!((data110 === "dev-null") || (data110 === "empty"))){
-const err294 = {instancePath:instancePath+"/files/" + i7+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema31.properties.files.items.properties.mask.anyOf[0].enum},message:"must be equal to one of the allowed values"};
+}
+if(data.files !== undefined){
+let data107 = data.files;
+if(Array.isArray(data107)){
+const len7 = data107.length;
+for(let i7=0; i7<len7; i7++){
+let data108 = data107[i7];
+if(data108 && typeof data108 == "object" && !Array.isArray(data108)){
+if(data108.mask === undefined){
+data108.mask = null;
+}
+if(data108.role === undefined){
+data108.role = null;
+}
+if(data108.path === undefined){
+const err294 = {instancePath:instancePath+"/files/" + i7,schemaPath:"#/properties/files/items/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
 if(vErrors === null){
 vErrors = [err294];
 }
@@ -3847,11 +3857,8 @@ vErrors.push(err294);
 }
 errors++;
 }
-var _valid20 = _errs325 === errors;
-valid54 = valid54 || _valid20;
-const _errs327 = errors;
-if(data110 !== null){
-const err295 = {instancePath:instancePath+"/files/" + i7+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(data108.content === undefined){
+const err295 = {instancePath:instancePath+"/files/" + i7,schemaPath:"#/properties/files/items/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'"};
 if(vErrors === null){
 vErrors = [err295];
 }
@@ -3860,10 +3867,14 @@ vErrors.push(err295);
 }
 errors++;
 }
-var _valid20 = _errs327 === errors;
-valid54 = valid54 || _valid20;
-if(!valid54){
-const err296 = {instancePath:instancePath+"/files/" + i7+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+for(const key17 in data108){
+if(!(((((key17 === "path") || (key17 === "content")) || (key17 === "mask")) || (key17 === "role")) || (key17 === "origin"))){
+delete data108[key17];
+}
+}
+if(data108.path !== undefined){
+if(typeof data108.path !== "string"){
+const err296 = {instancePath:instancePath+"/files/" + i7+"/path",schemaPath:"#/properties/files/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err296];
 }
@@ -3872,20 +3883,11 @@ vErrors.push(err296);
 }
 errors++;
 }
-else {
-errors = _errs324;
-if(vErrors !== null){
-if(_errs324){
-vErrors.length = _errs324;
 }
-else {
-vErrors = null;
-}
-}
-}
-let data111 = data107.role;
-if((typeof data111 !== "string") && (data111 !== null)){
-const err297 = {instancePath:instancePath+"/files/" + i7+"/role",schemaPath:"#/properties/files/items/properties/role/type",keyword:"type",params:{type: schema31.properties.files.items.properties.role.type},message:"must be string,null"};
+if(data108.content !== undefined){
+let data110 = data108.content;
+if((typeof data110 !== "string") && (data110 !== null)){
+const err297 = {instancePath:instancePath+"/files/" + i7+"/content",schemaPath:"#/properties/files/items/properties/content/type",keyword:"type",params:{type: schema31.properties.files.items.properties.content.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err297];
 }
@@ -3894,14 +3896,13 @@ vErrors.push(err297);
 }
 errors++;
 }
-if(data107.origin !== undefined){
-let data112 = data107.origin;
-const _errs332 = errors;
+}
+let data111 = data108.mask;
+const _errs330 = errors;
 let valid55 = false;
-const _errs333 = errors;
-if(data112 && typeof data112 == "object" && !Array.isArray(data112)){
-if(data112.path === undefined){
-const err298 = {instancePath:instancePath+"/files/" + i7+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+const _errs331 = errors;
+if(typeof data111 !== "string"){
+const err298 = {instancePath:instancePath+"/files/" + i7+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err298];
 }
@@ -3910,8 +3911,8 @@ vErrors.push(err298);
 }
 errors++;
 }
-if(data112.line === undefined){
-const err299 = {instancePath:instancePath+"/files/" + i7+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "line"},message:"must have required property '"+"line"+"'"};
+if(!((data111 === "dev-null") || (data111 === "empty"))){
+const err299 = {instancePath:instancePath+"/files/" + i7+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema31.properties.files.items.properties.mask.anyOf[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err299];
 }
@@ -3920,8 +3921,11 @@ vErrors.push(err299);
 }
 errors++;
 }
-if(data112.contentLine === undefined){
-const err300 = {instancePath:instancePath+"/files/" + i7+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "contentLine"},message:"must have required property '"+"contentLine"+"'"};
+var _valid21 = _errs331 === errors;
+valid55 = valid55 || _valid21;
+const _errs333 = errors;
+if(data111 !== null){
+const err300 = {instancePath:instancePath+"/files/" + i7+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err300];
 }
@@ -3930,14 +3934,10 @@ vErrors.push(err300);
 }
 errors++;
 }
-for(const key18 in data112){
-if(!(((key18 === "path") || (key18 === "line")) || (key18 === "contentLine"))){
-delete data112[key18];
-}
-}
-if(data112.path !== undefined){
-if(typeof data112.path !== "string"){
-const err301 = {instancePath:instancePath+"/files/" + i7+"/origin/path",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid21 = _errs333 === errors;
+valid55 = valid55 || _valid21;
+if(!valid55){
+const err301 = {instancePath:instancePath+"/files/" + i7+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err301];
 }
@@ -3946,11 +3946,20 @@ vErrors.push(err301);
 }
 errors++;
 }
+else {
+errors = _errs330;
+if(vErrors !== null){
+if(_errs330){
+vErrors.length = _errs330;
 }
-if(data112.line !== undefined){
-let data114 = data112.line;
-if(!(((typeof data114 == "number") && (!(data114 % 1) && !isNaN(data114))) && (isFinite(data114)))){
-const err302 = {instancePath:instancePath+"/files/" + i7+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+vErrors = null;
+}
+}
+}
+let data112 = data108.role;
+if((typeof data112 !== "string") && (data112 !== null)){
+const err302 = {instancePath:instancePath+"/files/" + i7+"/role",schemaPath:"#/properties/files/items/properties/role/type",keyword:"type",params:{type: schema31.properties.files.items.properties.role.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err302];
 }
@@ -3959,9 +3968,14 @@ vErrors.push(err302);
 }
 errors++;
 }
-if((typeof data114 == "number") && (isFinite(data114))){
-if(data114 > 9007199254740991 || isNaN(data114)){
-const err303 = {instancePath:instancePath+"/files/" + i7+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if(data108.origin !== undefined){
+let data113 = data108.origin;
+const _errs338 = errors;
+let valid56 = false;
+const _errs339 = errors;
+if(data113 && typeof data113 == "object" && !Array.isArray(data113)){
+if(data113.path === undefined){
+const err303 = {instancePath:instancePath+"/files/" + i7+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
 if(vErrors === null){
 vErrors = [err303];
 }
@@ -3970,8 +3984,8 @@ vErrors.push(err303);
 }
 errors++;
 }
-if(data114 < -9007199254740991 || isNaN(data114)){
-const err304 = {instancePath:instancePath+"/files/" + i7+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if(data113.line === undefined){
+const err304 = {instancePath:instancePath+"/files/" + i7+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "line"},message:"must have required property '"+"line"+"'"};
 if(vErrors === null){
 vErrors = [err304];
 }
@@ -3980,15 +3994,8 @@ vErrors.push(err304);
 }
 errors++;
 }
-}
-}
-if(data112.contentLine !== undefined){
-let data115 = data112.contentLine;
-const _errs341 = errors;
-let valid57 = false;
-const _errs342 = errors;
-if(!(((typeof data115 == "number") && (!(data115 % 1) && !isNaN(data115))) && (isFinite(data115)))){
-const err305 = {instancePath:instancePath+"/files/" + i7+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data113.contentLine === undefined){
+const err305 = {instancePath:instancePath+"/files/" + i7+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "contentLine"},message:"must have required property '"+"contentLine"+"'"};
 if(vErrors === null){
 vErrors = [err305];
 }
@@ -3997,9 +4004,14 @@ vErrors.push(err305);
 }
 errors++;
 }
-if((typeof data115 == "number") && (isFinite(data115))){
-if(data115 > 9007199254740991 || isNaN(data115)){
-const err306 = {instancePath:instancePath+"/files/" + i7+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+for(const key18 in data113){
+if(!(((key18 === "path") || (key18 === "line")) || (key18 === "contentLine"))){
+delete data113[key18];
+}
+}
+if(data113.path !== undefined){
+if(typeof data113.path !== "string"){
+const err306 = {instancePath:instancePath+"/files/" + i7+"/origin/path",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err306];
 }
@@ -4008,8 +4020,11 @@ vErrors.push(err306);
 }
 errors++;
 }
-if(data115 < -9007199254740991 || isNaN(data115)){
-const err307 = {instancePath:instancePath+"/files/" + i7+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+}
+if(data113.line !== undefined){
+let data115 = data113.line;
+if(!(((typeof data115 == "number") && (!(data115 % 1) && !isNaN(data115))) && (isFinite(data115)))){
+const err307 = {instancePath:instancePath+"/files/" + i7+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err307];
 }
@@ -4018,12 +4033,9 @@ vErrors.push(err307);
 }
 errors++;
 }
-}
-var _valid22 = _errs342 === errors;
-valid57 = valid57 || _valid22;
-const _errs344 = errors;
-if(data115 !== null){
-const err308 = {instancePath:instancePath+"/files/" + i7+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if((typeof data115 == "number") && (isFinite(data115))){
+if(data115 > 9007199254740991 || isNaN(data115)){
+const err308 = {instancePath:instancePath+"/files/" + i7+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err308];
 }
@@ -4032,10 +4044,8 @@ vErrors.push(err308);
 }
 errors++;
 }
-var _valid22 = _errs344 === errors;
-valid57 = valid57 || _valid22;
-if(!valid57){
-const err309 = {instancePath:instancePath+"/files/" + i7+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(data115 < -9007199254740991 || isNaN(data115)){
+const err309 = {instancePath:instancePath+"/files/" + i7+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err309];
 }
@@ -4044,21 +4054,15 @@ vErrors.push(err309);
 }
 errors++;
 }
-else {
-errors = _errs341;
-if(vErrors !== null){
-if(_errs341){
-vErrors.length = _errs341;
-}
-else {
-vErrors = null;
 }
 }
-}
-}
-}
-else {
-const err310 = {instancePath:instancePath+"/files/" + i7+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data113.contentLine !== undefined){
+let data116 = data113.contentLine;
+const _errs347 = errors;
+let valid58 = false;
+const _errs348 = errors;
+if(!(((typeof data116 == "number") && (!(data116 % 1) && !isNaN(data116))) && (isFinite(data116)))){
+const err310 = {instancePath:instancePath+"/files/" + i7+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err310];
 }
@@ -4067,11 +4071,9 @@ vErrors.push(err310);
 }
 errors++;
 }
-var _valid21 = _errs333 === errors;
-valid55 = valid55 || _valid21;
-const _errs346 = errors;
-if(data112 !== null){
-const err311 = {instancePath:instancePath+"/files/" + i7+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if((typeof data116 == "number") && (isFinite(data116))){
+if(data116 > 9007199254740991 || isNaN(data116)){
+const err311 = {instancePath:instancePath+"/files/" + i7+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err311];
 }
@@ -4080,10 +4082,8 @@ vErrors.push(err311);
 }
 errors++;
 }
-var _valid21 = _errs346 === errors;
-valid55 = valid55 || _valid21;
-if(!valid55){
-const err312 = {instancePath:instancePath+"/files/" + i7+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(data116 < -9007199254740991 || isNaN(data116)){
+const err312 = {instancePath:instancePath+"/files/" + i7+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err312];
 }
@@ -4092,11 +4092,37 @@ vErrors.push(err312);
 }
 errors++;
 }
+}
+var _valid23 = _errs348 === errors;
+valid58 = valid58 || _valid23;
+const _errs350 = errors;
+if(data116 !== null){
+const err313 = {instancePath:instancePath+"/files/" + i7+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(vErrors === null){
+vErrors = [err313];
+}
 else {
-errors = _errs332;
+vErrors.push(err313);
+}
+errors++;
+}
+var _valid23 = _errs350 === errors;
+valid58 = valid58 || _valid23;
+if(!valid58){
+const err314 = {instancePath:instancePath+"/files/" + i7+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err314];
+}
+else {
+vErrors.push(err314);
+}
+errors++;
+}
+else {
+errors = _errs347;
 if(vErrors !== null){
-if(_errs332){
-vErrors.length = _errs332;
+if(_errs347){
+vErrors.length = _errs347;
 }
 else {
 vErrors = null;
@@ -4106,37 +4132,7 @@ vErrors = null;
 }
 }
 else {
-const err313 = {instancePath:instancePath+"/files/" + i7,schemaPath:"#/properties/files/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err313];
-}
-else {
-vErrors.push(err313);
-}
-errors++;
-}
-}
-}
-else {
-const err314 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err314];
-}
-else {
-vErrors.push(err314);
-}
-errors++;
-}
-}
-if(data.commands !== undefined){
-let data116 = data.commands;
-if(Array.isArray(data116)){
-const len8 = data116.length;
-for(let i8=0; i8<len8; i8++){
-let data117 = data116[i8];
-if(data117 && typeof data117 == "object" && !Array.isArray(data117)){
-if(data117.argv === undefined){
-const err315 = {instancePath:instancePath+"/commands/" + i8,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "argv"},message:"must have required property '"+"argv"+"'"};
+const err315 = {instancePath:instancePath+"/files/" + i7+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err315];
 }
@@ -4145,8 +4141,11 @@ vErrors.push(err315);
 }
 errors++;
 }
-if(data117.exitCode === undefined){
-const err316 = {instancePath:instancePath+"/commands/" + i8,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "exitCode"},message:"must have required property '"+"exitCode"+"'"};
+var _valid22 = _errs339 === errors;
+valid56 = valid56 || _valid22;
+const _errs352 = errors;
+if(data113 !== null){
+const err316 = {instancePath:instancePath+"/files/" + i7+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err316];
 }
@@ -4155,8 +4154,10 @@ vErrors.push(err316);
 }
 errors++;
 }
-if(data117.stdout === undefined){
-const err317 = {instancePath:instancePath+"/commands/" + i8,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "stdout"},message:"must have required property '"+"stdout"+"'"};
+var _valid22 = _errs352 === errors;
+valid56 = valid56 || _valid22;
+if(!valid56){
+const err317 = {instancePath:instancePath+"/files/" + i7+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err317];
 }
@@ -4165,18 +4166,21 @@ vErrors.push(err317);
 }
 errors++;
 }
-for(const key19 in data117){
-if(!(((key19 === "argv") || (key19 === "exitCode")) || (key19 === "stdout"))){
-delete data117[key19];
+else {
+errors = _errs338;
+if(vErrors !== null){
+if(_errs338){
+vErrors.length = _errs338;
+}
+else {
+vErrors = null;
 }
 }
-if(data117.argv !== undefined){
-let data118 = data117.argv;
-if(Array.isArray(data118)){
-const len9 = data118.length;
-for(let i9=0; i9<len9; i9++){
-if(typeof data118[i9] !== "string"){
-const err318 = {instancePath:instancePath+"/commands/" + i8+"/argv/" + i9,schemaPath:"#/properties/commands/items/properties/argv/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+}
+}
+else {
+const err318 = {instancePath:instancePath+"/files/" + i7,schemaPath:"#/properties/files/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err318];
 }
@@ -4188,7 +4192,7 @@ errors++;
 }
 }
 else {
-const err319 = {instancePath:instancePath+"/commands/" + i8+"/argv",schemaPath:"#/properties/commands/items/properties/argv/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err319 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err319];
 }
@@ -4198,10 +4202,15 @@ vErrors.push(err319);
 errors++;
 }
 }
-if(data117.exitCode !== undefined){
-let data120 = data117.exitCode;
-if(!(((typeof data120 == "number") && (!(data120 % 1) && !isNaN(data120))) && (isFinite(data120)))){
-const err320 = {instancePath:instancePath+"/commands/" + i8+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data.commands !== undefined){
+let data117 = data.commands;
+if(Array.isArray(data117)){
+const len8 = data117.length;
+for(let i8=0; i8<len8; i8++){
+let data118 = data117[i8];
+if(data118 && typeof data118 == "object" && !Array.isArray(data118)){
+if(data118.argv === undefined){
+const err320 = {instancePath:instancePath+"/commands/" + i8,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "argv"},message:"must have required property '"+"argv"+"'"};
 if(vErrors === null){
 vErrors = [err320];
 }
@@ -4210,9 +4219,8 @@ vErrors.push(err320);
 }
 errors++;
 }
-if((typeof data120 == "number") && (isFinite(data120))){
-if(data120 > 9007199254740991 || isNaN(data120)){
-const err321 = {instancePath:instancePath+"/commands/" + i8+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if(data118.exitCode === undefined){
+const err321 = {instancePath:instancePath+"/commands/" + i8,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "exitCode"},message:"must have required property '"+"exitCode"+"'"};
 if(vErrors === null){
 vErrors = [err321];
 }
@@ -4221,8 +4229,8 @@ vErrors.push(err321);
 }
 errors++;
 }
-if(data120 < -9007199254740991 || isNaN(data120)){
-const err322 = {instancePath:instancePath+"/commands/" + i8+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if(data118.stdout === undefined){
+const err322 = {instancePath:instancePath+"/commands/" + i8,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "stdout"},message:"must have required property '"+"stdout"+"'"};
 if(vErrors === null){
 vErrors = [err322];
 }
@@ -4231,11 +4239,18 @@ vErrors.push(err322);
 }
 errors++;
 }
+for(const key19 in data118){
+if(!(((key19 === "argv") || (key19 === "exitCode")) || (key19 === "stdout"))){
+delete data118[key19];
 }
 }
-if(data117.stdout !== undefined){
-if(typeof data117.stdout !== "string"){
-const err323 = {instancePath:instancePath+"/commands/" + i8+"/stdout",schemaPath:"#/properties/commands/items/properties/stdout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data118.argv !== undefined){
+let data119 = data118.argv;
+if(Array.isArray(data119)){
+const len9 = data119.length;
+for(let i9=0; i9<len9; i9++){
+if(typeof data119[i9] !== "string"){
+const err323 = {instancePath:instancePath+"/commands/" + i8+"/argv/" + i9,schemaPath:"#/properties/commands/items/properties/argv/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err323];
 }
@@ -4247,7 +4262,7 @@ errors++;
 }
 }
 else {
-const err324 = {instancePath:instancePath+"/commands/" + i8,schemaPath:"#/properties/commands/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err324 = {instancePath:instancePath+"/commands/" + i8+"/argv",schemaPath:"#/properties/commands/items/properties/argv/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err324];
 }
@@ -4257,9 +4272,10 @@ vErrors.push(err324);
 errors++;
 }
 }
-}
-else {
-const err325 = {instancePath:instancePath+"/commands",schemaPath:"#/properties/commands/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data118.exitCode !== undefined){
+let data121 = data118.exitCode;
+if(!(((typeof data121 == "number") && (!(data121 % 1) && !isNaN(data121))) && (isFinite(data121)))){
+const err325 = {instancePath:instancePath+"/commands/" + i8+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err325];
 }
@@ -4268,16 +4284,9 @@ vErrors.push(err325);
 }
 errors++;
 }
-}
-if(data.tunHolders !== undefined){
-let data122 = data.tunHolders;
-if(Array.isArray(data122)){
-const len10 = data122.length;
-for(let i10=0; i10<len10; i10++){
-let data123 = data122[i10];
-if(data123 && typeof data123 == "object" && !Array.isArray(data123)){
-if(data123.interface === undefined){
-const err326 = {instancePath:instancePath+"/tunHolders/" + i10,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "interface"},message:"must have required property '"+"interface"+"'"};
+if((typeof data121 == "number") && (isFinite(data121))){
+if(data121 > 9007199254740991 || isNaN(data121)){
+const err326 = {instancePath:instancePath+"/commands/" + i8+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err326];
 }
@@ -4286,8 +4295,8 @@ vErrors.push(err326);
 }
 errors++;
 }
-if(data123.pid === undefined){
-const err327 = {instancePath:instancePath+"/tunHolders/" + i10,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "pid"},message:"must have required property '"+"pid"+"'"};
+if(data121 < -9007199254740991 || isNaN(data121)){
+const err327 = {instancePath:instancePath+"/commands/" + i8+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err327];
 }
@@ -4296,8 +4305,11 @@ vErrors.push(err327);
 }
 errors++;
 }
-if(data123.comm === undefined){
-const err328 = {instancePath:instancePath+"/tunHolders/" + i10,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "comm"},message:"must have required property '"+"comm"+"'"};
+}
+}
+if(data118.stdout !== undefined){
+if(typeof data118.stdout !== "string"){
+const err328 = {instancePath:instancePath+"/commands/" + i8+"/stdout",schemaPath:"#/properties/commands/items/properties/stdout/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err328];
 }
@@ -4306,8 +4318,10 @@ vErrors.push(err328);
 }
 errors++;
 }
-if(data123.cmdline === undefined){
-const err329 = {instancePath:instancePath+"/tunHolders/" + i10,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "cmdline"},message:"must have required property '"+"cmdline"+"'"};
+}
+}
+else {
+const err329 = {instancePath:instancePath+"/commands/" + i8,schemaPath:"#/properties/commands/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err329];
 }
@@ -4316,14 +4330,10 @@ vErrors.push(err329);
 }
 errors++;
 }
-for(const key20 in data123){
-if(!((((key20 === "interface") || (key20 === "pid")) || (key20 === "comm")) || (key20 === "cmdline"))){
-delete data123[key20];
 }
 }
-if(data123.interface !== undefined){
-if(typeof data123.interface !== "string"){
-const err330 = {instancePath:instancePath+"/tunHolders/" + i10+"/interface",schemaPath:"#/properties/tunHolders/items/properties/interface/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err330 = {instancePath:instancePath+"/commands",schemaPath:"#/properties/commands/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err330];
 }
@@ -4333,10 +4343,15 @@ vErrors.push(err330);
 errors++;
 }
 }
-if(data123.pid !== undefined){
-let data125 = data123.pid;
-if(!(((typeof data125 == "number") && (!(data125 % 1) && !isNaN(data125))) && (isFinite(data125)))){
-const err331 = {instancePath:instancePath+"/tunHolders/" + i10+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data.tunHolders !== undefined){
+let data123 = data.tunHolders;
+if(Array.isArray(data123)){
+const len10 = data123.length;
+for(let i10=0; i10<len10; i10++){
+let data124 = data123[i10];
+if(data124 && typeof data124 == "object" && !Array.isArray(data124)){
+if(data124.interface === undefined){
+const err331 = {instancePath:instancePath+"/tunHolders/" + i10,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "interface"},message:"must have required property '"+"interface"+"'"};
 if(vErrors === null){
 vErrors = [err331];
 }
@@ -4345,9 +4360,8 @@ vErrors.push(err331);
 }
 errors++;
 }
-if((typeof data125 == "number") && (isFinite(data125))){
-if(data125 > 9007199254740991 || isNaN(data125)){
-const err332 = {instancePath:instancePath+"/tunHolders/" + i10+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if(data124.pid === undefined){
+const err332 = {instancePath:instancePath+"/tunHolders/" + i10,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "pid"},message:"must have required property '"+"pid"+"'"};
 if(vErrors === null){
 vErrors = [err332];
 }
@@ -4356,8 +4370,8 @@ vErrors.push(err332);
 }
 errors++;
 }
-if(data125 < -9007199254740991 || isNaN(data125)){
-const err333 = {instancePath:instancePath+"/tunHolders/" + i10+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if(data124.comm === undefined){
+const err333 = {instancePath:instancePath+"/tunHolders/" + i10,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "comm"},message:"must have required property '"+"comm"+"'"};
 if(vErrors === null){
 vErrors = [err333];
 }
@@ -4366,12 +4380,8 @@ vErrors.push(err333);
 }
 errors++;
 }
-}
-}
-if(data123.comm !== undefined){
-let data126 = data123.comm;
-if((typeof data126 !== "string") && (data126 !== null)){
-const err334 = {instancePath:instancePath+"/tunHolders/" + i10+"/comm",schemaPath:"#/properties/tunHolders/items/properties/comm/type",keyword:"type",params:{type: schema31.properties.tunHolders.items.properties.comm.type},message:"must be string,null"};
+if(data124.cmdline === undefined){
+const err334 = {instancePath:instancePath+"/tunHolders/" + i10,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "cmdline"},message:"must have required property '"+"cmdline"+"'"};
 if(vErrors === null){
 vErrors = [err334];
 }
@@ -4380,17 +4390,14 @@ vErrors.push(err334);
 }
 errors++;
 }
+for(const key20 in data124){
+if(!((((key20 === "interface") || (key20 === "pid")) || (key20 === "comm")) || (key20 === "cmdline"))){
+delete data124[key20];
 }
-if(data123.cmdline !== undefined){
-let data127 = data123.cmdline;
-const _errs373 = errors;
-let valid66 = false;
-const _errs374 = errors;
-if(Array.isArray(data127)){
-const len11 = data127.length;
-for(let i11=0; i11<len11; i11++){
-if(typeof data127[i11] !== "string"){
-const err335 = {instancePath:instancePath+"/tunHolders/" + i10+"/cmdline/" + i11,schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+if(data124.interface !== undefined){
+if(typeof data124.interface !== "string"){
+const err335 = {instancePath:instancePath+"/tunHolders/" + i10+"/interface",schemaPath:"#/properties/tunHolders/items/properties/interface/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err335];
 }
@@ -4400,9 +4407,10 @@ vErrors.push(err335);
 errors++;
 }
 }
-}
-else {
-const err336 = {instancePath:instancePath+"/tunHolders/" + i10+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data124.pid !== undefined){
+let data126 = data124.pid;
+if(!(((typeof data126 == "number") && (!(data126 % 1) && !isNaN(data126))) && (isFinite(data126)))){
+const err336 = {instancePath:instancePath+"/tunHolders/" + i10+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err336];
 }
@@ -4411,11 +4419,9 @@ vErrors.push(err336);
 }
 errors++;
 }
-var _valid23 = _errs374 === errors;
-valid66 = valid66 || _valid23;
-const _errs378 = errors;
-if(data127 !== null){
-const err337 = {instancePath:instancePath+"/tunHolders/" + i10+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if((typeof data126 == "number") && (isFinite(data126))){
+if(data126 > 9007199254740991 || isNaN(data126)){
+const err337 = {instancePath:instancePath+"/tunHolders/" + i10+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err337];
 }
@@ -4424,10 +4430,8 @@ vErrors.push(err337);
 }
 errors++;
 }
-var _valid23 = _errs378 === errors;
-valid66 = valid66 || _valid23;
-if(!valid66){
-const err338 = {instancePath:instancePath+"/tunHolders/" + i10+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(data126 < -9007199254740991 || isNaN(data126)){
+const err338 = {instancePath:instancePath+"/tunHolders/" + i10+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err338];
 }
@@ -4436,21 +4440,12 @@ vErrors.push(err338);
 }
 errors++;
 }
-else {
-errors = _errs373;
-if(vErrors !== null){
-if(_errs373){
-vErrors.length = _errs373;
-}
-else {
-vErrors = null;
 }
 }
-}
-}
-}
-else {
-const err339 = {instancePath:instancePath+"/tunHolders/" + i10,schemaPath:"#/properties/tunHolders/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data124.comm !== undefined){
+let data127 = data124.comm;
+if((typeof data127 !== "string") && (data127 !== null)){
+const err339 = {instancePath:instancePath+"/tunHolders/" + i10+"/comm",schemaPath:"#/properties/tunHolders/items/properties/comm/type",keyword:"type",params:{type: schema31.properties.tunHolders.items.properties.comm.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err339];
 }
@@ -4460,9 +4455,16 @@ vErrors.push(err339);
 errors++;
 }
 }
-}
-else {
-const err340 = {instancePath:instancePath+"/tunHolders",schemaPath:"#/properties/tunHolders/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data124.cmdline !== undefined){
+let data128 = data124.cmdline;
+const _errs379 = errors;
+let valid67 = false;
+const _errs380 = errors;
+if(Array.isArray(data128)){
+const len11 = data128.length;
+for(let i11=0; i11<len11; i11++){
+if(typeof data128[i11] !== "string"){
+const err340 = {instancePath:instancePath+"/tunHolders/" + i10+"/cmdline/" + i11,schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err340];
 }
@@ -4472,13 +4474,9 @@ vErrors.push(err340);
 errors++;
 }
 }
-if(data.sysctls !== undefined){
-let data129 = data.sysctls;
-if(data129 && typeof data129 == "object" && !Array.isArray(data129)){
-for(const key21 in data129){
-const _errs382 = errors;
-if(typeof key21 !== "string"){
-const err341 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key21};
+}
+else {
+const err341 = {instancePath:instancePath+"/tunHolders/" + i10+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err341];
 }
@@ -4487,9 +4485,11 @@ vErrors.push(err341);
 }
 errors++;
 }
-var valid69 = _errs382 === errors;
-if(!valid69){
-const err342 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/propertyNames",keyword:"propertyNames",params:{propertyName: key21},message:"property name must be valid"};
+var _valid24 = _errs380 === errors;
+valid67 = valid67 || _valid24;
+const _errs384 = errors;
+if(data128 !== null){
+const err342 = {instancePath:instancePath+"/tunHolders/" + i10+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err342];
 }
@@ -4498,10 +4498,10 @@ vErrors.push(err342);
 }
 errors++;
 }
-}
-for(const key22 in data129){
-if(typeof data129[key22] !== "string"){
-const err343 = {instancePath:instancePath+"/sysctls/" + key22.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/sysctls/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid24 = _errs384 === errors;
+valid67 = valid67 || _valid24;
+if(!valid67){
+const err343 = {instancePath:instancePath+"/tunHolders/" + i10+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err343];
 }
@@ -4510,10 +4510,21 @@ vErrors.push(err343);
 }
 errors++;
 }
+else {
+errors = _errs379;
+if(vErrors !== null){
+if(_errs379){
+vErrors.length = _errs379;
+}
+else {
+vErrors = null;
+}
+}
+}
 }
 }
 else {
-const err344 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err344 = {instancePath:instancePath+"/tunHolders/" + i10,schemaPath:"#/properties/tunHolders/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err344];
 }
@@ -4523,15 +4534,9 @@ vErrors.push(err344);
 errors++;
 }
 }
-if(data.gaps !== undefined){
-let data131 = data.gaps;
-if(Array.isArray(data131)){
-const len12 = data131.length;
-for(let i12=0; i12<len12; i12++){
-let data132 = data131[i12];
-if(data132 && typeof data132 == "object" && !Array.isArray(data132)){
-if(data132.source === undefined){
-const err345 = {instancePath:instancePath+"/gaps/" + i12,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
+}
+else {
+const err345 = {instancePath:instancePath+"/tunHolders",schemaPath:"#/properties/tunHolders/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err345];
 }
@@ -4540,8 +4545,14 @@ vErrors.push(err345);
 }
 errors++;
 }
-if(data132.reason === undefined){
-const err346 = {instancePath:instancePath+"/gaps/" + i12,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
+}
+if(data.sysctls !== undefined){
+let data130 = data.sysctls;
+if(data130 && typeof data130 == "object" && !Array.isArray(data130)){
+for(const key21 in data130){
+const _errs388 = errors;
+if(typeof key21 !== "string"){
+const err346 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key21};
 if(vErrors === null){
 vErrors = [err346];
 }
@@ -4550,8 +4561,9 @@ vErrors.push(err346);
 }
 errors++;
 }
-if(data132.detail === undefined){
-const err347 = {instancePath:instancePath+"/gaps/" + i12,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "detail"},message:"must have required property '"+"detail"+"'"};
+var valid70 = _errs388 === errors;
+if(!valid70){
+const err347 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/propertyNames",keyword:"propertyNames",params:{propertyName: key21},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err347];
 }
@@ -4560,14 +4572,10 @@ vErrors.push(err347);
 }
 errors++;
 }
-for(const key23 in data132){
-if(!(((key23 === "source") || (key23 === "reason")) || (key23 === "detail"))){
-delete data132[key23];
 }
-}
-if(data132.source !== undefined){
-if(typeof data132.source !== "string"){
-const err348 = {instancePath:instancePath+"/gaps/" + i12+"/source",schemaPath:"#/properties/gaps/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key22 in data130){
+if(typeof data130[key22] !== "string"){
+const err348 = {instancePath:instancePath+"/sysctls/" + key22.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/sysctls/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err348];
 }
@@ -4577,10 +4585,9 @@ vErrors.push(err348);
 errors++;
 }
 }
-if(data132.reason !== undefined){
-let data134 = data132.reason;
-if(typeof data134 !== "string"){
-const err349 = {instancePath:instancePath+"/gaps/" + i12+"/reason",schemaPath:"#/properties/gaps/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err349 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err349];
 }
@@ -4589,8 +4596,16 @@ vErrors.push(err349);
 }
 errors++;
 }
-if(!((((((data134 === "missing-tool") || (data134 === "permission-denied")) || (data134 === "not-found")) || (data134 === "failed")) || (data134 === "unsupported")) || (data134 === "timeout"))){
-const err350 = {instancePath:instancePath+"/gaps/" + i12+"/reason",schemaPath:"#/properties/gaps/items/properties/reason/enum",keyword:"enum",params:{allowedValues: schema31.properties.gaps.items.properties.reason.enum},message:"must be equal to one of the allowed values"};
+}
+if(data.gaps !== undefined){
+let data132 = data.gaps;
+if(Array.isArray(data132)){
+const len12 = data132.length;
+for(let i12=0; i12<len12; i12++){
+let data133 = data132[i12];
+if(data133 && typeof data133 == "object" && !Array.isArray(data133)){
+if(data133.source === undefined){
+const err350 = {instancePath:instancePath+"/gaps/" + i12,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
 if(vErrors === null){
 vErrors = [err350];
 }
@@ -4599,10 +4614,8 @@ vErrors.push(err350);
 }
 errors++;
 }
-}
-if(data132.detail !== undefined){
-if(typeof data132.detail !== "string"){
-const err351 = {instancePath:instancePath+"/gaps/" + i12+"/detail",schemaPath:"#/properties/gaps/items/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data133.reason === undefined){
+const err351 = {instancePath:instancePath+"/gaps/" + i12,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
 if(vErrors === null){
 vErrors = [err351];
 }
@@ -4611,10 +4624,8 @@ vErrors.push(err351);
 }
 errors++;
 }
-}
-}
-else {
-const err352 = {instancePath:instancePath+"/gaps/" + i12,schemaPath:"#/properties/gaps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data133.detail === undefined){
+const err352 = {instancePath:instancePath+"/gaps/" + i12,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "detail"},message:"must have required property '"+"detail"+"'"};
 if(vErrors === null){
 vErrors = [err352];
 }
@@ -4623,10 +4634,14 @@ vErrors.push(err352);
 }
 errors++;
 }
+for(const key23 in data133){
+if(!(((key23 === "source") || (key23 === "reason")) || (key23 === "detail"))){
+delete data133[key23];
 }
 }
-else {
-const err353 = {instancePath:instancePath+"/gaps",schemaPath:"#/properties/gaps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data133.source !== undefined){
+if(typeof data133.source !== "string"){
+const err353 = {instancePath:instancePath+"/gaps/" + i12+"/source",schemaPath:"#/properties/gaps/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err353];
 }
@@ -4636,14 +4651,73 @@ vErrors.push(err353);
 errors++;
 }
 }
-}
-else {
-const err354 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data133.reason !== undefined){
+let data135 = data133.reason;
+if(typeof data135 !== "string"){
+const err354 = {instancePath:instancePath+"/gaps/" + i12+"/reason",schemaPath:"#/properties/gaps/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err354];
 }
 else {
 vErrors.push(err354);
+}
+errors++;
+}
+if(!((((((data135 === "missing-tool") || (data135 === "permission-denied")) || (data135 === "not-found")) || (data135 === "failed")) || (data135 === "unsupported")) || (data135 === "timeout"))){
+const err355 = {instancePath:instancePath+"/gaps/" + i12+"/reason",schemaPath:"#/properties/gaps/items/properties/reason/enum",keyword:"enum",params:{allowedValues: schema31.properties.gaps.items.properties.reason.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err355];
+}
+else {
+vErrors.push(err355);
+}
+errors++;
+}
+}
+if(data133.detail !== undefined){
+if(typeof data133.detail !== "string"){
+const err356 = {instancePath:instancePath+"/gaps/" + i12+"/detail",schemaPath:"#/properties/gaps/items/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err356];
+}
+else {
+vErrors.push(err356);
+}
+errors++;
+}
+}
+}
+else {
+const err357 = {instancePath:instancePath+"/gaps/" + i12,schemaPath:"#/properties/gaps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err357];
+}
+else {
+vErrors.push(err357);
+}
+errors++;
+}
+}
+}
+else {
+const err358 = {instancePath:instancePath+"/gaps",schemaPath:"#/properties/gaps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err358];
+}
+else {
+vErrors.push(err358);
+}
+errors++;
+}
+}
+}
+else {
+const err359 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err359];
+}
+else {
+vErrors.push(err359);
 }
 errors++;
 }

@@ -8,8 +8,10 @@
 # tar, xz-utils, gzip: support bundles (sosreport .tar.xz, calicovppctl .tar.gz) are unpacked by tar;
 # mmdebstrap and the archive keyring: minimal Debian 11/12/13 roots whose own udevd (247, 252, 257)
 # the .link engine is compared with (cached in /var/cache/hostnet-test/roots between runs);
-# kubectl (Debian's kubernetes-client, unless one is installed): the oracle the YAML reader is compared with;
-# iputils-ping and procps (sysctl): pings with DF set and per-namespace sysctls for the MTU and rp_filter matrices.
+# iptables, nftables: real rulesets (iptables-nft and nft) for the br_netfilter matrix;
+# iputils-ping and procps (sysctl): pings (across a bridge, with DF set) and per-namespace sysctls for the
+# br_netfilter, MTU and rp_filter matrices;
+# kubectl (Debian's kubernetes-client, unless one is installed): the oracle the YAML reader is compared with.
 set -eu
 if [ "$(id -u)" != 0 ]; then
   echo "npm run setup: run it as root: it installs Debian packages with apt-get" >&2
@@ -19,6 +21,6 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends iproute2 udev tcpdump ethtool python3 util-linux strace \
   libvirt-clients libxml2-utils chromium fonts-dejavu-core tar xz-utils gzip mmdebstrap debian-archive-keyring \
-  iputils-ping procps >/dev/null
+  iptables nftables iputils-ping procps >/dev/null
 command -v kubectl >/dev/null || apt-get install -y -qq --no-install-recommends kubernetes-client >/dev/null
 echo "npm run setup: the packages the real-system tests need are installed"

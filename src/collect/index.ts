@@ -12,6 +12,7 @@ import { collectFiles } from './files.js';
 import { collectHost } from './host.js';
 import { collectTunHolders } from './tun-holders.js';
 import { collectVpp } from './vpp.js';
+import { collectNftRuleset } from './nft.js';
 import { collectDaemons } from './daemons.js';
 import { arphrdFromLinkType, interfacesFromIpAddr, nexthopsFromIp, NO_SYSFS, routesFromIp, rulesFromIp } from './ip.js';
 import { readAllSysfs, readAllSysfsOverlapped, readUdevDb } from './sysfs.js';
@@ -54,6 +55,8 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
   });
   // vppctl shows VPP of this machine only: not for a collection below another root.
   const vppPart = root === '/' ? collectVpp() : Promise.resolve({ commands: [], gaps: [] });
+  // The ruleset is the kernel's, not a file's: not for a collection below another root.
+  const nftPart = root === '/' ? collectNftRuleset() : Promise.resolve({ commands: [], gaps: [] });
   // systemctl and iptables answer for this machine only, as vppctl does.
   const daemonPart = root === '/' ? collectDaemons() : Promise.resolve({ commands: [], gaps: [] });
   // Policy rules and nexthops: what systemd-networkd's ManageForeign* settings decide about.
@@ -65,7 +68,7 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
   // Read while the ip processes run (about 20 files per interface). /proc/sys/net is this namespace's,
   // whatever --root says: configuration comes from below a root, state from here.
   const sys = readSysctls();
-  const [interfacesRead, routes4, routes6, hostPart, filePart, sysfs, vpp, [rules4, rules6, nexthopsRead], daemons] = await Promise.all([
+  const [interfacesRead, routes4, routes6, hostPart, filePart, sysfs, vpp, [rules4, rules6, nexthopsRead], daemons, nft] = await Promise.all([
     ...ipParts,
     collectHost(root, options.redact ?? false),
     collectFiles(root),
@@ -73,6 +76,7 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
     vppPart,
     policyParts,
     daemonPart,
+    nftPart,
   ]);
 
   for (const part of [interfacesRead, routes4, routes6, rules4, rules6, nexthopsRead]) if (part.gap) gaps.push(part.gap);
@@ -100,10 +104,10 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
     rules,
     nexthops,
     files: filePart.files,
-    commands: [...vpp.commands, ...daemons.commands],
+    commands: [...vpp.commands, ...daemons.commands, ...nft.commands],
     tunHolders: tun.holders,
     sysctls: sys.sysctls,
-    gaps: [...gaps, ...hostPart.gaps, ...filePart.gaps, ...vpp.gaps, ...daemons.gaps, ...tun.gaps, ...sys.gaps],
+    gaps: [...gaps, ...hostPart.gaps, ...filePart.gaps, ...vpp.gaps, ...daemons.gaps, ...nft.gaps, ...tun.gaps, ...sys.gaps],
   };
 }
 

@@ -111,6 +111,7 @@ export function routesFromIp(entries: unknown, family: 'inet' | 'inet6'): Route[
   return (entries as Json[]).map((r) => {
     const metrics = Array.isArray(r.metrics) ? (r.metrics as Json[]) : [];
     const mtuEntry = metrics.find((m) => m && typeof m === 'object' && 'mtu' in m);
+    const expires = seconds(r.expires);
     return {
       family,
       table: str(r.table) ?? 'main',
@@ -123,8 +124,17 @@ export function routesFromIp(entries: unknown, family: 'inet' | 'inet6'): Route[
       metric: int(r.metric),
       prefsrc: str(r.prefsrc),
       mtu: mtuEntry ? int(mtuEntry.mtu) : null,
+      // Only routes that expire say so, as ip does.
+      ...(expires === null ? {} : { expires }),
     };
   });
+}
+
+/** ip prints a route's lifetime as a number or as "1795sec" depending on its version. */
+function seconds(v: unknown): number | null {
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  const m = typeof v === 'string' ? /^(\d+)(sec)?$/.exec(v) : null;
+  return m ? Number(m[1]) : null;
 }
 
 /** "10.0.0.0" with srclen 8 → "10.0.0.0/8"; "all" (any source) → null. */

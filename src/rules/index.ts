@@ -4,6 +4,8 @@ import { macPolicyRace } from './link/mac-policy-race.js';
 import { macRewrittenByUdev } from './link/mac-rewritten-by-udev.js';
 import { policyInNetworkFile } from './link/policy-in-network-file.js';
 import { l2ControlBlocked } from './bridge/l2-control-blocked.js';
+import { netfilterDropsBridged } from './bridge/netfilter-drops-bridged.js';
+import { forwardingIgnoresRa } from './ipv6/forwarding-ignores-ra.js';
 import { noLacpPartner } from './bond/no-lacp-partner.js';
 import { speedDuplexUnknown } from './bond/speed-duplex-unknown.js';
 import { noActiveAggregator } from './bond/no-active-aggregator.js';
@@ -67,6 +69,8 @@ export const ALL_RULES: readonly Rule[] = [
   valuesTmmMacvlan,
   valuesResources,
   l2ControlBlocked,
+  netfilterDropsBridged,
+  forwardingIgnoresRa,
   speedDuplexUnknown,
   noLacpPartner,
   noActiveAggregator,

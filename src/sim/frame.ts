@@ -5,8 +5,9 @@
  */
 import { InputError } from '../errors.js';
 import type { Host } from '../model/host.js';
-import { bridgeView, handleFrame, hex, type TraceStep, type Verdict } from '../model/bridge/index.js';
+import { bridgeView, handleFrame, hex, type BridgeView, type TraceStep, type Verdict } from '../model/bridge/index.js';
 import { withFrameSize } from '../model/mtu/index.js';
+import { bridgeNfOf, filterBridged, rulesetOf, type BridgedPacket } from '../model/netfilter/index.js';
 import { parseMac } from '../net/mac.js';
 
 /** Protocols by the destination address they use. */
@@ -32,6 +33,16 @@ export interface FrameRequest {
   size?: number;
   /** false: the packet has no DF bit (a bridge with br_netfilter may fragment it). Default true. */
   df?: boolean;
+  /** What the frame carries, for the netfilter hooks br_netfilter runs bridged frames through. */
+  payload?: PayloadSpec;
+}
+
+export interface PayloadSpec {
+  proto: 'ipv4' | 'ipv6' | 'arp';
+  saddr?: string;
+  daddr?: string;
+  /** The first packet of a flow (new, the default) or an answer (established). */
+  ctState?: 'new' | 'established';
 }
 
 export interface FrameTrace {
@@ -47,6 +58,8 @@ export interface FrameTrace {
   passedUpOn: string[];
   steps: TraceStep[];
   assumptions: string[];
+  /** Ports the bridge sends the frame to that netfilter then drops it for, with the chain, rule or policy. */
+  filtered?: { port: string; by: string }[];
 }
 
 /** The destination of a request: a MAC given as is, or a protocol's address. */
@@ -80,6 +93,7 @@ export function traceFrame(host: Host, req: FrameRequest): FrameTrace {
   const bridged = handleFrame(br, req.ingress, { dst, src });
   const decision = req.size === undefined ? bridged : withFrameSize(host, req.ingress, req.size, bridged, req.df ?? true);
   const ingress = br.ports.find((p) => p.name === req.ingress)!;
+  const filter = req.payload ? throughNetfilter(host, br, req.ingress, decision.egress, req.payload) : null;
   const setup: TraceStep = {
     stage: 'bridge',
     result: br.name,
@@ -92,12 +106,47 @@ export function traceFrame(host: Host, req: FrameRequest): FrameTrace {
     protocol,
     ...(req.size !== undefined ? { size: req.size } : {}),
     kernel: host.snapshot.host.kernelRelease,
-    verdict: decision.verdict,
-    egress: decision.egress,
+    verdict: filter && filter.egress.length === 0 && decision.verdict === 'forwarded' ? (decision.passedUpOn.length ? 'local' : 'dropped') : decision.verdict,
+    egress: filter ? filter.egress : decision.egress,
     passedUpOn: decision.passedUpOn,
-    steps: [setup, ...decision.steps],
-    assumptions: br.assumptions,
+    steps: [setup, ...decision.steps, ...(filter?.steps ?? [])],
+    assumptions: [...br.assumptions, ...(filter?.assumptions ?? [])],
+    ...(filter ? { filtered: filter.filtered } : {}),
   };
+}
+
+/**
+ * Each port the bridge sends the frame to, through the forward hooks (bridge family, and the IP or ARP
+ * ones br_netfilter adds): what still leaves, and what is dropped where. Frames passed up to the host
+ * go through the input hooks instead, which are not modelled.
+ */
+function throughNetfilter(host: Host, br: BridgeView, ingress: string, egress: string[], payload: PayloadSpec) {
+  const steps: TraceStep[] = [];
+  const assumptions: string[] = [];
+  const filtered: { port: string; by: string }[] = [];
+  const { ruleset, problem } = rulesetOf(host);
+  if (!ruleset) {
+    const gap = host.snapshot.gaps.find((g) => g.source.startsWith('nft'));
+    assumptions.push(problem ?? `no netfilter ruleset is recorded${gap ? ` (${gap.detail.trim()})` : ''}: the hooks are taken as accepting`);
+    return { egress, steps, assumptions, filtered };
+  }
+  const nf = bridgeNfOf(host);
+  const kept: string[] = [];
+  for (const port of egress) {
+    const pkt: BridgedPacket = {
+      proto: payload.proto, bridge: br.name, inPort: ingress, outPort: port,
+      saddr: payload.saddr ?? null, daddr: payload.daddr ?? null,
+      l4proto: payload.proto === 'arp' ? null : payload.proto === 'ipv6' ? 'ipv6-icmp' : 'icmp', ctState: payload.ctState ?? 'new',
+    };
+    const out = filterBridged(ruleset, nf, pkt);
+    for (const s of out.steps) steps.push({ stage: `netfilter to ${port}: ${s.stage}`, result: s.result, reason: s.reason });
+    for (const u of out.uncertain) steps.push({ stage: `netfilter to ${port}`, result: 'may match', reason: u });
+    assumptions.push(...out.assumptions.filter((a) => !assumptions.includes(a)));
+    if (out.verdict === 'drop') filtered.push({ port, by: out.droppedBy ?? 'netfilter' });
+    else kept.push(port);
+  }
+  if (!assumptions.some((a) => a.includes('forward hooks'))) assumptions.push('netfilter: the forward hooks only (prerouting and postrouting chains are not evaluated); ICMP stands for the IP payload');
+  return { egress: kept, steps, assumptions, filtered };
 }
 
 export function renderFrameTrace(t: FrameTrace): string {
@@ -107,6 +156,7 @@ export function renderFrameTrace(t: FrameTrace): string {
     ? `forwarded to ${t.egress.join(', ')}${t.passedUpOn.length ? ` (and passed up on ${t.passedUpOn.join(', ')})` : ''}`
     : t.verdict === 'local' ? `local: passed up on ${t.passedUpOn.join(', ')}, not forwarded` : 'dropped';
   lines.push(`verdict: ${verdict}`);
+  for (const f of t.filtered ?? []) lines.push(`filtered: not sent to ${f.port}: dropped by ${f.by}`);
   for (const a of t.assumptions) lines.push(`assumed: ${a}`);
   return `${lines.join('\n')}\n`;
 }

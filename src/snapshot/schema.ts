@@ -107,6 +107,8 @@ export const RouteSchema = z.object({
   metric: z.number().int().nullable(),
   prefsrc: z.string().nullable(),
   mtu: z.number().int().nullable(),
+  expires: z.number().int().nullable().optional()
+    .describe('Seconds the route has left (ip prints expires for routes learnt from router advertisements); null or absent when it does not expire'),
 });
 
 export const RoutingRuleSchema = z.object({
@@ -175,7 +177,7 @@ export const SnapshotSchema = z.object({
   nexthops: z.array(NextHopSchema).optional()
     .describe('Nexthop objects (ip -d -j nexthop); absent in older snapshots'),
   files: z.array(FileRecordSchema).describe('Configuration files: .link/.network and drop-ins, /proc/net/bonding/*, and sources named by later analyses'),
-  commands: z.array(CommandRecordSchema).describe('Raw outputs of other tools (vppctl, ...)'),
+  commands: z.array(CommandRecordSchema).describe('Raw outputs of other tools (vppctl, nft -j list ruleset, ...)'),
   tunHolders: z.array(TunHolderSchema).optional()
     .describe('Processes holding a tun/tap device open, in the collected network namespace; absent in older snapshots'),
   sysctls: z.record(z.string(), z.string()).optional()

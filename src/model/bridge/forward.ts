@@ -52,17 +52,38 @@ function isValidSource(mac: string): boolean {
   return !isMulticast(mac) && mac !== '00:00:00:00:00:00';
 }
 
+type Step = (stage: string, result: string, reason: string) => void;
+type Done = (verdict: Verdict, egress?: string[], passedUpOn?: string[]) => BridgeDecision;
+type Kind = 'unicast' | 'multicast' | 'broadcast';
+
+/**
+ * The receive path in the kernel's order: ingress checks, the link-local switch, the port state,
+ * VLAN ingress, then the forwarding decision (to the host, or flooded). Each stage returns a decision
+ * when the frame stops there.
+ */
 export function handleFrame(br: BridgeView, ingressName: string, frame: FrameSpec): BridgeDecision {
   const steps: TraceStep[] = [];
-  const step = (stage: string, result: string, reason: string): void => {
+  const step: Step = (stage, result, reason) => {
     steps.push({ stage, result, reason });
   };
-  const done = (verdict: Verdict, egress: string[] = [], passedUpOn: string[] = []): BridgeDecision => ({ verdict, egress, passedUpOn, steps });
+  const done: Done = (verdict, egress = [], passedUpOn = []) => ({ verdict, egress, passedUpOn, steps });
   const ingress = br.ports.find((p) => p.name === ingressName);
   if (!ingress) throw new Error(`${ingressName} is not a port of ${br.name}`);
   const dst = frame.dst.toLowerCase();
   const src = (frame.src ?? '02:00:00:00:00:01').toLowerCase();
 
+  const stopped = checkIngress(ingress, src, step, done) ?? classify(br, ingress, dst, step, done) ?? checkPortState(ingress, step, done);
+  if (stopped) return stopped;
+  const vlan = vlanIngress(br, ingress, step, done);
+  if (typeof vlan !== 'number' && vlan !== null) return vlan;
+  if (ingress.state === 'learning') {
+    step('port state', 'dropped', `${ingress.name} is learning: the source address is learnt, the frame is not forwarded`);
+    return done('dropped');
+  }
+  return forward(br, ingress, dst, vlan, step, done);
+}
+
+function checkIngress(ingress: PortView, src: string, step: Step, done: Done): BridgeDecision | null {
   if (!ingress.up) {
     step('ingress', 'dropped', `${ingress.name} is down: no frame is received on it`);
     return done('dropped');
@@ -71,53 +92,55 @@ export function handleFrame(br: BridgeView, ingressName: string, frame: FrameSpe
     step('ingress', 'dropped', `source ${src} is not a valid unicast address; the bridge drops such frames`);
     return done('dropped');
   }
+  return null;
+}
 
+/** Link-local frames take the group_fwd_mask switch; anything else goes on to ordinary forwarding. */
+function classify(br: BridgeView, ingress: PortView, dst: string, step: Step, done: Done): BridgeDecision | null {
   const ll = LINK_LOCAL.exec(dst);
-  if (ll) {
-    const n = parseInt(ll[1]!, 16);
-    const bit = 1 << n;
-    const outcome = linkLocal(br, ingress, n, bit, step);
-    if (outcome === 'local') return done('local', [], [ingress.name]);
-    if (outcome === 'drop') return done('dropped');
-  } else {
+  if (!ll) {
     step('classify', isMulticast(dst) ? (dst === 'ff:ff:ff:ff:ff:ff' ? 'broadcast' : 'multicast') : 'unicast',
       `${dst} is not a link-local (01:80:c2:00:00:0X) address: ordinary forwarding`);
+    return null;
   }
+  const n = parseInt(ll[1]!, 16);
+  const outcome = linkLocal(br, ingress, n, 1 << n, step);
+  if (outcome === 'local') return done('local', [], [ingress.name]);
+  if (outcome === 'drop') return done('dropped');
+  return null;
+}
 
-  // The forwarding path: only a port in forwarding or learning state takes frames in.
+/** The forwarding path: only a port in forwarding or learning state takes frames in. */
+function checkPortState(ingress: PortView, step: Step, done: Done): BridgeDecision | null {
   if (ingress.state !== 'forwarding' && ingress.state !== 'learning') {
     step('port state', 'dropped', `${ingress.name} is ${ingress.state}: frames to forward are dropped on entry (only forwarding and learning ports take them)`);
     return done('dropped');
   }
   step('port state', 'accepted', `${ingress.name} is ${ingress.state}`);
+  return null;
+}
 
-  let vid: number | null = null;
-  if (br.vlanFiltering) {
-    if (ingress.vlans === null) {
-      step('vlan ingress', 'assumed', 'vlan_filtering is on and no VLAN table is recorded: the frame is assumed to be allowed');
-    } else {
-      const pvid = ingress.vlans.find((v) => v.pvid);
-      if (!pvid) {
-        step('vlan ingress', 'dropped', `vlan_filtering is on and ${ingress.name} has no PVID: an untagged frame is dropped`);
-        return done('dropped');
-      }
-      vid = pvid.vid;
-      step('vlan ingress', 'accepted', `untagged frame classified into VLAN ${vid} (the PVID of ${ingress.name})`);
-    }
+/** The VLAN an untagged frame is classified into (null without VLAN filtering), or the drop. */
+function vlanIngress(br: BridgeView, ingress: PortView, step: Step, done: Done): number | null | BridgeDecision {
+  if (!br.vlanFiltering) return null;
+  if (ingress.vlans === null) {
+    step('vlan ingress', 'assumed', 'vlan_filtering is on and no VLAN table is recorded: the frame is assumed to be allowed');
+    return null;
   }
-
-  if (ingress.state === 'learning') {
-    step('port state', 'dropped', `${ingress.name} is learning: the source address is learnt, the frame is not forwarded`);
+  const pvid = ingress.vlans.find((v) => v.pvid);
+  if (!pvid) {
+    step('vlan ingress', 'dropped', `vlan_filtering is on and ${ingress.name} has no PVID: an untagged frame is dropped`);
     return done('dropped');
   }
+  step('vlan ingress', 'accepted', `untagged frame classified into VLAN ${pvid.vid} (the PVID of ${ingress.name})`);
+  return pvid.vid;
+}
 
-  const kind = !isMulticast(dst) ? 'unicast' : dst === 'ff:ff:ff:ff:ff:ff' ? 'broadcast' : 'multicast';
-  let localReceive = br.promisc;
-  if (kind === 'broadcast') localReceive = true;
-  if (kind === 'multicast') {
-    // No multicast database entry is known, so the frame is flooded and the host gets a copy.
-    localReceive = true;
-  }
+/** To the host for a local address; otherwise flooded (the database is empty), with a copy up where due. */
+function forward(br: BridgeView, ingress: PortView, dst: string, vid: number | null, step: Step, done: Done): BridgeDecision {
+  const kind: Kind = !isMulticast(dst) ? 'unicast' : dst === 'ff:ff:ff:ff:ff:ff' ? 'broadcast' : 'multicast';
+  // No multicast database entry is known, so multicast is flooded and the host gets a copy, as of broadcast.
+  const localReceive = kind === 'unicast' ? br.promisc : true;
   if (kind === 'unicast') {
     const own = [br.mac, ...br.ports.map((p) => p.mac)].includes(dst);
     if (own) {
@@ -126,7 +149,6 @@ export function handleFrame(br: BridgeView, ingressName: string, frame: FrameSpe
     }
     step('fdb', 'unknown', `${dst} is not in the forwarding database (treated as empty): unknown unicast is flooded`);
   }
-
   const egress: string[] = [];
   for (const p of br.ports) {
     const reason = egressRefusal(p, ingress, kind, vid);
@@ -149,7 +171,7 @@ export function handleFrame(br: BridgeView, ingressName: string, frame: FrameSpe
 }
 
 /** The link-local switch of br_handle_frame: 'forward' goes on to the forwarding path. */
-function linkLocal(br: BridgeView, ingress: PortView, n: number, bit: number, step: (stage: string, result: string, reason: string) => void): 'forward' | 'local' | 'drop' {
+function linkLocal(br: BridgeView, ingress: PortView, n: number, bit: number, step: Step): 'forward' | 'local' | 'drop' {
   const addr = `01:80:c2:00:00:0${n.toString(16)}`;
   const name = ({ 0: 'STP (bridge group address)', 1: 'MAC pause', 2: 'LACP (slow protocols)', 3: '802.1X EAPOL', 0xe: 'LLDP' } as Record<number, string>)[n];
   step('classify', 'link-local', `${addr}${name ? ` is ${name}` : ''}: a link-local group address, mask bit ${hex(bit)}`);
@@ -199,7 +221,7 @@ function linkLocal(br: BridgeView, ingress: PortView, n: number, bit: number, st
   return 'local';
 }
 
-function egressRefusal(p: PortView, ingress: PortView, kind: 'unicast' | 'multicast' | 'broadcast', vid: number | null): string | null {
+function egressRefusal(p: PortView, ingress: PortView, kind: Kind, vid: number | null): string | null {
   if (p.name === ingress.name && !p.flags.hairpin) return 'the ingress port (no hairpin)';
   if (kind === 'unicast' && !p.flags.flood) return 'flood is off on this port';
   if (kind === 'multicast' && !p.flags.mcastFlood) return 'mcast_flood is off on this port';
@@ -211,8 +233,7 @@ function egressRefusal(p: PortView, ingress: PortView, kind: 'unicast' | 'multic
   return null;
 }
 
-function deliverUp(br: BridgeView, vid: number | null, step: (stage: string, result: string, reason: string) => void,
-  done: (verdict: Verdict, egress?: string[], passedUpOn?: string[]) => BridgeDecision, egress: string[]): BridgeDecision {
+function deliverUp(br: BridgeView, vid: number | null, step: Step, done: Done, egress: string[]): BridgeDecision {
   if (vid !== null && br.selfVlans !== null && !br.promisc && !br.selfVlans.some((v: VlanEntry) => v.vid === vid)) {
     step('local', 'not delivered', `VLAN ${vid} is not configured on ${br.name} itself (self): the host does not get it`);
     return egress.length ? done('forwarded', egress) : done('dropped');
