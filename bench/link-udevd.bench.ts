@@ -15,6 +15,7 @@ import type { FileRecord } from '../src/snapshot/schema.js';
 import { startIsolatedUdevd, udevdAvailable } from '../test/helpers/udevd.js';
 import type { Bench } from './run.js';
 import { shippedLinkEngine } from './shipped.js';
+import { medianMs, msSince } from './timing.js';
 import { linkFiles } from './synthetic.js';
 
 const TAPS = Number(process.env.HOSTNET_BENCH_UDEVD_TAPS ?? 500);
@@ -41,23 +42,13 @@ const bench: Bench = {
       const set = loadLinkConfigsFromFiles(files, { systemdVersion: 252, facts: FACTS });
       return names.map((name) => explainLink(set, newLinkDevice({ name, kind: 'tun', driver: 'tun', type: 'ether', addrAssignType: 'random' }), FACTS));
     };
-    const times: number[] = [];
-    let decided = hostnetRun();
-    for (let r = 0; r < 7; r++) {
-      const t0 = process.hrtime.bigint();
-      decided = hostnetRun();
-      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    }
-    const hostnetMs = times.sort((a, b) => a - b)[3]!;
+    hostnetRun(); // warm-up
+    const { ms: hostnetMs, value: decided } = medianMs(7, hostnetRun);
     // The resolution alone, the files loaded once (udevd also keeps them loaded between events).
     const set = loadLinkConfigsFromFiles(files, { systemdVersion: 252, facts: FACTS });
-    const warm: number[] = [];
-    for (let r = 0; r < 7; r++) {
-      const t0 = process.hrtime.bigint();
+    const { ms: resolveMs } = medianMs(7, () => {
       for (const name of names) explainLink(set, newLinkDevice({ name, kind: 'tun', driver: 'tun', type: 'ether', addrAssignType: 'random' }), FACTS);
-      warm.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    }
-    const resolveMs = warm.sort((a, b) => a - b)[3]!;
+    });
 
     const cleanups: (() => Promise<void> | void)[] = [];
     const t = { after: (fn: () => Promise<void> | void) => cleanups.push(fn) } as unknown as TestContext;
@@ -75,7 +66,7 @@ const bench: Bench = {
       const t0 = process.hrtime.bigint();
       udevd.run(['udevadm', 'control', '--start-exec-queue']);
       udevd.run(['udevadm', 'settle', '--timeout=600']);
-      const udevdMs = Number(process.hrtime.bigint() - t0) / 1e6;
+      const udevdMs = msSince(t0);
       // udevd can end a settle with events still running for devices it has not seen yet: count them.
       const processed = names.filter((n) => udevd.log(n).some((l) => /^Device processed \(SEQNUM=\d+, ACTION=add\)/.test(l))).length;
       // The same decisions: the file udevd applied, from its database, beside hostnet's.

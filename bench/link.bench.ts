@@ -11,24 +11,17 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import type { FileRecord, HostFacts } from '../src/snapshot/schema.js';
 import { linkDeviceFromSpec, type LinkDevice } from '../src/model/link/index.js';
+import { rng } from '../test/helpers/rng.js';
 import type { Bench } from './run.js';
 import { shippedLinkEngine } from './shipped.js';
+import { median, msSince } from './timing.js';
 
 const FILES = 300;
 const DEVICES = 10_000;
 const REAL = 50;
 
-/** Deterministic pseudo-random numbers so every run resolves the same inputs. */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
-
 export function makeFiles(): FileRecord[] {
-  const rnd = lcg(7);
+  const rnd = rng(7).next;
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const files: FileRecord[] = [];
   const dirs = ['/etc/systemd/network', '/run/systemd/network', '/usr/lib/systemd/network'];
@@ -49,7 +42,7 @@ export function makeFiles(): FileRecord[] {
 }
 
 export function makeDevices(): LinkDevice[] {
-  const rnd = lcg(11);
+  const rnd = rng(11).next;
   const devices: LinkDevice[] = [];
   for (let n = 0; n < DEVICES; n++) {
     const kind = ['tun', 'veth', 'bridge', 'vxlan', null, null][Math.floor(rnd() * 6)];
@@ -109,7 +102,7 @@ const bench: Bench = {
     const files = makeFiles();
     const t0 = process.hrtime.bigint();
     const set = loadLinkConfigsFromFiles(files, { systemdVersion: 252, facts });
-    const loadMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    const loadMs = msSince(t0);
     log(`${set.configs.length} configs loaded (${files.length} files) in ${loadMs.toFixed(1)} ms`);
     const devices = makeDevices();
     let persistent = 0;
@@ -130,7 +123,6 @@ const bench: Bench = {
       wallRates.push(DEVICES / (Number(process.hrtime.bigint() - t) / 1e9));
       cpuRates.push(DEVICES / Math.max(cpuSeconds() - c, 1e-6));
     }
-    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const wall = median(wallRates);
     const cpu = median(cpuRates);
     const baseline = udevadmPerInterface(log);

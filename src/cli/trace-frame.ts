@@ -6,7 +6,7 @@ import { buildHost } from '../model/host.js';
 import { LINK_DETAILS_ARGV, VLAN_TABLE_ARGV } from '../model/bridge/index.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import { PROTOCOLS, renderFrameTrace, traceFrame, type PayloadSpec } from '../sim/frame.js';
-import { familyOf } from '../sources/vpp-common.js';
+import { familyOf } from '../net/ip.js';
 import { addHostInputOptions, loadHostInput, type HostInputOptions } from './input.js';
 import { parsePacketSize } from './options.js';
 import { emit } from './output.js';

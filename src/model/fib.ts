@@ -5,8 +5,7 @@
  * Pure.
  */
 import type { Route } from '../snapshot/schema.js';
-import { familyOf } from '../sources/vpp-common.js';
-import { inPrefix } from './vpp/takeover.js';
+import { familyOf, inPrefix } from '../net/ip.js';
 
 const TABLES = [['local', '255'], ['main', '254'], ['default', '253']] as const;
 const ROUTABLE = new Set(['unicast', 'local', 'broadcast', 'blackhole', 'unreachable', 'prohibit']);

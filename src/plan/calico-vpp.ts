@@ -10,10 +10,10 @@ import { InputError } from '../errors.js';
 import { buildHost } from '../model/host.js';
 import { CALICO_VPP_PLAN_SCHEMA, type CalicoVppPlan } from '../model/vpp/plan-file.js';
 import {
-  CALICO_VPP_MAX_MTU, clusterRouteMtu, clusterRoutes, driverEffect, fakeNextHop, uplinkMtu, VPP_SIDE_MAC_BASE, VPP_TAP_NAME,
+  CALICO_VPP_MAX_MTU, clusterRouteMtu, clusterRoutes, driverEffect, fakeNextHop, uplinkMtu, VPP_SIDE_MAC_BASE,
 } from '../model/vpp/takeover.js';
 import type { FileRecord, Interface, Route, Snapshot } from '../snapshot/schema.js';
-import type { CalicoVppConfig } from '../sources/calico-vpp-config.js';
+import { VPP_TAP_NAME, type CalicoVppConfig } from '../sources/calico-vpp-config.js';
 
 /** Where the predicted snapshot records its own plan; rules read it to word findings about the future. */
 export const PREDICTED_PLAN_PATH = '(predicted)/calico-vpp-plan.json';

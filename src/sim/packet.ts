@@ -16,10 +16,10 @@
  * from the takeover the configuration predicts. Pure.
  */
 import type { Host } from '../model/host.js';
-import { inPrefix, networkPrefix } from '../model/vpp/takeover.js';
+import { familyOf, inPrefix, networkPrefix } from '../net/ip.js';
 import { calicoVppView, type CalicoVppView } from '../model/vpp/view.js';
 import type { Interface, Route } from '../snapshot/schema.js';
-import { familyOf } from '../sources/vpp-common.js';
+import { VPP_TAP0_ADDRESS, VPP_TAP_NAME } from '../sources/calico-vpp-config.js';
 import type { VppDpo, VppFibEntry } from '../sources/vppctl.js';
 import { traceLinux } from './linux-path.js';
 import { TraceRecorder, TraceSetupError, type PacketTrace, type PacketVerdict, type TraceRequest } from './trace-steps.js';
@@ -58,11 +58,11 @@ function vppModel(host: Host, view: CalicoVppView): VppModel {
     uplink,
     uplinkAddresses: exp?.addresses ?? plan?.vpp.uplink.addresses ?? tapAddrs,
     uplinkMac: exp?.tapMac ?? plan?.vpp.uplink.mac ?? null,
-    tapName: exp?.puntInterface ?? 'tap0',
-    tapVppMac: hw?.find((h) => h.name === (exp?.puntInterface ?? 'tap0'))?.mac ?? plan?.vpp.tap.mac ?? null,
+    tapName: exp?.puntInterface ?? VPP_TAP_NAME,
+    tapVppMac: hw?.find((h) => h.name === (exp?.puntInterface ?? VPP_TAP_NAME))?.mac ?? plan?.vpp.tap.mac ?? null,
     // undefined: no punt output given (use the plan); null: given, and no redirect from any interface.
-    puntNextHop: anyPunt === undefined ? exp?.puntNextHop ?? '169.254.0.1' : anyPunt?.paths[0]?.nextHop ?? null,
-    puntInterface: anyPunt === undefined ? exp?.puntInterface ?? 'tap0' : anyPunt?.paths[0]?.interface ?? null,
+    puntNextHop: anyPunt === undefined ? exp?.puntNextHop ?? VPP_TAP0_ADDRESS : anyPunt?.paths[0]?.nextHop ?? null,
+    puntInterface: anyPunt === undefined ? exp?.puntInterface ?? VPP_TAP_NAME : anyPunt?.paths[0]?.interface ?? null,
     puntDstMac: anyPunt?.rewriteDstMac ?? exp?.tapMac ?? plan?.tap.mac ?? null,
     puntSource: anyPunt ? `${inputs.vppctl.puntRedirect!.source}:${anyPunt.line}` : anyPunt === null ? inputs.vppctl.puntRedirect!.source : exp?.source ?? 'the Calico/VPP configuration',
     fib: inputs.vppctl.fib?.value.filter((e) => e.family === 'inet' && (e.vrf === 0 || e.fibIndex === 0)) ?? null,

@@ -48,4 +48,3 @@ export class DiagnosticSink {
 }
 
 // Addresses are parsed in src/net/ip.ts; these names stay importable from here for older callers.
-export { familyOf, isIPv4, isIPv6, parsePrefix } from '../net/ip.js';

@@ -8,9 +8,10 @@ import { parseConditionValue, type ConditionKey, type LinkCondition } from './co
 import { linkSchema } from './keys.js';
 import { has } from './versions.js';
 import {
-  ALTERNATIVE_NAME_POLICIES, MAC_ADDRESS_POLICIES, NAME_POLICIES, parseHwAddr, parseMtu,
+  ALTERNATIVE_NAME_POLICIES, MAC_ADDRESS_POLICIES, NAME_POLICIES, parseMtu,
   type MacAddressPolicy, type NamePolicy,
 } from './values.js';
+import { parseHwAddr } from '../../net/mac.js';
 
 /** Where a setting came from. */
 export interface SettingSource {

@@ -6,7 +6,7 @@
 import type { Host } from '../host.js';
 import type { Interface } from '../../snapshot/schema.js';
 import { ARPHRD_ETHER, ARPHRD_LOOPBACK, arphrdName } from './arphrd.js';
-import { parseHwAddr } from './values.js';
+import { parseHwAddr } from '../../net/mac.js';
 
 export interface LinkDevice {
   name: string;

@@ -1,7 +1,6 @@
 /** Value syntaxes of `.link` keys, as udevd parses them: hardware addresses, interface names, MTUs. */
 
 /** udevd's hardware-address syntax lives with the other MAC parsing (src/net/mac.ts). */
-export { parseHwAddr } from '../../net/mac.js';
 
 const SIZE_SUFFIXES: Record<string, number> = { '': 1, B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4, P: 1024 ** 5, E: 1024 ** 6 };
 

@@ -4,7 +4,7 @@
  * names, addresses, protocols, conntrack state) are decided; any other expression (an iptables `xt`
  * match, a set lookup, a rate limit) is "may match": the rule is skipped and said so, never guessed.
  */
-import { inPrefix } from '../vpp/takeover.js';
+import { inPrefix } from '../../net/ip.js';
 import { chainName, type NfChain, type NfRule, type Ruleset } from './ruleset.js';
 
 export interface NfPacket {

@@ -21,9 +21,6 @@ import type { Address, Interface, Route } from '../../snapshot/schema.js';
 import { familyOf, subnetHop } from '../../net/ip.js';
 import type { CalicoVppConfig, UplinkInterfaceSpec } from '../../sources/calico-vpp-config.js';
 
-// Prefix tests live in src/net/ip.ts; re-exported for the packet trace, which imports them from here.
-export { inPrefix, networkPrefix } from '../../net/ip.js';
-export { VPP_TAP_NAME } from '../../sources/calico-vpp-config.js';
 
 /** config.DefaultEncapSize: what Calico/VPP takes off the uplink MTU for the routes to the cluster. */
 export const DEFAULT_ENCAP_SIZE = 60;

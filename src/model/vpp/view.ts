@@ -6,12 +6,12 @@
  */
 import type { Host } from '../host.js';
 import type { Interface, Route } from '../../snapshot/schema.js';
-import { VPP_TAP0_ADDRESS } from '../../sources/calico-vpp-config.js';
+import { VPP_TAP0_ADDRESS, VPP_TAP_NAME } from '../../sources/calico-vpp-config.js';
 import type { Diagnostic } from '../../sources/vpp-common.js';
 import type { VppInterfaceAddresses } from '../../sources/vppctl.js';
 import { calicoVppInputs, type CalicoVppInputs } from './inputs.js';
 import { parseCalicoVppPlan, type CalicoVppPlan } from './plan-file.js';
-import { clusterRouteMtu, clusterRoutes, fakeNextHop, VPP_TAP_NAME, type ClusterRoute } from './takeover.js';
+import { clusterRouteMtu, clusterRoutes, fakeNextHop, type ClusterRoute } from './takeover.js';
 
 export interface TakeoverExpectation {
   /** Where the expectation comes from: the plan file, or the configuration and VPP's outputs. */
