@@ -2,7 +2,7 @@
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","properties":{"schema":{"type":"string","const":"hostnet.snapshot/v1"},"collectedAt":{"type":"string","description":"ISO 8601 time of collection"},"collector":{"type":"object","properties":{"name":{"type":"string"},"version":{"type":"string"}},"required":["name","version"],"additionalProperties":false},"scope":{"type":"object","properties":{"netns":{"description":"Network namespace collected, null for the caller's","type":["string","null"]},"root":{"type":"string","description":"Root directory configuration files were read below"},"redacted":{"type":"boolean"}},"required":["netns","root","redacted"],"additionalProperties":false},"host":{"type":"object","properties":{"hostname":{"type":["string","null"]},"kernelRelease":{"description":"uname -r","type":["string","null"]},"architecture":{"description":"uname -m, e.g. x86_64","type":["string","null"]},"kernelCommandLine":{"description":"/proc/cmdline","type":["string","null"]},"initCommandLine":{"description":"/proc/1/cmdline, arguments joined by spaces: what systemd tests KernelCommandLine= against inside a container","type":["string","null"]},"os":{"type":"object","properties":{"id":{"type":["string","null"]},"versionId":{"type":["string","null"]},"prettyName":{"type":["string","null"]}},"required":["id","versionId","prettyName"],"additionalProperties":false},"systemdVersion":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"Major version of systemd-udevd (udevadm --version)."},"virtualization":{"description":"As systemd-detect-virt prints it (\"none\" on bare metal).","type":["string","null"]},"machineId":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{32}$"},{"type":"null"}],"description":"/etc/machine-id; null with --redact."}},"required":["hostname","kernelRelease","architecture","kernelCommandLine","os","systemdVersion","virtualization","machineId"],"additionalProperties":false},"interfaces":{"type":"array","items":{"type":"object","properties":{"index":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"name":{"type":"string","minLength":1},"kind":{"description":"rtnetlink kind (linkinfo info_kind): veth, bridge, tun, macvlan, vxlan, bond, ...; null for physical NICs and loopback","type":["string","null"]},"kindData":{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{},"description":"linkinfo info_data as ip prints it (tun type, macvlan mode, vxlan id, ...)"},"link":{"description":"The parent (lower) device or the veth peer, as ip names it","type":["string","null"]},"linkNetns":{"default":false,"description":"The parent or peer lives in another namespace","type":"boolean"},"master":{"type":["string","null"]},"slaveKind":{"description":"linkinfo info_slave_kind: bridge, bond, ...","type":["string","null"]},"linkType":{"description":"ip link_type: ether, loopback, none, ...","type":["string","null"]},"arphrdType":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"/sys/class/net/IF/type (1 ether, 772 loopback, 65534 none)"},"devtype":{"description":"DEVTYPE from /sys/class/net/IF/uevent (bridge, vxlan, wlan, ...)","type":["string","null"]},"mac":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{2}(:[0-9a-f]{2})*$"},{"type":"null"}]},"permaddr":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{2}(:[0-9a-f]{2})*$"},{"type":"null"}],"description":"IFLA_PERM_ADDRESS as ip prints it; ip omits it when it equals the current address"},"addrAssignType":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"/sys/class/net/IF/addr_assign_type: 0 permanent, 1 random, 2 stolen, 3 set"},"nameAssignType":{"default":null,"description":"/sys/class/net/IF/name_assign_type: 1 enumerated, 2 predictable, 3 user, 4 renamed; null when the kernel does not say (EINVAL)","anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"mtu":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"flags":{"type":"array","items":{"type":"string"}},"operstate":{"type":["string","null"]},"promiscuity":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"driver":{"description":"Basename of /sys/class/net/IF/device/driver; null for virtual devices","type":["string","null"]},"devicePath":{"description":"Resolved /sys/class/net/IF/device, e.g. /sys/devices/pci0000:00/0000:00:03.0/virtio2","type":["string","null"]},"parentBus":{"type":["string","null"]},"speed":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"Mb/s from sysfs; null when unknown or unreadable (virtio reports none)"},"duplex":{"description":"sysfs duplex: full, half, unknown; null when unreadable","type":["string","null"]},"numTxQueues":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"numRxQueues":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"udev":{"anyOf":[{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"string"}},{"type":"null"}],"description":"Properties from the udev database (/run/udev/data/nIFINDEX); null where there is none"},"bridge":{"anyOf":[{"type":"object","properties":{"groupFwdMask":{"type":"integer","minimum":0,"maximum":65535},"stpState":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"description":"0 off, 1 kernel STP, 2 user-space STP"},"vlanFiltering":{"type":"boolean"},"vlanProtocol":{"description":"802.1Q or 802.1ad, as ip prints it; absent in older snapshots","type":["string","null"]},"groupAddr":{"description":"The STP group address (01:80:c2:00:00:00 unless changed)","type":["string","null"]}},"required":["groupFwdMask","stpState","vlanFiltering"],"additionalProperties":false},{"type":"null"}]},"bridgePort":{"anyOf":[{"type":"object","properties":{"groupFwdMask":{"anyOf":[{"type":"integer","minimum":0,"maximum":65535},{"type":"null"}],"description":"null where the kernel predates per-port masks (< 4.15)"},"state":{"type":"string","description":"disabled, listening, learning, forwarding or blocking"},"flags":{"description":"The port's boolean options as ip prints them: learning, flood, mcast_flood, bcast_flood, hairpin, isolated, proxy_arp, ...","anyOf":[{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"boolean"}},{"type":"null"}]}},"required":["groupFwdMask","state"],"additionalProperties":false},{"type":"null"}]},"addresses":{"type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"local":{"type":"string"},"prefixlen":{"type":"integer","minimum":0,"maximum":128},"scope":{"type":["string","null"]},"peer":{"default":null,"type":["string","null"]}},"required":["family","local","prefixlen","scope"],"additionalProperties":false}}},"required":["index","name","kind","kindData","link","master","slaveKind","linkType","arphrdType","devtype","mac","permaddr","addrAssignType","mtu","flags","operstate","promiscuity","driver","devicePath","parentBus","speed","duplex","numTxQueues","numRxQueues","udev","bridge","bridgePort","addresses"],"additionalProperties":false}},"routes":{"type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"table":{"type":"string","description":"main, local, or a number"},"type":{"type":"string","description":"unicast, local, broadcast, multicast, blackhole, ..."},"dst":{"type":"string","description":"\"default\" or a prefix"},"gateway":{"type":["string","null"]},"dev":{"type":["string","null"]},"protocol":{"type":["string","null"]},"scope":{"type":["string","null"]},"metric":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"prefsrc":{"type":["string","null"]},"mtu":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"expires":{"description":"Seconds the route has left (ip prints expires for routes learnt from router advertisements); null or absent when it does not expire","anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]}},"required":["family","table","type","dst","gateway","dev","protocol","scope","metric","prefsrc","mtu"],"additionalProperties":false}},"rules":{"description":"Policy routing rules (ip -d -j rule, both families); absent in older snapshots","type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"priority":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"table":{"description":"main, local, default or a number; null for rules that do not look up a table (goto, nop)","type":["string","null"]},"action":{"description":"ip's \"action\" (blackhole, unreachable, prohibit, goto); null for a table lookup","type":["string","null"]},"protocol":{"description":"Who installed the rule: kernel, boot, static, unspec or a number/name (ip -d)","type":["string","null"]},"src":{"type":["string","null"]},"dst":{"type":["string","null"]},"iif":{"type":["string","null"]},"oif":{"type":["string","null"]},"fwmark":{"description":"As ip prints it, with /MASK when a mask is set","type":["string","null"]},"not":{"type":"boolean","description":"The rule is inverted"}},"required":["family","priority","table","action","protocol","src","dst","iif","oif","fwmark","not"],"additionalProperties":false}},"nexthops":{"description":"Nexthop objects (ip -d -j nexthop); absent in older snapshots","type":"array","items":{"type":"object","properties":{"id":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"gateway":{"type":["string","null"]},"dev":{"type":["string","null"]},"group":{"anyOf":[{"type":"array","items":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991}},{"type":"null"}],"description":"Member ids of a nexthop group; null for a single nexthop"},"blackhole":{"type":"boolean"},"protocol":{"type":["string","null"]}},"required":["id","gateway","dev","group","blackhole","protocol"],"additionalProperties":false}},"files":{"type":"array","items":{"type":"object","properties":{"path":{"type":"string","description":"Absolute path as seen on the analysed host (below --root when collected from one)"},"content":{"description":"Text of the file; null when masked","type":["string","null"]},"mask":{"default":null,"description":"Masked: a symlink to /dev/null or an empty file","anyOf":[{"type":"string","enum":["dev-null","empty"]},{"type":"null"}]},"role":{"default":null,"description":"What the file is when its path does not say (an input given with --input ROLE=FILE): see src/snapshot/roles.ts","type":["string","null"]},"origin":{"description":"Where a file installed by a provisioning input comes from; absent for files read from disk","anyOf":[{"type":"object","properties":{"path":{"type":"string","description":"The provisioning file (Butane, Ignition, MachineConfig, cloud-init) that installs this file"},"line":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"description":"The line declaring it there"},"contentLine":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"The line holding its first line, when its text is written there line for line; null when encoded"}},"required":["path","line","contentLine"],"additionalProperties":false},{"type":"null"}]}},"required":["path","content"],"additionalProperties":false},"description":"Configuration files: .link/.network and drop-ins, /proc/net/bonding/*, and sources named by later analyses"},"commands":{"type":"array","items":{"type":"object","properties":{"argv":{"type":"array","items":{"type":"string"}},"exitCode":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"stdout":{"type":"string"}},"required":["argv","exitCode","stdout"],"additionalProperties":false},"description":"Raw outputs of other tools (vppctl, nft -j list ruleset, ...)"},"tunHolders":{"description":"Processes holding a tun/tap device open, in the collected network namespace; absent in older snapshots","type":"array","items":{"type":"object","properties":{"interface":{"type":"string","description":"The tun/tap device, from `iff:` in /proc/PID/fdinfo/FD of the holder's /dev/net/tun descriptor"},"pid":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"comm":{"description":"/proc/PID/comm (the thread name: VPP's main thread is vpp_main)","type":["string","null"]},"cmdline":{"anyOf":[{"type":"array","items":{"type":"string"}},{"type":"null"}],"description":"/proc/PID/cmdline split at NULs; null when unreadable"}},"required":["interface","pid","comm","cmdline"],"additionalProperties":false}},"sysctls":{"description":"Network sysctls of the collected namespace, by full dotted name as `sysctl -a` prints them (net.ipv4.conf.eth0.rp_filter; a dot in an interface name written as /), values as the kernel prints them; absent in older snapshots and where nothing could be read","type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"string"}},"gaps":{"type":"array","items":{"type":"object","properties":{"source":{"type":"string","description":"What could not be read: a command, a file or a directory."},"reason":{"type":"string","enum":["missing-tool","permission-denied","not-found","failed","unsupported","timeout"],"description":"Why it could not be read."},"detail":{"type":"string","description":"The error as the system reported it."}},"required":["source","reason","detail"],"additionalProperties":false}}},"required":["schema","collectedAt","collector","scope","host","interfaces","routes","files","commands","gaps"],"title":"hostnet snapshot (hostnet.snapshot/v1)","description":"One host's network state as hostnet collect recorded it.","additionalProperties":false};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","properties":{"schema":{"type":"string","const":"hostnet.snapshot/v1"},"collectedAt":{"type":"string","description":"ISO 8601 time of collection"},"collector":{"type":"object","properties":{"name":{"type":"string"},"version":{"type":"string"}},"required":["name","version"],"additionalProperties":false},"scope":{"type":"object","properties":{"netns":{"description":"Network namespace collected, null for the caller's","type":["string","null"]},"root":{"type":"string","description":"Root directory configuration files were read below"},"redacted":{"type":"boolean"}},"required":["netns","root","redacted"],"additionalProperties":false},"host":{"type":"object","properties":{"hostname":{"type":["string","null"]},"kernelRelease":{"description":"uname -r","type":["string","null"]},"architecture":{"description":"uname -m, e.g. x86_64","type":["string","null"]},"kernelCommandLine":{"description":"/proc/cmdline","type":["string","null"]},"initCommandLine":{"description":"/proc/1/cmdline, arguments joined by spaces: what systemd tests KernelCommandLine= against inside a container","type":["string","null"]},"os":{"type":"object","properties":{"id":{"type":["string","null"]},"versionId":{"type":["string","null"]},"prettyName":{"type":["string","null"]}},"required":["id","versionId","prettyName"],"additionalProperties":false},"systemdVersion":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"Major version of systemd-udevd (udevadm --version)."},"virtualization":{"description":"As systemd-detect-virt prints it (\"none\" on bare metal).","type":["string","null"]},"machineId":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{32}$"},{"type":"null"}],"description":"/etc/machine-id; null with --redact."}},"required":["hostname","kernelRelease","architecture","kernelCommandLine","os","systemdVersion","virtualization","machineId"],"additionalProperties":false},"interfaces":{"type":"array","items":{"type":"object","properties":{"index":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"name":{"type":"string","minLength":1},"kind":{"description":"rtnetlink kind (linkinfo info_kind): veth, bridge, tun, macvlan, vxlan, bond, ...; null for physical NICs and loopback","type":["string","null"]},"kindData":{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{},"description":"linkinfo info_data as ip prints it (tun type, macvlan mode, vxlan id, ...)"},"link":{"description":"The parent (lower) device or the veth peer, as ip names it","type":["string","null"]},"linkNetns":{"default":false,"description":"The parent or peer lives in another namespace","type":"boolean"},"master":{"type":["string","null"]},"slaveKind":{"description":"linkinfo info_slave_kind: bridge, bond, ...","type":["string","null"]},"linkType":{"description":"ip link_type: ether, loopback, none, ...","type":["string","null"]},"arphrdType":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"/sys/class/net/IF/type (1 ether, 772 loopback, 65534 none)"},"devtype":{"description":"DEVTYPE from /sys/class/net/IF/uevent (bridge, vxlan, wlan, ...)","type":["string","null"]},"mac":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{2}(:[0-9a-f]{2})*$"},{"type":"null"}]},"permaddr":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{2}(:[0-9a-f]{2})*$"},{"type":"null"}],"description":"IFLA_PERM_ADDRESS as ip prints it; ip omits it when it equals the current address"},"addrAssignType":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"/sys/class/net/IF/addr_assign_type: 0 permanent, 1 random, 2 stolen, 3 set"},"nameAssignType":{"default":null,"description":"/sys/class/net/IF/name_assign_type: 1 enumerated, 2 predictable, 3 user, 4 renamed; null when the kernel does not say (EINVAL)","anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"mtu":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"flags":{"type":"array","items":{"type":"string"}},"operstate":{"type":["string","null"]},"promiscuity":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"driver":{"description":"Basename of /sys/class/net/IF/device/driver; null for virtual devices","type":["string","null"]},"devicePath":{"description":"Resolved /sys/class/net/IF/device, e.g. /sys/devices/pci0000:00/0000:00:03.0/virtio2","type":["string","null"]},"parentBus":{"type":["string","null"]},"speed":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"Mb/s from sysfs; null when unknown or unreadable (virtio reports none)"},"duplex":{"description":"sysfs duplex: full, half, unknown; null when unreadable","type":["string","null"]},"numTxQueues":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"numRxQueues":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"udev":{"anyOf":[{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"string"}},{"type":"null"}],"description":"Properties from the udev database (/run/udev/data/nIFINDEX); null where there is none"},"bridge":{"anyOf":[{"type":"object","properties":{"groupFwdMask":{"type":"integer","minimum":0,"maximum":65535},"stpState":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"description":"0 off, 1 kernel STP, 2 user-space STP"},"vlanFiltering":{"type":"boolean"},"vlanProtocol":{"description":"802.1Q or 802.1ad, as ip prints it; absent in older snapshots","type":["string","null"]},"groupAddr":{"description":"The STP group address (01:80:c2:00:00:00 unless changed)","type":["string","null"]}},"required":["groupFwdMask","stpState","vlanFiltering"],"additionalProperties":false},{"type":"null"}]},"bridgePort":{"anyOf":[{"type":"object","properties":{"groupFwdMask":{"anyOf":[{"type":"integer","minimum":0,"maximum":65535},{"type":"null"}],"description":"null where the kernel predates per-port masks (< 4.15)"},"state":{"type":"string","description":"disabled, listening, learning, forwarding or blocking"},"flags":{"description":"The port's boolean options as ip prints them: learning, flood, mcast_flood, bcast_flood, hairpin, isolated, proxy_arp, ...","anyOf":[{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"boolean"}},{"type":"null"}]}},"required":["groupFwdMask","state"],"additionalProperties":false},{"type":"null"}]},"addresses":{"type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"local":{"type":"string"},"prefixlen":{"type":"integer","minimum":0,"maximum":128},"scope":{"type":["string","null"]},"peer":{"default":null,"type":["string","null"]},"flags":{"description":"Address flags as ip prints them: dynamic (it has a lifetime), mngtmpaddr (a SLAAC address the kernel made from a router advertisement), temporary, deprecated, tentative, noprefixroute, ...; absent when there are none and in older snapshots","type":"array","items":{"type":"string"}},"validLifetime":{"description":"Seconds the address has left (valid_lft); absent when forever","type":"integer","minimum":0,"maximum":9007199254740991},"preferredLifetime":{"description":"Seconds it stays preferred (preferred_lft); absent when forever","type":"integer","minimum":0,"maximum":9007199254740991}},"required":["family","local","prefixlen","scope"],"additionalProperties":false}}},"required":["index","name","kind","kindData","link","master","slaveKind","linkType","arphrdType","devtype","mac","permaddr","addrAssignType","mtu","flags","operstate","promiscuity","driver","devicePath","parentBus","speed","duplex","numTxQueues","numRxQueues","udev","bridge","bridgePort","addresses"],"additionalProperties":false}},"routes":{"type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"table":{"type":"string","description":"main, local, or a number"},"type":{"type":"string","description":"unicast, local, broadcast, multicast, blackhole, ..."},"dst":{"type":"string","description":"\"default\" or a prefix"},"gateway":{"type":["string","null"]},"dev":{"type":["string","null"]},"protocol":{"type":["string","null"]},"scope":{"type":["string","null"]},"metric":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"prefsrc":{"type":["string","null"]},"mtu":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"expires":{"description":"Seconds the route has left (ip prints expires for routes learnt from router advertisements); null or absent when it does not expire","anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]}},"required":["family","table","type","dst","gateway","dev","protocol","scope","metric","prefsrc","mtu"],"additionalProperties":false}},"rules":{"description":"Policy routing rules (ip -d -j rule, both families); absent in older snapshots","type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"priority":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"table":{"description":"main, local, default or a number; null for rules that do not look up a table (goto, nop)","type":["string","null"]},"action":{"description":"ip's \"action\" (blackhole, unreachable, prohibit, goto); null for a table lookup","type":["string","null"]},"protocol":{"description":"Who installed the rule: kernel, boot, static, unspec or a number/name (ip -d)","type":["string","null"]},"src":{"type":["string","null"]},"dst":{"type":["string","null"]},"iif":{"type":["string","null"]},"oif":{"type":["string","null"]},"fwmark":{"description":"As ip prints it, with /MASK when a mask is set","type":["string","null"]},"not":{"type":"boolean","description":"The rule is inverted"}},"required":["family","priority","table","action","protocol","src","dst","iif","oif","fwmark","not"],"additionalProperties":false}},"nexthops":{"description":"Nexthop objects (ip -d -j nexthop); absent in older snapshots","type":"array","items":{"type":"object","properties":{"id":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"gateway":{"type":["string","null"]},"dev":{"type":["string","null"]},"group":{"anyOf":[{"type":"array","items":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991}},{"type":"null"}],"description":"Member ids of a nexthop group; null for a single nexthop"},"blackhole":{"type":"boolean"},"protocol":{"type":["string","null"]}},"required":["id","gateway","dev","group","blackhole","protocol"],"additionalProperties":false}},"files":{"type":"array","items":{"type":"object","properties":{"path":{"type":"string","description":"Absolute path as seen on the analysed host (below --root when collected from one)"},"content":{"description":"Text of the file; null when masked","type":["string","null"]},"mask":{"default":null,"description":"Masked: a symlink to /dev/null or an empty file","anyOf":[{"type":"string","enum":["dev-null","empty"]},{"type":"null"}]},"role":{"default":null,"description":"What the file is when its path does not say (an input given with --input ROLE=FILE): see src/snapshot/roles.ts","type":["string","null"]},"origin":{"description":"Where a file installed by a provisioning input comes from; absent for files read from disk","anyOf":[{"type":"object","properties":{"path":{"type":"string","description":"The provisioning file (Butane, Ignition, MachineConfig, cloud-init) that installs this file"},"line":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"description":"The line declaring it there"},"contentLine":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"The line holding its first line, when its text is written there line for line; null when encoded"}},"required":["path","line","contentLine"],"additionalProperties":false},{"type":"null"}]}},"required":["path","content"],"additionalProperties":false},"description":"Configuration files: .link/.network and drop-ins, /proc/net/bonding/*, and sources named by later analyses"},"commands":{"type":"array","items":{"type":"object","properties":{"argv":{"type":"array","items":{"type":"string"}},"exitCode":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"stdout":{"type":"string"}},"required":["argv","exitCode","stdout"],"additionalProperties":false},"description":"Raw outputs of other tools (vppctl, nft -j list ruleset, ...)"},"tunHolders":{"description":"Processes holding a tun/tap device open, in the collected network namespace; absent in older snapshots","type":"array","items":{"type":"object","properties":{"interface":{"type":"string","description":"The tun/tap device, from `iff:` in /proc/PID/fdinfo/FD of the holder's /dev/net/tun descriptor"},"pid":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"comm":{"description":"/proc/PID/comm (the thread name: VPP's main thread is vpp_main)","type":["string","null"]},"cmdline":{"anyOf":[{"type":"array","items":{"type":"string"}},{"type":"null"}],"description":"/proc/PID/cmdline split at NULs; null when unreadable"}},"required":["interface","pid","comm","cmdline"],"additionalProperties":false}},"sysctls":{"description":"Network sysctls of the collected namespace, by full dotted name as `sysctl -a` prints them (net.ipv4.conf.eth0.rp_filter; a dot in an interface name written as /), values as the kernel prints them; absent in older snapshots and where nothing could be read","type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"string"}},"gaps":{"type":"array","items":{"type":"object","properties":{"source":{"type":"string","description":"What could not be read: a command, a file or a directory."},"reason":{"type":"string","enum":["missing-tool","permission-denied","not-found","failed","unsupported","timeout"],"description":"Why it could not be read."},"detail":{"type":"string","description":"The error as the system reported it."}},"required":["source","reason","detail"],"additionalProperties":false}}},"required":["schema","collectedAt","collector","scope","host","interfaces","routes","files","commands","gaps"],"title":"hostnet snapshot (hostnet.snapshot/v1)","description":"One host's network state as hostnet collect recorded it.","additionalProperties":false};
 const func1 = Object.prototype.hasOwnProperty;
 const func4 = (text) => Array.from(text).length;
 const pattern4 = new RegExp("^[0-9a-f]{32}$", "u");
@@ -2565,7 +2565,7 @@ vErrors.push(err193);
 errors++;
 }
 for(const key13 in data65){
-if(!(((((key13 === "family") || (key13 === "local")) || (key13 === "prefixlen")) || (key13 === "scope")) || (key13 === "peer"))){
+if(!((((((((key13 === "family") || (key13 === "local")) || (key13 === "prefixlen")) || (key13 === "scope")) || (key13 === "peer")) || (key13 === "flags")) || (key13 === "validLifetime")) || (key13 === "preferredLifetime"))){
 delete data65[key13];
 }
 }
@@ -2663,9 +2663,13 @@ vErrors.push(err201);
 }
 errors++;
 }
-}
-else {
-const err202 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2,schemaPath:"#/properties/interfaces/items/properties/addresses/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data65.flags !== undefined){
+let data71 = data65.flags;
+if(Array.isArray(data71)){
+const len3 = data71.length;
+for(let i3=0; i3<len3; i3++){
+if(typeof data71[i3] !== "string"){
+const err202 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2+"/flags/" + i3,schemaPath:"#/properties/interfaces/items/properties/addresses/items/properties/flags/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err202];
 }
@@ -2677,7 +2681,7 @@ errors++;
 }
 }
 else {
-const err203 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses",schemaPath:"#/properties/interfaces/items/properties/addresses/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err203 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2+"/flags",schemaPath:"#/properties/interfaces/items/properties/addresses/items/properties/flags/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err203];
 }
@@ -2687,9 +2691,10 @@ vErrors.push(err203);
 errors++;
 }
 }
-}
-else {
-const err204 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data65.validLifetime !== undefined){
+let data73 = data65.validLifetime;
+if(!(((typeof data73 == "number") && (!(data73 % 1) && !isNaN(data73))) && (isFinite(data73)))){
+const err204 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2+"/validLifetime",schemaPath:"#/properties/interfaces/items/properties/addresses/items/properties/validLifetime/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err204];
 }
@@ -2698,10 +2703,9 @@ vErrors.push(err204);
 }
 errors++;
 }
-}
-}
-else {
-const err205 = {instancePath:instancePath+"/interfaces",schemaPath:"#/properties/interfaces/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data73 == "number") && (isFinite(data73))){
+if(data73 > 9007199254740991 || isNaN(data73)){
+const err205 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2+"/validLifetime",schemaPath:"#/properties/interfaces/items/properties/addresses/items/properties/validLifetime/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err205];
 }
@@ -2710,16 +2714,8 @@ vErrors.push(err205);
 }
 errors++;
 }
-}
-if(data.routes !== undefined){
-let data71 = data.routes;
-if(Array.isArray(data71)){
-const len3 = data71.length;
-for(let i3=0; i3<len3; i3++){
-let data72 = data71[i3];
-if(data72 && typeof data72 == "object" && !Array.isArray(data72)){
-if(data72.family === undefined){
-const err206 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "family"},message:"must have required property '"+"family"+"'"};
+if(data73 < 0 || isNaN(data73)){
+const err206 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2+"/validLifetime",schemaPath:"#/properties/interfaces/items/properties/addresses/items/properties/validLifetime/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err206];
 }
@@ -2728,8 +2724,12 @@ vErrors.push(err206);
 }
 errors++;
 }
-if(data72.table === undefined){
-const err207 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "table"},message:"must have required property '"+"table"+"'"};
+}
+}
+if(data65.preferredLifetime !== undefined){
+let data74 = data65.preferredLifetime;
+if(!(((typeof data74 == "number") && (!(data74 % 1) && !isNaN(data74))) && (isFinite(data74)))){
+const err207 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2+"/preferredLifetime",schemaPath:"#/properties/interfaces/items/properties/addresses/items/properties/preferredLifetime/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err207];
 }
@@ -2738,8 +2738,9 @@ vErrors.push(err207);
 }
 errors++;
 }
-if(data72.type === undefined){
-const err208 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
+if((typeof data74 == "number") && (isFinite(data74))){
+if(data74 > 9007199254740991 || isNaN(data74)){
+const err208 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2+"/preferredLifetime",schemaPath:"#/properties/interfaces/items/properties/addresses/items/properties/preferredLifetime/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err208];
 }
@@ -2748,8 +2749,8 @@ vErrors.push(err208);
 }
 errors++;
 }
-if(data72.dst === undefined){
-const err209 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "dst"},message:"must have required property '"+"dst"+"'"};
+if(data74 < 0 || isNaN(data74)){
+const err209 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2+"/preferredLifetime",schemaPath:"#/properties/interfaces/items/properties/addresses/items/properties/preferredLifetime/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err209];
 }
@@ -2758,8 +2759,11 @@ vErrors.push(err209);
 }
 errors++;
 }
-if(data72.gateway === undefined){
-const err210 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "gateway"},message:"must have required property '"+"gateway"+"'"};
+}
+}
+}
+else {
+const err210 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses/" + i2,schemaPath:"#/properties/interfaces/items/properties/addresses/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err210];
 }
@@ -2768,8 +2772,10 @@ vErrors.push(err210);
 }
 errors++;
 }
-if(data72.dev === undefined){
-const err211 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "dev"},message:"must have required property '"+"dev"+"'"};
+}
+}
+else {
+const err211 = {instancePath:instancePath+"/interfaces/" + i0+"/addresses",schemaPath:"#/properties/interfaces/items/properties/addresses/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err211];
 }
@@ -2778,8 +2784,10 @@ vErrors.push(err211);
 }
 errors++;
 }
-if(data72.protocol === undefined){
-const err212 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
+}
+}
+else {
+const err212 = {instancePath:instancePath+"/interfaces/" + i0,schemaPath:"#/properties/interfaces/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err212];
 }
@@ -2788,8 +2796,10 @@ vErrors.push(err212);
 }
 errors++;
 }
-if(data72.scope === undefined){
-const err213 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "scope"},message:"must have required property '"+"scope"+"'"};
+}
+}
+else {
+const err213 = {instancePath:instancePath+"/interfaces",schemaPath:"#/properties/interfaces/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err213];
 }
@@ -2798,8 +2808,16 @@ vErrors.push(err213);
 }
 errors++;
 }
-if(data72.metric === undefined){
-const err214 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};
+}
+if(data.routes !== undefined){
+let data75 = data.routes;
+if(Array.isArray(data75)){
+const len4 = data75.length;
+for(let i4=0; i4<len4; i4++){
+let data76 = data75[i4];
+if(data76 && typeof data76 == "object" && !Array.isArray(data76)){
+if(data76.family === undefined){
+const err214 = {instancePath:instancePath+"/routes/" + i4,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "family"},message:"must have required property '"+"family"+"'"};
 if(vErrors === null){
 vErrors = [err214];
 }
@@ -2808,8 +2826,8 @@ vErrors.push(err214);
 }
 errors++;
 }
-if(data72.prefsrc === undefined){
-const err215 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "prefsrc"},message:"must have required property '"+"prefsrc"+"'"};
+if(data76.table === undefined){
+const err215 = {instancePath:instancePath+"/routes/" + i4,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "table"},message:"must have required property '"+"table"+"'"};
 if(vErrors === null){
 vErrors = [err215];
 }
@@ -2818,8 +2836,8 @@ vErrors.push(err215);
 }
 errors++;
 }
-if(data72.mtu === undefined){
-const err216 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "mtu"},message:"must have required property '"+"mtu"+"'"};
+if(data76.type === undefined){
+const err216 = {instancePath:instancePath+"/routes/" + i4,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'"};
 if(vErrors === null){
 vErrors = [err216];
 }
@@ -2828,15 +2846,8 @@ vErrors.push(err216);
 }
 errors++;
 }
-for(const key14 in data72){
-if(!(func1.call(schema31.properties.routes.items.properties, key14))){
-delete data72[key14];
-}
-}
-if(data72.family !== undefined){
-let data73 = data72.family;
-if(typeof data73 !== "string"){
-const err217 = {instancePath:instancePath+"/routes/" + i3+"/family",schemaPath:"#/properties/routes/items/properties/family/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data76.dst === undefined){
+const err217 = {instancePath:instancePath+"/routes/" + i4,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "dst"},message:"must have required property '"+"dst"+"'"};
 if(vErrors === null){
 vErrors = [err217];
 }
@@ -2845,8 +2856,8 @@ vErrors.push(err217);
 }
 errors++;
 }
-if(!((data73 === "inet") || (data73 === "inet6"))){
-const err218 = {instancePath:instancePath+"/routes/" + i3+"/family",schemaPath:"#/properties/routes/items/properties/family/enum",keyword:"enum",params:{allowedValues: schema31.properties.routes.items.properties.family.enum},message:"must be equal to one of the allowed values"};
+if(data76.gateway === undefined){
+const err218 = {instancePath:instancePath+"/routes/" + i4,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "gateway"},message:"must have required property '"+"gateway"+"'"};
 if(vErrors === null){
 vErrors = [err218];
 }
@@ -2855,10 +2866,8 @@ vErrors.push(err218);
 }
 errors++;
 }
-}
-if(data72.table !== undefined){
-if(typeof data72.table !== "string"){
-const err219 = {instancePath:instancePath+"/routes/" + i3+"/table",schemaPath:"#/properties/routes/items/properties/table/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data76.dev === undefined){
+const err219 = {instancePath:instancePath+"/routes/" + i4,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "dev"},message:"must have required property '"+"dev"+"'"};
 if(vErrors === null){
 vErrors = [err219];
 }
@@ -2867,10 +2876,8 @@ vErrors.push(err219);
 }
 errors++;
 }
-}
-if(data72.type !== undefined){
-if(typeof data72.type !== "string"){
-const err220 = {instancePath:instancePath+"/routes/" + i3+"/type",schemaPath:"#/properties/routes/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data76.protocol === undefined){
+const err220 = {instancePath:instancePath+"/routes/" + i4,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
 if(vErrors === null){
 vErrors = [err220];
 }
@@ -2879,10 +2886,8 @@ vErrors.push(err220);
 }
 errors++;
 }
-}
-if(data72.dst !== undefined){
-if(typeof data72.dst !== "string"){
-const err221 = {instancePath:instancePath+"/routes/" + i3+"/dst",schemaPath:"#/properties/routes/items/properties/dst/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data76.scope === undefined){
+const err221 = {instancePath:instancePath+"/routes/" + i4,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "scope"},message:"must have required property '"+"scope"+"'"};
 if(vErrors === null){
 vErrors = [err221];
 }
@@ -2891,11 +2896,8 @@ vErrors.push(err221);
 }
 errors++;
 }
-}
-if(data72.gateway !== undefined){
-let data77 = data72.gateway;
-if((typeof data77 !== "string") && (data77 !== null)){
-const err222 = {instancePath:instancePath+"/routes/" + i3+"/gateway",schemaPath:"#/properties/routes/items/properties/gateway/type",keyword:"type",params:{type: schema31.properties.routes.items.properties.gateway.type},message:"must be string,null"};
+if(data76.metric === undefined){
+const err222 = {instancePath:instancePath+"/routes/" + i4,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "metric"},message:"must have required property '"+"metric"+"'"};
 if(vErrors === null){
 vErrors = [err222];
 }
@@ -2904,11 +2906,8 @@ vErrors.push(err222);
 }
 errors++;
 }
-}
-if(data72.dev !== undefined){
-let data78 = data72.dev;
-if((typeof data78 !== "string") && (data78 !== null)){
-const err223 = {instancePath:instancePath+"/routes/" + i3+"/dev",schemaPath:"#/properties/routes/items/properties/dev/type",keyword:"type",params:{type: schema31.properties.routes.items.properties.dev.type},message:"must be string,null"};
+if(data76.prefsrc === undefined){
+const err223 = {instancePath:instancePath+"/routes/" + i4,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "prefsrc"},message:"must have required property '"+"prefsrc"+"'"};
 if(vErrors === null){
 vErrors = [err223];
 }
@@ -2917,11 +2916,8 @@ vErrors.push(err223);
 }
 errors++;
 }
-}
-if(data72.protocol !== undefined){
-let data79 = data72.protocol;
-if((typeof data79 !== "string") && (data79 !== null)){
-const err224 = {instancePath:instancePath+"/routes/" + i3+"/protocol",schemaPath:"#/properties/routes/items/properties/protocol/type",keyword:"type",params:{type: schema31.properties.routes.items.properties.protocol.type},message:"must be string,null"};
+if(data76.mtu === undefined){
+const err224 = {instancePath:instancePath+"/routes/" + i4,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "mtu"},message:"must have required property '"+"mtu"+"'"};
 if(vErrors === null){
 vErrors = [err224];
 }
@@ -2930,11 +2926,15 @@ vErrors.push(err224);
 }
 errors++;
 }
+for(const key14 in data76){
+if(!(func1.call(schema31.properties.routes.items.properties, key14))){
+delete data76[key14];
 }
-if(data72.scope !== undefined){
-let data80 = data72.scope;
-if((typeof data80 !== "string") && (data80 !== null)){
-const err225 = {instancePath:instancePath+"/routes/" + i3+"/scope",schemaPath:"#/properties/routes/items/properties/scope/type",keyword:"type",params:{type: schema31.properties.routes.items.properties.scope.type},message:"must be string,null"};
+}
+if(data76.family !== undefined){
+let data77 = data76.family;
+if(typeof data77 !== "string"){
+const err225 = {instancePath:instancePath+"/routes/" + i4+"/family",schemaPath:"#/properties/routes/items/properties/family/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err225];
 }
@@ -2943,14 +2943,8 @@ vErrors.push(err225);
 }
 errors++;
 }
-}
-if(data72.metric !== undefined){
-let data81 = data72.metric;
-const _errs247 = errors;
-let valid39 = false;
-const _errs248 = errors;
-if(!(((typeof data81 == "number") && (!(data81 % 1) && !isNaN(data81))) && (isFinite(data81)))){
-const err226 = {instancePath:instancePath+"/routes/" + i3+"/metric",schemaPath:"#/properties/routes/items/properties/metric/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(!((data77 === "inet") || (data77 === "inet6"))){
+const err226 = {instancePath:instancePath+"/routes/" + i4+"/family",schemaPath:"#/properties/routes/items/properties/family/enum",keyword:"enum",params:{allowedValues: schema31.properties.routes.items.properties.family.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err226];
 }
@@ -2959,9 +2953,10 @@ vErrors.push(err226);
 }
 errors++;
 }
-if((typeof data81 == "number") && (isFinite(data81))){
-if(data81 > 9007199254740991 || isNaN(data81)){
-const err227 = {instancePath:instancePath+"/routes/" + i3+"/metric",schemaPath:"#/properties/routes/items/properties/metric/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+}
+if(data76.table !== undefined){
+if(typeof data76.table !== "string"){
+const err227 = {instancePath:instancePath+"/routes/" + i4+"/table",schemaPath:"#/properties/routes/items/properties/table/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err227];
 }
@@ -2970,8 +2965,10 @@ vErrors.push(err227);
 }
 errors++;
 }
-if(data81 < -9007199254740991 || isNaN(data81)){
-const err228 = {instancePath:instancePath+"/routes/" + i3+"/metric",schemaPath:"#/properties/routes/items/properties/metric/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+}
+if(data76.type !== undefined){
+if(typeof data76.type !== "string"){
+const err228 = {instancePath:instancePath+"/routes/" + i4+"/type",schemaPath:"#/properties/routes/items/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err228];
 }
@@ -2981,11 +2978,9 @@ vErrors.push(err228);
 errors++;
 }
 }
-var _valid16 = _errs248 === errors;
-valid39 = valid39 || _valid16;
-const _errs250 = errors;
-if(data81 !== null){
-const err229 = {instancePath:instancePath+"/routes/" + i3+"/metric",schemaPath:"#/properties/routes/items/properties/metric/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(data76.dst !== undefined){
+if(typeof data76.dst !== "string"){
+const err229 = {instancePath:instancePath+"/routes/" + i4+"/dst",schemaPath:"#/properties/routes/items/properties/dst/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err229];
 }
@@ -2994,10 +2989,11 @@ vErrors.push(err229);
 }
 errors++;
 }
-var _valid16 = _errs250 === errors;
-valid39 = valid39 || _valid16;
-if(!valid39){
-const err230 = {instancePath:instancePath+"/routes/" + i3+"/metric",schemaPath:"#/properties/routes/items/properties/metric/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+}
+if(data76.gateway !== undefined){
+let data81 = data76.gateway;
+if((typeof data81 !== "string") && (data81 !== null)){
+const err230 = {instancePath:instancePath+"/routes/" + i4+"/gateway",schemaPath:"#/properties/routes/items/properties/gateway/type",keyword:"type",params:{type: schema31.properties.routes.items.properties.gateway.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err230];
 }
@@ -3006,22 +3002,11 @@ vErrors.push(err230);
 }
 errors++;
 }
-else {
-errors = _errs247;
-if(vErrors !== null){
-if(_errs247){
-vErrors.length = _errs247;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data72.prefsrc !== undefined){
-let data82 = data72.prefsrc;
+if(data76.dev !== undefined){
+let data82 = data76.dev;
 if((typeof data82 !== "string") && (data82 !== null)){
-const err231 = {instancePath:instancePath+"/routes/" + i3+"/prefsrc",schemaPath:"#/properties/routes/items/properties/prefsrc/type",keyword:"type",params:{type: schema31.properties.routes.items.properties.prefsrc.type},message:"must be string,null"};
+const err231 = {instancePath:instancePath+"/routes/" + i4+"/dev",schemaPath:"#/properties/routes/items/properties/dev/type",keyword:"type",params:{type: schema31.properties.routes.items.properties.dev.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err231];
 }
@@ -3031,13 +3016,10 @@ vErrors.push(err231);
 errors++;
 }
 }
-if(data72.mtu !== undefined){
-let data83 = data72.mtu;
-const _errs255 = errors;
-let valid40 = false;
-const _errs256 = errors;
-if(!(((typeof data83 == "number") && (!(data83 % 1) && !isNaN(data83))) && (isFinite(data83)))){
-const err232 = {instancePath:instancePath+"/routes/" + i3+"/mtu",schemaPath:"#/properties/routes/items/properties/mtu/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data76.protocol !== undefined){
+let data83 = data76.protocol;
+if((typeof data83 !== "string") && (data83 !== null)){
+const err232 = {instancePath:instancePath+"/routes/" + i4+"/protocol",schemaPath:"#/properties/routes/items/properties/protocol/type",keyword:"type",params:{type: schema31.properties.routes.items.properties.protocol.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err232];
 }
@@ -3046,9 +3028,11 @@ vErrors.push(err232);
 }
 errors++;
 }
-if((typeof data83 == "number") && (isFinite(data83))){
-if(data83 > 9007199254740991 || isNaN(data83)){
-const err233 = {instancePath:instancePath+"/routes/" + i3+"/mtu",schemaPath:"#/properties/routes/items/properties/mtu/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+}
+if(data76.scope !== undefined){
+let data84 = data76.scope;
+if((typeof data84 !== "string") && (data84 !== null)){
+const err233 = {instancePath:instancePath+"/routes/" + i4+"/scope",schemaPath:"#/properties/routes/items/properties/scope/type",keyword:"type",params:{type: schema31.properties.routes.items.properties.scope.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err233];
 }
@@ -3057,8 +3041,14 @@ vErrors.push(err233);
 }
 errors++;
 }
-if(data83 < -9007199254740991 || isNaN(data83)){
-const err234 = {instancePath:instancePath+"/routes/" + i3+"/mtu",schemaPath:"#/properties/routes/items/properties/mtu/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+}
+if(data76.metric !== undefined){
+let data85 = data76.metric;
+const _errs255 = errors;
+let valid41 = false;
+const _errs256 = errors;
+if(!(((typeof data85 == "number") && (!(data85 % 1) && !isNaN(data85))) && (isFinite(data85)))){
+const err234 = {instancePath:instancePath+"/routes/" + i4+"/metric",schemaPath:"#/properties/routes/items/properties/metric/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err234];
 }
@@ -3067,12 +3057,9 @@ vErrors.push(err234);
 }
 errors++;
 }
-}
-var _valid17 = _errs256 === errors;
-valid40 = valid40 || _valid17;
-const _errs258 = errors;
-if(data83 !== null){
-const err235 = {instancePath:instancePath+"/routes/" + i3+"/mtu",schemaPath:"#/properties/routes/items/properties/mtu/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if((typeof data85 == "number") && (isFinite(data85))){
+if(data85 > 9007199254740991 || isNaN(data85)){
+const err235 = {instancePath:instancePath+"/routes/" + i4+"/metric",schemaPath:"#/properties/routes/items/properties/metric/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err235];
 }
@@ -3081,15 +3068,39 @@ vErrors.push(err235);
 }
 errors++;
 }
-var _valid17 = _errs258 === errors;
-valid40 = valid40 || _valid17;
-if(!valid40){
-const err236 = {instancePath:instancePath+"/routes/" + i3+"/mtu",schemaPath:"#/properties/routes/items/properties/mtu/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(data85 < -9007199254740991 || isNaN(data85)){
+const err236 = {instancePath:instancePath+"/routes/" + i4+"/metric",schemaPath:"#/properties/routes/items/properties/metric/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err236];
 }
 else {
 vErrors.push(err236);
+}
+errors++;
+}
+}
+var _valid16 = _errs256 === errors;
+valid41 = valid41 || _valid16;
+const _errs258 = errors;
+if(data85 !== null){
+const err237 = {instancePath:instancePath+"/routes/" + i4+"/metric",schemaPath:"#/properties/routes/items/properties/metric/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(vErrors === null){
+vErrors = [err237];
+}
+else {
+vErrors.push(err237);
+}
+errors++;
+}
+var _valid16 = _errs258 === errors;
+valid41 = valid41 || _valid16;
+if(!valid41){
+const err238 = {instancePath:instancePath+"/routes/" + i4+"/metric",schemaPath:"#/properties/routes/items/properties/metric/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err238];
+}
+else {
+vErrors.push(err238);
 }
 errors++;
 }
@@ -3105,34 +3116,10 @@ vErrors = null;
 }
 }
 }
-if(data72.expires !== undefined){
-let data84 = data72.expires;
-const _errs261 = errors;
-let valid41 = false;
-const _errs262 = errors;
-if(!(((typeof data84 == "number") && (!(data84 % 1) && !isNaN(data84))) && (isFinite(data84)))){
-const err237 = {instancePath:instancePath+"/routes/" + i3+"/expires",schemaPath:"#/properties/routes/items/properties/expires/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err237];
-}
-else {
-vErrors.push(err237);
-}
-errors++;
-}
-if((typeof data84 == "number") && (isFinite(data84))){
-if(data84 > 9007199254740991 || isNaN(data84)){
-const err238 = {instancePath:instancePath+"/routes/" + i3+"/expires",schemaPath:"#/properties/routes/items/properties/expires/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
-if(vErrors === null){
-vErrors = [err238];
-}
-else {
-vErrors.push(err238);
-}
-errors++;
-}
-if(data84 < -9007199254740991 || isNaN(data84)){
-const err239 = {instancePath:instancePath+"/routes/" + i3+"/expires",schemaPath:"#/properties/routes/items/properties/expires/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if(data76.prefsrc !== undefined){
+let data86 = data76.prefsrc;
+if((typeof data86 !== "string") && (data86 !== null)){
+const err239 = {instancePath:instancePath+"/routes/" + i4+"/prefsrc",schemaPath:"#/properties/routes/items/properties/prefsrc/type",keyword:"type",params:{type: schema31.properties.routes.items.properties.prefsrc.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err239];
 }
@@ -3142,11 +3129,13 @@ vErrors.push(err239);
 errors++;
 }
 }
-var _valid18 = _errs262 === errors;
-valid41 = valid41 || _valid18;
+if(data76.mtu !== undefined){
+let data87 = data76.mtu;
+const _errs263 = errors;
+let valid42 = false;
 const _errs264 = errors;
-if(data84 !== null){
-const err240 = {instancePath:instancePath+"/routes/" + i3+"/expires",schemaPath:"#/properties/routes/items/properties/expires/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(!(((typeof data87 == "number") && (!(data87 % 1) && !isNaN(data87))) && (isFinite(data87)))){
+const err240 = {instancePath:instancePath+"/routes/" + i4+"/mtu",schemaPath:"#/properties/routes/items/properties/mtu/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err240];
 }
@@ -3155,10 +3144,9 @@ vErrors.push(err240);
 }
 errors++;
 }
-var _valid18 = _errs264 === errors;
-valid41 = valid41 || _valid18;
-if(!valid41){
-const err241 = {instancePath:instancePath+"/routes/" + i3+"/expires",schemaPath:"#/properties/routes/items/properties/expires/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if((typeof data87 == "number") && (isFinite(data87))){
+if(data87 > 9007199254740991 || isNaN(data87)){
+const err241 = {instancePath:instancePath+"/routes/" + i4+"/mtu",schemaPath:"#/properties/routes/items/properties/mtu/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err241];
 }
@@ -3167,21 +3155,8 @@ vErrors.push(err241);
 }
 errors++;
 }
-else {
-errors = _errs261;
-if(vErrors !== null){
-if(_errs261){
-vErrors.length = _errs261;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err242 = {instancePath:instancePath+"/routes/" + i3,schemaPath:"#/properties/routes/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data87 < -9007199254740991 || isNaN(data87)){
+const err242 = {instancePath:instancePath+"/routes/" + i4+"/mtu",schemaPath:"#/properties/routes/items/properties/mtu/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err242];
 }
@@ -3191,9 +3166,11 @@ vErrors.push(err242);
 errors++;
 }
 }
-}
-else {
-const err243 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+var _valid17 = _errs264 === errors;
+valid42 = valid42 || _valid17;
+const _errs266 = errors;
+if(data87 !== null){
+const err243 = {instancePath:instancePath+"/routes/" + i4+"/mtu",schemaPath:"#/properties/routes/items/properties/mtu/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err243];
 }
@@ -3202,16 +3179,10 @@ vErrors.push(err243);
 }
 errors++;
 }
-}
-if(data.rules !== undefined){
-let data85 = data.rules;
-if(Array.isArray(data85)){
-const len4 = data85.length;
-for(let i4=0; i4<len4; i4++){
-let data86 = data85[i4];
-if(data86 && typeof data86 == "object" && !Array.isArray(data86)){
-if(data86.family === undefined){
-const err244 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "family"},message:"must have required property '"+"family"+"'"};
+var _valid17 = _errs266 === errors;
+valid42 = valid42 || _valid17;
+if(!valid42){
+const err244 = {instancePath:instancePath+"/routes/" + i4+"/mtu",schemaPath:"#/properties/routes/items/properties/mtu/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err244];
 }
@@ -3220,8 +3191,25 @@ vErrors.push(err244);
 }
 errors++;
 }
-if(data86.priority === undefined){
-const err245 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "priority"},message:"must have required property '"+"priority"+"'"};
+else {
+errors = _errs263;
+if(vErrors !== null){
+if(_errs263){
+vErrors.length = _errs263;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data76.expires !== undefined){
+let data88 = data76.expires;
+const _errs269 = errors;
+let valid43 = false;
+const _errs270 = errors;
+if(!(((typeof data88 == "number") && (!(data88 % 1) && !isNaN(data88))) && (isFinite(data88)))){
+const err245 = {instancePath:instancePath+"/routes/" + i4+"/expires",schemaPath:"#/properties/routes/items/properties/expires/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err245];
 }
@@ -3230,8 +3218,9 @@ vErrors.push(err245);
 }
 errors++;
 }
-if(data86.table === undefined){
-const err246 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "table"},message:"must have required property '"+"table"+"'"};
+if((typeof data88 == "number") && (isFinite(data88))){
+if(data88 > 9007199254740991 || isNaN(data88)){
+const err246 = {instancePath:instancePath+"/routes/" + i4+"/expires",schemaPath:"#/properties/routes/items/properties/expires/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err246];
 }
@@ -3240,8 +3229,8 @@ vErrors.push(err246);
 }
 errors++;
 }
-if(data86.action === undefined){
-const err247 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "action"},message:"must have required property '"+"action"+"'"};
+if(data88 < -9007199254740991 || isNaN(data88)){
+const err247 = {instancePath:instancePath+"/routes/" + i4+"/expires",schemaPath:"#/properties/routes/items/properties/expires/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err247];
 }
@@ -3250,8 +3239,12 @@ vErrors.push(err247);
 }
 errors++;
 }
-if(data86.protocol === undefined){
-const err248 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
+}
+var _valid18 = _errs270 === errors;
+valid43 = valid43 || _valid18;
+const _errs272 = errors;
+if(data88 !== null){
+const err248 = {instancePath:instancePath+"/routes/" + i4+"/expires",schemaPath:"#/properties/routes/items/properties/expires/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err248];
 }
@@ -3260,8 +3253,10 @@ vErrors.push(err248);
 }
 errors++;
 }
-if(data86.src === undefined){
-const err249 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "src"},message:"must have required property '"+"src"+"'"};
+var _valid18 = _errs272 === errors;
+valid43 = valid43 || _valid18;
+if(!valid43){
+const err249 = {instancePath:instancePath+"/routes/" + i4+"/expires",schemaPath:"#/properties/routes/items/properties/expires/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err249];
 }
@@ -3270,8 +3265,21 @@ vErrors.push(err249);
 }
 errors++;
 }
-if(data86.dst === undefined){
-const err250 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "dst"},message:"must have required property '"+"dst"+"'"};
+else {
+errors = _errs269;
+if(vErrors !== null){
+if(_errs269){
+vErrors.length = _errs269;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err250 = {instancePath:instancePath+"/routes/" + i4,schemaPath:"#/properties/routes/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err250];
 }
@@ -3280,8 +3288,10 @@ vErrors.push(err250);
 }
 errors++;
 }
-if(data86.iif === undefined){
-const err251 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "iif"},message:"must have required property '"+"iif"+"'"};
+}
+}
+else {
+const err251 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err251];
 }
@@ -3290,8 +3300,16 @@ vErrors.push(err251);
 }
 errors++;
 }
-if(data86.oif === undefined){
-const err252 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "oif"},message:"must have required property '"+"oif"+"'"};
+}
+if(data.rules !== undefined){
+let data89 = data.rules;
+if(Array.isArray(data89)){
+const len5 = data89.length;
+for(let i5=0; i5<len5; i5++){
+let data90 = data89[i5];
+if(data90 && typeof data90 == "object" && !Array.isArray(data90)){
+if(data90.family === undefined){
+const err252 = {instancePath:instancePath+"/rules/" + i5,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "family"},message:"must have required property '"+"family"+"'"};
 if(vErrors === null){
 vErrors = [err252];
 }
@@ -3300,8 +3318,8 @@ vErrors.push(err252);
 }
 errors++;
 }
-if(data86.fwmark === undefined){
-const err253 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "fwmark"},message:"must have required property '"+"fwmark"+"'"};
+if(data90.priority === undefined){
+const err253 = {instancePath:instancePath+"/rules/" + i5,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "priority"},message:"must have required property '"+"priority"+"'"};
 if(vErrors === null){
 vErrors = [err253];
 }
@@ -3310,8 +3328,8 @@ vErrors.push(err253);
 }
 errors++;
 }
-if(data86.not === undefined){
-const err254 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "not"},message:"must have required property '"+"not"+"'"};
+if(data90.table === undefined){
+const err254 = {instancePath:instancePath+"/rules/" + i5,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "table"},message:"must have required property '"+"table"+"'"};
 if(vErrors === null){
 vErrors = [err254];
 }
@@ -3320,15 +3338,8 @@ vErrors.push(err254);
 }
 errors++;
 }
-for(const key15 in data86){
-if(!(func1.call(schema31.properties.rules.items.properties, key15))){
-delete data86[key15];
-}
-}
-if(data86.family !== undefined){
-let data87 = data86.family;
-if(typeof data87 !== "string"){
-const err255 = {instancePath:instancePath+"/rules/" + i4+"/family",schemaPath:"#/properties/rules/items/properties/family/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data90.action === undefined){
+const err255 = {instancePath:instancePath+"/rules/" + i5,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "action"},message:"must have required property '"+"action"+"'"};
 if(vErrors === null){
 vErrors = [err255];
 }
@@ -3337,8 +3348,8 @@ vErrors.push(err255);
 }
 errors++;
 }
-if(!((data87 === "inet") || (data87 === "inet6"))){
-const err256 = {instancePath:instancePath+"/rules/" + i4+"/family",schemaPath:"#/properties/rules/items/properties/family/enum",keyword:"enum",params:{allowedValues: schema31.properties.rules.items.properties.family.enum},message:"must be equal to one of the allowed values"};
+if(data90.protocol === undefined){
+const err256 = {instancePath:instancePath+"/rules/" + i5,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
 if(vErrors === null){
 vErrors = [err256];
 }
@@ -3347,14 +3358,8 @@ vErrors.push(err256);
 }
 errors++;
 }
-}
-if(data86.priority !== undefined){
-let data88 = data86.priority;
-const _errs274 = errors;
-let valid45 = false;
-const _errs275 = errors;
-if(!(((typeof data88 == "number") && (!(data88 % 1) && !isNaN(data88))) && (isFinite(data88)))){
-const err257 = {instancePath:instancePath+"/rules/" + i4+"/priority",schemaPath:"#/properties/rules/items/properties/priority/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data90.src === undefined){
+const err257 = {instancePath:instancePath+"/rules/" + i5,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "src"},message:"must have required property '"+"src"+"'"};
 if(vErrors === null){
 vErrors = [err257];
 }
@@ -3363,9 +3368,8 @@ vErrors.push(err257);
 }
 errors++;
 }
-if((typeof data88 == "number") && (isFinite(data88))){
-if(data88 > 9007199254740991 || isNaN(data88)){
-const err258 = {instancePath:instancePath+"/rules/" + i4+"/priority",schemaPath:"#/properties/rules/items/properties/priority/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if(data90.dst === undefined){
+const err258 = {instancePath:instancePath+"/rules/" + i5,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "dst"},message:"must have required property '"+"dst"+"'"};
 if(vErrors === null){
 vErrors = [err258];
 }
@@ -3374,8 +3378,8 @@ vErrors.push(err258);
 }
 errors++;
 }
-if(data88 < -9007199254740991 || isNaN(data88)){
-const err259 = {instancePath:instancePath+"/rules/" + i4+"/priority",schemaPath:"#/properties/rules/items/properties/priority/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if(data90.iif === undefined){
+const err259 = {instancePath:instancePath+"/rules/" + i5,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "iif"},message:"must have required property '"+"iif"+"'"};
 if(vErrors === null){
 vErrors = [err259];
 }
@@ -3384,12 +3388,8 @@ vErrors.push(err259);
 }
 errors++;
 }
-}
-var _valid19 = _errs275 === errors;
-valid45 = valid45 || _valid19;
-const _errs277 = errors;
-if(data88 !== null){
-const err260 = {instancePath:instancePath+"/rules/" + i4+"/priority",schemaPath:"#/properties/rules/items/properties/priority/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(data90.oif === undefined){
+const err260 = {instancePath:instancePath+"/rules/" + i5,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "oif"},message:"must have required property '"+"oif"+"'"};
 if(vErrors === null){
 vErrors = [err260];
 }
@@ -3398,10 +3398,8 @@ vErrors.push(err260);
 }
 errors++;
 }
-var _valid19 = _errs277 === errors;
-valid45 = valid45 || _valid19;
-if(!valid45){
-const err261 = {instancePath:instancePath+"/rules/" + i4+"/priority",schemaPath:"#/properties/rules/items/properties/priority/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(data90.fwmark === undefined){
+const err261 = {instancePath:instancePath+"/rules/" + i5,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "fwmark"},message:"must have required property '"+"fwmark"+"'"};
 if(vErrors === null){
 vErrors = [err261];
 }
@@ -3410,22 +3408,8 @@ vErrors.push(err261);
 }
 errors++;
 }
-else {
-errors = _errs274;
-if(vErrors !== null){
-if(_errs274){
-vErrors.length = _errs274;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data86.table !== undefined){
-let data89 = data86.table;
-if((typeof data89 !== "string") && (data89 !== null)){
-const err262 = {instancePath:instancePath+"/rules/" + i4+"/table",schemaPath:"#/properties/rules/items/properties/table/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.table.type},message:"must be string,null"};
+if(data90.not === undefined){
+const err262 = {instancePath:instancePath+"/rules/" + i5,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "not"},message:"must have required property '"+"not"+"'"};
 if(vErrors === null){
 vErrors = [err262];
 }
@@ -3434,11 +3418,15 @@ vErrors.push(err262);
 }
 errors++;
 }
+for(const key15 in data90){
+if(!(func1.call(schema31.properties.rules.items.properties, key15))){
+delete data90[key15];
 }
-if(data86.action !== undefined){
-let data90 = data86.action;
-if((typeof data90 !== "string") && (data90 !== null)){
-const err263 = {instancePath:instancePath+"/rules/" + i4+"/action",schemaPath:"#/properties/rules/items/properties/action/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.action.type},message:"must be string,null"};
+}
+if(data90.family !== undefined){
+let data91 = data90.family;
+if(typeof data91 !== "string"){
+const err263 = {instancePath:instancePath+"/rules/" + i5+"/family",schemaPath:"#/properties/rules/items/properties/family/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err263];
 }
@@ -3447,11 +3435,8 @@ vErrors.push(err263);
 }
 errors++;
 }
-}
-if(data86.protocol !== undefined){
-let data91 = data86.protocol;
-if((typeof data91 !== "string") && (data91 !== null)){
-const err264 = {instancePath:instancePath+"/rules/" + i4+"/protocol",schemaPath:"#/properties/rules/items/properties/protocol/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.protocol.type},message:"must be string,null"};
+if(!((data91 === "inet") || (data91 === "inet6"))){
+const err264 = {instancePath:instancePath+"/rules/" + i5+"/family",schemaPath:"#/properties/rules/items/properties/family/enum",keyword:"enum",params:{allowedValues: schema31.properties.rules.items.properties.family.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err264];
 }
@@ -3461,10 +3446,13 @@ vErrors.push(err264);
 errors++;
 }
 }
-if(data86.src !== undefined){
-let data92 = data86.src;
-if((typeof data92 !== "string") && (data92 !== null)){
-const err265 = {instancePath:instancePath+"/rules/" + i4+"/src",schemaPath:"#/properties/rules/items/properties/src/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.src.type},message:"must be string,null"};
+if(data90.priority !== undefined){
+let data92 = data90.priority;
+const _errs282 = errors;
+let valid47 = false;
+const _errs283 = errors;
+if(!(((typeof data92 == "number") && (!(data92 % 1) && !isNaN(data92))) && (isFinite(data92)))){
+const err265 = {instancePath:instancePath+"/rules/" + i5+"/priority",schemaPath:"#/properties/rules/items/properties/priority/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err265];
 }
@@ -3473,11 +3461,9 @@ vErrors.push(err265);
 }
 errors++;
 }
-}
-if(data86.dst !== undefined){
-let data93 = data86.dst;
-if((typeof data93 !== "string") && (data93 !== null)){
-const err266 = {instancePath:instancePath+"/rules/" + i4+"/dst",schemaPath:"#/properties/rules/items/properties/dst/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.dst.type},message:"must be string,null"};
+if((typeof data92 == "number") && (isFinite(data92))){
+if(data92 > 9007199254740991 || isNaN(data92)){
+const err266 = {instancePath:instancePath+"/rules/" + i5+"/priority",schemaPath:"#/properties/rules/items/properties/priority/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err266];
 }
@@ -3486,11 +3472,8 @@ vErrors.push(err266);
 }
 errors++;
 }
-}
-if(data86.iif !== undefined){
-let data94 = data86.iif;
-if((typeof data94 !== "string") && (data94 !== null)){
-const err267 = {instancePath:instancePath+"/rules/" + i4+"/iif",schemaPath:"#/properties/rules/items/properties/iif/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.iif.type},message:"must be string,null"};
+if(data92 < -9007199254740991 || isNaN(data92)){
+const err267 = {instancePath:instancePath+"/rules/" + i5+"/priority",schemaPath:"#/properties/rules/items/properties/priority/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err267];
 }
@@ -3500,10 +3483,11 @@ vErrors.push(err267);
 errors++;
 }
 }
-if(data86.oif !== undefined){
-let data95 = data86.oif;
-if((typeof data95 !== "string") && (data95 !== null)){
-const err268 = {instancePath:instancePath+"/rules/" + i4+"/oif",schemaPath:"#/properties/rules/items/properties/oif/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.oif.type},message:"must be string,null"};
+var _valid19 = _errs283 === errors;
+valid47 = valid47 || _valid19;
+const _errs285 = errors;
+if(data92 !== null){
+const err268 = {instancePath:instancePath+"/rules/" + i5+"/priority",schemaPath:"#/properties/rules/items/properties/priority/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err268];
 }
@@ -3512,11 +3496,10 @@ vErrors.push(err268);
 }
 errors++;
 }
-}
-if(data86.fwmark !== undefined){
-let data96 = data86.fwmark;
-if((typeof data96 !== "string") && (data96 !== null)){
-const err269 = {instancePath:instancePath+"/rules/" + i4+"/fwmark",schemaPath:"#/properties/rules/items/properties/fwmark/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.fwmark.type},message:"must be string,null"};
+var _valid19 = _errs285 === errors;
+valid47 = valid47 || _valid19;
+if(!valid47){
+const err269 = {instancePath:instancePath+"/rules/" + i5+"/priority",schemaPath:"#/properties/rules/items/properties/priority/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err269];
 }
@@ -3525,10 +3508,22 @@ vErrors.push(err269);
 }
 errors++;
 }
+else {
+errors = _errs282;
+if(vErrors !== null){
+if(_errs282){
+vErrors.length = _errs282;
 }
-if(data86.not !== undefined){
-if(typeof data86.not !== "boolean"){
-const err270 = {instancePath:instancePath+"/rules/" + i4+"/not",schemaPath:"#/properties/rules/items/properties/not/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data90.table !== undefined){
+let data93 = data90.table;
+if((typeof data93 !== "string") && (data93 !== null)){
+const err270 = {instancePath:instancePath+"/rules/" + i5+"/table",schemaPath:"#/properties/rules/items/properties/table/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.table.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err270];
 }
@@ -3538,9 +3533,10 @@ vErrors.push(err270);
 errors++;
 }
 }
-}
-else {
-const err271 = {instancePath:instancePath+"/rules/" + i4,schemaPath:"#/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data90.action !== undefined){
+let data94 = data90.action;
+if((typeof data94 !== "string") && (data94 !== null)){
+const err271 = {instancePath:instancePath+"/rules/" + i5+"/action",schemaPath:"#/properties/rules/items/properties/action/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.action.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err271];
 }
@@ -3550,9 +3546,10 @@ vErrors.push(err271);
 errors++;
 }
 }
-}
-else {
-const err272 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data90.protocol !== undefined){
+let data95 = data90.protocol;
+if((typeof data95 !== "string") && (data95 !== null)){
+const err272 = {instancePath:instancePath+"/rules/" + i5+"/protocol",schemaPath:"#/properties/rules/items/properties/protocol/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.protocol.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err272];
 }
@@ -3562,15 +3559,10 @@ vErrors.push(err272);
 errors++;
 }
 }
-if(data.nexthops !== undefined){
-let data98 = data.nexthops;
-if(Array.isArray(data98)){
-const len5 = data98.length;
-for(let i5=0; i5<len5; i5++){
-let data99 = data98[i5];
-if(data99 && typeof data99 == "object" && !Array.isArray(data99)){
-if(data99.id === undefined){
-const err273 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
+if(data90.src !== undefined){
+let data96 = data90.src;
+if((typeof data96 !== "string") && (data96 !== null)){
+const err273 = {instancePath:instancePath+"/rules/" + i5+"/src",schemaPath:"#/properties/rules/items/properties/src/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.src.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err273];
 }
@@ -3579,8 +3571,11 @@ vErrors.push(err273);
 }
 errors++;
 }
-if(data99.gateway === undefined){
-const err274 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "gateway"},message:"must have required property '"+"gateway"+"'"};
+}
+if(data90.dst !== undefined){
+let data97 = data90.dst;
+if((typeof data97 !== "string") && (data97 !== null)){
+const err274 = {instancePath:instancePath+"/rules/" + i5+"/dst",schemaPath:"#/properties/rules/items/properties/dst/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.dst.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err274];
 }
@@ -3589,8 +3584,11 @@ vErrors.push(err274);
 }
 errors++;
 }
-if(data99.dev === undefined){
-const err275 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "dev"},message:"must have required property '"+"dev"+"'"};
+}
+if(data90.iif !== undefined){
+let data98 = data90.iif;
+if((typeof data98 !== "string") && (data98 !== null)){
+const err275 = {instancePath:instancePath+"/rules/" + i5+"/iif",schemaPath:"#/properties/rules/items/properties/iif/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.iif.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err275];
 }
@@ -3599,8 +3597,11 @@ vErrors.push(err275);
 }
 errors++;
 }
-if(data99.group === undefined){
-const err276 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "group"},message:"must have required property '"+"group"+"'"};
+}
+if(data90.oif !== undefined){
+let data99 = data90.oif;
+if((typeof data99 !== "string") && (data99 !== null)){
+const err276 = {instancePath:instancePath+"/rules/" + i5+"/oif",schemaPath:"#/properties/rules/items/properties/oif/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.oif.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err276];
 }
@@ -3609,8 +3610,11 @@ vErrors.push(err276);
 }
 errors++;
 }
-if(data99.blackhole === undefined){
-const err277 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "blackhole"},message:"must have required property '"+"blackhole"+"'"};
+}
+if(data90.fwmark !== undefined){
+let data100 = data90.fwmark;
+if((typeof data100 !== "string") && (data100 !== null)){
+const err277 = {instancePath:instancePath+"/rules/" + i5+"/fwmark",schemaPath:"#/properties/rules/items/properties/fwmark/type",keyword:"type",params:{type: schema31.properties.rules.items.properties.fwmark.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err277];
 }
@@ -3619,8 +3623,10 @@ vErrors.push(err277);
 }
 errors++;
 }
-if(data99.protocol === undefined){
-const err278 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
+}
+if(data90.not !== undefined){
+if(typeof data90.not !== "boolean"){
+const err278 = {instancePath:instancePath+"/rules/" + i5+"/not",schemaPath:"#/properties/rules/items/properties/not/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err278];
 }
@@ -3629,15 +3635,10 @@ vErrors.push(err278);
 }
 errors++;
 }
-for(const key16 in data99){
-if(!((((((key16 === "id") || (key16 === "gateway")) || (key16 === "dev")) || (key16 === "group")) || (key16 === "blackhole")) || (key16 === "protocol"))){
-delete data99[key16];
 }
 }
-if(data99.id !== undefined){
-let data100 = data99.id;
-if(!(((typeof data100 == "number") && (!(data100 % 1) && !isNaN(data100))) && (isFinite(data100)))){
-const err279 = {instancePath:instancePath+"/nexthops/" + i5+"/id",schemaPath:"#/properties/nexthops/items/properties/id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err279 = {instancePath:instancePath+"/rules/" + i5,schemaPath:"#/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err279];
 }
@@ -3646,9 +3647,10 @@ vErrors.push(err279);
 }
 errors++;
 }
-if((typeof data100 == "number") && (isFinite(data100))){
-if(data100 > 9007199254740991 || isNaN(data100)){
-const err280 = {instancePath:instancePath+"/nexthops/" + i5+"/id",schemaPath:"#/properties/nexthops/items/properties/id/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+}
+}
+else {
+const err280 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err280];
 }
@@ -3657,8 +3659,16 @@ vErrors.push(err280);
 }
 errors++;
 }
-if(data100 < -9007199254740991 || isNaN(data100)){
-const err281 = {instancePath:instancePath+"/nexthops/" + i5+"/id",schemaPath:"#/properties/nexthops/items/properties/id/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+}
+if(data.nexthops !== undefined){
+let data102 = data.nexthops;
+if(Array.isArray(data102)){
+const len6 = data102.length;
+for(let i6=0; i6<len6; i6++){
+let data103 = data102[i6];
+if(data103 && typeof data103 == "object" && !Array.isArray(data103)){
+if(data103.id === undefined){
+const err281 = {instancePath:instancePath+"/nexthops/" + i6,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
 if(vErrors === null){
 vErrors = [err281];
 }
@@ -3667,12 +3677,8 @@ vErrors.push(err281);
 }
 errors++;
 }
-}
-}
-if(data99.gateway !== undefined){
-let data101 = data99.gateway;
-if((typeof data101 !== "string") && (data101 !== null)){
-const err282 = {instancePath:instancePath+"/nexthops/" + i5+"/gateway",schemaPath:"#/properties/nexthops/items/properties/gateway/type",keyword:"type",params:{type: schema31.properties.nexthops.items.properties.gateway.type},message:"must be string,null"};
+if(data103.gateway === undefined){
+const err282 = {instancePath:instancePath+"/nexthops/" + i6,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "gateway"},message:"must have required property '"+"gateway"+"'"};
 if(vErrors === null){
 vErrors = [err282];
 }
@@ -3681,11 +3687,8 @@ vErrors.push(err282);
 }
 errors++;
 }
-}
-if(data99.dev !== undefined){
-let data102 = data99.dev;
-if((typeof data102 !== "string") && (data102 !== null)){
-const err283 = {instancePath:instancePath+"/nexthops/" + i5+"/dev",schemaPath:"#/properties/nexthops/items/properties/dev/type",keyword:"type",params:{type: schema31.properties.nexthops.items.properties.dev.type},message:"must be string,null"};
+if(data103.dev === undefined){
+const err283 = {instancePath:instancePath+"/nexthops/" + i6,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "dev"},message:"must have required property '"+"dev"+"'"};
 if(vErrors === null){
 vErrors = [err283];
 }
@@ -3694,18 +3697,8 @@ vErrors.push(err283);
 }
 errors++;
 }
-}
-if(data99.group !== undefined){
-let data103 = data99.group;
-const _errs309 = errors;
-let valid49 = false;
-const _errs310 = errors;
-if(Array.isArray(data103)){
-const len6 = data103.length;
-for(let i6=0; i6<len6; i6++){
-let data104 = data103[i6];
-if(!(((typeof data104 == "number") && (!(data104 % 1) && !isNaN(data104))) && (isFinite(data104)))){
-const err284 = {instancePath:instancePath+"/nexthops/" + i5+"/group/" + i6,schemaPath:"#/properties/nexthops/items/properties/group/anyOf/0/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data103.group === undefined){
+const err284 = {instancePath:instancePath+"/nexthops/" + i6,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "group"},message:"must have required property '"+"group"+"'"};
 if(vErrors === null){
 vErrors = [err284];
 }
@@ -3714,9 +3707,8 @@ vErrors.push(err284);
 }
 errors++;
 }
-if((typeof data104 == "number") && (isFinite(data104))){
-if(data104 > 9007199254740991 || isNaN(data104)){
-const err285 = {instancePath:instancePath+"/nexthops/" + i5+"/group/" + i6,schemaPath:"#/properties/nexthops/items/properties/group/anyOf/0/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if(data103.blackhole === undefined){
+const err285 = {instancePath:instancePath+"/nexthops/" + i6,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "blackhole"},message:"must have required property '"+"blackhole"+"'"};
 if(vErrors === null){
 vErrors = [err285];
 }
@@ -3725,8 +3717,8 @@ vErrors.push(err285);
 }
 errors++;
 }
-if(data104 < -9007199254740991 || isNaN(data104)){
-const err286 = {instancePath:instancePath+"/nexthops/" + i5+"/group/" + i6,schemaPath:"#/properties/nexthops/items/properties/group/anyOf/0/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if(data103.protocol === undefined){
+const err286 = {instancePath:instancePath+"/nexthops/" + i6,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
 if(vErrors === null){
 vErrors = [err286];
 }
@@ -3735,11 +3727,15 @@ vErrors.push(err286);
 }
 errors++;
 }
+for(const key16 in data103){
+if(!((((((key16 === "id") || (key16 === "gateway")) || (key16 === "dev")) || (key16 === "group")) || (key16 === "blackhole")) || (key16 === "protocol"))){
+delete data103[key16];
 }
 }
-}
-else {
-const err287 = {instancePath:instancePath+"/nexthops/" + i5+"/group",schemaPath:"#/properties/nexthops/items/properties/group/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data103.id !== undefined){
+let data104 = data103.id;
+if(!(((typeof data104 == "number") && (!(data104 % 1) && !isNaN(data104))) && (isFinite(data104)))){
+const err287 = {instancePath:instancePath+"/nexthops/" + i6+"/id",schemaPath:"#/properties/nexthops/items/properties/id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err287];
 }
@@ -3748,11 +3744,9 @@ vErrors.push(err287);
 }
 errors++;
 }
-var _valid20 = _errs310 === errors;
-valid49 = valid49 || _valid20;
-const _errs314 = errors;
-if(data103 !== null){
-const err288 = {instancePath:instancePath+"/nexthops/" + i5+"/group",schemaPath:"#/properties/nexthops/items/properties/group/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if((typeof data104 == "number") && (isFinite(data104))){
+if(data104 > 9007199254740991 || isNaN(data104)){
+const err288 = {instancePath:instancePath+"/nexthops/" + i6+"/id",schemaPath:"#/properties/nexthops/items/properties/id/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err288];
 }
@@ -3761,10 +3755,8 @@ vErrors.push(err288);
 }
 errors++;
 }
-var _valid20 = _errs314 === errors;
-valid49 = valid49 || _valid20;
-if(!valid49){
-const err289 = {instancePath:instancePath+"/nexthops/" + i5+"/group",schemaPath:"#/properties/nexthops/items/properties/group/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(data104 < -9007199254740991 || isNaN(data104)){
+const err289 = {instancePath:instancePath+"/nexthops/" + i6+"/id",schemaPath:"#/properties/nexthops/items/properties/id/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err289];
 }
@@ -3773,21 +3765,12 @@ vErrors.push(err289);
 }
 errors++;
 }
-else {
-errors = _errs309;
-if(vErrors !== null){
-if(_errs309){
-vErrors.length = _errs309;
-}
-else {
-vErrors = null;
 }
 }
-}
-}
-if(data99.blackhole !== undefined){
-if(typeof data99.blackhole !== "boolean"){
-const err290 = {instancePath:instancePath+"/nexthops/" + i5+"/blackhole",schemaPath:"#/properties/nexthops/items/properties/blackhole/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data103.gateway !== undefined){
+let data105 = data103.gateway;
+if((typeof data105 !== "string") && (data105 !== null)){
+const err290 = {instancePath:instancePath+"/nexthops/" + i6+"/gateway",schemaPath:"#/properties/nexthops/items/properties/gateway/type",keyword:"type",params:{type: schema31.properties.nexthops.items.properties.gateway.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err290];
 }
@@ -3797,10 +3780,10 @@ vErrors.push(err290);
 errors++;
 }
 }
-if(data99.protocol !== undefined){
-let data106 = data99.protocol;
+if(data103.dev !== undefined){
+let data106 = data103.dev;
 if((typeof data106 !== "string") && (data106 !== null)){
-const err291 = {instancePath:instancePath+"/nexthops/" + i5+"/protocol",schemaPath:"#/properties/nexthops/items/properties/protocol/type",keyword:"type",params:{type: schema31.properties.nexthops.items.properties.protocol.type},message:"must be string,null"};
+const err291 = {instancePath:instancePath+"/nexthops/" + i6+"/dev",schemaPath:"#/properties/nexthops/items/properties/dev/type",keyword:"type",params:{type: schema31.properties.nexthops.items.properties.dev.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err291];
 }
@@ -3810,9 +3793,17 @@ vErrors.push(err291);
 errors++;
 }
 }
-}
-else {
-const err292 = {instancePath:instancePath+"/nexthops/" + i5,schemaPath:"#/properties/nexthops/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data103.group !== undefined){
+let data107 = data103.group;
+const _errs317 = errors;
+let valid51 = false;
+const _errs318 = errors;
+if(Array.isArray(data107)){
+const len7 = data107.length;
+for(let i7=0; i7<len7; i7++){
+let data108 = data107[i7];
+if(!(((typeof data108 == "number") && (!(data108 % 1) && !isNaN(data108))) && (isFinite(data108)))){
+const err292 = {instancePath:instancePath+"/nexthops/" + i6+"/group/" + i7,schemaPath:"#/properties/nexthops/items/properties/group/anyOf/0/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err292];
 }
@@ -3821,10 +3812,9 @@ vErrors.push(err292);
 }
 errors++;
 }
-}
-}
-else {
-const err293 = {instancePath:instancePath+"/nexthops",schemaPath:"#/properties/nexthops/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data108 == "number") && (isFinite(data108))){
+if(data108 > 9007199254740991 || isNaN(data108)){
+const err293 = {instancePath:instancePath+"/nexthops/" + i6+"/group/" + i7,schemaPath:"#/properties/nexthops/items/properties/group/anyOf/0/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err293];
 }
@@ -3833,22 +3823,8 @@ vErrors.push(err293);
 }
 errors++;
 }
-}
-if(data.files !== undefined){
-let data107 = data.files;
-if(Array.isArray(data107)){
-const len7 = data107.length;
-for(let i7=0; i7<len7; i7++){
-let data108 = data107[i7];
-if(data108 && typeof data108 == "object" && !Array.isArray(data108)){
-if(data108.mask === undefined){
-data108.mask = null;
-}
-if(data108.role === undefined){
-data108.role = null;
-}
-if(data108.path === undefined){
-const err294 = {instancePath:instancePath+"/files/" + i7,schemaPath:"#/properties/files/items/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+if(data108 < -9007199254740991 || isNaN(data108)){
+const err294 = {instancePath:instancePath+"/nexthops/" + i6+"/group/" + i7,schemaPath:"#/properties/nexthops/items/properties/group/anyOf/0/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err294];
 }
@@ -3857,8 +3833,11 @@ vErrors.push(err294);
 }
 errors++;
 }
-if(data108.content === undefined){
-const err295 = {instancePath:instancePath+"/files/" + i7,schemaPath:"#/properties/files/items/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'"};
+}
+}
+}
+else {
+const err295 = {instancePath:instancePath+"/nexthops/" + i6+"/group",schemaPath:"#/properties/nexthops/items/properties/group/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err295];
 }
@@ -3867,14 +3846,11 @@ vErrors.push(err295);
 }
 errors++;
 }
-for(const key17 in data108){
-if(!(((((key17 === "path") || (key17 === "content")) || (key17 === "mask")) || (key17 === "role")) || (key17 === "origin"))){
-delete data108[key17];
-}
-}
-if(data108.path !== undefined){
-if(typeof data108.path !== "string"){
-const err296 = {instancePath:instancePath+"/files/" + i7+"/path",schemaPath:"#/properties/files/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid20 = _errs318 === errors;
+valid51 = valid51 || _valid20;
+const _errs322 = errors;
+if(data107 !== null){
+const err296 = {instancePath:instancePath+"/nexthops/" + i6+"/group",schemaPath:"#/properties/nexthops/items/properties/group/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err296];
 }
@@ -3883,11 +3859,10 @@ vErrors.push(err296);
 }
 errors++;
 }
-}
-if(data108.content !== undefined){
-let data110 = data108.content;
-if((typeof data110 !== "string") && (data110 !== null)){
-const err297 = {instancePath:instancePath+"/files/" + i7+"/content",schemaPath:"#/properties/files/items/properties/content/type",keyword:"type",params:{type: schema31.properties.files.items.properties.content.type},message:"must be string,null"};
+var _valid20 = _errs322 === errors;
+valid51 = valid51 || _valid20;
+if(!valid51){
+const err297 = {instancePath:instancePath+"/nexthops/" + i6+"/group",schemaPath:"#/properties/nexthops/items/properties/group/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err297];
 }
@@ -3896,13 +3871,21 @@ vErrors.push(err297);
 }
 errors++;
 }
+else {
+errors = _errs317;
+if(vErrors !== null){
+if(_errs317){
+vErrors.length = _errs317;
 }
-let data111 = data108.mask;
-const _errs330 = errors;
-let valid55 = false;
-const _errs331 = errors;
-if(typeof data111 !== "string"){
-const err298 = {instancePath:instancePath+"/files/" + i7+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data103.blackhole !== undefined){
+if(typeof data103.blackhole !== "boolean"){
+const err298 = {instancePath:instancePath+"/nexthops/" + i6+"/blackhole",schemaPath:"#/properties/nexthops/items/properties/blackhole/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err298];
 }
@@ -3911,8 +3894,11 @@ vErrors.push(err298);
 }
 errors++;
 }
-if(!((data111 === "dev-null") || (data111 === "empty"))){
-const err299 = {instancePath:instancePath+"/files/" + i7+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema31.properties.files.items.properties.mask.anyOf[0].enum},message:"must be equal to one of the allowed values"};
+}
+if(data103.protocol !== undefined){
+let data110 = data103.protocol;
+if((typeof data110 !== "string") && (data110 !== null)){
+const err299 = {instancePath:instancePath+"/nexthops/" + i6+"/protocol",schemaPath:"#/properties/nexthops/items/properties/protocol/type",keyword:"type",params:{type: schema31.properties.nexthops.items.properties.protocol.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err299];
 }
@@ -3921,11 +3907,10 @@ vErrors.push(err299);
 }
 errors++;
 }
-var _valid21 = _errs331 === errors;
-valid55 = valid55 || _valid21;
-const _errs333 = errors;
-if(data111 !== null){
-const err300 = {instancePath:instancePath+"/files/" + i7+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+}
+}
+else {
+const err300 = {instancePath:instancePath+"/nexthops/" + i6,schemaPath:"#/properties/nexthops/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err300];
 }
@@ -3934,10 +3919,10 @@ vErrors.push(err300);
 }
 errors++;
 }
-var _valid21 = _errs333 === errors;
-valid55 = valid55 || _valid21;
-if(!valid55){
-const err301 = {instancePath:instancePath+"/files/" + i7+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+}
+}
+else {
+const err301 = {instancePath:instancePath+"/nexthops",schemaPath:"#/properties/nexthops/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err301];
 }
@@ -3946,20 +3931,22 @@ vErrors.push(err301);
 }
 errors++;
 }
-else {
-errors = _errs330;
-if(vErrors !== null){
-if(_errs330){
-vErrors.length = _errs330;
 }
-else {
-vErrors = null;
+if(data.files !== undefined){
+let data111 = data.files;
+if(Array.isArray(data111)){
+const len8 = data111.length;
+for(let i8=0; i8<len8; i8++){
+let data112 = data111[i8];
+if(data112 && typeof data112 == "object" && !Array.isArray(data112)){
+if(data112.mask === undefined){
+data112.mask = null;
 }
+if(data112.role === undefined){
+data112.role = null;
 }
-}
-let data112 = data108.role;
-if((typeof data112 !== "string") && (data112 !== null)){
-const err302 = {instancePath:instancePath+"/files/" + i7+"/role",schemaPath:"#/properties/files/items/properties/role/type",keyword:"type",params:{type: schema31.properties.files.items.properties.role.type},message:"must be string,null"};
+if(data112.path === undefined){
+const err302 = {instancePath:instancePath+"/files/" + i8,schemaPath:"#/properties/files/items/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
 if(vErrors === null){
 vErrors = [err302];
 }
@@ -3968,14 +3955,8 @@ vErrors.push(err302);
 }
 errors++;
 }
-if(data108.origin !== undefined){
-let data113 = data108.origin;
-const _errs338 = errors;
-let valid56 = false;
-const _errs339 = errors;
-if(data113 && typeof data113 == "object" && !Array.isArray(data113)){
-if(data113.path === undefined){
-const err303 = {instancePath:instancePath+"/files/" + i7+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+if(data112.content === undefined){
+const err303 = {instancePath:instancePath+"/files/" + i8,schemaPath:"#/properties/files/items/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'"};
 if(vErrors === null){
 vErrors = [err303];
 }
@@ -3984,8 +3965,14 @@ vErrors.push(err303);
 }
 errors++;
 }
-if(data113.line === undefined){
-const err304 = {instancePath:instancePath+"/files/" + i7+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "line"},message:"must have required property '"+"line"+"'"};
+for(const key17 in data112){
+if(!(((((key17 === "path") || (key17 === "content")) || (key17 === "mask")) || (key17 === "role")) || (key17 === "origin"))){
+delete data112[key17];
+}
+}
+if(data112.path !== undefined){
+if(typeof data112.path !== "string"){
+const err304 = {instancePath:instancePath+"/files/" + i8+"/path",schemaPath:"#/properties/files/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err304];
 }
@@ -3994,8 +3981,11 @@ vErrors.push(err304);
 }
 errors++;
 }
-if(data113.contentLine === undefined){
-const err305 = {instancePath:instancePath+"/files/" + i7+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "contentLine"},message:"must have required property '"+"contentLine"+"'"};
+}
+if(data112.content !== undefined){
+let data114 = data112.content;
+if((typeof data114 !== "string") && (data114 !== null)){
+const err305 = {instancePath:instancePath+"/files/" + i8+"/content",schemaPath:"#/properties/files/items/properties/content/type",keyword:"type",params:{type: schema31.properties.files.items.properties.content.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err305];
 }
@@ -4004,14 +3994,13 @@ vErrors.push(err305);
 }
 errors++;
 }
-for(const key18 in data113){
-if(!(((key18 === "path") || (key18 === "line")) || (key18 === "contentLine"))){
-delete data113[key18];
 }
-}
-if(data113.path !== undefined){
-if(typeof data113.path !== "string"){
-const err306 = {instancePath:instancePath+"/files/" + i7+"/origin/path",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+let data115 = data112.mask;
+const _errs338 = errors;
+let valid57 = false;
+const _errs339 = errors;
+if(typeof data115 !== "string"){
+const err306 = {instancePath:instancePath+"/files/" + i8+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err306];
 }
@@ -4020,11 +4009,8 @@ vErrors.push(err306);
 }
 errors++;
 }
-}
-if(data113.line !== undefined){
-let data115 = data113.line;
-if(!(((typeof data115 == "number") && (!(data115 % 1) && !isNaN(data115))) && (isFinite(data115)))){
-const err307 = {instancePath:instancePath+"/files/" + i7+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(!((data115 === "dev-null") || (data115 === "empty"))){
+const err307 = {instancePath:instancePath+"/files/" + i8+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema31.properties.files.items.properties.mask.anyOf[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err307];
 }
@@ -4033,9 +4019,11 @@ vErrors.push(err307);
 }
 errors++;
 }
-if((typeof data115 == "number") && (isFinite(data115))){
-if(data115 > 9007199254740991 || isNaN(data115)){
-const err308 = {instancePath:instancePath+"/files/" + i7+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+var _valid21 = _errs339 === errors;
+valid57 = valid57 || _valid21;
+const _errs341 = errors;
+if(data115 !== null){
+const err308 = {instancePath:instancePath+"/files/" + i8+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err308];
 }
@@ -4044,125 +4032,15 @@ vErrors.push(err308);
 }
 errors++;
 }
-if(data115 < -9007199254740991 || isNaN(data115)){
-const err309 = {instancePath:instancePath+"/files/" + i7+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+var _valid21 = _errs341 === errors;
+valid57 = valid57 || _valid21;
+if(!valid57){
+const err309 = {instancePath:instancePath+"/files/" + i8+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err309];
 }
 else {
 vErrors.push(err309);
-}
-errors++;
-}
-}
-}
-if(data113.contentLine !== undefined){
-let data116 = data113.contentLine;
-const _errs347 = errors;
-let valid58 = false;
-const _errs348 = errors;
-if(!(((typeof data116 == "number") && (!(data116 % 1) && !isNaN(data116))) && (isFinite(data116)))){
-const err310 = {instancePath:instancePath+"/files/" + i7+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err310];
-}
-else {
-vErrors.push(err310);
-}
-errors++;
-}
-if((typeof data116 == "number") && (isFinite(data116))){
-if(data116 > 9007199254740991 || isNaN(data116)){
-const err311 = {instancePath:instancePath+"/files/" + i7+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
-if(vErrors === null){
-vErrors = [err311];
-}
-else {
-vErrors.push(err311);
-}
-errors++;
-}
-if(data116 < -9007199254740991 || isNaN(data116)){
-const err312 = {instancePath:instancePath+"/files/" + i7+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
-if(vErrors === null){
-vErrors = [err312];
-}
-else {
-vErrors.push(err312);
-}
-errors++;
-}
-}
-var _valid23 = _errs348 === errors;
-valid58 = valid58 || _valid23;
-const _errs350 = errors;
-if(data116 !== null){
-const err313 = {instancePath:instancePath+"/files/" + i7+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
-if(vErrors === null){
-vErrors = [err313];
-}
-else {
-vErrors.push(err313);
-}
-errors++;
-}
-var _valid23 = _errs350 === errors;
-valid58 = valid58 || _valid23;
-if(!valid58){
-const err314 = {instancePath:instancePath+"/files/" + i7+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err314];
-}
-else {
-vErrors.push(err314);
-}
-errors++;
-}
-else {
-errors = _errs347;
-if(vErrors !== null){
-if(_errs347){
-vErrors.length = _errs347;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err315 = {instancePath:instancePath+"/files/" + i7+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err315];
-}
-else {
-vErrors.push(err315);
-}
-errors++;
-}
-var _valid22 = _errs339 === errors;
-valid56 = valid56 || _valid22;
-const _errs352 = errors;
-if(data113 !== null){
-const err316 = {instancePath:instancePath+"/files/" + i7+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
-if(vErrors === null){
-vErrors = [err316];
-}
-else {
-vErrors.push(err316);
-}
-errors++;
-}
-var _valid22 = _errs352 === errors;
-valid56 = valid56 || _valid22;
-if(!valid56){
-const err317 = {instancePath:instancePath+"/files/" + i7+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err317];
-}
-else {
-vErrors.push(err317);
 }
 errors++;
 }
@@ -4177,10 +4055,112 @@ vErrors = null;
 }
 }
 }
-}
+let data116 = data112.role;
+if((typeof data116 !== "string") && (data116 !== null)){
+const err310 = {instancePath:instancePath+"/files/" + i8+"/role",schemaPath:"#/properties/files/items/properties/role/type",keyword:"type",params:{type: schema31.properties.files.items.properties.role.type},message:"must be string,null"};
+if(vErrors === null){
+vErrors = [err310];
 }
 else {
-const err318 = {instancePath:instancePath+"/files/" + i7,schemaPath:"#/properties/files/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+vErrors.push(err310);
+}
+errors++;
+}
+if(data112.origin !== undefined){
+let data117 = data112.origin;
+const _errs346 = errors;
+let valid58 = false;
+const _errs347 = errors;
+if(data117 && typeof data117 == "object" && !Array.isArray(data117)){
+if(data117.path === undefined){
+const err311 = {instancePath:instancePath+"/files/" + i8+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+if(vErrors === null){
+vErrors = [err311];
+}
+else {
+vErrors.push(err311);
+}
+errors++;
+}
+if(data117.line === undefined){
+const err312 = {instancePath:instancePath+"/files/" + i8+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "line"},message:"must have required property '"+"line"+"'"};
+if(vErrors === null){
+vErrors = [err312];
+}
+else {
+vErrors.push(err312);
+}
+errors++;
+}
+if(data117.contentLine === undefined){
+const err313 = {instancePath:instancePath+"/files/" + i8+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "contentLine"},message:"must have required property '"+"contentLine"+"'"};
+if(vErrors === null){
+vErrors = [err313];
+}
+else {
+vErrors.push(err313);
+}
+errors++;
+}
+for(const key18 in data117){
+if(!(((key18 === "path") || (key18 === "line")) || (key18 === "contentLine"))){
+delete data117[key18];
+}
+}
+if(data117.path !== undefined){
+if(typeof data117.path !== "string"){
+const err314 = {instancePath:instancePath+"/files/" + i8+"/origin/path",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err314];
+}
+else {
+vErrors.push(err314);
+}
+errors++;
+}
+}
+if(data117.line !== undefined){
+let data119 = data117.line;
+if(!(((typeof data119 == "number") && (!(data119 % 1) && !isNaN(data119))) && (isFinite(data119)))){
+const err315 = {instancePath:instancePath+"/files/" + i8+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err315];
+}
+else {
+vErrors.push(err315);
+}
+errors++;
+}
+if((typeof data119 == "number") && (isFinite(data119))){
+if(data119 > 9007199254740991 || isNaN(data119)){
+const err316 = {instancePath:instancePath+"/files/" + i8+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if(vErrors === null){
+vErrors = [err316];
+}
+else {
+vErrors.push(err316);
+}
+errors++;
+}
+if(data119 < -9007199254740991 || isNaN(data119)){
+const err317 = {instancePath:instancePath+"/files/" + i8+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if(vErrors === null){
+vErrors = [err317];
+}
+else {
+vErrors.push(err317);
+}
+errors++;
+}
+}
+}
+if(data117.contentLine !== undefined){
+let data120 = data117.contentLine;
+const _errs355 = errors;
+let valid60 = false;
+const _errs356 = errors;
+if(!(((typeof data120 == "number") && (!(data120 % 1) && !isNaN(data120))) && (isFinite(data120)))){
+const err318 = {instancePath:instancePath+"/files/" + i8+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err318];
 }
@@ -4189,10 +4169,9 @@ vErrors.push(err318);
 }
 errors++;
 }
-}
-}
-else {
-const err319 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data120 == "number") && (isFinite(data120))){
+if(data120 > 9007199254740991 || isNaN(data120)){
+const err319 = {instancePath:instancePath+"/files/" + i8+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err319];
 }
@@ -4201,16 +4180,8 @@ vErrors.push(err319);
 }
 errors++;
 }
-}
-if(data.commands !== undefined){
-let data117 = data.commands;
-if(Array.isArray(data117)){
-const len8 = data117.length;
-for(let i8=0; i8<len8; i8++){
-let data118 = data117[i8];
-if(data118 && typeof data118 == "object" && !Array.isArray(data118)){
-if(data118.argv === undefined){
-const err320 = {instancePath:instancePath+"/commands/" + i8,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "argv"},message:"must have required property '"+"argv"+"'"};
+if(data120 < -9007199254740991 || isNaN(data120)){
+const err320 = {instancePath:instancePath+"/files/" + i8+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err320];
 }
@@ -4219,8 +4190,12 @@ vErrors.push(err320);
 }
 errors++;
 }
-if(data118.exitCode === undefined){
-const err321 = {instancePath:instancePath+"/commands/" + i8,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "exitCode"},message:"must have required property '"+"exitCode"+"'"};
+}
+var _valid23 = _errs356 === errors;
+valid60 = valid60 || _valid23;
+const _errs358 = errors;
+if(data120 !== null){
+const err321 = {instancePath:instancePath+"/files/" + i8+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err321];
 }
@@ -4229,8 +4204,10 @@ vErrors.push(err321);
 }
 errors++;
 }
-if(data118.stdout === undefined){
-const err322 = {instancePath:instancePath+"/commands/" + i8,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "stdout"},message:"must have required property '"+"stdout"+"'"};
+var _valid23 = _errs358 === errors;
+valid60 = valid60 || _valid23;
+if(!valid60){
+const err322 = {instancePath:instancePath+"/files/" + i8+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err322];
 }
@@ -4239,282 +4216,11 @@ vErrors.push(err322);
 }
 errors++;
 }
-for(const key19 in data118){
-if(!(((key19 === "argv") || (key19 === "exitCode")) || (key19 === "stdout"))){
-delete data118[key19];
-}
-}
-if(data118.argv !== undefined){
-let data119 = data118.argv;
-if(Array.isArray(data119)){
-const len9 = data119.length;
-for(let i9=0; i9<len9; i9++){
-if(typeof data119[i9] !== "string"){
-const err323 = {instancePath:instancePath+"/commands/" + i8+"/argv/" + i9,schemaPath:"#/properties/commands/items/properties/argv/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err323];
-}
 else {
-vErrors.push(err323);
-}
-errors++;
-}
-}
-}
-else {
-const err324 = {instancePath:instancePath+"/commands/" + i8+"/argv",schemaPath:"#/properties/commands/items/properties/argv/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err324];
-}
-else {
-vErrors.push(err324);
-}
-errors++;
-}
-}
-if(data118.exitCode !== undefined){
-let data121 = data118.exitCode;
-if(!(((typeof data121 == "number") && (!(data121 % 1) && !isNaN(data121))) && (isFinite(data121)))){
-const err325 = {instancePath:instancePath+"/commands/" + i8+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err325];
-}
-else {
-vErrors.push(err325);
-}
-errors++;
-}
-if((typeof data121 == "number") && (isFinite(data121))){
-if(data121 > 9007199254740991 || isNaN(data121)){
-const err326 = {instancePath:instancePath+"/commands/" + i8+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
-if(vErrors === null){
-vErrors = [err326];
-}
-else {
-vErrors.push(err326);
-}
-errors++;
-}
-if(data121 < -9007199254740991 || isNaN(data121)){
-const err327 = {instancePath:instancePath+"/commands/" + i8+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
-if(vErrors === null){
-vErrors = [err327];
-}
-else {
-vErrors.push(err327);
-}
-errors++;
-}
-}
-}
-if(data118.stdout !== undefined){
-if(typeof data118.stdout !== "string"){
-const err328 = {instancePath:instancePath+"/commands/" + i8+"/stdout",schemaPath:"#/properties/commands/items/properties/stdout/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err328];
-}
-else {
-vErrors.push(err328);
-}
-errors++;
-}
-}
-}
-else {
-const err329 = {instancePath:instancePath+"/commands/" + i8,schemaPath:"#/properties/commands/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err329];
-}
-else {
-vErrors.push(err329);
-}
-errors++;
-}
-}
-}
-else {
-const err330 = {instancePath:instancePath+"/commands",schemaPath:"#/properties/commands/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err330];
-}
-else {
-vErrors.push(err330);
-}
-errors++;
-}
-}
-if(data.tunHolders !== undefined){
-let data123 = data.tunHolders;
-if(Array.isArray(data123)){
-const len10 = data123.length;
-for(let i10=0; i10<len10; i10++){
-let data124 = data123[i10];
-if(data124 && typeof data124 == "object" && !Array.isArray(data124)){
-if(data124.interface === undefined){
-const err331 = {instancePath:instancePath+"/tunHolders/" + i10,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "interface"},message:"must have required property '"+"interface"+"'"};
-if(vErrors === null){
-vErrors = [err331];
-}
-else {
-vErrors.push(err331);
-}
-errors++;
-}
-if(data124.pid === undefined){
-const err332 = {instancePath:instancePath+"/tunHolders/" + i10,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "pid"},message:"must have required property '"+"pid"+"'"};
-if(vErrors === null){
-vErrors = [err332];
-}
-else {
-vErrors.push(err332);
-}
-errors++;
-}
-if(data124.comm === undefined){
-const err333 = {instancePath:instancePath+"/tunHolders/" + i10,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "comm"},message:"must have required property '"+"comm"+"'"};
-if(vErrors === null){
-vErrors = [err333];
-}
-else {
-vErrors.push(err333);
-}
-errors++;
-}
-if(data124.cmdline === undefined){
-const err334 = {instancePath:instancePath+"/tunHolders/" + i10,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "cmdline"},message:"must have required property '"+"cmdline"+"'"};
-if(vErrors === null){
-vErrors = [err334];
-}
-else {
-vErrors.push(err334);
-}
-errors++;
-}
-for(const key20 in data124){
-if(!((((key20 === "interface") || (key20 === "pid")) || (key20 === "comm")) || (key20 === "cmdline"))){
-delete data124[key20];
-}
-}
-if(data124.interface !== undefined){
-if(typeof data124.interface !== "string"){
-const err335 = {instancePath:instancePath+"/tunHolders/" + i10+"/interface",schemaPath:"#/properties/tunHolders/items/properties/interface/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err335];
-}
-else {
-vErrors.push(err335);
-}
-errors++;
-}
-}
-if(data124.pid !== undefined){
-let data126 = data124.pid;
-if(!(((typeof data126 == "number") && (!(data126 % 1) && !isNaN(data126))) && (isFinite(data126)))){
-const err336 = {instancePath:instancePath+"/tunHolders/" + i10+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err336];
-}
-else {
-vErrors.push(err336);
-}
-errors++;
-}
-if((typeof data126 == "number") && (isFinite(data126))){
-if(data126 > 9007199254740991 || isNaN(data126)){
-const err337 = {instancePath:instancePath+"/tunHolders/" + i10+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
-if(vErrors === null){
-vErrors = [err337];
-}
-else {
-vErrors.push(err337);
-}
-errors++;
-}
-if(data126 < -9007199254740991 || isNaN(data126)){
-const err338 = {instancePath:instancePath+"/tunHolders/" + i10+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
-if(vErrors === null){
-vErrors = [err338];
-}
-else {
-vErrors.push(err338);
-}
-errors++;
-}
-}
-}
-if(data124.comm !== undefined){
-let data127 = data124.comm;
-if((typeof data127 !== "string") && (data127 !== null)){
-const err339 = {instancePath:instancePath+"/tunHolders/" + i10+"/comm",schemaPath:"#/properties/tunHolders/items/properties/comm/type",keyword:"type",params:{type: schema31.properties.tunHolders.items.properties.comm.type},message:"must be string,null"};
-if(vErrors === null){
-vErrors = [err339];
-}
-else {
-vErrors.push(err339);
-}
-errors++;
-}
-}
-if(data124.cmdline !== undefined){
-let data128 = data124.cmdline;
-const _errs379 = errors;
-let valid67 = false;
-const _errs380 = errors;
-if(Array.isArray(data128)){
-const len11 = data128.length;
-for(let i11=0; i11<len11; i11++){
-if(typeof data128[i11] !== "string"){
-const err340 = {instancePath:instancePath+"/tunHolders/" + i10+"/cmdline/" + i11,schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err340];
-}
-else {
-vErrors.push(err340);
-}
-errors++;
-}
-}
-}
-else {
-const err341 = {instancePath:instancePath+"/tunHolders/" + i10+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err341];
-}
-else {
-vErrors.push(err341);
-}
-errors++;
-}
-var _valid24 = _errs380 === errors;
-valid67 = valid67 || _valid24;
-const _errs384 = errors;
-if(data128 !== null){
-const err342 = {instancePath:instancePath+"/tunHolders/" + i10+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
-if(vErrors === null){
-vErrors = [err342];
-}
-else {
-vErrors.push(err342);
-}
-errors++;
-}
-var _valid24 = _errs384 === errors;
-valid67 = valid67 || _valid24;
-if(!valid67){
-const err343 = {instancePath:instancePath+"/tunHolders/" + i10+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err343];
-}
-else {
-vErrors.push(err343);
-}
-errors++;
-}
-else {
-errors = _errs379;
+errors = _errs355;
 if(vErrors !== null){
-if(_errs379){
-vErrors.length = _errs379;
+if(_errs355){
+vErrors.length = _errs355;
 }
 else {
 vErrors = null;
@@ -4524,7 +4230,285 @@ vErrors = null;
 }
 }
 else {
-const err344 = {instancePath:instancePath+"/tunHolders/" + i10,schemaPath:"#/properties/tunHolders/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err323 = {instancePath:instancePath+"/files/" + i8+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err323];
+}
+else {
+vErrors.push(err323);
+}
+errors++;
+}
+var _valid22 = _errs347 === errors;
+valid58 = valid58 || _valid22;
+const _errs360 = errors;
+if(data117 !== null){
+const err324 = {instancePath:instancePath+"/files/" + i8+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(vErrors === null){
+vErrors = [err324];
+}
+else {
+vErrors.push(err324);
+}
+errors++;
+}
+var _valid22 = _errs360 === errors;
+valid58 = valid58 || _valid22;
+if(!valid58){
+const err325 = {instancePath:instancePath+"/files/" + i8+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err325];
+}
+else {
+vErrors.push(err325);
+}
+errors++;
+}
+else {
+errors = _errs346;
+if(vErrors !== null){
+if(_errs346){
+vErrors.length = _errs346;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err326 = {instancePath:instancePath+"/files/" + i8,schemaPath:"#/properties/files/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err326];
+}
+else {
+vErrors.push(err326);
+}
+errors++;
+}
+}
+}
+else {
+const err327 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err327];
+}
+else {
+vErrors.push(err327);
+}
+errors++;
+}
+}
+if(data.commands !== undefined){
+let data121 = data.commands;
+if(Array.isArray(data121)){
+const len9 = data121.length;
+for(let i9=0; i9<len9; i9++){
+let data122 = data121[i9];
+if(data122 && typeof data122 == "object" && !Array.isArray(data122)){
+if(data122.argv === undefined){
+const err328 = {instancePath:instancePath+"/commands/" + i9,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "argv"},message:"must have required property '"+"argv"+"'"};
+if(vErrors === null){
+vErrors = [err328];
+}
+else {
+vErrors.push(err328);
+}
+errors++;
+}
+if(data122.exitCode === undefined){
+const err329 = {instancePath:instancePath+"/commands/" + i9,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "exitCode"},message:"must have required property '"+"exitCode"+"'"};
+if(vErrors === null){
+vErrors = [err329];
+}
+else {
+vErrors.push(err329);
+}
+errors++;
+}
+if(data122.stdout === undefined){
+const err330 = {instancePath:instancePath+"/commands/" + i9,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "stdout"},message:"must have required property '"+"stdout"+"'"};
+if(vErrors === null){
+vErrors = [err330];
+}
+else {
+vErrors.push(err330);
+}
+errors++;
+}
+for(const key19 in data122){
+if(!(((key19 === "argv") || (key19 === "exitCode")) || (key19 === "stdout"))){
+delete data122[key19];
+}
+}
+if(data122.argv !== undefined){
+let data123 = data122.argv;
+if(Array.isArray(data123)){
+const len10 = data123.length;
+for(let i10=0; i10<len10; i10++){
+if(typeof data123[i10] !== "string"){
+const err331 = {instancePath:instancePath+"/commands/" + i9+"/argv/" + i10,schemaPath:"#/properties/commands/items/properties/argv/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err331];
+}
+else {
+vErrors.push(err331);
+}
+errors++;
+}
+}
+}
+else {
+const err332 = {instancePath:instancePath+"/commands/" + i9+"/argv",schemaPath:"#/properties/commands/items/properties/argv/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err332];
+}
+else {
+vErrors.push(err332);
+}
+errors++;
+}
+}
+if(data122.exitCode !== undefined){
+let data125 = data122.exitCode;
+if(!(((typeof data125 == "number") && (!(data125 % 1) && !isNaN(data125))) && (isFinite(data125)))){
+const err333 = {instancePath:instancePath+"/commands/" + i9+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err333];
+}
+else {
+vErrors.push(err333);
+}
+errors++;
+}
+if((typeof data125 == "number") && (isFinite(data125))){
+if(data125 > 9007199254740991 || isNaN(data125)){
+const err334 = {instancePath:instancePath+"/commands/" + i9+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if(vErrors === null){
+vErrors = [err334];
+}
+else {
+vErrors.push(err334);
+}
+errors++;
+}
+if(data125 < -9007199254740991 || isNaN(data125)){
+const err335 = {instancePath:instancePath+"/commands/" + i9+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if(vErrors === null){
+vErrors = [err335];
+}
+else {
+vErrors.push(err335);
+}
+errors++;
+}
+}
+}
+if(data122.stdout !== undefined){
+if(typeof data122.stdout !== "string"){
+const err336 = {instancePath:instancePath+"/commands/" + i9+"/stdout",schemaPath:"#/properties/commands/items/properties/stdout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err336];
+}
+else {
+vErrors.push(err336);
+}
+errors++;
+}
+}
+}
+else {
+const err337 = {instancePath:instancePath+"/commands/" + i9,schemaPath:"#/properties/commands/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err337];
+}
+else {
+vErrors.push(err337);
+}
+errors++;
+}
+}
+}
+else {
+const err338 = {instancePath:instancePath+"/commands",schemaPath:"#/properties/commands/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err338];
+}
+else {
+vErrors.push(err338);
+}
+errors++;
+}
+}
+if(data.tunHolders !== undefined){
+let data127 = data.tunHolders;
+if(Array.isArray(data127)){
+const len11 = data127.length;
+for(let i11=0; i11<len11; i11++){
+let data128 = data127[i11];
+if(data128 && typeof data128 == "object" && !Array.isArray(data128)){
+if(data128.interface === undefined){
+const err339 = {instancePath:instancePath+"/tunHolders/" + i11,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "interface"},message:"must have required property '"+"interface"+"'"};
+if(vErrors === null){
+vErrors = [err339];
+}
+else {
+vErrors.push(err339);
+}
+errors++;
+}
+if(data128.pid === undefined){
+const err340 = {instancePath:instancePath+"/tunHolders/" + i11,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "pid"},message:"must have required property '"+"pid"+"'"};
+if(vErrors === null){
+vErrors = [err340];
+}
+else {
+vErrors.push(err340);
+}
+errors++;
+}
+if(data128.comm === undefined){
+const err341 = {instancePath:instancePath+"/tunHolders/" + i11,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "comm"},message:"must have required property '"+"comm"+"'"};
+if(vErrors === null){
+vErrors = [err341];
+}
+else {
+vErrors.push(err341);
+}
+errors++;
+}
+if(data128.cmdline === undefined){
+const err342 = {instancePath:instancePath+"/tunHolders/" + i11,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "cmdline"},message:"must have required property '"+"cmdline"+"'"};
+if(vErrors === null){
+vErrors = [err342];
+}
+else {
+vErrors.push(err342);
+}
+errors++;
+}
+for(const key20 in data128){
+if(!((((key20 === "interface") || (key20 === "pid")) || (key20 === "comm")) || (key20 === "cmdline"))){
+delete data128[key20];
+}
+}
+if(data128.interface !== undefined){
+if(typeof data128.interface !== "string"){
+const err343 = {instancePath:instancePath+"/tunHolders/" + i11+"/interface",schemaPath:"#/properties/tunHolders/items/properties/interface/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err343];
+}
+else {
+vErrors.push(err343);
+}
+errors++;
+}
+}
+if(data128.pid !== undefined){
+let data130 = data128.pid;
+if(!(((typeof data130 == "number") && (!(data130 % 1) && !isNaN(data130))) && (isFinite(data130)))){
+const err344 = {instancePath:instancePath+"/tunHolders/" + i11+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err344];
 }
@@ -4533,10 +4517,9 @@ vErrors.push(err344);
 }
 errors++;
 }
-}
-}
-else {
-const err345 = {instancePath:instancePath+"/tunHolders",schemaPath:"#/properties/tunHolders/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data130 == "number") && (isFinite(data130))){
+if(data130 > 9007199254740991 || isNaN(data130)){
+const err345 = {instancePath:instancePath+"/tunHolders/" + i11+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err345];
 }
@@ -4545,14 +4528,8 @@ vErrors.push(err345);
 }
 errors++;
 }
-}
-if(data.sysctls !== undefined){
-let data130 = data.sysctls;
-if(data130 && typeof data130 == "object" && !Array.isArray(data130)){
-for(const key21 in data130){
-const _errs388 = errors;
-if(typeof key21 !== "string"){
-const err346 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key21};
+if(data130 < -9007199254740991 || isNaN(data130)){
+const err346 = {instancePath:instancePath+"/tunHolders/" + i11+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err346];
 }
@@ -4561,9 +4538,12 @@ vErrors.push(err346);
 }
 errors++;
 }
-var valid70 = _errs388 === errors;
-if(!valid70){
-const err347 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/propertyNames",keyword:"propertyNames",params:{propertyName: key21},message:"property name must be valid"};
+}
+}
+if(data128.comm !== undefined){
+let data131 = data128.comm;
+if((typeof data131 !== "string") && (data131 !== null)){
+const err347 = {instancePath:instancePath+"/tunHolders/" + i11+"/comm",schemaPath:"#/properties/tunHolders/items/properties/comm/type",keyword:"type",params:{type: schema31.properties.tunHolders.items.properties.comm.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err347];
 }
@@ -4573,9 +4553,16 @@ vErrors.push(err347);
 errors++;
 }
 }
-for(const key22 in data130){
-if(typeof data130[key22] !== "string"){
-const err348 = {instancePath:instancePath+"/sysctls/" + key22.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/sysctls/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data128.cmdline !== undefined){
+let data132 = data128.cmdline;
+const _errs387 = errors;
+let valid69 = false;
+const _errs388 = errors;
+if(Array.isArray(data132)){
+const len12 = data132.length;
+for(let i12=0; i12<len12; i12++){
+if(typeof data132[i12] !== "string"){
+const err348 = {instancePath:instancePath+"/tunHolders/" + i11+"/cmdline/" + i12,schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err348];
 }
@@ -4587,7 +4574,7 @@ errors++;
 }
 }
 else {
-const err349 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err349 = {instancePath:instancePath+"/tunHolders/" + i11+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err349];
 }
@@ -4596,16 +4583,11 @@ vErrors.push(err349);
 }
 errors++;
 }
-}
-if(data.gaps !== undefined){
-let data132 = data.gaps;
-if(Array.isArray(data132)){
-const len12 = data132.length;
-for(let i12=0; i12<len12; i12++){
-let data133 = data132[i12];
-if(data133 && typeof data133 == "object" && !Array.isArray(data133)){
-if(data133.source === undefined){
-const err350 = {instancePath:instancePath+"/gaps/" + i12,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
+var _valid24 = _errs388 === errors;
+valid69 = valid69 || _valid24;
+const _errs392 = errors;
+if(data132 !== null){
+const err350 = {instancePath:instancePath+"/tunHolders/" + i11+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err350];
 }
@@ -4614,8 +4596,10 @@ vErrors.push(err350);
 }
 errors++;
 }
-if(data133.reason === undefined){
-const err351 = {instancePath:instancePath+"/gaps/" + i12,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
+var _valid24 = _errs392 === errors;
+valid69 = valid69 || _valid24;
+if(!valid69){
+const err351 = {instancePath:instancePath+"/tunHolders/" + i11+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err351];
 }
@@ -4624,8 +4608,21 @@ vErrors.push(err351);
 }
 errors++;
 }
-if(data133.detail === undefined){
-const err352 = {instancePath:instancePath+"/gaps/" + i12,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "detail"},message:"must have required property '"+"detail"+"'"};
+else {
+errors = _errs387;
+if(vErrors !== null){
+if(_errs387){
+vErrors.length = _errs387;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err352 = {instancePath:instancePath+"/tunHolders/" + i11,schemaPath:"#/properties/tunHolders/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err352];
 }
@@ -4634,14 +4631,10 @@ vErrors.push(err352);
 }
 errors++;
 }
-for(const key23 in data133){
-if(!(((key23 === "source") || (key23 === "reason")) || (key23 === "detail"))){
-delete data133[key23];
 }
 }
-if(data133.source !== undefined){
-if(typeof data133.source !== "string"){
-const err353 = {instancePath:instancePath+"/gaps/" + i12+"/source",schemaPath:"#/properties/gaps/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+else {
+const err353 = {instancePath:instancePath+"/tunHolders",schemaPath:"#/properties/tunHolders/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err353];
 }
@@ -4651,10 +4644,13 @@ vErrors.push(err353);
 errors++;
 }
 }
-if(data133.reason !== undefined){
-let data135 = data133.reason;
-if(typeof data135 !== "string"){
-const err354 = {instancePath:instancePath+"/gaps/" + i12+"/reason",schemaPath:"#/properties/gaps/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.sysctls !== undefined){
+let data134 = data.sysctls;
+if(data134 && typeof data134 == "object" && !Array.isArray(data134)){
+for(const key21 in data134){
+const _errs396 = errors;
+if(typeof key21 !== "string"){
+const err354 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key21};
 if(vErrors === null){
 vErrors = [err354];
 }
@@ -4663,8 +4659,9 @@ vErrors.push(err354);
 }
 errors++;
 }
-if(!((((((data135 === "missing-tool") || (data135 === "permission-denied")) || (data135 === "not-found")) || (data135 === "failed")) || (data135 === "unsupported")) || (data135 === "timeout"))){
-const err355 = {instancePath:instancePath+"/gaps/" + i12+"/reason",schemaPath:"#/properties/gaps/items/properties/reason/enum",keyword:"enum",params:{allowedValues: schema31.properties.gaps.items.properties.reason.enum},message:"must be equal to one of the allowed values"};
+var valid72 = _errs396 === errors;
+if(!valid72){
+const err355 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/propertyNames",keyword:"propertyNames",params:{propertyName: key21},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err355];
 }
@@ -4674,9 +4671,9 @@ vErrors.push(err355);
 errors++;
 }
 }
-if(data133.detail !== undefined){
-if(typeof data133.detail !== "string"){
-const err356 = {instancePath:instancePath+"/gaps/" + i12+"/detail",schemaPath:"#/properties/gaps/items/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key22 in data134){
+if(typeof data134[key22] !== "string"){
+const err356 = {instancePath:instancePath+"/sysctls/" + key22.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/sysctls/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err356];
 }
@@ -4688,7 +4685,7 @@ errors++;
 }
 }
 else {
-const err357 = {instancePath:instancePath+"/gaps/" + i12,schemaPath:"#/properties/gaps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err357 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err357];
 }
@@ -4698,9 +4695,15 @@ vErrors.push(err357);
 errors++;
 }
 }
-}
-else {
-const err358 = {instancePath:instancePath+"/gaps",schemaPath:"#/properties/gaps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data.gaps !== undefined){
+let data136 = data.gaps;
+if(Array.isArray(data136)){
+const len13 = data136.length;
+for(let i13=0; i13<len13; i13++){
+let data137 = data136[i13];
+if(data137 && typeof data137 == "object" && !Array.isArray(data137)){
+if(data137.source === undefined){
+const err358 = {instancePath:instancePath+"/gaps/" + i13,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
 if(vErrors === null){
 vErrors = [err358];
 }
@@ -4709,15 +4712,110 @@ vErrors.push(err358);
 }
 errors++;
 }
-}
-}
-else {
-const err359 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data137.reason === undefined){
+const err359 = {instancePath:instancePath+"/gaps/" + i13,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
 if(vErrors === null){
 vErrors = [err359];
 }
 else {
 vErrors.push(err359);
+}
+errors++;
+}
+if(data137.detail === undefined){
+const err360 = {instancePath:instancePath+"/gaps/" + i13,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "detail"},message:"must have required property '"+"detail"+"'"};
+if(vErrors === null){
+vErrors = [err360];
+}
+else {
+vErrors.push(err360);
+}
+errors++;
+}
+for(const key23 in data137){
+if(!(((key23 === "source") || (key23 === "reason")) || (key23 === "detail"))){
+delete data137[key23];
+}
+}
+if(data137.source !== undefined){
+if(typeof data137.source !== "string"){
+const err361 = {instancePath:instancePath+"/gaps/" + i13+"/source",schemaPath:"#/properties/gaps/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err361];
+}
+else {
+vErrors.push(err361);
+}
+errors++;
+}
+}
+if(data137.reason !== undefined){
+let data139 = data137.reason;
+if(typeof data139 !== "string"){
+const err362 = {instancePath:instancePath+"/gaps/" + i13+"/reason",schemaPath:"#/properties/gaps/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err362];
+}
+else {
+vErrors.push(err362);
+}
+errors++;
+}
+if(!((((((data139 === "missing-tool") || (data139 === "permission-denied")) || (data139 === "not-found")) || (data139 === "failed")) || (data139 === "unsupported")) || (data139 === "timeout"))){
+const err363 = {instancePath:instancePath+"/gaps/" + i13+"/reason",schemaPath:"#/properties/gaps/items/properties/reason/enum",keyword:"enum",params:{allowedValues: schema31.properties.gaps.items.properties.reason.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err363];
+}
+else {
+vErrors.push(err363);
+}
+errors++;
+}
+}
+if(data137.detail !== undefined){
+if(typeof data137.detail !== "string"){
+const err364 = {instancePath:instancePath+"/gaps/" + i13+"/detail",schemaPath:"#/properties/gaps/items/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err364];
+}
+else {
+vErrors.push(err364);
+}
+errors++;
+}
+}
+}
+else {
+const err365 = {instancePath:instancePath+"/gaps/" + i13,schemaPath:"#/properties/gaps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err365];
+}
+else {
+vErrors.push(err365);
+}
+errors++;
+}
+}
+}
+else {
+const err366 = {instancePath:instancePath+"/gaps",schemaPath:"#/properties/gaps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err366];
+}
+else {
+vErrors.push(err366);
+}
+errors++;
+}
+}
+}
+else {
+const err367 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err367];
+}
+else {
+vErrors.push(err367);
 }
 errors++;
 }

@@ -5,7 +5,7 @@
  * them on a real namespace); what the text leaves out (-d missing: no kind, no bridge facts) stays null.
  */
 import type { Address, Interface, Route } from '../snapshot/schema.js';
-import { NO_SYSFS, parseMask } from './ip.js';
+import { addressExtras, NO_SYSFS, parseMask } from './ip.js';
 
 /** The first line of each link: `N: NAME[@LINK]: <FLAGS> mtu M ...`. */
 const HEADER = /^(\d+):\s+([^\s:@]+(?:@[^\s:]+)?):\s+<([^>]*)>(.*)$/;
@@ -38,6 +38,7 @@ function interfaceFromBlock([header, ...details]: string[]): Interface {
     const word = line.split(/\s+/)[0]!;
     if (word.startsWith('link/')) readLinkLine(iface, line);
     else if (word === 'inet' || word === 'inet6') iface.addresses.push(addressFromLine(line));
+    else if (word === 'valid_lft' && iface.addresses.length > 0) readLifetimes(iface.addresses[iface.addresses.length - 1]!, line);
     else if (/^(RX|TX):/.test(word)) i++; // the counters line below it
     else if (word.endsWith('_slave')) readSlaveLine(iface, word.slice(0, -'_slave'.length), line);
     else if (/^[a-z][a-z0-9_]*$/.test(word) && !NOT_A_KIND.has(word) && iface.kind === null && !/^\d/.test(word)) readKindLine(iface, word, line);
@@ -131,7 +132,19 @@ function addressFromLine(line: string): Address {
   const peerText = kv.get('peer');
   const [peer, peerLen] = peerText ? splitPrefix(peerText) : [null, null];
   const prefixlen = peerLen ?? localLen ?? (family === 'inet' ? 32 : 128);
-  return { family, local, prefixlen, scope: kv.get('scope') ?? null, peer };
+  const flags = words.slice(words.indexOf('scope') + 1).filter((w) => ADDRESS_FLAGS.has(w));
+  return { family, local, prefixlen, scope: kv.get('scope') ?? null, peer, ...addressExtras(flags, null, null) };
+}
+
+/** The flag words ip prints after an address's scope (the JSON has each as a key set to true). */
+const ADDRESS_FLAGS = new Set(['secondary', 'temporary', 'nodad', 'optimistic', 'dadfailed', 'home', 'deprecated', 'tentative',
+  'dynamic', 'mngtmpaddr', 'noprefixroute', 'autojoin', 'stable-privacy']);
+
+/** `valid_lft 86400sec preferred_lft 14400sec` (or `forever`), the line below an address. */
+function readLifetimes(address: Address, line: string): void {
+  const kv = pairs(line);
+  const secs = (v: string | undefined): number | null => (v && /^\d+sec$/.test(v) ? Number(v.slice(0, -3)) : null);
+  Object.assign(address, addressExtras(address.flags ?? [], secs(kv.get('valid_lft')), secs(kv.get('preferred_lft'))));
 }
 
 function splitPrefix(text: string): [string, number | null] {
@@ -156,10 +169,12 @@ export function routesFromIpText(text: string, family: 'inet' | 'inet6' | null):
     const dst = words.shift() ?? 'default';
     const kv = pairs(words.join(' '));
     const mtu = kv.get('mtu') === 'lock' ? lockedMtu(words) : intOr(kv.get('mtu'), null);
+    const expires = /^\d+sec$/.test(kv.get('expires') ?? '') ? Number(kv.get('expires')!.slice(0, -3)) : null;
     routes.push({
       family: family ?? (/:/.test(dst) || /:/.test(kv.get('via') ?? '') || kv.has('pref') ? 'inet6' : 'inet'), table: kv.get('table') ?? 'main', type, dst, gateway: gatewayOf(words, kv),
       dev: kv.get('dev') ?? null, protocol: kv.get('proto') ?? null, scope: kv.get('scope') ?? null,
       metric: intOr(kv.get('metric'), null), prefsrc: kv.get('src') ?? null, mtu,
+      ...(expires === null ? {} : { expires }),
     });
   }
   return routes;

@@ -101,9 +101,27 @@ function addressesFromIp(list: unknown): Address[] {
       prefixlen: int(a.prefixlen) ?? (family === 'inet' ? 32 : 128),
       scope: str(a.scope),
       peer: str(a.address) !== str(a.local) ? str(a.address) : null,
+      ...addressExtras(Object.keys(a).filter((k) => a[k] === true), lifetime(a.valid_life_time), lifetime(a.preferred_life_time)),
     });
   }
   return out;
+}
+
+/** ip's 0xffffffff lifetime is forever: no lifetime. */
+const FOREVER = 4294967295;
+
+function lifetime(v: unknown): number | null {
+  const n = int(v);
+  return n === null || n >= FOREVER ? null : n;
+}
+
+/** The optional address fields, present only when they say something (shared with the text reader). */
+export function addressExtras(flags: string[], valid: number | null, preferred: number | null): Pick<Address, 'flags' | 'validLifetime' | 'preferredLifetime'> {
+  return {
+    ...(flags.length ? { flags } : {}),
+    ...(valid === null ? {} : { validLifetime: valid }),
+    ...(preferred === null ? {} : { preferredLifetime: preferred }),
+  };
 }
 
 export function routesFromIp(entries: unknown, family: 'inet' | 'inet6'): Route[] {

@@ -44,6 +44,12 @@ export const AddressSchema = z.object({
   prefixlen: z.number().int().min(0).max(128),
   scope: z.string().nullable(),
   peer: z.string().nullable().default(null),
+  flags: z.array(z.string()).optional()
+    .describe('Address flags as ip prints them: dynamic (it has a lifetime), mngtmpaddr (a SLAAC address the kernel made from a router advertisement), temporary, deprecated, tentative, noprefixroute, ...; absent when there are none and in older snapshots'),
+  validLifetime: z.number().int().min(0).optional()
+    .describe('Seconds the address has left (valid_lft); absent when forever'),
+  preferredLifetime: z.number().int().min(0).optional()
+    .describe('Seconds it stays preferred (preferred_lft); absent when forever'),
 });
 
 export const BridgeSchema = z.object({

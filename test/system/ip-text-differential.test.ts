@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { interfacesFromIpAddr, routesFromIp } from '../../src/collect/ip.js';
 import { interfacesFromIpText, routesFromIpText } from '../../src/collect/ip-text.js';
-import type { Interface } from '../../src/snapshot/schema.js';
+import type { Interface, Route } from '../../src/snapshot/schema.js';
 import { netns, requireRealSystem } from '../helpers/system.js';
 
 /** Each step makes one device; a step marked optional needs a module this kernel may not load (dummy, bonding, 8021q, ipvlan). */
@@ -31,6 +31,10 @@ const STEPS: string[][] = [
   ['addr', 'add', '192.168.0.9/24', 'dev', 'vb1'],
   ['addr', 'add', '10.0.0.1', 'peer', '10.0.0.2/32', 'dev', 'tun0'],
   ['addr', 'add', '2001:db8::1/64', 'dev', 'vb1', 'nodad'],
+  // An address with lifetimes (ip shows it dynamic), one deprecated, one without a prefix route.
+  ['addr', 'add', '2001:db8:5::1/64', 'dev', 'vb1', 'nodad', 'valid_lft', '3600', 'preferred_lft', '1800'],
+  ['addr', 'add', '2001:db8:6::1/64', 'dev', 'vb1', 'nodad', 'noprefixroute', 'valid_lft', '600', 'preferred_lft', '0'],
+  ['addr', 'add', '192.168.0.10/24', 'dev', 'vb1', 'valid_lft', '900', 'preferred_lft', '900'],
   ['route', 'add', 'default', 'via', '192.168.0.254', 'dev', 'vb1', 'proto', 'dhcp', 'metric', '100'],
   ['route', 'add', '10.96.0.0/12', 'via', '192.168.0.254', 'dev', 'vb1', 'proto', 'static', 'mtu', '1440', 'table', '1000'],
   ['route', 'add', '10.97.0.0/16', 'via', '192.168.0.254', 'dev', 'vb1', 'mtu', 'lock', '1300'],
@@ -46,6 +50,28 @@ function comparable(i: Interface): unknown {
   const kindKeys = ['mode', 'type', 'id', 'protocol'];
   const kindData = Object.fromEntries(Object.entries(i.kindData).filter(([k]) => kindKeys.includes(k)));
   return { ...i, kindData, bridgePort: i.bridgePort && { ...i.bridgePort, flags: i.bridgePort.flags } };
+}
+
+/** Lifetimes count down between two ip calls: a value within 3 s of the other reading is taken as the same. */
+function near<T extends object>(got: T, want: T | undefined, keys: readonly (keyof T)[]): T {
+  if (!want) return got;
+  const out = { ...got };
+  for (const k of keys) {
+    const a = got[k];
+    const b = want[k];
+    if (typeof a === 'number' && typeof b === 'number' && Math.abs(a - b) <= 3) out[k] = b;
+  }
+  return out;
+}
+
+const LIFETIMES = ['validLifetime', 'preferredLifetime'] as const;
+
+function nearInterface(text: Interface, json: Interface): Interface {
+  return { ...text, addresses: text.addresses.map((a, n) => near(a, json.addresses[n], LIFETIMES)) };
+}
+
+function nearRoutes(text: Route[], json: Route[]): Route[] {
+  return text.map((r, n) => near(r, json[n], ['expires']));
 }
 
 test('ip text and ip JSON give the same interfaces and routes', (t) => {
@@ -69,23 +95,26 @@ test('ip text and ip JSON give the same interfaces and routes', (t) => {
     const fromText = interfacesFromIpText(ns.ip(...textArgs));
     assert.equal(fromText.length, fromJson.length);
     for (const [n, json] of fromJson.entries()) {
-      const text = fromText[n]!;
+      const text = nearInterface(fromText[n]!, json);
       const expected = textArgs.includes('link') ? { ...comparable(json) as object, addresses: [] } : comparable(json);
       assert.deepEqual(comparable(text), expected, `ip ${textArgs.join(' ')}: ${json.name}`);
     }
   }
+  const flags = new Set(fromJson.flatMap((i) => i.addresses.flatMap((a) => a.flags ?? [])));
+  for (const flag of ['dynamic', 'deprecated', 'noprefixroute', 'nodad']) assert.ok(flags.has(flag), `covered the address flag ${flag}`);
+  assert.ok(fromJson.some((i) => i.addresses.some((a) => a.validLifetime !== undefined && a.family === 'inet')), 'covered an IPv4 lifetime');
   const kinds = new Set(fromJson.map((i) => i.kind));
   for (const kind of ['bridge', 'veth', 'tun', 'macvlan', 'vxlan']) assert.ok(kinds.has(kind), `covered ${kind}`);
 
   for (const family of ['inet', 'inet6'] as const) {
     const flag = family === 'inet' ? '-4' : '-6';
     const json = routesFromIp(JSON.parse(ns.ip(flag, '-j', 'route', 'show', 'table', 'all')), family);
-    const text = routesFromIpText(ns.ip(flag, 'route', 'show', 'table', 'all'), family);
+    const text = nearRoutes(routesFromIpText(ns.ip(flag, 'route', 'show', 'table', 'all'), family), json);
     assert.deepEqual(text, json, family);
     assert.ok(json.length >= 5, `${family}: ${json.length} routes compared`);
   }
   // Without -4/-6, `ip route show table all` (what sos runs) prints both families, told apart per line.
-  const both = routesFromIpText(ns.ip('route', 'show', 'table', 'all'), null);
   const each = (['inet', 'inet6'] as const).flatMap((f) => routesFromIp(JSON.parse(ns.ip(f === 'inet' ? '-4' : '-6', '-j', 'route', 'show', 'table', 'all')), f));
+  const both = nearRoutes(routesFromIpText(ns.ip('route', 'show', 'table', 'all'), null), each);
   assert.deepEqual(both, each);
 });
