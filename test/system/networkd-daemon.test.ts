@@ -18,19 +18,18 @@
  *    networkd/drops-foreign-routes fix writes: what the daemon removed must be what the model says.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { arphrdFromLinkType, interfacesFromIpAddr, rulesFromIp, routesFromIp } from '../../src/collect/ip.js';
+import { interfacesFromIpAddr, rulesFromIp, routesFromIp } from '../../src/collect/ip.js';
 import { buildHost } from '../../src/model/host.js';
 import { describeRoute, describeRule, loadNetworkdConfig, networkForLink, restartEffect } from '../../src/model/networkd/index.js';
-import { SNAPSHOT_SCHEMA, type FileRecord, type Snapshot } from '../../src/snapshot/schema.js';
+import type { FileRecord } from '../../src/snapshot/schema.js';
+import { daemons, NETWORKD, snapshotOf } from '../helpers/networkd.js';
 import { rng, type Rng } from '../helpers/rng.js';
-import { netns, requireRealSystem, sh } from '../helpers/system.js';
-import { ensureDebianRoot, rootsUnavailable, SUITE_BY_VERSION } from '../helpers/udevd-root.js';
+import { netns, sh } from '../helpers/system.js';
 
-const NETWORKD = '/lib/systemd/systemd-networkd';
 const BASE_SEED = Number(process.env.HOSTNET_NETWORKD_DIFF_SEED ?? 1712);
 const CASES = Number(process.env.HOSTNET_NETWORKD_DIFF_CASES ?? 16);
 
@@ -85,45 +84,6 @@ function runDaemon(t: TestContext, work: string, setup: string, root: string): v
   writeFileSync(join(work, 'driver.sh'), DRIVER);
   const ns = netns(t, 'hn-nd');
   sh(['ip', 'netns', 'exec', ns.name, 'bash', join(work, 'driver.sh'), work, root]);
-}
-
-/** The networkd versions this machine can run: its own (252 on Debian 12) and Debian 13's (257) from the test root. */
-function daemons(t: TestContext): { version: number; root: string }[] | null {
-  if (!requireRealSystem(t, { tools: ['ip', 'bash', 'timeout'] })) return null;
-  if (!existsSync(NETWORKD)) {
-    if (process.env.CI === 'true') throw new Error(`this test must run under CI but cannot: needs ${NETWORKD} (apt-get install systemd)`);
-    t.skip(`needs ${NETWORKD}`);
-    return null;
-  }
-  const out = [{ version: Number(/systemd (\d+)/.exec(sh(['networkctl', '--version']))?.[1] ?? 252), root: '' }];
-  const unavailable = rootsUnavailable();
-  if (unavailable === null) {
-    const root = ensureDebianRoot(SUITE_BY_VERSION[257]!);
-    if (existsSync(join(root, NETWORKD.slice(1)))) out.push({ version: 257, root });
-    else t.diagnostic(`the Debian 13 root has no ${NETWORKD}: 257 not compared`);
-  } else if (process.env.CI === 'true') {
-    throw new Error(`this test must run under CI but cannot: ${unavailable}`);
-  } else {
-    t.diagnostic(`257 not compared: ${unavailable}`);
-  }
-  return out;
-}
-
-/** The namespace as a snapshot, from what the driver recorded before networkd ran. */
-function snapshotOf(work: string, files: FileRecord[]): Snapshot {
-  const devtypes = new Map(readFileSync(join(work, 'devtypes.txt'), 'utf8').trim().split('\n').map((l) => l.split(' ') as [string, string]));
-  const interfaces = interfacesFromIpAddr(JSON.parse(readFileSync(join(work, 'ip-addr.json'), 'utf8'))).map((i) => ({
-    ...i, arphrdType: arphrdFromLinkType(i.linkType), devtype: devtypes.get(i.name) || null, driver: null, devicePath: null,
-    addrAssignType: null, nameAssignType: null, speed: null, duplex: null, udev: null,
-  }));
-  return {
-    schema: SNAPSHOT_SCHEMA, collectedAt: new Date().toISOString(), collector: { name: 'hostnet', version: 'test' },
-    scope: { netns: null, root: '/', redacted: false },
-    host: { hostname: null, kernelRelease: null, architecture: null, kernelCommandLine: null, os: { id: null, versionId: null, prettyName: null }, systemdVersion: 252, virtualization: null, machineId: null },
-    interfaces, routes: routesFromIp(JSON.parse(readFileSync(join(work, 'routes-before.json'), 'utf8') || '[]'), 'inet'),
-    rules: rulesFromIp(JSON.parse(readFileSync(join(work, 'rules-before.json'), 'utf8')), 'inet'),
-    nexthops: [], files, commands: [], gaps: [],
-  };
 }
 
 /** What networkd decided per link, from its debug log: the file that matched, and whether it left the link unmanaged. */

@@ -3,4 +3,5 @@ export { loadNetworkd, loadNetworkdConfig, type NetworkdConfig, type LoadedNetwo
 export { parseNetworkConfig, networkMatchIsEmpty, type NetworkConfig, type NetworkSettings } from './network.js';
 export { networkForLink, networkMismatch, cniOwner, matchLines, CNI_LINK_PATTERNS, type LinkNetwork } from './links.js';
 export { restartEffect, describeRoute, describeRule, describeNexthop, type RestartEffect } from './foreign.js';
-export { FOREIGN_SETTINGS, type ForeignKind } from './versions.js';
+export { FOREIGN_SETTINGS, IPV6_FORWARDING_SINCE, type ForeignKind } from './versions.js';
+export { networkdRa, type NetworkdRa, type NetworkdRaReason } from './ra.js';

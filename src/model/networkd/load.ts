@@ -14,7 +14,7 @@ import { DEFAULT_SYSTEMD_VERSION } from '../link/keys.js';
 import { winners } from '../link/load.js';
 import { has } from '../link/versions.js';
 import { networkMatchIsEmpty, parseNetworkConfig, type NetworkConfig } from './network.js';
-import { FOREIGN_SETTINGS, type ForeignKind } from './versions.js';
+import { FOREIGN_SETTINGS, IPV6_FORWARDING_SINCE, type ForeignKind } from './versions.js';
 
 export interface LoadedNetworkConfig extends NetworkConfig {
   /** Conditions a snapshot cannot decide (Firmware=, ...): assumed to hold. */
@@ -46,6 +46,8 @@ export interface NetworkdConfig {
   networks: LoadedNetworkConfig[];
   skipped: SkippedNetworkFile[];
   foreign: Record<ForeignKind, ForeignSetting>;
+  /** networkd.conf [Network] IPv6Forwarding= (256 and later): the default of every link's; null when unset. */
+  ipv6Forwarding: Sourced<boolean> | null;
   diagnostics: UnitDiagnostic[];
 }
 
@@ -74,9 +76,10 @@ export interface NetworkdLoadOptions {
 /** The `.network` files and networkd.conf among `files` (paths as on the analysed host). Pure. */
 export function loadNetworkdConfig(files: readonly FileRecord[], options: NetworkdLoadOptions = {}): NetworkdConfig {
   const version = options.systemdVersion ?? DEFAULT_SYSTEMD_VERSION;
+  const conf = networkdConfSources(files);
   const out: NetworkdConfig = {
     systemdVersion: version, versionAssumed: options.systemdVersion == null, networks: [], skipped: [],
-    foreign: readForeignSettings(files, version), diagnostics: [],
+    foreign: readForeignSettings(conf, version), ipv6Forwarding: readIpv6Forwarding(conf, version), diagnostics: [],
   };
   const { mains, dropins } = networkFiles(files);
   const { chosen, hidden } = winners(mains);
@@ -154,9 +157,9 @@ function confPrecedence(path: string): number {
 /**
  * networkd.conf as networkd reads it: the main file from the first directory that has one, then the
  * drop-ins of every networkd.conf.d in file-name order (a name in a higher directory hiding the same
- * below); the last assignment of a key wins. Keys this version does not know are ignored.
+ * below); the last assignment of a key wins.
  */
-function readForeignSettings(files: readonly FileRecord[], version: number): Record<ForeignKind, ForeignSetting> {
+function networkdConfSources(files: readonly FileRecord[]): FileRecord[] {
   const main = files
     .filter((f) => baseOf(f.path) === 'networkd.conf' && NETWORKD_CONF_DIRS.includes(dirOf(f.path)))
     .sort((a, b) => confPrecedence(a.path) - confPrecedence(b.path))[0];
@@ -165,8 +168,12 @@ function readForeignSettings(files: readonly FileRecord[], version: number): Rec
     .sort((a, b) => confPrecedence(a.path) - confPrecedence(b.path))) {
     if (!dropins.has(baseOf(f.path))) dropins.set(baseOf(f.path), f);
   }
-  const sources = [main, ...[...dropins.keys()].sort(byName).map((n) => dropins.get(n)!)]
+  return [main, ...[...dropins.keys()].sort(byName).map((n) => dropins.get(n)!)]
     .filter((f): f is FileRecord => f !== undefined && f.content !== null && f.mask === null);
+}
+
+/** The ManageForeign* settings of networkd.conf; keys this version does not know are ignored. */
+function readForeignSettings(sources: readonly FileRecord[], version: number): Record<ForeignKind, ForeignSetting> {
   const result = {} as Record<ForeignKind, ForeignSetting>;
   for (const row of FOREIGN_SETTINGS) {
     result[row.kind] = { kind: row.kind, key: row.key, manage: true, source: null, supported: version >= row.since };
@@ -181,6 +188,20 @@ function readForeignSettings(files: readonly FileRecord[], version: number): Rec
     }
   }
   return result;
+}
+
+/** networkd.conf's [Network] IPv6Forwarding= (256 and later, a tristate: empty unsets it); null when unset. */
+function readIpv6Forwarding(sources: readonly FileRecord[], version: number): Sourced<boolean> | null {
+  if (version < IPV6_FORWARDING_SINCE) return null;
+  let out: Sourced<boolean> | null = null;
+  for (const f of sources) {
+    for (const a of parseUnitFile(f.path, f.content!).assignments) {
+      if (a.section !== 'Network' || a.key !== 'IPv6Forwarding') continue;
+      if (a.value === '') out = null;
+      else if (TRUE.test(a.value) || FALSE.test(a.value)) out = { value: TRUE.test(a.value), file: a.file, line: a.line };
+    }
+  }
+  return out;
 }
 
 /** The networkd configuration of a host, from its snapshot's files and recorded systemd version. */

@@ -9,6 +9,7 @@ import { parseUnitFile, splitWords, type UnitAssignment, type UnitDiagnostic } f
 import { applyMatch, matchIsEmpty, type LinkConfig, type LinkMatch, type SettingSource, type SourceText, type Sourced } from '../link/config.js';
 import type { LinkCondition } from '../link/conditions.js';
 import { has } from '../link/versions.js';
+import { IPV6_FORWARDING_SINCE } from './versions.js';
 
 /** [Match] keys of `.network` only a wireless link can satisfy. */
 const WIRELESS_KEYS = new Set(['WLANInterfaceType', 'SSID', 'BSSID']);
@@ -41,6 +42,16 @@ export interface ConfiguredRoute {
 
 export interface NetworkSettings {
   unmanaged: Sourced<boolean> | null;
+  /** IPv6AcceptRA= (or its old name IPv6AcceptRouterAdvertisements=); null when unset. */
+  ipv6AcceptRa: Sourced<boolean> | null;
+  /** IPForward= (before 256): no, yes, ipv4 or ipv6 ("kernel" reads as no). */
+  ipForward: Sourced<'no' | 'yes' | 'ipv4' | 'ipv6'> | null;
+  /** IPv6Forwarding= (256 and later). */
+  ipv6Forwarding: Sourced<boolean> | null;
+  /** IPMasquerade=: no, ipv4, ipv6 or both (a boolean yes reads as ipv4); it implies forwarding of its families. */
+  ipMasquerade: Sourced<'no' | 'ipv4' | 'ipv6' | 'both'> | null;
+  /** Bridge=: the link is a port of that bridge (link-local addressing then defaults to off). */
+  bridge: Sourced<string> | null;
   dhcp: Sourced<string> | null;
   linkLocalAddressing: Sourced<string> | null;
   keepConfiguration: Sourced<KeepConfiguration> | null;
@@ -89,7 +100,7 @@ export function parseNetworkConfig(main: SourceText, dropins: readonly SourceTex
   const config: NetworkConfig = {
     path: main.path, dropins: dropins.map((d) => d.path), name: [], match: holder.match, matchSources: holder.matchSources,
     conditions: [], wireless: [],
-    settings: { unmanaged: null, dhcp: null, linkLocalAddressing: null, keepConfiguration: null, addresses: [], routes: [], rules: [], nexthopIds: [] },
+    settings: { unmanaged: null, ipv6AcceptRa: null, ipForward: null, ipv6Forwarding: null, ipMasquerade: null, bridge: null, dhcp: null, linkLocalAddressing: null, keepConfiguration: null, addresses: [], routes: [], rules: [], nexthopIds: [] },
     diagnostics: [], failed: null,
   };
   for (const source of [main, ...dropins]) {
@@ -120,7 +131,7 @@ function applySections(config: NetworkConfig, holder: LinkConfig, assignments: r
       continue;
     }
     if (a.section === 'Link' || a.section === 'Network') {
-      applySetting(config, a);
+      applySetting(config, a, version);
       continue;
     }
     const key = `${a.section}@${headerBefore(headers, a.line)}`;
@@ -172,7 +183,7 @@ function applyName(config: NetworkConfig, a: UnitAssignment, version: number): v
 
 const KEEP_VALUES: readonly KeepConfiguration[] = ['yes', 'no', 'static', 'dhcp', 'dhcp-on-stop'];
 
-function applySetting(config: NetworkConfig, a: UnitAssignment): void {
+function applySetting(config: NetworkConfig, a: UnitAssignment, version: number): void {
   const s = config.settings;
   const sourced = <T>(value: T): Sourced<T> => ({ value, file: a.file, line: a.line });
   const bad = (what: string): void => {
@@ -187,6 +198,47 @@ function applySetting(config: NetworkConfig, a: UnitAssignment): void {
       else s.unmanaged = sourced(b);
       return;
     }
+    case 'Network.IPv6AcceptRA':
+    case 'Network.IPv6AcceptRouterAdvertisements': {
+      // A tristate: empty goes back to the default.
+      const b = parseBool(a.value);
+      if (a.value === '') s.ipv6AcceptRa = null;
+      else if (b === null) bad(`${a.key}=`);
+      else s.ipv6AcceptRa = sourced(b);
+      return;
+    }
+    case 'Network.IPForward': {
+      if (version >= IPV6_FORWARDING_SINCE) {
+        config.diagnostics.push({ file: a.file, line: a.line, severity: 'warning', id: 'deprecated', message: 'IPForward= setting is deprecated and ignored: IPv4Forwarding= and IPv6Forwarding= replace it.' });
+        return;
+      }
+      const b = parseBool(a.value);
+      const v = b !== null ? (b ? 'yes' : 'no') : a.value === 'kernel' ? 'no' : a.value;
+      if (v === 'yes' || v === 'no' || v === 'ipv4' || v === 'ipv6') s.ipForward = sourced(v);
+      else bad('IPForward=');
+      return;
+    }
+    case 'Network.IPv6Forwarding': {
+      if (version < IPV6_FORWARDING_SINCE) {
+        config.diagnostics.push({ file: a.file, line: a.line, severity: 'warning', id: 'unknown-key', message: `Unknown key name 'IPv6Forwarding' in section 'Network', ignoring.` });
+        return;
+      }
+      const b = parseBool(a.value);
+      if (a.value === '') s.ipv6Forwarding = null;
+      else if (b === null) bad('IPv6Forwarding=');
+      else s.ipv6Forwarding = sourced(b);
+      return;
+    }
+    case 'Network.IPMasquerade': {
+      const b = parseBool(a.value);
+      const v = a.value === '' ? 'no' : b !== null ? (b ? 'ipv4' : 'no') : a.value;
+      if (v === 'no' || v === 'ipv4' || v === 'ipv6' || v === 'both') s.ipMasquerade = sourced(v);
+      else bad('IPMasquerade=');
+      return;
+    }
+    case 'Network.Bridge':
+      s.bridge = a.value === '' ? null : sourced(a.value);
+      return;
     case 'Network.DHCP':
       s.dhcp = a.value === '' ? null : sourced(normaliseDhcp(a.value) ?? a.value);
       if (a.value !== '' && normaliseDhcp(a.value) === null) bad('DHCP=');
