@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { buildHost } from '../../src/model/host.js';
-import { acceptsRa } from '../../src/model/ipv6/ra.js';
+import { interfacesFromIpAddr } from '../../src/collect/ip.js';
+import { acceptsRa, isSlaac } from '../../src/model/ipv6/ra.js';
 import { forwardingIgnoresRa } from '../../src/rules/ipv6/forwarding-ignores-ra.js';
 import { SnapshotSchema } from '../../src/snapshot/schema.js';
 import { rng } from '../helpers/rng.js';
@@ -35,9 +36,9 @@ test('router advertisements with generated forwarding/accept_ra: the kernel, the
   const raDefault = () => node.ip('-6', 'route', 'show', 'default', 'proto', 'ra').trim() !== '';
   // Sends RAs until the default route is there, at most `tries` (a loaded machine may need more than one
   // while the link settles); false when none was taken.
-  const sendRa = (tries = 3): boolean => {
+  const sendRa = (tries = 3, valid = 86400): boolean => {
     for (let n = 0; n < tries; n++) {
-      router.exec('python3', SEND_RA, 'r0');
+      router.exec('python3', SEND_RA, 'r0', '1800', String(valid));
       sh(['sleep', '0.3']);
       if (raDefault()) return true;
     }
@@ -60,8 +61,13 @@ test('router advertisements with generated forwarding/accept_ra: the kernel, the
     set('up0.accept_ra', acceptRa);
     set(`${via}.forwarding`, forwarding);
     node.ip('-6', 'route', 'flush', 'proto', 'ra');
-    const got = sendRa();
+    // This RA's prefix is valid for 80000 s: a SLAAC address it refreshes drops to that; one it does not
+    // keeps counting down from the 86400 s it was learnt with.
+    const got = sendRa(3, 80000);
     assert.equal(got, acceptsRa(forwarding, acceptRa), `case ${n} (seed ${seed}): forwarding ${forwarding} via ${via}, accept_ra ${acceptRa}: kernel ${got ? 'took' : 'ignored'} the RA`);
+    const slaac = interfacesFromIpAddr(JSON.parse(node.ip('-j', 'addr', 'show', 'dev', 'up0')))[0]!.addresses.find(isSlaac);
+    assert.ok(slaac?.validLifetime !== undefined, `case ${n}: up0 has a SLAAC address with a lifetime (${JSON.stringify(slaac)})`);
+    assert.equal(slaac.validLifetime <= 80000, got, `case ${n}: the SLAAC address's valid lifetime is ${slaac.validLifetime} s after an RA the kernel ${got ? 'took' : 'ignored'}`);
     seen.set(`${got ? 'taken' : 'ignored'}${forwarding && acceptRa === 1 ? ' (the trap)' : ''}`, (seen.get(`${got ? 'taken' : 'ignored'}${forwarding && acceptRa === 1 ? ' (the trap)' : ''}`) ?? 0) + 1);
 
     // The rule on what collect records, for the first cases and the trap (a collection is the slow part).
@@ -71,6 +77,7 @@ test('router advertisements with generated forwarding/accept_ra: the kernel, the
     const host = buildHost(SnapshotSchema.parse(JSON.parse(c.stdout)));
     const found = forwardingIgnoresRa.check(host).filter((f) => f.interface === 'up0');
     assert.equal(found.length, forwarding === 1 && acceptRa === 1 ? 1 : 0, `case ${n}: forwarding ${forwarding}, accept_ra ${acceptRa}: ${found.map((f) => f.message).join('; ')}`);
+    if (found[0]) assert.ok(found[0].evidence.some((e) => e.message.startsWith(`SLAAC address from a router advertisement's prefix: ${slaac.local}/64`)), `case ${n}: the SLAAC address is evidence`);
     const fix = found[0]?.fixes[0];
     if (!fix) continue;
     // The fix's file, loaded for real in the namespace; the next RA must be taken again.

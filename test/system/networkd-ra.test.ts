@@ -5,7 +5,7 @@
  * sets the kernel's forwarding (what Docker or k3s do) and accept_ra, writes a `.network` (or none, or
  * Unmanaged=yes) with IPv6AcceptRA= unset/yes/no and networkd's own forwarding (IPForward= before 256,
  * IPv6Forwarding= in the `.network` or networkd.conf from 256, IPMasquerade=), starts networkd, and
- * sends RAs until a `proto ra` default route appears or two seconds pass. The model's verdict (networkd's
+ * sends RAs until a `proto ra` default route appears or about two seconds pass. The model's verdict (networkd's
  * choice where it configures the link, the kernel's sysctls where not) must be what happened, and
  * where networkd configures the link the kernel's accept_ra must read 0.
  *   HOSTNET_NETWORKD_RA_SEED=<seed> HOSTNET_NETWORKD_RA_CASES=<n> replay a run.
@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { test, type TestContext } from 'node:test';
 import { buildHost } from '../../src/model/host.js';
 import { acceptsRa } from '../../src/model/ipv6/ra.js';
+import { forwardingIgnoresRa } from '../../src/rules/ipv6/forwarding-ignores-ra.js';
 import { loadNetworkdConfig, networkdRa, networkForLink, IPV6_FORWARDING_SINCE } from '../../src/model/networkd/index.js';
 import type { FileRecord } from '../../src/snapshot/schema.js';
 import { daemons, NETWORKD, snapshotOf } from '../helpers/networkd.js';
@@ -26,7 +27,7 @@ import { netns, sh } from '../helpers/system.js';
 
 const SEND_RA = fileURLToPath(new URL('../helpers/send-ra.py', import.meta.url));
 const SEED = Number(process.env.HOSTNET_NETWORKD_RA_SEED ?? Date.now() % 1_000_000);
-const CASES = Number(process.env.HOSTNET_NETWORKD_RA_CASES ?? 14);
+const CASES = Number(process.env.HOSTNET_NETWORKD_RA_CASES ?? 12);
 
 /**
  * Runs in the node namespace: $1 work dir, $2 root ('' for the host's networkd), $3 the router
@@ -74,7 +75,7 @@ for c in "$work"/case-*; do
     sleep 0.05
   done
   taken=no
-  for i in $(seq 1 8); do
+  for i in $(seq 1 6); do
     nsenter --net=/proc/$$/fd/9 python3 ${SEND_RA} r0
     sleep 0.25
     if [ -n "$(ip -6 route show default proto ra)" ]; then taken=yes; break; fi
@@ -92,6 +93,19 @@ interface RaCase {
   network: string | null;
   conf: string | null;
   label: string;
+  /** The case the rule's fix is applied to: its drop-in is added, and the RA must be taken. */
+  fixed?: boolean;
+  dropin?: { path: string; content: string };
+}
+
+/** The rule on the node with the case's files, as networkd leaves it (forwarding on, accept_ra 0): its fix's drop-in. */
+function ruleFix(work: string, version: number, c: RaCase): { path: string; content: string } {
+  const files: FileRecord[] = [{ path: '/etc/systemd/network/50-up0.network', content: c.network, mask: null, role: null }];
+  const s = snapshotOf(work, files);
+  const host = buildHost({ ...s, host: { ...s.host, systemdVersion: version }, sysctls: { 'net.ipv6.conf.up0.forwarding': '1', 'net.ipv6.conf.up0.accept_ra': '0' } });
+  const found = forwardingIgnoresRa.check(host);
+  assert.equal(found.length, 1, `systemd ${version}: the rule finds ${c.label}: ${found.map((f) => f.message).join('; ')}`);
+  return found[0]!.fixes[0]!.files[0]!;
 }
 
 function generate(r: Rng, version: number, n: number): RaCase {
@@ -100,9 +114,9 @@ function generate(r: Rng, version: number, n: number): RaCase {
   // Fixed first cases, so that coverage does not depend on the seed: the kernel's sysctls are the trap
   // but networkd takes the RAs; networkd's own forwarding turns them off.
   if (n === 0) return { forwarding, acceptRa, network: '[Match]\nName=up0\n', conf: null, label: '(defaults)' };
-  if (n === 1) {
+  if (n === 1 || n === 2) {
     const line = version < IPV6_FORWARDING_SINCE ? 'IPForward=yes' : 'IPv6Forwarding=yes';
-    return { forwarding, acceptRa, network: `[Match]\nName=up0\n\n[Network]\n${line}\n`, conf: null, label: line };
+    return { forwarding, acceptRa, network: `[Match]\nName=up0\n\n[Network]\nDHCP=yes\n${line}\n`, conf: null, label: `DHCP=yes ${line}${n === 2 ? ' with the fix' : ''}`, fixed: n === 2 };
   }
   // Links networkd leaves to the kernel; the first with accept_ra=2, which takes RAs with forwarding on.
   if (n % 7 === 6) return { forwarding, acceptRa: n === 6 ? 2 : acceptRa, network: r.chance(0.5) ? null : '[Match]\nName=up0\n\n[Link]\nUnmanaged=yes\n', conf: null, label: 'not networkd\'s' };
@@ -133,6 +147,16 @@ function compare(t: TestContext, version: number, root: string): void {
   t.after(() => rmSync(work, { recursive: true, force: true }));
   const r = rng(SEED + version);
   const cases = Array.from({ length: CASES }, (_, n) => generate(r, version, n));
+  const router = netns(t, 'hn-ndrr');
+  const node = netns(t, 'hn-ndrn');
+  router.ip('link', 'add', 'r0', 'type', 'veth', 'peer', 'name', 'up0', 'netns', node.name);
+  router.exec('sysctl', '-qw', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0', 'net.ipv6.conf.r0.accept_dad=0');
+  router.ip('link', 'set', 'r0', 'up');
+  // The node as the rule sees it before networkd runs (the driver records the same again).
+  writeFileSync(join(work, 'ip-addr.json'), node.ip('-d', '-j', 'addr', 'show'));
+  writeFileSync(join(work, 'devtypes.txt'), 'lo \nup0 \n');
+  writeFileSync(join(work, 'routes-before.json'), '[]');
+  writeFileSync(join(work, 'rules-before.json'), node.ip('-4', '-d', '-j', 'rule', 'show'));
   cases.forEach((c, n) => {
     const dir = join(work, `case-${String(n).padStart(3, '0')}`);
     mkdirSync(join(dir, 'network'), { recursive: true });
@@ -141,15 +165,17 @@ function compare(t: TestContext, version: number, root: string): void {
       mkdirSync(join(dir, 'conf.d'));
       writeFileSync(join(dir, 'conf.d', '50-forwarding.conf'), c.conf);
     }
+    if (c.fixed) {
+      const fix = ruleFix(work, version, c);
+      const rel = fix.path.slice('/etc/systemd/network/'.length);
+      mkdirSync(join(dir, 'network', rel.slice(0, rel.lastIndexOf('/'))), { recursive: true });
+      writeFileSync(join(dir, 'network', rel), fix.content);
+      c.dropin = fix;
+    }
     writeFileSync(join(dir, 'forwarding'), String(c.forwarding));
     writeFileSync(join(dir, 'accept_ra'), String(c.acceptRa));
   });
   writeFileSync(join(work, 'driver.sh'), DRIVER);
-  const router = netns(t, 'hn-ndrr');
-  const node = netns(t, 'hn-ndrn');
-  router.ip('link', 'add', 'r0', 'type', 'veth', 'peer', 'name', 'up0', 'netns', node.name);
-  router.exec('sysctl', '-qw', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0', 'net.ipv6.conf.r0.accept_dad=0');
-  router.ip('link', 'set', 'r0', 'up');
   sh(['ip', 'netns', 'exec', node.name, 'bash', join(work, 'driver.sh'), work, root, router.name]);
 
   const problems: string[] = [];
@@ -159,6 +185,7 @@ function compare(t: TestContext, version: number, root: string): void {
     const files: FileRecord[] = [
       ...(c.network ? [{ path: '/etc/systemd/network/50-up0.network', content: c.network, mask: null, role: null }] : []),
       ...(c.conf ? [{ path: '/etc/systemd/networkd.conf.d/50-forwarding.conf', content: c.conf, mask: null, role: null }] : []),
+      ...(c.dropin ? [{ ...c.dropin, mask: null, role: null }] : []),
     ];
     const host = buildHost(snapshotOf(work, files));
     const cfg = loadNetworkdConfig(files, { systemdVersion: version });
@@ -172,11 +199,12 @@ function compare(t: TestContext, version: number, root: string): void {
     if (nd && kernelAfter !== 0) problems.push(`${what}: networkd configures up0 but the kernel's accept_ra is ${kernelAfter}`);
     const key = nd ? `networkd ${nd.accepts ? 'takes' : 'ignores'} (${nd.reason})` : `kernel ${model ? 'takes' : 'ignores'}`;
     seen.set(key, (seen.get(key) ?? 0) + 1);
+    if (c.fixed && taken) seen.set('fix applied, RA taken', 1);
     if (nd && c.forwarding === 1 && c.acceptRa === 1 && nd.accepts) seen.set('kernel sysctls bad, networkd takes', (seen.get('kernel sysctls bad, networkd takes') ?? 0) + 1);
   });
   t.diagnostic(`systemd-networkd ${version}: seed ${SEED + version} (HOSTNET_NETWORKD_RA_SEED=${SEED} replays it), ${CASES} cases; ${[...seen].map(([k, v]) => `${k} ${v}`).join(', ')}`);
   assert.deepEqual(problems, []);
-  if (CASES >= 14) {
-    for (const k of ['networkd takes (default)', 'networkd ignores (forwarding)', 'kernel sysctls bad, networkd takes', 'kernel takes']) assert.ok((seen.get(k) ?? 0) > 0, `coverage: no case "${k}" (seed ${SEED})`);
+  if (CASES >= 12) {
+    for (const k of ['networkd takes (default)', 'networkd ignores (forwarding)', 'kernel sysctls bad, networkd takes', 'kernel takes', 'fix applied, RA taken']) assert.ok((seen.get(k) ?? 0) > 0, `coverage: no case "${k}" (seed ${SEED})`);
   }
 }
