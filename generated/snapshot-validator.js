@@ -2,7 +2,7 @@
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","properties":{"schema":{"type":"string","const":"hostnet.snapshot/v1"},"collectedAt":{"type":"string","description":"ISO 8601 time of collection"},"collector":{"type":"object","properties":{"name":{"type":"string"},"version":{"type":"string"}},"required":["name","version"],"additionalProperties":false},"scope":{"type":"object","properties":{"netns":{"description":"Network namespace collected, null for the caller's","type":["string","null"]},"root":{"type":"string","description":"Root directory configuration files were read below"},"redacted":{"type":"boolean"}},"required":["netns","root","redacted"],"additionalProperties":false},"host":{"type":"object","properties":{"hostname":{"type":["string","null"]},"kernelRelease":{"description":"uname -r","type":["string","null"]},"architecture":{"description":"uname -m, e.g. x86_64","type":["string","null"]},"kernelCommandLine":{"description":"/proc/cmdline","type":["string","null"]},"initCommandLine":{"description":"/proc/1/cmdline, arguments joined by spaces: what systemd tests KernelCommandLine= against inside a container","type":["string","null"]},"os":{"type":"object","properties":{"id":{"type":["string","null"]},"versionId":{"type":["string","null"]},"prettyName":{"type":["string","null"]}},"required":["id","versionId","prettyName"],"additionalProperties":false},"systemdVersion":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"Major version of systemd-udevd (udevadm --version)."},"virtualization":{"description":"As systemd-detect-virt prints it (\"none\" on bare metal).","type":["string","null"]},"machineId":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{32}$"},{"type":"null"}],"description":"/etc/machine-id; null with --redact."}},"required":["hostname","kernelRelease","architecture","kernelCommandLine","os","systemdVersion","virtualization","machineId"],"additionalProperties":false},"interfaces":{"type":"array","items":{"type":"object","properties":{"index":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"name":{"type":"string","minLength":1},"kind":{"description":"rtnetlink kind (linkinfo info_kind): veth, bridge, tun, macvlan, vxlan, bond, ...; null for physical NICs and loopback","type":["string","null"]},"kindData":{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{},"description":"linkinfo info_data as ip prints it (tun type, macvlan mode, vxlan id, ...)"},"link":{"description":"The parent (lower) device or the veth peer, as ip names it","type":["string","null"]},"linkNetns":{"default":false,"description":"The parent or peer lives in another namespace","type":"boolean"},"master":{"type":["string","null"]},"slaveKind":{"description":"linkinfo info_slave_kind: bridge, bond, ...","type":["string","null"]},"linkType":{"description":"ip link_type: ether, loopback, none, ...","type":["string","null"]},"arphrdType":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"/sys/class/net/IF/type (1 ether, 772 loopback, 65534 none)"},"devtype":{"description":"DEVTYPE from /sys/class/net/IF/uevent (bridge, vxlan, wlan, ...)","type":["string","null"]},"mac":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{2}(:[0-9a-f]{2})*$"},{"type":"null"}]},"permaddr":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{2}(:[0-9a-f]{2})*$"},{"type":"null"}],"description":"IFLA_PERM_ADDRESS as ip prints it; ip omits it when it equals the current address"},"addrAssignType":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"/sys/class/net/IF/addr_assign_type: 0 permanent, 1 random, 2 stolen, 3 set"},"nameAssignType":{"default":null,"description":"/sys/class/net/IF/name_assign_type: 1 enumerated, 2 predictable, 3 user, 4 renamed; null when the kernel does not say (EINVAL)","anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"mtu":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"flags":{"type":"array","items":{"type":"string"}},"operstate":{"type":["string","null"]},"promiscuity":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"driver":{"description":"Basename of /sys/class/net/IF/device/driver; null for virtual devices","type":["string","null"]},"devicePath":{"description":"Resolved /sys/class/net/IF/device, e.g. /sys/devices/pci0000:00/0000:00:03.0/virtio2","type":["string","null"]},"parentBus":{"type":["string","null"]},"speed":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"Mb/s from sysfs; null when unknown or unreadable (virtio reports none)"},"duplex":{"description":"sysfs duplex: full, half, unknown; null when unreadable","type":["string","null"]},"numTxQueues":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"numRxQueues":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"udev":{"anyOf":[{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"string"}},{"type":"null"}],"description":"Properties from the udev database (/run/udev/data/nIFINDEX); null where there is none"},"bridge":{"anyOf":[{"type":"object","properties":{"groupFwdMask":{"type":"integer","minimum":0,"maximum":65535},"stpState":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"description":"0 off, 1 kernel STP, 2 user-space STP"},"vlanFiltering":{"type":"boolean"},"vlanProtocol":{"description":"802.1Q or 802.1ad, as ip prints it; absent in older snapshots","type":["string","null"]},"groupAddr":{"description":"The STP group address (01:80:c2:00:00:00 unless changed)","type":["string","null"]}},"required":["groupFwdMask","stpState","vlanFiltering"],"additionalProperties":false},{"type":"null"}]},"bridgePort":{"anyOf":[{"type":"object","properties":{"groupFwdMask":{"anyOf":[{"type":"integer","minimum":0,"maximum":65535},{"type":"null"}],"description":"null where the kernel predates per-port masks (< 4.15)"},"state":{"type":"string","description":"disabled, listening, learning, forwarding or blocking"},"flags":{"description":"The port's boolean options as ip prints them: learning, flood, mcast_flood, bcast_flood, hairpin, isolated, proxy_arp, ...","anyOf":[{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"boolean"}},{"type":"null"}]}},"required":["groupFwdMask","state"],"additionalProperties":false},{"type":"null"}]},"addresses":{"type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"local":{"type":"string"},"prefixlen":{"type":"integer","minimum":0,"maximum":128},"scope":{"type":["string","null"]},"peer":{"default":null,"type":["string","null"]},"flags":{"description":"Address flags as ip prints them: dynamic (it has a lifetime), mngtmpaddr (a SLAAC address the kernel made from a router advertisement), temporary, deprecated, tentative, noprefixroute, ...; absent when there are none and in older snapshots","type":"array","items":{"type":"string"}},"validLifetime":{"description":"Seconds the address has left (valid_lft); absent when forever","type":"integer","minimum":0,"maximum":9007199254740991},"preferredLifetime":{"description":"Seconds it stays preferred (preferred_lft); absent when forever","type":"integer","minimum":0,"maximum":9007199254740991}},"required":["family","local","prefixlen","scope"],"additionalProperties":false}}},"required":["index","name","kind","kindData","link","master","slaveKind","linkType","arphrdType","devtype","mac","permaddr","addrAssignType","mtu","flags","operstate","promiscuity","driver","devicePath","parentBus","speed","duplex","numTxQueues","numRxQueues","udev","bridge","bridgePort","addresses"],"additionalProperties":false}},"routes":{"type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"table":{"type":"string","description":"main, local, or a number"},"type":{"type":"string","description":"unicast, local, broadcast, multicast, blackhole, ..."},"dst":{"type":"string","description":"\"default\" or a prefix"},"gateway":{"type":["string","null"]},"dev":{"type":["string","null"]},"protocol":{"type":["string","null"]},"scope":{"type":["string","null"]},"metric":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"prefsrc":{"type":["string","null"]},"mtu":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"expires":{"description":"Seconds the route has left (ip prints expires for routes learnt from router advertisements); null or absent when it does not expire","anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]}},"required":["family","table","type","dst","gateway","dev","protocol","scope","metric","prefsrc","mtu"],"additionalProperties":false}},"rules":{"description":"Policy routing rules (ip -d -j rule, both families); absent in older snapshots","type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"priority":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"table":{"description":"main, local, default or a number; null for rules that do not look up a table (goto, nop)","type":["string","null"]},"action":{"description":"ip's \"action\" (blackhole, unreachable, prohibit, goto); null for a table lookup","type":["string","null"]},"protocol":{"description":"Who installed the rule: kernel, boot, static, unspec or a number/name (ip -d)","type":["string","null"]},"src":{"type":["string","null"]},"dst":{"type":["string","null"]},"iif":{"type":["string","null"]},"oif":{"type":["string","null"]},"fwmark":{"description":"As ip prints it, with /MASK when a mask is set","type":["string","null"]},"not":{"type":"boolean","description":"The rule is inverted"}},"required":["family","priority","table","action","protocol","src","dst","iif","oif","fwmark","not"],"additionalProperties":false}},"nexthops":{"description":"Nexthop objects (ip -d -j nexthop); absent in older snapshots","type":"array","items":{"type":"object","properties":{"id":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"gateway":{"type":["string","null"]},"dev":{"type":["string","null"]},"group":{"anyOf":[{"type":"array","items":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991}},{"type":"null"}],"description":"Member ids of a nexthop group; null for a single nexthop"},"blackhole":{"type":"boolean"},"protocol":{"type":["string","null"]}},"required":["id","gateway","dev","group","blackhole","protocol"],"additionalProperties":false}},"files":{"type":"array","items":{"type":"object","properties":{"path":{"type":"string","description":"Absolute path as seen on the analysed host (below --root when collected from one)"},"content":{"description":"Text of the file; null when masked","type":["string","null"]},"mask":{"default":null,"description":"Masked: a symlink to /dev/null or an empty file","anyOf":[{"type":"string","enum":["dev-null","empty"]},{"type":"null"}]},"role":{"default":null,"description":"What the file is when its path does not say (an input given with --input ROLE=FILE): see src/snapshot/roles.ts","type":["string","null"]},"origin":{"description":"Where a file installed by a provisioning input comes from; absent for files read from disk","anyOf":[{"type":"object","properties":{"path":{"type":"string","description":"The provisioning file (Butane, Ignition, MachineConfig, cloud-init) that installs this file"},"line":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"description":"The line declaring it there"},"contentLine":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"The line holding its first line, when its text is written there line for line; null when encoded"}},"required":["path","line","contentLine"],"additionalProperties":false},{"type":"null"}]}},"required":["path","content"],"additionalProperties":false},"description":"Configuration files: .link/.network and drop-ins, /proc/net/bonding/*, and sources named by later analyses"},"commands":{"type":"array","items":{"type":"object","properties":{"argv":{"type":"array","items":{"type":"string"}},"exitCode":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"stdout":{"type":"string"}},"required":["argv","exitCode","stdout"],"additionalProperties":false},"description":"Raw outputs of other tools (vppctl, nft -j list ruleset, ...)"},"tunHolders":{"description":"Processes holding a tun/tap device open, in the collected network namespace; absent in older snapshots","type":"array","items":{"type":"object","properties":{"interface":{"type":"string","description":"The tun/tap device, from `iff:` in /proc/PID/fdinfo/FD of the holder's /dev/net/tun descriptor"},"pid":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"comm":{"description":"/proc/PID/comm (the thread name: VPP's main thread is vpp_main)","type":["string","null"]},"cmdline":{"anyOf":[{"type":"array","items":{"type":"string"}},{"type":"null"}],"description":"/proc/PID/cmdline split at NULs; null when unreadable"}},"required":["interface","pid","comm","cmdline"],"additionalProperties":false}},"sysctls":{"description":"Network sysctls of the collected namespace, by full dotted name as `sysctl -a` prints them (net.ipv4.conf.eth0.rp_filter; a dot in an interface name written as /), values as the kernel prints them; absent in older snapshots and where nothing could be read","type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"string"}},"gaps":{"type":"array","items":{"type":"object","properties":{"source":{"type":"string","description":"What could not be read: a command, a file or a directory."},"reason":{"type":"string","enum":["missing-tool","permission-denied","not-found","failed","unsupported","timeout"],"description":"Why it could not be read."},"detail":{"type":"string","description":"The error as the system reported it."}},"required":["source","reason","detail"],"additionalProperties":false}}},"required":["schema","collectedAt","collector","scope","host","interfaces","routes","files","commands","gaps"],"title":"hostnet snapshot (hostnet.snapshot/v1)","description":"One host's network state as hostnet collect recorded it.","additionalProperties":false};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","properties":{"schema":{"type":"string","const":"hostnet.snapshot/v1"},"collectedAt":{"type":"string","description":"ISO 8601 time of collection"},"collector":{"type":"object","properties":{"name":{"type":"string"},"version":{"type":"string"}},"required":["name","version"],"additionalProperties":false},"scope":{"type":"object","properties":{"netns":{"description":"Network namespace collected, null for the caller's","type":["string","null"]},"root":{"type":"string","description":"Root directory configuration files were read below"},"redacted":{"type":"boolean"}},"required":["netns","root","redacted"],"additionalProperties":false},"host":{"type":"object","properties":{"hostname":{"type":["string","null"]},"kernelRelease":{"description":"uname -r","type":["string","null"]},"architecture":{"description":"uname -m, e.g. x86_64","type":["string","null"]},"kernelCommandLine":{"description":"/proc/cmdline","type":["string","null"]},"initCommandLine":{"description":"/proc/1/cmdline, arguments joined by spaces: what systemd tests KernelCommandLine= against inside a container","type":["string","null"]},"os":{"type":"object","properties":{"id":{"type":["string","null"]},"versionId":{"type":["string","null"]},"prettyName":{"type":["string","null"]}},"required":["id","versionId","prettyName"],"additionalProperties":false},"systemdVersion":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"Major version of systemd-udevd (udevadm --version)."},"virtualization":{"description":"As systemd-detect-virt prints it (\"none\" on bare metal).","type":["string","null"]},"machineId":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{32}$"},{"type":"null"}],"description":"/etc/machine-id; null with --redact."}},"required":["hostname","kernelRelease","architecture","kernelCommandLine","os","systemdVersion","virtualization","machineId"],"additionalProperties":false},"interfaces":{"type":"array","items":{"type":"object","properties":{"index":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"name":{"type":"string","minLength":1},"kind":{"description":"rtnetlink kind (linkinfo info_kind): veth, bridge, tun, macvlan, vxlan, bond, ...; null for physical NICs and loopback","type":["string","null"]},"kindData":{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{},"description":"linkinfo info_data as ip prints it (tun type, macvlan mode, vxlan id, ...)"},"link":{"description":"The parent (lower) device or the veth peer, as ip names it","type":["string","null"]},"linkNetns":{"default":false,"description":"The parent or peer lives in another namespace","type":"boolean"},"master":{"type":["string","null"]},"slaveKind":{"description":"linkinfo info_slave_kind: bridge, bond, ...","type":["string","null"]},"linkType":{"description":"ip link_type: ether, loopback, none, ...","type":["string","null"]},"arphrdType":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"/sys/class/net/IF/type (1 ether, 772 loopback, 65534 none)"},"devtype":{"description":"DEVTYPE from /sys/class/net/IF/uevent (bridge, vxlan, wlan, ...)","type":["string","null"]},"mac":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{2}(:[0-9a-f]{2})*$"},{"type":"null"}]},"permaddr":{"anyOf":[{"type":"string","pattern":"^[0-9a-f]{2}(:[0-9a-f]{2})*$"},{"type":"null"}],"description":"IFLA_PERM_ADDRESS as ip prints it; ip omits it when it equals the current address"},"addrAssignType":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"/sys/class/net/IF/addr_assign_type: 0 permanent, 1 random, 2 stolen, 3 set"},"nameAssignType":{"default":null,"description":"/sys/class/net/IF/name_assign_type: 1 enumerated, 2 predictable, 3 user, 4 renamed; null when the kernel does not say (EINVAL)","anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"mtu":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"flags":{"type":"array","items":{"type":"string"}},"operstate":{"type":["string","null"]},"promiscuity":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"driver":{"description":"Basename of /sys/class/net/IF/device/driver; null for virtual devices","type":["string","null"]},"devicePath":{"description":"Resolved /sys/class/net/IF/device, e.g. /sys/devices/pci0000:00/0000:00:03.0/virtio2","type":["string","null"]},"parentBus":{"type":["string","null"]},"speed":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"Mb/s from sysfs; null when unknown or unreadable (virtio reports none)"},"duplex":{"description":"sysfs duplex: full, half, unknown; null when unreadable","type":["string","null"]},"numTxQueues":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"numRxQueues":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"udev":{"anyOf":[{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"string"}},{"type":"null"}],"description":"Properties from the udev database (/run/udev/data/nIFINDEX); null where there is none"},"bridge":{"anyOf":[{"type":"object","properties":{"groupFwdMask":{"type":"integer","minimum":0,"maximum":65535},"stpState":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"description":"0 off, 1 kernel STP, 2 user-space STP"},"vlanFiltering":{"type":"boolean"},"vlanProtocol":{"description":"802.1Q or 802.1ad, as ip prints it; absent in older snapshots","type":["string","null"]},"groupAddr":{"description":"The STP group address (01:80:c2:00:00:00 unless changed)","type":["string","null"]}},"required":["groupFwdMask","stpState","vlanFiltering"],"additionalProperties":false},{"type":"null"}]},"bridgePort":{"anyOf":[{"type":"object","properties":{"groupFwdMask":{"anyOf":[{"type":"integer","minimum":0,"maximum":65535},{"type":"null"}],"description":"null where the kernel predates per-port masks (< 4.15)"},"state":{"type":"string","description":"disabled, listening, learning, forwarding or blocking"},"flags":{"description":"The port's boolean options as ip prints them: learning, flood, mcast_flood, bcast_flood, hairpin, isolated, proxy_arp, ...","anyOf":[{"type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"boolean"}},{"type":"null"}]}},"required":["groupFwdMask","state"],"additionalProperties":false},{"type":"null"}]},"addresses":{"type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"local":{"type":"string"},"prefixlen":{"type":"integer","minimum":0,"maximum":128},"scope":{"type":["string","null"]},"peer":{"default":null,"type":["string","null"]},"flags":{"description":"Address flags as ip prints them: dynamic (it has a lifetime), mngtmpaddr (a SLAAC address the kernel made from a router advertisement), temporary, deprecated, tentative, noprefixroute, ...; absent when there are none and in older snapshots","type":"array","items":{"type":"string"}},"validLifetime":{"description":"Seconds the address has left (valid_lft); absent when forever","type":"integer","minimum":0,"maximum":9007199254740991},"preferredLifetime":{"description":"Seconds it stays preferred (preferred_lft); absent when forever","type":"integer","minimum":0,"maximum":9007199254740991}},"required":["family","local","prefixlen","scope"],"additionalProperties":false}}},"required":["index","name","kind","kindData","link","master","slaveKind","linkType","arphrdType","devtype","mac","permaddr","addrAssignType","mtu","flags","operstate","promiscuity","driver","devicePath","parentBus","speed","duplex","numTxQueues","numRxQueues","udev","bridge","bridgePort","addresses"],"additionalProperties":false}},"routes":{"type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"table":{"type":"string","description":"main, local, or a number"},"type":{"type":"string","description":"unicast, local, broadcast, multicast, blackhole, ..."},"dst":{"type":"string","description":"\"default\" or a prefix"},"gateway":{"type":["string","null"]},"dev":{"type":["string","null"]},"protocol":{"type":["string","null"]},"scope":{"type":["string","null"]},"metric":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"prefsrc":{"type":["string","null"]},"mtu":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"expires":{"description":"Seconds the route has left (ip prints expires for routes learnt from router advertisements); null or absent when it does not expire","anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]}},"required":["family","table","type","dst","gateway","dev","protocol","scope","metric","prefsrc","mtu"],"additionalProperties":false}},"rules":{"description":"Policy routing rules (ip -d -j rule, both families); absent in older snapshots","type":"array","items":{"type":"object","properties":{"family":{"type":"string","enum":["inet","inet6"]},"priority":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"table":{"description":"main, local, default or a number; null for rules that do not look up a table (goto, nop)","type":["string","null"]},"action":{"description":"ip's \"action\" (blackhole, unreachable, prohibit, goto); null for a table lookup","type":["string","null"]},"protocol":{"description":"Who installed the rule: kernel, boot, static, unspec or a number/name (ip -d)","type":["string","null"]},"src":{"type":["string","null"]},"dst":{"type":["string","null"]},"iif":{"type":["string","null"]},"oif":{"type":["string","null"]},"fwmark":{"description":"As ip prints it, with /MASK when a mask is set","type":["string","null"]},"not":{"type":"boolean","description":"The rule is inverted"},"suppressPrefixlength":{"description":"suppress_prefixlength: a result whose prefix is this long or shorter is discarded; absent when not set","anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}]},"unmodelled":{"description":"Other selectors ip printed (tos, ipproto, sport, dport, uid range, l3mdev, tun_id, ...), which analysis does not evaluate; absent when none","type":"array","items":{"type":"string"}}},"required":["family","priority","table","action","protocol","src","dst","iif","oif","fwmark","not"],"additionalProperties":false}},"nexthops":{"description":"Nexthop objects (ip -d -j nexthop); absent in older snapshots","type":"array","items":{"type":"object","properties":{"id":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"gateway":{"type":["string","null"]},"dev":{"type":["string","null"]},"group":{"anyOf":[{"type":"array","items":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991}},{"type":"null"}],"description":"Member ids of a nexthop group; null for a single nexthop"},"blackhole":{"type":"boolean"},"protocol":{"type":["string","null"]}},"required":["id","gateway","dev","group","blackhole","protocol"],"additionalProperties":false}},"files":{"type":"array","items":{"type":"object","properties":{"path":{"type":"string","description":"Absolute path as seen on the analysed host (below --root when collected from one)"},"content":{"description":"Text of the file; null when masked","type":["string","null"]},"mask":{"default":null,"description":"Masked: a symlink to /dev/null or an empty file","anyOf":[{"type":"string","enum":["dev-null","empty"]},{"type":"null"}]},"role":{"default":null,"description":"What the file is when its path does not say (an input given with --input ROLE=FILE): see src/snapshot/roles.ts","type":["string","null"]},"origin":{"description":"Where a file installed by a provisioning input comes from; absent for files read from disk","anyOf":[{"type":"object","properties":{"path":{"type":"string","description":"The provisioning file (Butane, Ignition, MachineConfig, cloud-init) that installs this file"},"line":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991,"description":"The line declaring it there"},"contentLine":{"anyOf":[{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},{"type":"null"}],"description":"The line holding its first line, when its text is written there line for line; null when encoded"}},"required":["path","line","contentLine"],"additionalProperties":false},{"type":"null"}]}},"required":["path","content"],"additionalProperties":false},"description":"Configuration files: .link/.network and drop-ins, /proc/net/bonding/*, and sources named by later analyses"},"commands":{"type":"array","items":{"type":"object","properties":{"argv":{"type":"array","items":{"type":"string"}},"exitCode":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"stdout":{"type":"string"}},"required":["argv","exitCode","stdout"],"additionalProperties":false},"description":"Raw outputs of other tools (vppctl, nft -j list ruleset, ...)"},"tunHolders":{"description":"Processes holding a tun/tap device open, in the collected network namespace; absent in older snapshots","type":"array","items":{"type":"object","properties":{"interface":{"type":"string","description":"The tun/tap device, from `iff:` in /proc/PID/fdinfo/FD of the holder's /dev/net/tun descriptor"},"pid":{"type":"integer","minimum":-9007199254740991,"maximum":9007199254740991},"comm":{"description":"/proc/PID/comm (the thread name: VPP's main thread is vpp_main)","type":["string","null"]},"cmdline":{"anyOf":[{"type":"array","items":{"type":"string"}},{"type":"null"}],"description":"/proc/PID/cmdline split at NULs; null when unreadable"}},"required":["interface","pid","comm","cmdline"],"additionalProperties":false}},"sysctls":{"description":"Network sysctls of the collected namespace, by full dotted name as `sysctl -a` prints them (net.ipv4.conf.eth0.rp_filter; a dot in an interface name written as /), values as the kernel prints them; absent in older snapshots and where nothing could be read","type":"object","propertyNames":{"type":"string"},"additionalProperties":{"type":"string"}},"gaps":{"type":"array","items":{"type":"object","properties":{"source":{"type":"string","description":"What could not be read: a command, a file or a directory."},"reason":{"type":"string","enum":["missing-tool","permission-denied","not-found","failed","unsupported","timeout"],"description":"Why it could not be read."},"detail":{"type":"string","description":"The error as the system reported it."}},"required":["source","reason","detail"],"additionalProperties":false}}},"required":["schema","collectedAt","collector","scope","host","interfaces","routes","files","commands","gaps"],"title":"hostnet snapshot (hostnet.snapshot/v1)","description":"One host's network state as hostnet collect recorded it.","additionalProperties":false};
 const func1 = Object.prototype.hasOwnProperty;
 const func4 = (text) => Array.from(text).length;
 const pattern4 = new RegExp("^[0-9a-f]{32}$", "u");
@@ -3636,9 +3636,13 @@ vErrors.push(err278);
 errors++;
 }
 }
-}
-else {
-const err279 = {instancePath:instancePath+"/rules/" + i5,schemaPath:"#/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data90.suppressPrefixlength !== undefined){
+let data102 = data90.suppressPrefixlength;
+const _errs306 = errors;
+let valid48 = false;
+const _errs307 = errors;
+if(!(((typeof data102 == "number") && (!(data102 % 1) && !isNaN(data102))) && (isFinite(data102)))){
+const err279 = {instancePath:instancePath+"/rules/" + i5+"/suppressPrefixlength",schemaPath:"#/properties/rules/items/properties/suppressPrefixlength/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err279];
 }
@@ -3647,10 +3651,9 @@ vErrors.push(err279);
 }
 errors++;
 }
-}
-}
-else {
-const err280 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data102 == "number") && (isFinite(data102))){
+if(data102 > 9007199254740991 || isNaN(data102)){
+const err280 = {instancePath:instancePath+"/rules/" + i5+"/suppressPrefixlength",schemaPath:"#/properties/rules/items/properties/suppressPrefixlength/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err280];
 }
@@ -3659,16 +3662,8 @@ vErrors.push(err280);
 }
 errors++;
 }
-}
-if(data.nexthops !== undefined){
-let data102 = data.nexthops;
-if(Array.isArray(data102)){
-const len6 = data102.length;
-for(let i6=0; i6<len6; i6++){
-let data103 = data102[i6];
-if(data103 && typeof data103 == "object" && !Array.isArray(data103)){
-if(data103.id === undefined){
-const err281 = {instancePath:instancePath+"/nexthops/" + i6,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
+if(data102 < -9007199254740991 || isNaN(data102)){
+const err281 = {instancePath:instancePath+"/rules/" + i5+"/suppressPrefixlength",schemaPath:"#/properties/rules/items/properties/suppressPrefixlength/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err281];
 }
@@ -3677,8 +3672,12 @@ vErrors.push(err281);
 }
 errors++;
 }
-if(data103.gateway === undefined){
-const err282 = {instancePath:instancePath+"/nexthops/" + i6,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "gateway"},message:"must have required property '"+"gateway"+"'"};
+}
+var _valid20 = _errs307 === errors;
+valid48 = valid48 || _valid20;
+const _errs309 = errors;
+if(data102 !== null){
+const err282 = {instancePath:instancePath+"/rules/" + i5+"/suppressPrefixlength",schemaPath:"#/properties/rules/items/properties/suppressPrefixlength/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err282];
 }
@@ -3687,8 +3686,10 @@ vErrors.push(err282);
 }
 errors++;
 }
-if(data103.dev === undefined){
-const err283 = {instancePath:instancePath+"/nexthops/" + i6,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "dev"},message:"must have required property '"+"dev"+"'"};
+var _valid20 = _errs309 === errors;
+valid48 = valid48 || _valid20;
+if(!valid48){
+const err283 = {instancePath:instancePath+"/rules/" + i5+"/suppressPrefixlength",schemaPath:"#/properties/rules/items/properties/suppressPrefixlength/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err283];
 }
@@ -3697,8 +3698,25 @@ vErrors.push(err283);
 }
 errors++;
 }
-if(data103.group === undefined){
-const err284 = {instancePath:instancePath+"/nexthops/" + i6,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "group"},message:"must have required property '"+"group"+"'"};
+else {
+errors = _errs306;
+if(vErrors !== null){
+if(_errs306){
+vErrors.length = _errs306;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data90.unmodelled !== undefined){
+let data103 = data90.unmodelled;
+if(Array.isArray(data103)){
+const len6 = data103.length;
+for(let i6=0; i6<len6; i6++){
+if(typeof data103[i6] !== "string"){
+const err284 = {instancePath:instancePath+"/rules/" + i5+"/unmodelled/" + i6,schemaPath:"#/properties/rules/items/properties/unmodelled/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err284];
 }
@@ -3707,8 +3725,10 @@ vErrors.push(err284);
 }
 errors++;
 }
-if(data103.blackhole === undefined){
-const err285 = {instancePath:instancePath+"/nexthops/" + i6,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "blackhole"},message:"must have required property '"+"blackhole"+"'"};
+}
+}
+else {
+const err285 = {instancePath:instancePath+"/rules/" + i5+"/unmodelled",schemaPath:"#/properties/rules/items/properties/unmodelled/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err285];
 }
@@ -3717,8 +3737,10 @@ vErrors.push(err285);
 }
 errors++;
 }
-if(data103.protocol === undefined){
-const err286 = {instancePath:instancePath+"/nexthops/" + i6,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
+}
+}
+else {
+const err286 = {instancePath:instancePath+"/rules/" + i5,schemaPath:"#/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err286];
 }
@@ -3727,15 +3749,10 @@ vErrors.push(err286);
 }
 errors++;
 }
-for(const key16 in data103){
-if(!((((((key16 === "id") || (key16 === "gateway")) || (key16 === "dev")) || (key16 === "group")) || (key16 === "blackhole")) || (key16 === "protocol"))){
-delete data103[key16];
 }
 }
-if(data103.id !== undefined){
-let data104 = data103.id;
-if(!(((typeof data104 == "number") && (!(data104 % 1) && !isNaN(data104))) && (isFinite(data104)))){
-const err287 = {instancePath:instancePath+"/nexthops/" + i6+"/id",schemaPath:"#/properties/nexthops/items/properties/id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+const err287 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err287];
 }
@@ -3744,9 +3761,16 @@ vErrors.push(err287);
 }
 errors++;
 }
-if((typeof data104 == "number") && (isFinite(data104))){
-if(data104 > 9007199254740991 || isNaN(data104)){
-const err288 = {instancePath:instancePath+"/nexthops/" + i6+"/id",schemaPath:"#/properties/nexthops/items/properties/id/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+}
+if(data.nexthops !== undefined){
+let data105 = data.nexthops;
+if(Array.isArray(data105)){
+const len7 = data105.length;
+for(let i7=0; i7<len7; i7++){
+let data106 = data105[i7];
+if(data106 && typeof data106 == "object" && !Array.isArray(data106)){
+if(data106.id === undefined){
+const err288 = {instancePath:instancePath+"/nexthops/" + i7,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
 if(vErrors === null){
 vErrors = [err288];
 }
@@ -3755,8 +3779,8 @@ vErrors.push(err288);
 }
 errors++;
 }
-if(data104 < -9007199254740991 || isNaN(data104)){
-const err289 = {instancePath:instancePath+"/nexthops/" + i6+"/id",schemaPath:"#/properties/nexthops/items/properties/id/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if(data106.gateway === undefined){
+const err289 = {instancePath:instancePath+"/nexthops/" + i7,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "gateway"},message:"must have required property '"+"gateway"+"'"};
 if(vErrors === null){
 vErrors = [err289];
 }
@@ -3765,12 +3789,8 @@ vErrors.push(err289);
 }
 errors++;
 }
-}
-}
-if(data103.gateway !== undefined){
-let data105 = data103.gateway;
-if((typeof data105 !== "string") && (data105 !== null)){
-const err290 = {instancePath:instancePath+"/nexthops/" + i6+"/gateway",schemaPath:"#/properties/nexthops/items/properties/gateway/type",keyword:"type",params:{type: schema31.properties.nexthops.items.properties.gateway.type},message:"must be string,null"};
+if(data106.dev === undefined){
+const err290 = {instancePath:instancePath+"/nexthops/" + i7,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "dev"},message:"must have required property '"+"dev"+"'"};
 if(vErrors === null){
 vErrors = [err290];
 }
@@ -3779,11 +3799,8 @@ vErrors.push(err290);
 }
 errors++;
 }
-}
-if(data103.dev !== undefined){
-let data106 = data103.dev;
-if((typeof data106 !== "string") && (data106 !== null)){
-const err291 = {instancePath:instancePath+"/nexthops/" + i6+"/dev",schemaPath:"#/properties/nexthops/items/properties/dev/type",keyword:"type",params:{type: schema31.properties.nexthops.items.properties.dev.type},message:"must be string,null"};
+if(data106.group === undefined){
+const err291 = {instancePath:instancePath+"/nexthops/" + i7,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "group"},message:"must have required property '"+"group"+"'"};
 if(vErrors === null){
 vErrors = [err291];
 }
@@ -3792,18 +3809,8 @@ vErrors.push(err291);
 }
 errors++;
 }
-}
-if(data103.group !== undefined){
-let data107 = data103.group;
-const _errs317 = errors;
-let valid51 = false;
-const _errs318 = errors;
-if(Array.isArray(data107)){
-const len7 = data107.length;
-for(let i7=0; i7<len7; i7++){
-let data108 = data107[i7];
-if(!(((typeof data108 == "number") && (!(data108 % 1) && !isNaN(data108))) && (isFinite(data108)))){
-const err292 = {instancePath:instancePath+"/nexthops/" + i6+"/group/" + i7,schemaPath:"#/properties/nexthops/items/properties/group/anyOf/0/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data106.blackhole === undefined){
+const err292 = {instancePath:instancePath+"/nexthops/" + i7,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "blackhole"},message:"must have required property '"+"blackhole"+"'"};
 if(vErrors === null){
 vErrors = [err292];
 }
@@ -3812,9 +3819,8 @@ vErrors.push(err292);
 }
 errors++;
 }
-if((typeof data108 == "number") && (isFinite(data108))){
-if(data108 > 9007199254740991 || isNaN(data108)){
-const err293 = {instancePath:instancePath+"/nexthops/" + i6+"/group/" + i7,schemaPath:"#/properties/nexthops/items/properties/group/anyOf/0/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if(data106.protocol === undefined){
+const err293 = {instancePath:instancePath+"/nexthops/" + i7,schemaPath:"#/properties/nexthops/items/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'"};
 if(vErrors === null){
 vErrors = [err293];
 }
@@ -3823,8 +3829,15 @@ vErrors.push(err293);
 }
 errors++;
 }
-if(data108 < -9007199254740991 || isNaN(data108)){
-const err294 = {instancePath:instancePath+"/nexthops/" + i6+"/group/" + i7,schemaPath:"#/properties/nexthops/items/properties/group/anyOf/0/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+for(const key16 in data106){
+if(!((((((key16 === "id") || (key16 === "gateway")) || (key16 === "dev")) || (key16 === "group")) || (key16 === "blackhole")) || (key16 === "protocol"))){
+delete data106[key16];
+}
+}
+if(data106.id !== undefined){
+let data107 = data106.id;
+if(!(((typeof data107 == "number") && (!(data107 % 1) && !isNaN(data107))) && (isFinite(data107)))){
+const err294 = {instancePath:instancePath+"/nexthops/" + i7+"/id",schemaPath:"#/properties/nexthops/items/properties/id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err294];
 }
@@ -3833,11 +3846,9 @@ vErrors.push(err294);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err295 = {instancePath:instancePath+"/nexthops/" + i6+"/group",schemaPath:"#/properties/nexthops/items/properties/group/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data107 == "number") && (isFinite(data107))){
+if(data107 > 9007199254740991 || isNaN(data107)){
+const err295 = {instancePath:instancePath+"/nexthops/" + i7+"/id",schemaPath:"#/properties/nexthops/items/properties/id/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err295];
 }
@@ -3846,11 +3857,8 @@ vErrors.push(err295);
 }
 errors++;
 }
-var _valid20 = _errs318 === errors;
-valid51 = valid51 || _valid20;
-const _errs322 = errors;
-if(data107 !== null){
-const err296 = {instancePath:instancePath+"/nexthops/" + i6+"/group",schemaPath:"#/properties/nexthops/items/properties/group/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(data107 < -9007199254740991 || isNaN(data107)){
+const err296 = {instancePath:instancePath+"/nexthops/" + i7+"/id",schemaPath:"#/properties/nexthops/items/properties/id/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err296];
 }
@@ -3859,10 +3867,12 @@ vErrors.push(err296);
 }
 errors++;
 }
-var _valid20 = _errs322 === errors;
-valid51 = valid51 || _valid20;
-if(!valid51){
-const err297 = {instancePath:instancePath+"/nexthops/" + i6+"/group",schemaPath:"#/properties/nexthops/items/properties/group/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+}
+}
+if(data106.gateway !== undefined){
+let data108 = data106.gateway;
+if((typeof data108 !== "string") && (data108 !== null)){
+const err297 = {instancePath:instancePath+"/nexthops/" + i7+"/gateway",schemaPath:"#/properties/nexthops/items/properties/gateway/type",keyword:"type",params:{type: schema31.properties.nexthops.items.properties.gateway.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err297];
 }
@@ -3871,21 +3881,11 @@ vErrors.push(err297);
 }
 errors++;
 }
-else {
-errors = _errs317;
-if(vErrors !== null){
-if(_errs317){
-vErrors.length = _errs317;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data103.blackhole !== undefined){
-if(typeof data103.blackhole !== "boolean"){
-const err298 = {instancePath:instancePath+"/nexthops/" + i6+"/blackhole",schemaPath:"#/properties/nexthops/items/properties/blackhole/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data106.dev !== undefined){
+let data109 = data106.dev;
+if((typeof data109 !== "string") && (data109 !== null)){
+const err298 = {instancePath:instancePath+"/nexthops/" + i7+"/dev",schemaPath:"#/properties/nexthops/items/properties/dev/type",keyword:"type",params:{type: schema31.properties.nexthops.items.properties.dev.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err298];
 }
@@ -3895,10 +3895,17 @@ vErrors.push(err298);
 errors++;
 }
 }
-if(data103.protocol !== undefined){
-let data110 = data103.protocol;
-if((typeof data110 !== "string") && (data110 !== null)){
-const err299 = {instancePath:instancePath+"/nexthops/" + i6+"/protocol",schemaPath:"#/properties/nexthops/items/properties/protocol/type",keyword:"type",params:{type: schema31.properties.nexthops.items.properties.protocol.type},message:"must be string,null"};
+if(data106.group !== undefined){
+let data110 = data106.group;
+const _errs327 = errors;
+let valid54 = false;
+const _errs328 = errors;
+if(Array.isArray(data110)){
+const len8 = data110.length;
+for(let i8=0; i8<len8; i8++){
+let data111 = data110[i8];
+if(!(((typeof data111 == "number") && (!(data111 % 1) && !isNaN(data111))) && (isFinite(data111)))){
+const err299 = {instancePath:instancePath+"/nexthops/" + i7+"/group/" + i8,schemaPath:"#/properties/nexthops/items/properties/group/anyOf/0/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err299];
 }
@@ -3907,10 +3914,9 @@ vErrors.push(err299);
 }
 errors++;
 }
-}
-}
-else {
-const err300 = {instancePath:instancePath+"/nexthops/" + i6,schemaPath:"#/properties/nexthops/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data111 == "number") && (isFinite(data111))){
+if(data111 > 9007199254740991 || isNaN(data111)){
+const err300 = {instancePath:instancePath+"/nexthops/" + i7+"/group/" + i8,schemaPath:"#/properties/nexthops/items/properties/group/anyOf/0/items/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err300];
 }
@@ -3919,10 +3925,8 @@ vErrors.push(err300);
 }
 errors++;
 }
-}
-}
-else {
-const err301 = {instancePath:instancePath+"/nexthops",schemaPath:"#/properties/nexthops/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data111 < -9007199254740991 || isNaN(data111)){
+const err301 = {instancePath:instancePath+"/nexthops/" + i7+"/group/" + i8,schemaPath:"#/properties/nexthops/items/properties/group/anyOf/0/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err301];
 }
@@ -3932,21 +3936,10 @@ vErrors.push(err301);
 errors++;
 }
 }
-if(data.files !== undefined){
-let data111 = data.files;
-if(Array.isArray(data111)){
-const len8 = data111.length;
-for(let i8=0; i8<len8; i8++){
-let data112 = data111[i8];
-if(data112 && typeof data112 == "object" && !Array.isArray(data112)){
-if(data112.mask === undefined){
-data112.mask = null;
 }
-if(data112.role === undefined){
-data112.role = null;
 }
-if(data112.path === undefined){
-const err302 = {instancePath:instancePath+"/files/" + i8,schemaPath:"#/properties/files/items/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+else {
+const err302 = {instancePath:instancePath+"/nexthops/" + i7+"/group",schemaPath:"#/properties/nexthops/items/properties/group/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err302];
 }
@@ -3955,8 +3948,11 @@ vErrors.push(err302);
 }
 errors++;
 }
-if(data112.content === undefined){
-const err303 = {instancePath:instancePath+"/files/" + i8,schemaPath:"#/properties/files/items/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'"};
+var _valid21 = _errs328 === errors;
+valid54 = valid54 || _valid21;
+const _errs332 = errors;
+if(data110 !== null){
+const err303 = {instancePath:instancePath+"/nexthops/" + i7+"/group",schemaPath:"#/properties/nexthops/items/properties/group/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err303];
 }
@@ -3965,14 +3961,10 @@ vErrors.push(err303);
 }
 errors++;
 }
-for(const key17 in data112){
-if(!(((((key17 === "path") || (key17 === "content")) || (key17 === "mask")) || (key17 === "role")) || (key17 === "origin"))){
-delete data112[key17];
-}
-}
-if(data112.path !== undefined){
-if(typeof data112.path !== "string"){
-const err304 = {instancePath:instancePath+"/files/" + i8+"/path",schemaPath:"#/properties/files/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var _valid21 = _errs332 === errors;
+valid54 = valid54 || _valid21;
+if(!valid54){
+const err304 = {instancePath:instancePath+"/nexthops/" + i7+"/group",schemaPath:"#/properties/nexthops/items/properties/group/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err304];
 }
@@ -3981,11 +3973,21 @@ vErrors.push(err304);
 }
 errors++;
 }
+else {
+errors = _errs327;
+if(vErrors !== null){
+if(_errs327){
+vErrors.length = _errs327;
 }
-if(data112.content !== undefined){
-let data114 = data112.content;
-if((typeof data114 !== "string") && (data114 !== null)){
-const err305 = {instancePath:instancePath+"/files/" + i8+"/content",schemaPath:"#/properties/files/items/properties/content/type",keyword:"type",params:{type: schema31.properties.files.items.properties.content.type},message:"must be string,null"};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data106.blackhole !== undefined){
+if(typeof data106.blackhole !== "boolean"){
+const err305 = {instancePath:instancePath+"/nexthops/" + i7+"/blackhole",schemaPath:"#/properties/nexthops/items/properties/blackhole/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err305];
 }
@@ -3995,12 +3997,10 @@ vErrors.push(err305);
 errors++;
 }
 }
-let data115 = data112.mask;
-const _errs338 = errors;
-let valid57 = false;
-const _errs339 = errors;
-if(typeof data115 !== "string"){
-const err306 = {instancePath:instancePath+"/files/" + i8+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data106.protocol !== undefined){
+let data113 = data106.protocol;
+if((typeof data113 !== "string") && (data113 !== null)){
+const err306 = {instancePath:instancePath+"/nexthops/" + i7+"/protocol",schemaPath:"#/properties/nexthops/items/properties/protocol/type",keyword:"type",params:{type: schema31.properties.nexthops.items.properties.protocol.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err306];
 }
@@ -4009,8 +4009,10 @@ vErrors.push(err306);
 }
 errors++;
 }
-if(!((data115 === "dev-null") || (data115 === "empty"))){
-const err307 = {instancePath:instancePath+"/files/" + i8+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema31.properties.files.items.properties.mask.anyOf[0].enum},message:"must be equal to one of the allowed values"};
+}
+}
+else {
+const err307 = {instancePath:instancePath+"/nexthops/" + i7,schemaPath:"#/properties/nexthops/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err307];
 }
@@ -4019,11 +4021,10 @@ vErrors.push(err307);
 }
 errors++;
 }
-var _valid21 = _errs339 === errors;
-valid57 = valid57 || _valid21;
-const _errs341 = errors;
-if(data115 !== null){
-const err308 = {instancePath:instancePath+"/files/" + i8+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+}
+}
+else {
+const err308 = {instancePath:instancePath+"/nexthops",schemaPath:"#/properties/nexthops/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err308];
 }
@@ -4032,10 +4033,22 @@ vErrors.push(err308);
 }
 errors++;
 }
-var _valid21 = _errs341 === errors;
-valid57 = valid57 || _valid21;
-if(!valid57){
-const err309 = {instancePath:instancePath+"/files/" + i8+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+}
+if(data.files !== undefined){
+let data114 = data.files;
+if(Array.isArray(data114)){
+const len9 = data114.length;
+for(let i9=0; i9<len9; i9++){
+let data115 = data114[i9];
+if(data115 && typeof data115 == "object" && !Array.isArray(data115)){
+if(data115.mask === undefined){
+data115.mask = null;
+}
+if(data115.role === undefined){
+data115.role = null;
+}
+if(data115.path === undefined){
+const err309 = {instancePath:instancePath+"/files/" + i9,schemaPath:"#/properties/files/items/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
 if(vErrors === null){
 vErrors = [err309];
 }
@@ -4044,20 +4057,8 @@ vErrors.push(err309);
 }
 errors++;
 }
-else {
-errors = _errs338;
-if(vErrors !== null){
-if(_errs338){
-vErrors.length = _errs338;
-}
-else {
-vErrors = null;
-}
-}
-}
-let data116 = data112.role;
-if((typeof data116 !== "string") && (data116 !== null)){
-const err310 = {instancePath:instancePath+"/files/" + i8+"/role",schemaPath:"#/properties/files/items/properties/role/type",keyword:"type",params:{type: schema31.properties.files.items.properties.role.type},message:"must be string,null"};
+if(data115.content === undefined){
+const err310 = {instancePath:instancePath+"/files/" + i9,schemaPath:"#/properties/files/items/required",keyword:"required",params:{missingProperty: "content"},message:"must have required property '"+"content"+"'"};
 if(vErrors === null){
 vErrors = [err310];
 }
@@ -4066,14 +4067,14 @@ vErrors.push(err310);
 }
 errors++;
 }
-if(data112.origin !== undefined){
-let data117 = data112.origin;
-const _errs346 = errors;
-let valid58 = false;
-const _errs347 = errors;
-if(data117 && typeof data117 == "object" && !Array.isArray(data117)){
-if(data117.path === undefined){
-const err311 = {instancePath:instancePath+"/files/" + i8+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
+for(const key17 in data115){
+if(!(((((key17 === "path") || (key17 === "content")) || (key17 === "mask")) || (key17 === "role")) || (key17 === "origin"))){
+delete data115[key17];
+}
+}
+if(data115.path !== undefined){
+if(typeof data115.path !== "string"){
+const err311 = {instancePath:instancePath+"/files/" + i9+"/path",schemaPath:"#/properties/files/items/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err311];
 }
@@ -4082,8 +4083,11 @@ vErrors.push(err311);
 }
 errors++;
 }
-if(data117.line === undefined){
-const err312 = {instancePath:instancePath+"/files/" + i8+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "line"},message:"must have required property '"+"line"+"'"};
+}
+if(data115.content !== undefined){
+let data117 = data115.content;
+if((typeof data117 !== "string") && (data117 !== null)){
+const err312 = {instancePath:instancePath+"/files/" + i9+"/content",schemaPath:"#/properties/files/items/properties/content/type",keyword:"type",params:{type: schema31.properties.files.items.properties.content.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err312];
 }
@@ -4092,8 +4096,13 @@ vErrors.push(err312);
 }
 errors++;
 }
-if(data117.contentLine === undefined){
-const err313 = {instancePath:instancePath+"/files/" + i8+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "contentLine"},message:"must have required property '"+"contentLine"+"'"};
+}
+let data118 = data115.mask;
+const _errs348 = errors;
+let valid60 = false;
+const _errs349 = errors;
+if(typeof data118 !== "string"){
+const err313 = {instancePath:instancePath+"/files/" + i9+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err313];
 }
@@ -4102,14 +4111,8 @@ vErrors.push(err313);
 }
 errors++;
 }
-for(const key18 in data117){
-if(!(((key18 === "path") || (key18 === "line")) || (key18 === "contentLine"))){
-delete data117[key18];
-}
-}
-if(data117.path !== undefined){
-if(typeof data117.path !== "string"){
-const err314 = {instancePath:instancePath+"/files/" + i8+"/origin/path",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(!((data118 === "dev-null") || (data118 === "empty"))){
+const err314 = {instancePath:instancePath+"/files/" + i9+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/0/enum",keyword:"enum",params:{allowedValues: schema31.properties.files.items.properties.mask.anyOf[0].enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err314];
 }
@@ -4118,11 +4121,11 @@ vErrors.push(err314);
 }
 errors++;
 }
-}
-if(data117.line !== undefined){
-let data119 = data117.line;
-if(!(((typeof data119 == "number") && (!(data119 % 1) && !isNaN(data119))) && (isFinite(data119)))){
-const err315 = {instancePath:instancePath+"/files/" + i8+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+var _valid22 = _errs349 === errors;
+valid60 = valid60 || _valid22;
+const _errs351 = errors;
+if(data118 !== null){
+const err315 = {instancePath:instancePath+"/files/" + i9+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err315];
 }
@@ -4131,9 +4134,10 @@ vErrors.push(err315);
 }
 errors++;
 }
-if((typeof data119 == "number") && (isFinite(data119))){
-if(data119 > 9007199254740991 || isNaN(data119)){
-const err316 = {instancePath:instancePath+"/files/" + i8+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+var _valid22 = _errs351 === errors;
+valid60 = valid60 || _valid22;
+if(!valid60){
+const err316 = {instancePath:instancePath+"/files/" + i9+"/mask",schemaPath:"#/properties/files/items/properties/mask/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err316];
 }
@@ -4142,8 +4146,20 @@ vErrors.push(err316);
 }
 errors++;
 }
-if(data119 < -9007199254740991 || isNaN(data119)){
-const err317 = {instancePath:instancePath+"/files/" + i8+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+else {
+errors = _errs348;
+if(vErrors !== null){
+if(_errs348){
+vErrors.length = _errs348;
+}
+else {
+vErrors = null;
+}
+}
+}
+let data119 = data115.role;
+if((typeof data119 !== "string") && (data119 !== null)){
+const err317 = {instancePath:instancePath+"/files/" + i9+"/role",schemaPath:"#/properties/files/items/properties/role/type",keyword:"type",params:{type: schema31.properties.files.items.properties.role.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err317];
 }
@@ -4152,15 +4168,14 @@ vErrors.push(err317);
 }
 errors++;
 }
-}
-}
-if(data117.contentLine !== undefined){
-let data120 = data117.contentLine;
-const _errs355 = errors;
-let valid60 = false;
+if(data115.origin !== undefined){
+let data120 = data115.origin;
 const _errs356 = errors;
-if(!(((typeof data120 == "number") && (!(data120 % 1) && !isNaN(data120))) && (isFinite(data120)))){
-const err318 = {instancePath:instancePath+"/files/" + i8+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+let valid61 = false;
+const _errs357 = errors;
+if(data120 && typeof data120 == "object" && !Array.isArray(data120)){
+if(data120.path === undefined){
+const err318 = {instancePath:instancePath+"/files/" + i9+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'"};
 if(vErrors === null){
 vErrors = [err318];
 }
@@ -4169,9 +4184,8 @@ vErrors.push(err318);
 }
 errors++;
 }
-if((typeof data120 == "number") && (isFinite(data120))){
-if(data120 > 9007199254740991 || isNaN(data120)){
-const err319 = {instancePath:instancePath+"/files/" + i8+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if(data120.line === undefined){
+const err319 = {instancePath:instancePath+"/files/" + i9+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "line"},message:"must have required property '"+"line"+"'"};
 if(vErrors === null){
 vErrors = [err319];
 }
@@ -4180,8 +4194,8 @@ vErrors.push(err319);
 }
 errors++;
 }
-if(data120 < -9007199254740991 || isNaN(data120)){
-const err320 = {instancePath:instancePath+"/files/" + i8+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if(data120.contentLine === undefined){
+const err320 = {instancePath:instancePath+"/files/" + i9+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/required",keyword:"required",params:{missingProperty: "contentLine"},message:"must have required property '"+"contentLine"+"'"};
 if(vErrors === null){
 vErrors = [err320];
 }
@@ -4190,12 +4204,14 @@ vErrors.push(err320);
 }
 errors++;
 }
+for(const key18 in data120){
+if(!(((key18 === "path") || (key18 === "line")) || (key18 === "contentLine"))){
+delete data120[key18];
 }
-var _valid23 = _errs356 === errors;
-valid60 = valid60 || _valid23;
-const _errs358 = errors;
-if(data120 !== null){
-const err321 = {instancePath:instancePath+"/files/" + i8+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+}
+if(data120.path !== undefined){
+if(typeof data120.path !== "string"){
+const err321 = {instancePath:instancePath+"/files/" + i9+"/origin/path",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err321];
 }
@@ -4204,10 +4220,11 @@ vErrors.push(err321);
 }
 errors++;
 }
-var _valid23 = _errs358 === errors;
-valid60 = valid60 || _valid23;
-if(!valid60){
-const err322 = {instancePath:instancePath+"/files/" + i8+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+}
+if(data120.line !== undefined){
+let data122 = data120.line;
+if(!(((typeof data122 == "number") && (!(data122 % 1) && !isNaN(data122))) && (isFinite(data122)))){
+const err322 = {instancePath:instancePath+"/files/" + i9+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err322];
 }
@@ -4216,21 +4233,9 @@ vErrors.push(err322);
 }
 errors++;
 }
-else {
-errors = _errs355;
-if(vErrors !== null){
-if(_errs355){
-vErrors.length = _errs355;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err323 = {instancePath:instancePath+"/files/" + i8+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data122 == "number") && (isFinite(data122))){
+if(data122 > 9007199254740991 || isNaN(data122)){
+const err323 = {instancePath:instancePath+"/files/" + i9+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err323];
 }
@@ -4239,11 +4244,8 @@ vErrors.push(err323);
 }
 errors++;
 }
-var _valid22 = _errs347 === errors;
-valid58 = valid58 || _valid22;
-const _errs360 = errors;
-if(data117 !== null){
-const err324 = {instancePath:instancePath+"/files/" + i8+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(data122 < -9007199254740991 || isNaN(data122)){
+const err324 = {instancePath:instancePath+"/files/" + i9+"/origin/line",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/line/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err324];
 }
@@ -4252,10 +4254,15 @@ vErrors.push(err324);
 }
 errors++;
 }
-var _valid22 = _errs360 === errors;
-valid58 = valid58 || _valid22;
-if(!valid58){
-const err325 = {instancePath:instancePath+"/files/" + i8+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+}
+}
+if(data120.contentLine !== undefined){
+let data123 = data120.contentLine;
+const _errs365 = errors;
+let valid63 = false;
+const _errs366 = errors;
+if(!(((typeof data123 == "number") && (!(data123 % 1) && !isNaN(data123))) && (isFinite(data123)))){
+const err325 = {instancePath:instancePath+"/files/" + i9+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err325];
 }
@@ -4264,21 +4271,9 @@ vErrors.push(err325);
 }
 errors++;
 }
-else {
-errors = _errs346;
-if(vErrors !== null){
-if(_errs346){
-vErrors.length = _errs346;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err326 = {instancePath:instancePath+"/files/" + i8,schemaPath:"#/properties/files/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data123 == "number") && (isFinite(data123))){
+if(data123 > 9007199254740991 || isNaN(data123)){
+const err326 = {instancePath:instancePath+"/files/" + i9+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err326];
 }
@@ -4287,10 +4282,8 @@ vErrors.push(err326);
 }
 errors++;
 }
-}
-}
-else {
-const err327 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data123 < -9007199254740991 || isNaN(data123)){
+const err327 = {instancePath:instancePath+"/files/" + i9+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err327];
 }
@@ -4300,15 +4293,11 @@ vErrors.push(err327);
 errors++;
 }
 }
-if(data.commands !== undefined){
-let data121 = data.commands;
-if(Array.isArray(data121)){
-const len9 = data121.length;
-for(let i9=0; i9<len9; i9++){
-let data122 = data121[i9];
-if(data122 && typeof data122 == "object" && !Array.isArray(data122)){
-if(data122.argv === undefined){
-const err328 = {instancePath:instancePath+"/commands/" + i9,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "argv"},message:"must have required property '"+"argv"+"'"};
+var _valid24 = _errs366 === errors;
+valid63 = valid63 || _valid24;
+const _errs368 = errors;
+if(data123 !== null){
+const err328 = {instancePath:instancePath+"/files/" + i9+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err328];
 }
@@ -4317,8 +4306,10 @@ vErrors.push(err328);
 }
 errors++;
 }
-if(data122.exitCode === undefined){
-const err329 = {instancePath:instancePath+"/commands/" + i9,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "exitCode"},message:"must have required property '"+"exitCode"+"'"};
+var _valid24 = _errs368 === errors;
+valid63 = valid63 || _valid24;
+if(!valid63){
+const err329 = {instancePath:instancePath+"/files/" + i9+"/origin/contentLine",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/properties/contentLine/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err329];
 }
@@ -4327,292 +4318,11 @@ vErrors.push(err329);
 }
 errors++;
 }
-if(data122.stdout === undefined){
-const err330 = {instancePath:instancePath+"/commands/" + i9,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "stdout"},message:"must have required property '"+"stdout"+"'"};
-if(vErrors === null){
-vErrors = [err330];
-}
 else {
-vErrors.push(err330);
-}
-errors++;
-}
-for(const key19 in data122){
-if(!(((key19 === "argv") || (key19 === "exitCode")) || (key19 === "stdout"))){
-delete data122[key19];
-}
-}
-if(data122.argv !== undefined){
-let data123 = data122.argv;
-if(Array.isArray(data123)){
-const len10 = data123.length;
-for(let i10=0; i10<len10; i10++){
-if(typeof data123[i10] !== "string"){
-const err331 = {instancePath:instancePath+"/commands/" + i9+"/argv/" + i10,schemaPath:"#/properties/commands/items/properties/argv/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err331];
-}
-else {
-vErrors.push(err331);
-}
-errors++;
-}
-}
-}
-else {
-const err332 = {instancePath:instancePath+"/commands/" + i9+"/argv",schemaPath:"#/properties/commands/items/properties/argv/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err332];
-}
-else {
-vErrors.push(err332);
-}
-errors++;
-}
-}
-if(data122.exitCode !== undefined){
-let data125 = data122.exitCode;
-if(!(((typeof data125 == "number") && (!(data125 % 1) && !isNaN(data125))) && (isFinite(data125)))){
-const err333 = {instancePath:instancePath+"/commands/" + i9+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err333];
-}
-else {
-vErrors.push(err333);
-}
-errors++;
-}
-if((typeof data125 == "number") && (isFinite(data125))){
-if(data125 > 9007199254740991 || isNaN(data125)){
-const err334 = {instancePath:instancePath+"/commands/" + i9+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
-if(vErrors === null){
-vErrors = [err334];
-}
-else {
-vErrors.push(err334);
-}
-errors++;
-}
-if(data125 < -9007199254740991 || isNaN(data125)){
-const err335 = {instancePath:instancePath+"/commands/" + i9+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
-if(vErrors === null){
-vErrors = [err335];
-}
-else {
-vErrors.push(err335);
-}
-errors++;
-}
-}
-}
-if(data122.stdout !== undefined){
-if(typeof data122.stdout !== "string"){
-const err336 = {instancePath:instancePath+"/commands/" + i9+"/stdout",schemaPath:"#/properties/commands/items/properties/stdout/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err336];
-}
-else {
-vErrors.push(err336);
-}
-errors++;
-}
-}
-}
-else {
-const err337 = {instancePath:instancePath+"/commands/" + i9,schemaPath:"#/properties/commands/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err337];
-}
-else {
-vErrors.push(err337);
-}
-errors++;
-}
-}
-}
-else {
-const err338 = {instancePath:instancePath+"/commands",schemaPath:"#/properties/commands/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err338];
-}
-else {
-vErrors.push(err338);
-}
-errors++;
-}
-}
-if(data.tunHolders !== undefined){
-let data127 = data.tunHolders;
-if(Array.isArray(data127)){
-const len11 = data127.length;
-for(let i11=0; i11<len11; i11++){
-let data128 = data127[i11];
-if(data128 && typeof data128 == "object" && !Array.isArray(data128)){
-if(data128.interface === undefined){
-const err339 = {instancePath:instancePath+"/tunHolders/" + i11,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "interface"},message:"must have required property '"+"interface"+"'"};
-if(vErrors === null){
-vErrors = [err339];
-}
-else {
-vErrors.push(err339);
-}
-errors++;
-}
-if(data128.pid === undefined){
-const err340 = {instancePath:instancePath+"/tunHolders/" + i11,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "pid"},message:"must have required property '"+"pid"+"'"};
-if(vErrors === null){
-vErrors = [err340];
-}
-else {
-vErrors.push(err340);
-}
-errors++;
-}
-if(data128.comm === undefined){
-const err341 = {instancePath:instancePath+"/tunHolders/" + i11,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "comm"},message:"must have required property '"+"comm"+"'"};
-if(vErrors === null){
-vErrors = [err341];
-}
-else {
-vErrors.push(err341);
-}
-errors++;
-}
-if(data128.cmdline === undefined){
-const err342 = {instancePath:instancePath+"/tunHolders/" + i11,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "cmdline"},message:"must have required property '"+"cmdline"+"'"};
-if(vErrors === null){
-vErrors = [err342];
-}
-else {
-vErrors.push(err342);
-}
-errors++;
-}
-for(const key20 in data128){
-if(!((((key20 === "interface") || (key20 === "pid")) || (key20 === "comm")) || (key20 === "cmdline"))){
-delete data128[key20];
-}
-}
-if(data128.interface !== undefined){
-if(typeof data128.interface !== "string"){
-const err343 = {instancePath:instancePath+"/tunHolders/" + i11+"/interface",schemaPath:"#/properties/tunHolders/items/properties/interface/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err343];
-}
-else {
-vErrors.push(err343);
-}
-errors++;
-}
-}
-if(data128.pid !== undefined){
-let data130 = data128.pid;
-if(!(((typeof data130 == "number") && (!(data130 % 1) && !isNaN(data130))) && (isFinite(data130)))){
-const err344 = {instancePath:instancePath+"/tunHolders/" + i11+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err344];
-}
-else {
-vErrors.push(err344);
-}
-errors++;
-}
-if((typeof data130 == "number") && (isFinite(data130))){
-if(data130 > 9007199254740991 || isNaN(data130)){
-const err345 = {instancePath:instancePath+"/tunHolders/" + i11+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
-if(vErrors === null){
-vErrors = [err345];
-}
-else {
-vErrors.push(err345);
-}
-errors++;
-}
-if(data130 < -9007199254740991 || isNaN(data130)){
-const err346 = {instancePath:instancePath+"/tunHolders/" + i11+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
-if(vErrors === null){
-vErrors = [err346];
-}
-else {
-vErrors.push(err346);
-}
-errors++;
-}
-}
-}
-if(data128.comm !== undefined){
-let data131 = data128.comm;
-if((typeof data131 !== "string") && (data131 !== null)){
-const err347 = {instancePath:instancePath+"/tunHolders/" + i11+"/comm",schemaPath:"#/properties/tunHolders/items/properties/comm/type",keyword:"type",params:{type: schema31.properties.tunHolders.items.properties.comm.type},message:"must be string,null"};
-if(vErrors === null){
-vErrors = [err347];
-}
-else {
-vErrors.push(err347);
-}
-errors++;
-}
-}
-if(data128.cmdline !== undefined){
-let data132 = data128.cmdline;
-const _errs387 = errors;
-let valid69 = false;
-const _errs388 = errors;
-if(Array.isArray(data132)){
-const len12 = data132.length;
-for(let i12=0; i12<len12; i12++){
-if(typeof data132[i12] !== "string"){
-const err348 = {instancePath:instancePath+"/tunHolders/" + i11+"/cmdline/" + i12,schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err348];
-}
-else {
-vErrors.push(err348);
-}
-errors++;
-}
-}
-}
-else {
-const err349 = {instancePath:instancePath+"/tunHolders/" + i11+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err349];
-}
-else {
-vErrors.push(err349);
-}
-errors++;
-}
-var _valid24 = _errs388 === errors;
-valid69 = valid69 || _valid24;
-const _errs392 = errors;
-if(data132 !== null){
-const err350 = {instancePath:instancePath+"/tunHolders/" + i11+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
-if(vErrors === null){
-vErrors = [err350];
-}
-else {
-vErrors.push(err350);
-}
-errors++;
-}
-var _valid24 = _errs392 === errors;
-valid69 = valid69 || _valid24;
-if(!valid69){
-const err351 = {instancePath:instancePath+"/tunHolders/" + i11+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
-if(vErrors === null){
-vErrors = [err351];
-}
-else {
-vErrors.push(err351);
-}
-errors++;
-}
-else {
-errors = _errs387;
+errors = _errs365;
 if(vErrors !== null){
-if(_errs387){
-vErrors.length = _errs387;
+if(_errs365){
+vErrors.length = _errs365;
 }
 else {
 vErrors = null;
@@ -4622,7 +4332,296 @@ vErrors = null;
 }
 }
 else {
-const err352 = {instancePath:instancePath+"/tunHolders/" + i11,schemaPath:"#/properties/tunHolders/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err330 = {instancePath:instancePath+"/files/" + i9+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err330];
+}
+else {
+vErrors.push(err330);
+}
+errors++;
+}
+var _valid23 = _errs357 === errors;
+valid61 = valid61 || _valid23;
+const _errs370 = errors;
+if(data120 !== null){
+const err331 = {instancePath:instancePath+"/files/" + i9+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(vErrors === null){
+vErrors = [err331];
+}
+else {
+vErrors.push(err331);
+}
+errors++;
+}
+var _valid23 = _errs370 === errors;
+valid61 = valid61 || _valid23;
+if(!valid61){
+const err332 = {instancePath:instancePath+"/files/" + i9+"/origin",schemaPath:"#/properties/files/items/properties/origin/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err332];
+}
+else {
+vErrors.push(err332);
+}
+errors++;
+}
+else {
+errors = _errs356;
+if(vErrors !== null){
+if(_errs356){
+vErrors.length = _errs356;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err333 = {instancePath:instancePath+"/files/" + i9,schemaPath:"#/properties/files/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err333];
+}
+else {
+vErrors.push(err333);
+}
+errors++;
+}
+}
+}
+else {
+const err334 = {instancePath:instancePath+"/files",schemaPath:"#/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err334];
+}
+else {
+vErrors.push(err334);
+}
+errors++;
+}
+}
+if(data.commands !== undefined){
+let data124 = data.commands;
+if(Array.isArray(data124)){
+const len10 = data124.length;
+for(let i10=0; i10<len10; i10++){
+let data125 = data124[i10];
+if(data125 && typeof data125 == "object" && !Array.isArray(data125)){
+if(data125.argv === undefined){
+const err335 = {instancePath:instancePath+"/commands/" + i10,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "argv"},message:"must have required property '"+"argv"+"'"};
+if(vErrors === null){
+vErrors = [err335];
+}
+else {
+vErrors.push(err335);
+}
+errors++;
+}
+if(data125.exitCode === undefined){
+const err336 = {instancePath:instancePath+"/commands/" + i10,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "exitCode"},message:"must have required property '"+"exitCode"+"'"};
+if(vErrors === null){
+vErrors = [err336];
+}
+else {
+vErrors.push(err336);
+}
+errors++;
+}
+if(data125.stdout === undefined){
+const err337 = {instancePath:instancePath+"/commands/" + i10,schemaPath:"#/properties/commands/items/required",keyword:"required",params:{missingProperty: "stdout"},message:"must have required property '"+"stdout"+"'"};
+if(vErrors === null){
+vErrors = [err337];
+}
+else {
+vErrors.push(err337);
+}
+errors++;
+}
+for(const key19 in data125){
+if(!(((key19 === "argv") || (key19 === "exitCode")) || (key19 === "stdout"))){
+delete data125[key19];
+}
+}
+if(data125.argv !== undefined){
+let data126 = data125.argv;
+if(Array.isArray(data126)){
+const len11 = data126.length;
+for(let i11=0; i11<len11; i11++){
+if(typeof data126[i11] !== "string"){
+const err338 = {instancePath:instancePath+"/commands/" + i10+"/argv/" + i11,schemaPath:"#/properties/commands/items/properties/argv/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err338];
+}
+else {
+vErrors.push(err338);
+}
+errors++;
+}
+}
+}
+else {
+const err339 = {instancePath:instancePath+"/commands/" + i10+"/argv",schemaPath:"#/properties/commands/items/properties/argv/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err339];
+}
+else {
+vErrors.push(err339);
+}
+errors++;
+}
+}
+if(data125.exitCode !== undefined){
+let data128 = data125.exitCode;
+if(!(((typeof data128 == "number") && (!(data128 % 1) && !isNaN(data128))) && (isFinite(data128)))){
+const err340 = {instancePath:instancePath+"/commands/" + i10+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err340];
+}
+else {
+vErrors.push(err340);
+}
+errors++;
+}
+if((typeof data128 == "number") && (isFinite(data128))){
+if(data128 > 9007199254740991 || isNaN(data128)){
+const err341 = {instancePath:instancePath+"/commands/" + i10+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
+if(vErrors === null){
+vErrors = [err341];
+}
+else {
+vErrors.push(err341);
+}
+errors++;
+}
+if(data128 < -9007199254740991 || isNaN(data128)){
+const err342 = {instancePath:instancePath+"/commands/" + i10+"/exitCode",schemaPath:"#/properties/commands/items/properties/exitCode/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
+if(vErrors === null){
+vErrors = [err342];
+}
+else {
+vErrors.push(err342);
+}
+errors++;
+}
+}
+}
+if(data125.stdout !== undefined){
+if(typeof data125.stdout !== "string"){
+const err343 = {instancePath:instancePath+"/commands/" + i10+"/stdout",schemaPath:"#/properties/commands/items/properties/stdout/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err343];
+}
+else {
+vErrors.push(err343);
+}
+errors++;
+}
+}
+}
+else {
+const err344 = {instancePath:instancePath+"/commands/" + i10,schemaPath:"#/properties/commands/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err344];
+}
+else {
+vErrors.push(err344);
+}
+errors++;
+}
+}
+}
+else {
+const err345 = {instancePath:instancePath+"/commands",schemaPath:"#/properties/commands/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err345];
+}
+else {
+vErrors.push(err345);
+}
+errors++;
+}
+}
+if(data.tunHolders !== undefined){
+let data130 = data.tunHolders;
+if(Array.isArray(data130)){
+const len12 = data130.length;
+for(let i12=0; i12<len12; i12++){
+let data131 = data130[i12];
+if(data131 && typeof data131 == "object" && !Array.isArray(data131)){
+if(data131.interface === undefined){
+const err346 = {instancePath:instancePath+"/tunHolders/" + i12,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "interface"},message:"must have required property '"+"interface"+"'"};
+if(vErrors === null){
+vErrors = [err346];
+}
+else {
+vErrors.push(err346);
+}
+errors++;
+}
+if(data131.pid === undefined){
+const err347 = {instancePath:instancePath+"/tunHolders/" + i12,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "pid"},message:"must have required property '"+"pid"+"'"};
+if(vErrors === null){
+vErrors = [err347];
+}
+else {
+vErrors.push(err347);
+}
+errors++;
+}
+if(data131.comm === undefined){
+const err348 = {instancePath:instancePath+"/tunHolders/" + i12,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "comm"},message:"must have required property '"+"comm"+"'"};
+if(vErrors === null){
+vErrors = [err348];
+}
+else {
+vErrors.push(err348);
+}
+errors++;
+}
+if(data131.cmdline === undefined){
+const err349 = {instancePath:instancePath+"/tunHolders/" + i12,schemaPath:"#/properties/tunHolders/items/required",keyword:"required",params:{missingProperty: "cmdline"},message:"must have required property '"+"cmdline"+"'"};
+if(vErrors === null){
+vErrors = [err349];
+}
+else {
+vErrors.push(err349);
+}
+errors++;
+}
+for(const key20 in data131){
+if(!((((key20 === "interface") || (key20 === "pid")) || (key20 === "comm")) || (key20 === "cmdline"))){
+delete data131[key20];
+}
+}
+if(data131.interface !== undefined){
+if(typeof data131.interface !== "string"){
+const err350 = {instancePath:instancePath+"/tunHolders/" + i12+"/interface",schemaPath:"#/properties/tunHolders/items/properties/interface/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err350];
+}
+else {
+vErrors.push(err350);
+}
+errors++;
+}
+}
+if(data131.pid !== undefined){
+let data133 = data131.pid;
+if(!(((typeof data133 == "number") && (!(data133 % 1) && !isNaN(data133))) && (isFinite(data133)))){
+const err351 = {instancePath:instancePath+"/tunHolders/" + i12+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err351];
+}
+else {
+vErrors.push(err351);
+}
+errors++;
+}
+if((typeof data133 == "number") && (isFinite(data133))){
+if(data133 > 9007199254740991 || isNaN(data133)){
+const err352 = {instancePath:instancePath+"/tunHolders/" + i12+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991},message:"must be <= 9007199254740991"};
 if(vErrors === null){
 vErrors = [err352];
 }
@@ -4631,10 +4630,8 @@ vErrors.push(err352);
 }
 errors++;
 }
-}
-}
-else {
-const err353 = {instancePath:instancePath+"/tunHolders",schemaPath:"#/properties/tunHolders/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data133 < -9007199254740991 || isNaN(data133)){
+const err353 = {instancePath:instancePath+"/tunHolders/" + i12+"/pid",schemaPath:"#/properties/tunHolders/items/properties/pid/minimum",keyword:"minimum",params:{comparison: ">=", limit: -9007199254740991},message:"must be >= -9007199254740991"};
 if(vErrors === null){
 vErrors = [err353];
 }
@@ -4644,13 +4641,11 @@ vErrors.push(err353);
 errors++;
 }
 }
-if(data.sysctls !== undefined){
-let data134 = data.sysctls;
-if(data134 && typeof data134 == "object" && !Array.isArray(data134)){
-for(const key21 in data134){
-const _errs396 = errors;
-if(typeof key21 !== "string"){
-const err354 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key21};
+}
+if(data131.comm !== undefined){
+let data134 = data131.comm;
+if((typeof data134 !== "string") && (data134 !== null)){
+const err354 = {instancePath:instancePath+"/tunHolders/" + i12+"/comm",schemaPath:"#/properties/tunHolders/items/properties/comm/type",keyword:"type",params:{type: schema31.properties.tunHolders.items.properties.comm.type},message:"must be string,null"};
 if(vErrors === null){
 vErrors = [err354];
 }
@@ -4659,9 +4654,17 @@ vErrors.push(err354);
 }
 errors++;
 }
-var valid72 = _errs396 === errors;
-if(!valid72){
-const err355 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/propertyNames",keyword:"propertyNames",params:{propertyName: key21},message:"property name must be valid"};
+}
+if(data131.cmdline !== undefined){
+let data135 = data131.cmdline;
+const _errs397 = errors;
+let valid72 = false;
+const _errs398 = errors;
+if(Array.isArray(data135)){
+const len13 = data135.length;
+for(let i13=0; i13<len13; i13++){
+if(typeof data135[i13] !== "string"){
+const err355 = {instancePath:instancePath+"/tunHolders/" + i12+"/cmdline/" + i13,schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err355];
 }
@@ -4671,9 +4674,9 @@ vErrors.push(err355);
 errors++;
 }
 }
-for(const key22 in data134){
-if(typeof data134[key22] !== "string"){
-const err356 = {instancePath:instancePath+"/sysctls/" + key22.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/sysctls/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err356 = {instancePath:instancePath+"/tunHolders/" + i12+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err356];
 }
@@ -4682,10 +4685,11 @@ vErrors.push(err356);
 }
 errors++;
 }
-}
-}
-else {
-const err357 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/type",keyword:"type",params:{type: "object"},message:"must be object"};
+var _valid25 = _errs398 === errors;
+valid72 = valid72 || _valid25;
+const _errs402 = errors;
+if(data135 !== null){
+const err357 = {instancePath:instancePath+"/tunHolders/" + i12+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf/1/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err357];
 }
@@ -4694,16 +4698,10 @@ vErrors.push(err357);
 }
 errors++;
 }
-}
-if(data.gaps !== undefined){
-let data136 = data.gaps;
-if(Array.isArray(data136)){
-const len13 = data136.length;
-for(let i13=0; i13<len13; i13++){
-let data137 = data136[i13];
-if(data137 && typeof data137 == "object" && !Array.isArray(data137)){
-if(data137.source === undefined){
-const err358 = {instancePath:instancePath+"/gaps/" + i13,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
+var _valid25 = _errs402 === errors;
+valid72 = valid72 || _valid25;
+if(!valid72){
+const err358 = {instancePath:instancePath+"/tunHolders/" + i12+"/cmdline",schemaPath:"#/properties/tunHolders/items/properties/cmdline/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err358];
 }
@@ -4712,8 +4710,21 @@ vErrors.push(err358);
 }
 errors++;
 }
-if(data137.reason === undefined){
-const err359 = {instancePath:instancePath+"/gaps/" + i13,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
+else {
+errors = _errs397;
+if(vErrors !== null){
+if(_errs397){
+vErrors.length = _errs397;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err359 = {instancePath:instancePath+"/tunHolders/" + i12,schemaPath:"#/properties/tunHolders/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err359];
 }
@@ -4722,8 +4733,10 @@ vErrors.push(err359);
 }
 errors++;
 }
-if(data137.detail === undefined){
-const err360 = {instancePath:instancePath+"/gaps/" + i13,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "detail"},message:"must have required property '"+"detail"+"'"};
+}
+}
+else {
+const err360 = {instancePath:instancePath+"/tunHolders",schemaPath:"#/properties/tunHolders/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err360];
 }
@@ -4732,14 +4745,14 @@ vErrors.push(err360);
 }
 errors++;
 }
-for(const key23 in data137){
-if(!(((key23 === "source") || (key23 === "reason")) || (key23 === "detail"))){
-delete data137[key23];
 }
-}
-if(data137.source !== undefined){
-if(typeof data137.source !== "string"){
-const err361 = {instancePath:instancePath+"/gaps/" + i13+"/source",schemaPath:"#/properties/gaps/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data.sysctls !== undefined){
+let data137 = data.sysctls;
+if(data137 && typeof data137 == "object" && !Array.isArray(data137)){
+for(const key21 in data137){
+const _errs406 = errors;
+if(typeof key21 !== "string"){
+const err361 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/propertyNames/type",keyword:"type",params:{type: "string"},message:"must be string",propertyName:key21};
 if(vErrors === null){
 vErrors = [err361];
 }
@@ -4748,11 +4761,9 @@ vErrors.push(err361);
 }
 errors++;
 }
-}
-if(data137.reason !== undefined){
-let data139 = data137.reason;
-if(typeof data139 !== "string"){
-const err362 = {instancePath:instancePath+"/gaps/" + i13+"/reason",schemaPath:"#/properties/gaps/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+var valid75 = _errs406 === errors;
+if(!valid75){
+const err362 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/propertyNames",keyword:"propertyNames",params:{propertyName: key21},message:"property name must be valid"};
 if(vErrors === null){
 vErrors = [err362];
 }
@@ -4761,8 +4772,10 @@ vErrors.push(err362);
 }
 errors++;
 }
-if(!((((((data139 === "missing-tool") || (data139 === "permission-denied")) || (data139 === "not-found")) || (data139 === "failed")) || (data139 === "unsupported")) || (data139 === "timeout"))){
-const err363 = {instancePath:instancePath+"/gaps/" + i13+"/reason",schemaPath:"#/properties/gaps/items/properties/reason/enum",keyword:"enum",params:{allowedValues: schema31.properties.gaps.items.properties.reason.enum},message:"must be equal to one of the allowed values"};
+}
+for(const key22 in data137){
+if(typeof data137[key22] !== "string"){
+const err363 = {instancePath:instancePath+"/sysctls/" + key22.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/sysctls/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err363];
 }
@@ -4772,9 +4785,9 @@ vErrors.push(err363);
 errors++;
 }
 }
-if(data137.detail !== undefined){
-if(typeof data137.detail !== "string"){
-const err364 = {instancePath:instancePath+"/gaps/" + i13+"/detail",schemaPath:"#/properties/gaps/items/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
+}
+else {
+const err364 = {instancePath:instancePath+"/sysctls",schemaPath:"#/properties/sysctls/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err364];
 }
@@ -4784,9 +4797,15 @@ vErrors.push(err364);
 errors++;
 }
 }
-}
-else {
-const err365 = {instancePath:instancePath+"/gaps/" + i13,schemaPath:"#/properties/gaps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.gaps !== undefined){
+let data139 = data.gaps;
+if(Array.isArray(data139)){
+const len14 = data139.length;
+for(let i14=0; i14<len14; i14++){
+let data140 = data139[i14];
+if(data140 && typeof data140 == "object" && !Array.isArray(data140)){
+if(data140.source === undefined){
+const err365 = {instancePath:instancePath+"/gaps/" + i14,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
 if(vErrors === null){
 vErrors = [err365];
 }
@@ -4795,10 +4814,8 @@ vErrors.push(err365);
 }
 errors++;
 }
-}
-}
-else {
-const err366 = {instancePath:instancePath+"/gaps",schemaPath:"#/properties/gaps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data140.reason === undefined){
+const err366 = {instancePath:instancePath+"/gaps/" + i14,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'"};
 if(vErrors === null){
 vErrors = [err366];
 }
@@ -4807,15 +4824,100 @@ vErrors.push(err366);
 }
 errors++;
 }
-}
-}
-else {
-const err367 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data140.detail === undefined){
+const err367 = {instancePath:instancePath+"/gaps/" + i14,schemaPath:"#/properties/gaps/items/required",keyword:"required",params:{missingProperty: "detail"},message:"must have required property '"+"detail"+"'"};
 if(vErrors === null){
 vErrors = [err367];
 }
 else {
 vErrors.push(err367);
+}
+errors++;
+}
+for(const key23 in data140){
+if(!(((key23 === "source") || (key23 === "reason")) || (key23 === "detail"))){
+delete data140[key23];
+}
+}
+if(data140.source !== undefined){
+if(typeof data140.source !== "string"){
+const err368 = {instancePath:instancePath+"/gaps/" + i14+"/source",schemaPath:"#/properties/gaps/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err368];
+}
+else {
+vErrors.push(err368);
+}
+errors++;
+}
+}
+if(data140.reason !== undefined){
+let data142 = data140.reason;
+if(typeof data142 !== "string"){
+const err369 = {instancePath:instancePath+"/gaps/" + i14+"/reason",schemaPath:"#/properties/gaps/items/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err369];
+}
+else {
+vErrors.push(err369);
+}
+errors++;
+}
+if(!((((((data142 === "missing-tool") || (data142 === "permission-denied")) || (data142 === "not-found")) || (data142 === "failed")) || (data142 === "unsupported")) || (data142 === "timeout"))){
+const err370 = {instancePath:instancePath+"/gaps/" + i14+"/reason",schemaPath:"#/properties/gaps/items/properties/reason/enum",keyword:"enum",params:{allowedValues: schema31.properties.gaps.items.properties.reason.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err370];
+}
+else {
+vErrors.push(err370);
+}
+errors++;
+}
+}
+if(data140.detail !== undefined){
+if(typeof data140.detail !== "string"){
+const err371 = {instancePath:instancePath+"/gaps/" + i14+"/detail",schemaPath:"#/properties/gaps/items/properties/detail/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err371];
+}
+else {
+vErrors.push(err371);
+}
+errors++;
+}
+}
+}
+else {
+const err372 = {instancePath:instancePath+"/gaps/" + i14,schemaPath:"#/properties/gaps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err372];
+}
+else {
+vErrors.push(err372);
+}
+errors++;
+}
+}
+}
+else {
+const err373 = {instancePath:instancePath+"/gaps",schemaPath:"#/properties/gaps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err373];
+}
+else {
+vErrors.push(err373);
+}
+errors++;
+}
+}
+}
+else {
+const err374 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err374];
+}
+else {
+vErrors.push(err374);
 }
 errors++;
 }

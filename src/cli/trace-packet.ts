@@ -17,8 +17,15 @@ interface TracePacketOpts extends HostInputOptions {
   in: string;
   reply: boolean;
   size?: number;
+  mark?: number;
   format: 'text' | 'json';
   output?: string;
+}
+
+function parseMark(s: string): number {
+  const n = /^(0x[0-9a-f]{1,8}|\d{1,10})$/i.test(s) ? Number(s) : NaN;
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new InputError(`--mark ${JSON.stringify(s)}: expected a 32-bit mark, decimal or 0x hex`);
+  return n;
 }
 
 function parseIngress(s: string): Ingress {
@@ -36,6 +43,7 @@ export function tracePacketCommand(): Command {
     .requiredOption('--dst <ip>', 'destination address')
     .option('--in <where>', 'where the packet enters: uplink (from the network), host (sent by Linux), pod:IF (a pod on this node, by its VPP interface); on a host without Calico/VPP: host, or the interface it arrives on', 'uplink')
     .option('--size <bytes>', 'the whole IP packet\'s size, DF set (ping -M do -s N sends N + 28): checked against every MTU on the way', parsePacketSize)
+    .option('--mark <n>', 'the packet\'s firewall mark as it reaches routing, e.g. 0x1: reverse-path filtering looks the source up with it where src_valid_mark is set', parseMark)
     .option('--no-reply', 'do not trace the reply')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('-o, --output <file>', 'write the trace here instead of stdout')
@@ -47,8 +55,9 @@ interfaces, ...-ip-punt-redirect, ...-ip-fib), else from the plan or the configu
 
 On a host without Calico/VPP the packet is sent by the host (--in host) or arrives on an interface
 (--in IF, with --src): the trace checks the receiving device's size limit, reverse-path filtering
-(rp_filter, from the collected sysctls), local delivery or forwarding, and the egress MTU. Policy
-routing rules are not collected: the main table is used.
+(rp_filter, from the collected sysctls, looking the source up through the policy rules as the kernel
+does: from the packet's destination, iif lo, the mark only with src_valid_mark), local delivery or
+forwarding, and the egress MTU. Forwarding and local delivery use the default rules (local, main).
 
 Exit codes: 0 every traced packet arrives, 1 one is dropped, 2 could not evaluate.
 
@@ -64,7 +73,7 @@ Examples (seed 002):
       const ingress = parseIngress(opts.in);
       const { snapshot } = await loadHostInput(opts);
       const host = buildHost(snapshot);
-      const req: TraceRequest = { dst: opts.dst, ingress, ...(opts.src ? { src: opts.src } : {}), ...(opts.size !== undefined ? { size: opts.size } : {}) };
+      const req: TraceRequest = { dst: opts.dst, ingress, ...(opts.src ? { src: opts.src } : {}), ...(opts.size !== undefined ? { size: opts.size } : {}), ...(opts.mark !== undefined ? { mark: opts.mark } : {}) };
       const traces: PacketTrace[] = [];
       try {
         traces.push(tracePacket(host, req));

@@ -164,6 +164,9 @@ function prefix(addr: unknown, len: unknown): string | null {
 }
 
 /** `ip -d -j rule show` (one family) to rule records; -d is what prints each rule's protocol. */
+/** Selectors of `ip -j rule` that analysis does not evaluate. */
+const UNMODELLED_SELECTORS = ['tos', 'dsfield', 'dscp', 'flowlabel', 'l3mdev', 'uid_start', 'ipproto', 'sport', 'dport', 'sport_start', 'dport_start', 'tun_id', 'suppress_ifgroup'];
+
 export function rulesFromIp(entries: unknown, family: 'inet' | 'inet6'): RoutingRule[] {
   if (!Array.isArray(entries)) throw new Error('ip -j rule show did not print a JSON array');
   return (entries as Json[]).map((r) => {
@@ -182,6 +185,8 @@ export function rulesFromIp(entries: unknown, family: 'inet' | 'inet6'): Routing
       oif: str(r.oif),
       fwmark: fwmark === null ? null : mask === null ? fwmark : `${fwmark}/${mask}`,
       not: 'not' in r,
+      ...(int(r.suppress_prefixlen) === null ? {} : { suppressPrefixlength: int(r.suppress_prefixlen)! }),
+      ...(UNMODELLED_SELECTORS.some((k) => k in r) ? { unmodelled: UNMODELLED_SELECTORS.filter((k) => k in r) } : {}),
     };
   });
 }

@@ -51,8 +51,8 @@ function fromInterface(host: Host, req: TraceRequest, iif: Interface, t: TraceRe
     t.step('linux', `${iif.name} rx size`, rx.reason, `${iif.name} in the snapshot`);
     if (!rx.passes) return t.drop(`linux ${iif.name} rx`, `${req.size} bytes are larger than ${iif.name} takes (${rx.limit}): dropped silently (mtu/black-hole)`);
   }
-  const rp = checkReversePath(host, iif.name, req.src!);
-  t.step('linux', 'rp_filter', rp.reason, 'the snapshot\'s sysctls and routes');
+  const rp = checkReversePath(host, iif.name, req.src!, { dst: req.dst, mark: req.mark ?? 0 });
+  t.step('linux', 'rp_filter', rp.reason, host.snapshot.rules?.length ? 'the snapshot\'s sysctls, policy rules and routes' : 'the snapshot\'s sysctls and routes');
   if (rp.passes === false) return t.drop('linux rp_filter', `reverse-path filtering on ${iif.name} drops packets from ${req.src} (rpfilter/strict-asymmetric)`);
   const route = fibLookup(host.routes, req.dst);
   if (route?.type === 'local') {

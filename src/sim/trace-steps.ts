@@ -34,6 +34,8 @@ export interface TraceRequest {
   pods?: Record<string, string>;
   /** Size of the whole IP packet in bytes, DF set: checked against every MTU on the way. */
   size?: number;
+  /** The packet's firewall mark when it reaches routing (rp_filter's lookup uses it where src_valid_mark is set). */
+  mark?: number;
 }
 
 export class TraceSetupError extends Error {}

@@ -129,6 +129,10 @@ export const RoutingRuleSchema = z.object({
   oif: z.string().nullable(),
   fwmark: z.string().nullable().describe('As ip prints it, with /MASK when a mask is set'),
   not: z.boolean().describe('The rule is inverted'),
+  suppressPrefixlength: z.number().int().nullable().optional()
+    .describe('suppress_prefixlength: a result whose prefix is this long or shorter is discarded; absent when not set'),
+  unmodelled: z.array(z.string()).optional()
+    .describe('Other selectors ip printed (tos, ipproto, sport, dport, uid range, l3mdev, tun_id, ...), which analysis does not evaluate; absent when none'),
 });
 
 export const NextHopSchema = z.object({

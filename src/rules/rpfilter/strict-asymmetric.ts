@@ -4,7 +4,7 @@
  * from those destinations that arrives on it is dropped, silently. A second uplink, a secondary ENI, a
  * shim for a NAD, the VPP tap with pod routes.
  */
-import { describeRoute, fibLookup } from '../../model/fib.js';
+import { describeRoute, describeRule } from '../../model/fib.js';
 import type { Host } from '../../model/host.js';
 import { checkReversePath } from '../../model/rpfilter/index.js';
 import { confName } from '../../model/sysctl.js';
@@ -44,9 +44,12 @@ function routeFinding(host: Host, route: Route): Finding | null {
   if (route.family !== 'inet' || route.type !== 'unicast' || !route.dev || !route.gateway || !['main', '254'].includes(route.table)) return null;
   const iif = route.dev;
   const probe = probeFor(route);
-  const best = fibLookup(host.routes, probe);
+  // Packets addressed to the interface's own address: a "from ADDRESS lookup N" rule (source routing, a
+  // secondary ENI) sends the lookup back to a table of its own.
+  const local = host.interface(iif)?.addresses.find((a) => a.family === 'inet')?.local;
+  const decision = checkReversePath(host, iif, probe, local ? { dst: local } : {});
+  const best = decision.reverse;
   if (!best || best.dev === iif) return null;
-  const decision = checkReversePath(host, iif, probe);
   if (decision.passes !== false || decision.setting.value !== 1) return null;
   const names = decision.setting.names;
   const file = '/etc/sysctl.d/90-hostnet-rp-filter.conf';
@@ -61,6 +64,7 @@ function routeFinding(host: Host, route: Route): Finding | null {
       { message: `${names[1]} = ${decision.setting.own}`, interface: iif, field: 'sysctls', value: `${names[1]}=${decision.setting.own}` },
       { message: `route ${describeRoute(route)}`, interface: iif, field: 'routes', value: describeRoute(route) },
       { message: `best route: ${describeRoute(best)}`, interface: best.dev ?? undefined, field: 'routes', value: describeRoute(best) },
+      ...(decision.rule && decision.rule.priority !== 32766 ? [{ message: `chosen by policy rule ${describeRule(decision.rule)}${local ? ` for packets to ${local}` : ''}`, field: 'rules', value: describeRule(decision.rule) }] : []),
     ],
     fixes: [{
       title: `Loose reverse-path filtering on ${iif} (2): a packet is taken when any route leads back to its source`,
