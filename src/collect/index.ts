@@ -15,7 +15,7 @@ import { collectVpp } from './vpp.js';
 import { collectNftRuleset } from './nft.js';
 import { collectDaemons } from './daemons.js';
 import { arphrdFromLinkType, interfacesFromIpAddr, nexthopsFromIp, NO_SYSFS, routesFromIp, rulesFromIp } from './ip.js';
-import { readAllSysfs, readAllSysfsOverlapped, readUdevDb } from './sysfs.js';
+import { readSysfsBatch, readSysfsBatchOverlapped, readUdevDb, type SysfsBatch } from './sysfs.js';
 import { readSysctls } from './sysctls.js';
 
 export interface CollectOptions {
@@ -49,9 +49,12 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
     runLarge(['ip', '-4', '-j', 'route', 'show', 'table', 'all']).then((res) => converted(res, 'ip -j route (inet)', (j) => routesFromIp(j, 'inet'))),
     runLarge(['ip', '-6', '-j', 'route', 'show', 'table', 'all']).then((res) => converted(res, 'ip -j route (inet6)', (j) => routesFromIp(j, 'inet6'))),
   ] as const;
-  const sysfsPromise = (options.sysfsWorkers === false ? Promise.resolve().then(() => readAllSysfs()) : readAllSysfsOverlapped()).catch((err: Error) => {
+  // sysfs and the network sysctls (about 20 files per interface), on the sysfs worker on a large host.
+  // /proc/sys/net is this namespace's, whatever --root says: configuration comes from below a root,
+  // state from here.
+  const sysfsPromise = (options.sysfsWorkers === false ? Promise.resolve().then(() => readSysfsBatch()) : readSysfsBatchOverlapped()).catch((err: Error): SysfsBatch => {
     gaps.push({ source: '/sys/class/net', reason: 'failed', detail: err.message });
-    return {} as Awaited<ReturnType<typeof readAllSysfsOverlapped>>;
+    return { sysfs: {}, sysctls: readSysctls() };
   });
   // vppctl shows VPP of this machine only: not for a collection below another root.
   const vppPart = root === '/' ? collectVpp() : Promise.resolve({ commands: [], gaps: [] });
@@ -65,10 +68,7 @@ export async function collectHere(options: CollectOptions = {}): Promise<Snapsho
     run(['ip', '-6', '-d', '-j', 'rule', 'show']).then((res) => converted(res, 'ip -d -j rule (inet6)', (j) => rulesFromIp(j, 'inet6'))),
     run(['ip', '-d', '-j', 'nexthop', 'show']).then((res) => converted(res, 'ip -d -j nexthop', nexthopsFromIp)),
   ]);
-  // Read while the ip processes run (about 20 files per interface). /proc/sys/net is this namespace's,
-  // whatever --root says: configuration comes from below a root, state from here.
-  const sys = readSysctls();
-  const [interfacesRead, routes4, routes6, hostPart, filePart, sysfs, vpp, [rules4, rules6, nexthopsRead], daemons, nft] = await Promise.all([
+  const [interfacesRead, routes4, routes6, hostPart, filePart, { sysfs, sysctls: sys }, vpp, [rules4, rules6, nexthopsRead], daemons, nft] = await Promise.all([
     ...ipParts,
     collectHost(root, options.redact ?? false),
     collectFiles(root),

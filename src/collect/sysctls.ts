@@ -6,13 +6,14 @@
  * (which runs the collector inside the namespace) reads that namespace's values. Only the keys that
  * analysis uses are read, per interface, with the same one-buffer synchronous reads as sysfs: a large
  * host has thousands of interfaces and a process or a promise per file would cost more than the reads.
+ * They are read in the sysfs batch (sysfs.ts readSysfsBatchOverlapped), on the sysfs worker on a large host.
  *
  * Names are recorded as `sysctl -a` prints them: dotted, with a dot inside an interface name written
  * as a slash (net.ipv4.conf.eth0/100.rp_filter), so that a sosreport's copy reads the same way.
  */
 import { readdirSync } from 'node:fs';
 import type { Gap } from '../snapshot/schema.js';
-import { readSmall } from './sysfs.js';
+import { readSmall } from './small-file.js';
 
 const PROC_NET = '/proc/sys/net';
 

@@ -7,41 +7,15 @@
  * from memory, and with thousands of interfaces a promise and a fresh 64 KiB buffer per attribute cost
  * ten times the system calls themselves (measured by `npm run bench -- collect`).
  */
-import { closeSync, existsSync, openSync, readdirSync, readlinkSync, readSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { SysfsFields } from './ip.js';
+import { readSmall } from './small-file.js';
+import { readSysctls, type SysctlCollection } from './sysctls.js';
 
 const SYS_NET = '/sys/class/net';
 const UDEV_DATA = '/run/udev/data';
-const buffer = Buffer.allocUnsafe(64 * 1024);
-
-/** The whole of a small file, or null when it cannot be read (speed on a tap is EINVAL: unknown). */
-export function readSmall(path: string): string | null {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return null;
-  }
-  try {
-    let length = 0;
-    for (;;) {
-      const n = readSync(fd, buffer, length, buffer.length - length, null);
-      if (n === 0 || length + n >= buffer.length) {
-        length += n;
-        break;
-      }
-      length += n;
-    }
-    return buffer.toString('utf8', 0, length).trim();
-  } catch {
-    return null;
-  } finally {
-    closeSync(fd);
-  }
-}
-
 function intOrNull(text: string | null): number | null {
   if (text === null || !/^-?\d+$/.test(text)) return null;
   return Number(text);
@@ -115,26 +89,39 @@ export function readAllSysfs(names: string[] = readdirSync(SYS_NET)): Record<str
   return result;
 }
 
+/** What the sysfs batch reads: every interface's sysfs facts and the namespace's network sysctls. */
+export interface SysfsBatch {
+  sysfs: Record<string, SysfsOnly>;
+  sysctls: SysctlCollection;
+}
+
+/** The whole batch on this thread: sysfs for the given interfaces (all by default), then /proc/sys/net. */
+export function readSysfsBatch(names: string[] = readdirSync(SYS_NET)): SysfsBatch {
+  return { sysfs: readAllSysfs(names), sysctls: readSysctls() };
+}
+
 /**
- * Reads sysfs for every interface, on a worker thread when there are many (dist/chunks/sysfs-worker.js,
- * beside the chunk this code is bundled into), so that the reads overlap with waiting for `ip`:
- * opening a sysfs attribute costs about 12 µs of kernel time, and a large host has tens of thousands.
- * A worker takes about 100 ms to start (a V8 instance of its own), more than a few hundred interfaces
- * take to read, so smaller hosts are read on this thread; one worker, not more, because on a small
- * machine the `ip` processes need the other cores. Run from source, where a worker cannot load
+ * Reads sysfs for every interface and the network sysctls (about 20 files per interface), on a worker
+ * thread when there are many (dist/chunks/sysfs-worker.js, beside the chunk this code is bundled into),
+ * so that the reads overlap with waiting for `ip` and leave this thread free to convert its output:
+ * opening a sysfs or /proc/sys attribute costs about 12 µs of kernel time, and a large host has tens of
+ * thousands. A worker takes about 100 ms to start (a V8 instance of its own), more than a few hundred
+ * interfaces take to read, so smaller hosts are read on this thread; one worker, not more, because on a
+ * small machine the `ip` processes need the other cores. A worker thread shares the process's network
+ * namespace, so it reads the same /proc/sys/net. Run from source, where a worker cannot load
  * TypeScript, everything is read on this thread: same results, less overlap.
  */
-export async function readAllSysfsOverlapped(): Promise<Record<string, SysfsOnly>> {
+export async function readSysfsBatchOverlapped(): Promise<SysfsBatch> {
   const here = import.meta.url;
   const names = readdirSync(SYS_NET);
-  if (here.endsWith('.ts') || names.length <= 500) return readAllSysfs(names);
+  if (here.endsWith('.ts') || names.length <= 500) return readSysfsBatch(names);
   return runWorker(new URL('./sysfs-worker.js', here), names);
 }
 
-function runWorker(entry: URL, names: string[]): Promise<Record<string, SysfsOnly>> {
+function runWorker(entry: URL, names: string[]): Promise<SysfsBatch> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(entry, { workerData: names });
-    worker.once('message', (m: Record<string, SysfsOnly>) => resolve(m));
+    worker.once('message', (m: SysfsBatch) => resolve(m));
     worker.once('error', reject);
     worker.once('exit', (code) => {
       if (code !== 0) reject(new Error(`sysfs worker exited with ${code}`));
