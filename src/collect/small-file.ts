@@ -8,8 +8,12 @@ import { closeSync, openSync, readSync } from 'node:fs';
 
 const buffer = Buffer.allocUnsafe(64 * 1024);
 
-/** The whole of a small file, or null when it cannot be read (speed on a tap is EINVAL: unknown). */
-export function readSmall(path: string): string | null {
+/**
+ * The whole of a small file, or null when it cannot be read (speed on a tap is EINVAL: unknown).
+ * `chunk` caps each read: /proc/sys allocates and zeroes a kernel buffer of the size asked for on every
+ * read (proc_sys_call_handler), so asking for 64 KiB to read "1" costs far more than the value.
+ */
+export function readSmall(path: string, chunk = buffer.length): string | null {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -19,7 +23,7 @@ export function readSmall(path: string): string | null {
   try {
     let length = 0;
     for (;;) {
-      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      const n = readSync(fd, buffer, length, Math.min(chunk, buffer.length - length), null);
       if (n === 0 || length + n >= buffer.length) {
         length += n;
         break;

@@ -16,6 +16,12 @@ import type { Gap } from '../snapshot/schema.js';
 import { readSmall } from './small-file.js';
 
 const PROC_NET = '/proc/sys/net';
+/**
+ * Bytes asked for per read: the kernel allocates and zeroes a buffer of that size for each read of a
+ * /proc/sys file, so 64 KiB per read made the sysctls cost several times the sysfs reads. A value is a
+ * few bytes; a longer one is read in several calls.
+ */
+const SYSCTL_READ_BYTES = 256;
 
 /** Per-interface IPv4 keys (net.ipv4.conf.IF.KEY), read for all, default and every interface. */
 export const IPV4_CONF_KEYS = [
@@ -52,7 +58,7 @@ export function readSysctls(): SysctlCollection {
   const sysctls: Record<string, string> = {};
   const gaps: Gap[] = [];
   const read = (path: string[]): void => {
-    const value = readSmall(`${PROC_NET}/${path.join('/')}`);
+    const value = readSmall(`${PROC_NET}/${path.join('/')}`, SYSCTL_READ_BYTES);
     if (value !== null) sysctls[sysctlName(path)] = value;
   };
   for (const key of GLOBAL_KEYS) read(key.split('/'));
