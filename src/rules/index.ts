@@ -45,6 +45,9 @@ import { cloudSetup } from './nm/cloud-setup.js';
 import { reloadFlushesCni } from './firewalld/reload-flushes-cni.js';
 import { blackHole } from './mtu/black-hole.js';
 import { strictAsymmetric } from './rpfilter/strict-asymmetric.js';
+import { arpFlux } from './arp/flux.js';
+import { ipvsWithoutStrictArp } from './arp/ipvs-without-strict-arp.js';
+import { unnumberedUnanswered } from './arp/unnumbered-unanswered.js';
 import { managesCniLink } from './networkd/manages-cni-link.js';
 import { dropsForeignRoutes } from './networkd/drops-foreign-routes.js';
 
@@ -90,6 +93,9 @@ export const ALL_RULES: readonly Rule[] = [
   encapMtu,
   blackHole,
   strictAsymmetric,
+  arpFlux,
+  ipvsWithoutStrictArp,
+  unnumberedUnanswered,
   apiserverAddressRule,
   managesCni,
   cloudSetup,
