@@ -8,7 +8,7 @@ import { neighbourIn, sharedSegments, subnetsOf, subnetHolds, type Subnet } from
 import type { Host } from '../../model/host.js';
 import { maxConf, orConf } from '../../model/sysctl.js';
 import type { Evidence, Finding, Rule } from '../types.js';
-import { atLeast, sysctlFix } from './sysctl-fix.js';
+import { atLeast, sysctlFix, withSharedFile } from './sysctl-fix.js';
 
 const ID = 'arp/flux';
 
@@ -25,10 +25,11 @@ export const arpFlux: Rule = {
     ],
   },
   check(host: Host): Finding[] {
-    return sharedSegments(host).flatMap((segment) => {
+    const findings = sharedSegments(host).flatMap((segment) => {
       const finding = segmentFinding(host, segment.interfaces, segment.subnets);
       return finding ? [finding] : [];
     });
+    return withSharedFile(findings, '/etc/sysctl.d/90-hostnet-arp-flux.conf', 'interfaces that share a segment answer and announce only their own addresses (arp/flux).');
   },
 };
 
@@ -65,7 +66,6 @@ function segmentFinding(host: Host, names: string[], subnets: Subnet[]): Finding
   ].filter(Boolean).join(' and ');
   const fix = sysctlFix(host,
     `arp_ignore 1 and arp_announce 2 on ${involved.join(', ')}: each answers only for its own addresses and announces only its own`,
-    `${involved.join(', ')} share a segment; each must answer and announce only its own addresses.`,
     { ...atLeast(host, involved, 'arp_ignore', 1), ...atLeast(host, involved, 'arp_announce', 2) },
     'two or three veths of a namespace on one bridge with overlapping subnets: every reply the kernel sends and every request sender is compared with the model; with the fix\'s sysctls each interface answers only for its own addresses',
   );

@@ -11,7 +11,7 @@ import { confName } from '../../model/sysctl.js';
 import { applyFix } from '../apply.js';
 import type { Finding, Fix, Rule } from '../types.js';
 import { evidenceFor } from './flux.js';
-import { atLeast, sysctlFix } from './sysctl-fix.js';
+import { atLeast, sysctlFix, withSharedFile } from './sysctl-fix.js';
 import { unansweredInterfaces } from './unnumbered-unanswered.js';
 
 const ID = 'arp/ipvs-without-strict-arp';
@@ -43,7 +43,7 @@ export const ipvsWithoutStrictArp: Rule = {
       }
       if (answered.length > 0) out.push(finding(host, iface.name, answered));
     }
-    return out;
+    return withSharedFile(out, '/etc/sysctl.d/90-hostnet-arp-ipvs.conf', 'do not answer ARP on the LAN for the Service addresses on kube-ipvs0 (arp/ipvs-without-strict-arp).');
   },
 };
 
@@ -75,11 +75,10 @@ function fixFor(host: Host, name: string): Fix {
   const tested = 'an address on a kube-ipvs0 stand-in (a port-less bridge; this kernel has no dummy module) inside a veth\'s subnet is answered on the veth, and with the fix\'s sysctls it is not';
   if (breaks.length === 0) {
     return sysctlFix(host, 'kube-proxy strictARP: true (it sets all.arp_ignore=1 and all.arp_announce=2); the sysctls now, until kube-proxy restarts',
-      'kube-proxy IPVS: answer ARP only for addresses of the receiving interface (what strictARP sets).', global, tested,
+      global, tested,
       ['kubectl -n kube-system get configmap kube-proxy -o yaml | sed -e "s/strictARP: false/strictARP: true/" | kubectl apply -f -',
         'kubectl -n kube-system rollout restart daemonset kube-proxy']);
   }
   return sysctlFix(host, `arp_ignore 1 and arp_announce 2 on ${name} only: strictARP would set them on all and leave ${breaks.join(', ')} unanswered (arp/unnumbered-unanswered)`,
-    `${name} must not answer for kube-ipvs0's addresses; all stays 0 for ${breaks.join(', ')}.`,
     { ...atLeast(host, [name], 'arp_ignore', 1), ...atLeast(host, [name], 'arp_announce', 2) }, tested);
 }

@@ -1,9 +1,8 @@
-/** What the ARP rules' fixes share: sysctl settings as a sysctl.d file, `sysctl -w` lines and declared state. */
+/** What the ARP rules' fixes share: sysctl settings as `sysctl -w` lines, declared state and one sysctl.d file per rule. */
 import type { Host } from '../../model/host.js';
 import { confName, ipv4Conf } from '../../model/sysctl.js';
-import type { Fix } from '../types.js';
+import type { Finding, Fix } from '../types.js';
 
-export const ARP_SYSCTL_FILE = '/etc/sysctl.d/90-hostnet-arp.conf';
 export const ARP_MATRIX_TEST = 'test/system/arp-matrix.test.ts';
 
 /** `key` on each device, raised to at least `value` (a larger value the host has already is kept: it is stricter). */
@@ -13,17 +12,29 @@ export function atLeast(host: Host, devices: readonly string[], key: string, val
   return out;
 }
 
-/** A fix that sets sysctls now (in the snapshot's namespace when it has one) and keeps them in a sysctl.d file. */
-export function sysctlFix(host: Host, title: string, why: string, sysctls: Record<string, string>, testedBy: string, then: string[] = []): Fix {
+/** A fix that sets sysctls now (in the snapshot's namespace when it has one); its file comes from withSharedFile. */
+export function sysctlFix(host: Host, title: string, sysctls: Record<string, string>, testedBy: string, then: string[] = []): Fix {
   const netns = host.snapshot.scope.netns;
   const inNs = (cmd: string): string => (netns ? `ip netns exec ${netns} ${cmd}` : cmd);
-  const lines = Object.entries(sysctls).map(([k, v]) => `${k} = ${v}`);
   return {
     title,
-    files: [{ path: ARP_SYSCTL_FILE, content: `# Written by hostnet: ${why}\n${lines.join('\n')}\n` }],
+    files: [],
     sysctls,
     commands: [inNs(`sysctl -w ${Object.entries(sysctls).map(([k, v]) => `${k}=${v}`).join(' ')}`), ...then],
     verifyBy: ['declared-state'],
     testedBy: { detail: testedBy, test: ARP_MATRIX_TEST },
   };
+}
+
+/**
+ * One sysctl.d file for all of a rule's findings (each fix writes the same file, so applying several
+ * never conflicts): every setting of their fixes, `all` first.
+ */
+export function withSharedFile(findings: Finding[], path: string, why: string): Finding[] {
+  const settings = new Map<string, string>();
+  for (const f of findings) for (const fix of f.fixes) for (const [k, v] of Object.entries(fix.sysctls ?? {})) settings.set(k, v);
+  const lines = [...settings].sort(([a], [b]) => Number(!a.includes('.all.')) - Number(!b.includes('.all.'))).map(([k, v]) => `${k} = ${v}`);
+  const file = { path, content: `# Written by hostnet: ${why}\n${lines.join('\n')}\n` };
+  for (const f of findings) for (const fix of f.fixes) fix.files = [file];
+  return findings;
 }

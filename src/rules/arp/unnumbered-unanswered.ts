@@ -13,7 +13,7 @@ import { ipv4Conf, maxConf, orConf } from '../../model/sysctl.js';
 import type { Route } from '../../snapshot/schema.js';
 import type { Finding, Rule } from '../types.js';
 import { evidenceFor } from './flux.js';
-import { sysctlFix } from './sysctl-fix.js';
+import { sysctlFix, withSharedFile } from './sysctl-fix.js';
 
 const ID = 'arp/unnumbered-unanswered';
 
@@ -30,7 +30,8 @@ export const unnumberedUnanswered: Rule = {
     ],
   },
   check(host: Host): Finding[] {
-    return unansweredInterfaces(host).map((u) => finding(host, u));
+    return withSharedFile(unansweredInterfaces(host).map((u) => finding(host, u)), '/etc/sysctl.d/90-hostnet-arp-unnumbered.conf',
+      'interfaces without IPv4 address answer their neighbours\' requests for host addresses (arp/unnumbered-unanswered).');
   },
 };
 
@@ -94,7 +95,6 @@ function finding(host: Host, u: Unanswered): Finding {
     fromAll
       ? `arp_ignore 0 on all and ${u.name}, and ${Math.max(ignore.all ?? 1, 1)} on the uplinks (${uplinks.join(', ') || 'none'}) only: the interface's value cannot go below all's`
       : `arp_ignore 0 on ${u.name}`,
-    `${u.name} has no IPv4 address; the neighbours routed through it use a host address as their gateway.`,
     sysctls,
     'a namespace with a route to a peer through an unnumbered veth and all.arp_ignore 1: the peer\'s requests for the host\'s address go unanswered, and after the fix\'s sysctls they are answered',
   );
