@@ -5,7 +5,7 @@
  * (down, NOARP: this kernel has no dummy module) as the IPVS stand-in. C also has c0 on the LAN bridge.
  * Generated per case: addresses (one subnet on several interfaces, different subnets, a /16 over a /24,
  * secondary addresses, kube-ipvs0 addresses of scope global or host) and the all/interface values of
- * arp_ignore {0,1,2,3,8}, arp_announce {0,1,2}, arp_filter, rp_filter, proxy_arp and forwarding.
+ * arp_ignore {0,1,2,3,4,8}, arp_announce {0,1,2,3}, arp_filter, rp_filter, proxy_arp and forwarding.
  * C sends who-has requests (chosen target and sender, probes from 0.0.0.0 too) from c0, u0's and u1's
  * peers and records which MAC answers each; H sends datagrams from chosen sources out of chosen devices
  * and records the sender address of each ARP request the kernel sends. Everything is compared with the
@@ -33,7 +33,7 @@ const SEED = Number(process.env.HOSTNET_ARP_SEED ?? Math.floor(Math.random() * 2
 const PROBE = fileURLToPath(new URL('../helpers/arp-probe.py', import.meta.url));
 const LAN = ['h0', 'h1', 'h2'] as const;
 const UNNUMBERED = ['u0', 'u1'] as const;
-const IGNORE = [0, 1, 2, 3, 8];
+const IGNORE = [0, 1, 2, 3, 4, 8];
 const SUBNETS = ['10.10.0.0/24', '10.20.0.0/24', '10.10.0.0/16'] as const;
 const POD_NETS: Record<string, string> = { u0: '10.50.0', u1: '10.51.0' };
 type Ns = ReturnType<typeof netns>;
@@ -67,7 +67,7 @@ function generate(r: Rng, n: number): Case {
     { addrs: { h0: ['10.10.0.1/24'], h1: ['10.10.0.2/24'], h2: ['10.20.0.3/24'] }, vips: [{ ip: '10.10.0.200', scope: 'global' }], sysctls: zero() },
     { addrs: { h0: ['10.10.0.1/24'], h1: ['10.10.0.2/24'], h2: [] }, vips: [], sysctls: { ...zero(), [conf('all', 'arp_ignore')]: 1, [conf('all', 'arp_announce')]: 2 } },
     { addrs: { h0: ['10.10.0.1/24', '10.10.0.9/24'], h1: ['10.20.0.2/24'], h2: [] }, vips: [{ ip: '10.20.0.201', scope: 'global' }], sysctls: { ...zero(), [conf('h0', 'arp_ignore')]: 3, [conf('h1', 'arp_announce')]: 1 } },
-    { addrs: { h0: ['10.10.0.1/24'], h1: ['10.10.0.2/16'], h2: [] }, vips: [], sysctls: { ...zero(), [conf('all', 'arp_ignore')]: 2, [conf('all', 'arp_filter')]: 1, [conf('u1', 'proxy_arp')]: 1, [conf('u1', 'forwarding')]: 1 } },
+    { addrs: { h0: ['10.10.0.1/24'], h1: ['10.10.0.2/16'], h2: [] }, vips: [], sysctls: { ...zero(), [conf('all', 'arp_ignore')]: 2, [conf('all', 'arp_filter')]: 1, [conf('u1', 'proxy_arp')]: 1, [conf('u1', 'forwarding')]: 1, [conf('h0', 'arp_announce')]: 3, [conf('h1', 'arp_ignore')]: 4 } },
     { addrs: { h0: ['10.10.0.1/24'], h1: [], h2: [] }, vips: [], sysctls: { ...zero(), [conf('all', 'arp_ignore')]: 8, [conf('all', 'rp_filter')]: 1 } },
   ];
   if (n < forced.length) return forced[n]!;
@@ -82,7 +82,7 @@ function generate(r: Rng, n: number): Case {
   const sysctls: Record<string, number> = {};
   for (const d of ['all', ...LAN, ...UNNUMBERED]) {
     sysctls[conf(d, 'arp_ignore')] = r.chance(d === 'all' ? 0.5 : 0.6) ? 0 : r.pick(IGNORE);
-    sysctls[conf(d, 'arp_announce')] = r.chance(0.5) ? 0 : r.int(3);
+    sysctls[conf(d, 'arp_announce')] = r.chance(0.5) ? 0 : r.int(4);
     sysctls[conf(d, 'arp_filter')] = r.chance(0.8) ? 0 : 1;
     sysctls[conf(d, 'rp_filter')] = r.chance(0.6) ? 0 : r.int(3);
     sysctls[conf(d, 'proxy_arp')] = r.chance(d === 'all' ? 0.9 : 0.6) ? 0 : 1;
@@ -288,7 +288,7 @@ test('ARP answers and request senders agree with the kernel on generated address
   assert.deepEqual(tally.problems, []);
   const need = [
     ...IGNORE.flatMap((m) => (m === 8 ? [`arp_ignore ${m} silent`] : [`arp_ignore ${m} answered`, `arp_ignore ${m} silent`])),
-    ...[0, 1, 2].map((m) => `arp_announce ${m} picked`), 'arp_announce 0 source', 'arp_announce 1 source',
+    ...[0, 1, 2].map((m) => `arp_announce ${m} picked`), 'arp_announce 0 source', 'arp_announce 1 source', 'arp_announce 3 source',
     'local answered', 'proxy answered', 'proxy silent', 'probe answered', 'probe silent', 'unnumbered answered', 'unnumbered silent',
     ...ARP_RULES.flatMap((id) => [`${id} fires`, `${id} quiet`, `fixed ${id}`]),
   ];

@@ -8,7 +8,7 @@ import { neighbourIn, sharedSegments, subnetsOf, subnetHolds, type Subnet } from
 import type { Host } from '../../model/host.js';
 import { maxConf, orConf } from '../../model/sysctl.js';
 import type { Evidence, Finding, Rule } from '../types.js';
-import { atLeast, sysctlFix, withSharedFile } from './sysctl-fix.js';
+import { ownAddressesOnly, sysctlFix, withSharedFile } from './sysctl-fix.js';
 
 const ID = 'arp/flux';
 
@@ -66,7 +66,7 @@ function segmentFinding(host: Host, names: string[], subnets: Subnet[]): Finding
   ].filter(Boolean).join(' and ');
   const fix = sysctlFix(host,
     `arp_ignore 1 and arp_announce 2 on ${involved.join(', ')}: each answers only for its own addresses and announces only its own`,
-    { ...atLeast(host, involved, 'arp_ignore', 1), ...atLeast(host, involved, 'arp_announce', 2) },
+    { ...ownAddressesOnly(host, involved, 'arp_ignore'), ...ownAddressesOnly(host, involved, 'arp_announce') },
     'two or three veths of a namespace on one bridge with overlapping subnets: every reply the kernel sends and every request sender is compared with the model; with the fix\'s sysctls each interface answers only for its own addresses',
   );
   return {

@@ -11,7 +11,7 @@ import { confName } from '../../model/sysctl.js';
 import { applyFix } from '../apply.js';
 import type { Finding, Fix, Rule } from '../types.js';
 import { evidenceFor } from './flux.js';
-import { atLeast, sysctlFix, withSharedFile } from './sysctl-fix.js';
+import { ownAddressesOnly, sysctlFix, withSharedFile } from './sysctl-fix.js';
 import { unansweredInterfaces } from './unnumbered-unanswered.js';
 
 const ID = 'arp/ipvs-without-strict-arp';
@@ -30,22 +30,24 @@ export const ipvsWithoutStrictArp: Rule = {
     ],
   },
   check(host: Host): Finding[] {
-    const ipvs = host.interface(IPVS_DEVICE);
-    const vips = ifaddrs(ipvs).map((a) => a.local);
-    if (vips.length === 0) return [];
-    const out: Finding[] = [];
-    for (const iface of host.interfaces.filter((i) => arpCapable(i) && i.name !== IPVS_DEVICE)) {
-      const answered: string[] = [];
-      for (const vip of vips) {
-        const subnet = subnetsOf(iface).find((s) => subnetHolds(s, vip));
-        const neighbour = subnet ? neighbourIn(host, subnet) : null;
-        if (neighbour && arpAnswer(host, { iface: iface.name, target: vip, sender: neighbour }).answers === true) answered.push(vip);
-      }
-      if (answered.length > 0) out.push(finding(host, iface.name, answered));
-    }
+    const out = answering(host).map(({ name, vips }) => finding(host, name, vips));
     return withSharedFile(out, '/etc/sysctl.d/90-hostnet-arp-ipvs.conf', 'do not answer ARP on the LAN for the Service addresses on kube-ipvs0 (arp/ipvs-without-strict-arp).');
   },
 };
+
+/** Interfaces that answer a neighbour of their subnet for a kube-ipvs0 address inside it, with those addresses. */
+function answering(host: Host): { name: string; vips: string[] }[] {
+  const vips = ifaddrs(host.interface(IPVS_DEVICE)).map((a) => a.local);
+  if (vips.length === 0) return [];
+  return host.interfaces.filter((i) => arpCapable(i) && i.name !== IPVS_DEVICE).flatMap((iface) => {
+    const answered = vips.filter((vip) => {
+      const subnet = subnetsOf(iface).find((s) => subnetHolds(s, vip));
+      const neighbour = subnet ? neighbourIn(host, subnet) : null;
+      return neighbour !== null && arpAnswer(host, { iface: iface.name, target: vip, sender: neighbour }).answers === true;
+    });
+    return answered.length > 0 ? [{ name: iface.name, vips: answered }] : [];
+  });
+}
 
 function finding(host: Host, name: string, vips: string[]): Finding {
   const neighbour = neighbourIn(host, subnetsOf(host.interface(name)!).find((s) => subnetHolds(s, vips[0]!))!)!;
@@ -70,15 +72,18 @@ function finding(host: Host, name: string, vips: string[]): Finding {
  */
 function fixFor(host: Host, name: string): Fix {
   const global = { [confName('ipv4', 'all', 'arp_ignore')]: '1', [confName('ipv4', 'all', 'arp_announce')]: '2' };
-  const breaks = unansweredInterfaces(buildHost(applyFix(host.snapshot, { files: [], sysctls: global }))).map((u) => u.name)
-    .filter((n) => !unansweredInterfaces(host).some((u) => u.name === n));
+  const strict = buildHost(applyFix(host.snapshot, { files: [], sysctls: global }));
+  const breaks = unansweredInterfaces(strict).map((u) => u.name).filter((n) => !unansweredInterfaces(host).some((u) => u.name === n));
+  // An interface's own arp_ignore of 4-7 (answers as 0) outweighs all's 1: strictARP alone does not help it.
+  const stillAnswers = answering(strict).some((a) => a.name === name);
   const tested = 'an address on a kube-ipvs0 stand-in (a port-less bridge; this kernel has no dummy module) inside a veth\'s subnet is answered on the veth, and with the fix\'s sysctls it is not';
-  if (breaks.length === 0) {
+  if (breaks.length === 0 && !stillAnswers) {
     return sysctlFix(host, 'kube-proxy strictARP: true (it sets all.arp_ignore=1 and all.arp_announce=2); the sysctls now, until kube-proxy restarts',
       global, tested,
       ['kubectl -n kube-system get configmap kube-proxy -o yaml | sed -e "s/strictARP: false/strictARP: true/" | kubectl apply -f -',
         'kubectl -n kube-system rollout restart daemonset kube-proxy']);
   }
-  return sysctlFix(host, `arp_ignore 1 and arp_announce 2 on ${name} only: strictARP would set them on all and leave ${breaks.join(', ')} unanswered (arp/unnumbered-unanswered)`,
-    { ...atLeast(host, [name], 'arp_ignore', 1), ...atLeast(host, [name], 'arp_announce', 2) }, tested);
+  const why = breaks.length > 0 ? `strictARP would set them on all and leave ${breaks.join(', ')} unanswered (arp/unnumbered-unanswered)` : `${name}'s own arp_ignore outweighs what strictARP sets on all`;
+  return sysctlFix(host, `arp_ignore and arp_announce on ${name} so that it answers and announces only its own addresses: ${why}`,
+    { ...ownAddressesOnly(host, [name], 'arp_ignore'), ...ownAddressesOnly(host, [name], 'arp_announce') }, tested);
 }

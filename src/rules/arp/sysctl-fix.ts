@@ -5,10 +5,41 @@ import type { Finding, Fix } from '../types.js';
 
 export const ARP_MATRIX_TEST = 'test/system/arp-matrix.test.ts';
 
-/** `key` on each device, raised to at least `value` (a larger value the host has already is kept: it is stricter). */
-export function atLeast(host: Host, devices: readonly string[], key: string, value: number): Record<string, string> {
+/** arp_ignore 4-7 and above 8, arp_announce above 2: the kernel's switch treats them as 0. */
+function actsAsZero(key: StrictKey, v: number): boolean {
+  return key === 'arp_ignore' ? (v >= 4 && v <= 7) || v > 8 : v > 2;
+}
+
+type StrictKey = 'arp_ignore' | 'arp_announce';
+
+/** Values that answer (arp_ignore) or announce (arp_announce) only the interface's own addresses. */
+function ownOnly(key: StrictKey, v: number): boolean {
+  return key === 'arp_ignore' ? [1, 2, 8].includes(v) : v === 2;
+}
+
+/**
+ * The settings that make each device answer (arp_ignore) or announce (arp_announce) only its own
+ * addresses: 1 or 2 on the device, unless its value already does. The kernel uses the larger of all and
+ * the device, so an `all` that would win with a value that does not (arp_ignore 3, or a value that acts
+ * as 0) goes to 0; interfaces that took arp_ignore 3 from it keep it by their own value.
+ */
+export function ownAddressesOnly(host: Host, devices: readonly string[], key: StrictKey): Record<string, string> {
+  const want = key === 'arp_ignore' ? 1 : 2;
   const out: Record<string, string> = {};
-  for (const dev of devices) out[confName('ipv4', dev, key)] = String(Math.max(value, ipv4Conf(host, dev, key) ?? 0));
+  const all = ipv4Conf(host, 'all', key) ?? 0;
+  if (all > want && !ownOnly(key, all)) {
+    out[confName('ipv4', 'all', key)] = '0';
+    if (!actsAsZero(key, all)) {
+      for (const i of host.interfaces) {
+        const own = ipv4Conf(host, i.name, key);
+        if (own !== null && own < all && !devices.includes(i.name)) out[confName('ipv4', i.name, key)] = String(all);
+      }
+    }
+  }
+  for (const dev of devices) {
+    const own = ipv4Conf(host, dev, key) ?? 0;
+    out[confName('ipv4', dev, key)] = String(ownOnly(key, own) ? own : want);
+  }
   return out;
 }
 
