@@ -275,6 +275,13 @@ test('ARP answers and request senders agree with the kernel on generated address
     checkAnswers(lab, host, tally, label);
     checkSenders(lab, host, tally, label);
     const findings = arpFindings(host);
+    if (n === 0) {
+      // The CLI as users run it, on the live namespace: the forced first case has flux and a kube-ipvs0 address answered.
+      const cli = await hostnetAsync(['check', '--netns', lab.h.name, '--format', 'json']);
+      const ids = (JSON.parse(cli.stdout) as { findings: { ruleId: string }[] }).findings.map((f) => f.ruleId);
+      assert.equal(cli.code, 1, cli.stderr);
+      for (const id of ['arp/flux', 'arp/ipvs-without-strict-arp']) assert.ok(ids.includes(id), `hostnet check --netns: ${id} not reported (${ids.join(', ')})`);
+    }
     for (const id of ARP_RULES) tally.seen.add(`${id} ${findings.some((f) => f.ruleId === id) ? 'fires' : 'quiet'}`);
     // Each rule's fix is applied for real the first two times the rule fires.
     for (const f of findings.filter((g) => (fixesTried.set(g.ruleId, (fixesTried.get(g.ruleId) ?? 0) + 1).get(g.ruleId) ?? 0) <= 2)) {

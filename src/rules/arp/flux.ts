@@ -8,7 +8,7 @@ import { neighbourIn, sharedSegments, subnetsOf, subnetHolds, type Subnet } from
 import type { Host } from '../../model/host.js';
 import { maxConf, orConf } from '../../model/sysctl.js';
 import type { Evidence, Finding, Rule } from '../types.js';
-import { ownAddressesOnly, sysctlFix, withSharedFile } from './sysctl-fix.js';
+import { describeSettings, ownAddressesOnly, sysctlFix, withSharedFile } from './sysctl-fix.js';
 
 const ID = 'arp/flux';
 
@@ -64,9 +64,10 @@ function segmentFinding(host: Host, names: string[], subnets: Subnet[]): Finding
     answers.length ? `answer ARP for each other's addresses (${answers.map((c) => `${c.by} for ${c.address}`).join(', ')})` : null,
     announces.length ? `announce each other's addresses in their own requests (${announces.map((c) => `${c.by} with ${c.address}`).join(', ')})` : null,
   ].filter(Boolean).join(' and ');
+  const settings = { ...ownAddressesOnly(host, involved, 'arp_ignore'), ...ownAddressesOnly(host, involved, 'arp_announce') };
   const fix = sysctlFix(host,
-    `arp_ignore 1 and arp_announce 2 on ${involved.join(', ')}: each answers only for its own addresses and announces only its own`,
-    { ...ownAddressesOnly(host, involved, 'arp_ignore'), ...ownAddressesOnly(host, involved, 'arp_announce') },
+    `${describeSettings(settings)}: each interface answers only for its own addresses and announces only its own`,
+    settings,
     'two or three veths of a namespace on one bridge with overlapping subnets: every reply the kernel sends and every request sender is compared with the model; with the fix\'s sysctls each interface answers only for its own addresses',
   );
   return {

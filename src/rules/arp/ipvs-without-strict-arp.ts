@@ -11,7 +11,7 @@ import { confName } from '../../model/sysctl.js';
 import { applyFix } from '../apply.js';
 import type { Finding, Fix, Rule } from '../types.js';
 import { evidenceFor } from './flux.js';
-import { ownAddressesOnly, sysctlFix, withSharedFile } from './sysctl-fix.js';
+import { describeSettings, ownAddressesOnly, sysctlFix, withSharedFile } from './sysctl-fix.js';
 import { unansweredInterfaces } from './unnumbered-unanswered.js';
 
 const ID = 'arp/ipvs-without-strict-arp';
@@ -84,6 +84,6 @@ function fixFor(host: Host, name: string): Fix {
         'kubectl -n kube-system rollout restart daemonset kube-proxy']);
   }
   const why = breaks.length > 0 ? `strictARP would set them on all and leave ${breaks.join(', ')} unanswered (arp/unnumbered-unanswered)` : `${name}'s own arp_ignore outweighs what strictARP sets on all`;
-  return sysctlFix(host, `arp_ignore and arp_announce on ${name} so that it answers and announces only its own addresses: ${why}`,
-    { ...ownAddressesOnly(host, [name], 'arp_ignore'), ...ownAddressesOnly(host, [name], 'arp_announce') }, tested);
+  const settings = { ...ownAddressesOnly(host, [name], 'arp_ignore'), ...ownAddressesOnly(host, [name], 'arp_announce') };
+  return sysctlFix(host, `${describeSettings(settings)} only: ${why}`, settings, tested);
 }

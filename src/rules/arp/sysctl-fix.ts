@@ -43,6 +43,17 @@ export function ownAddressesOnly(host: Host, devices: readonly string[], key: St
   return out;
 }
 
+/** `arp_ignore 1 on eth0, eth1 and arp_announce 2 on eth0, eth1`: a fix's settings grouped by key and value. */
+export function describeSettings(sysctls: Record<string, string>): string {
+  const groups = new Map<string, string[]>();
+  for (const [name, value] of Object.entries(sysctls)) {
+    const [, , , dev, key] = name.split('.');
+    const label = `${key} ${value}`;
+    groups.set(label, [...(groups.get(label) ?? []), dev!.replaceAll('/', '.')]);
+  }
+  return [...groups].map(([label, devs]) => `${label} on ${devs.join(', ')}`).join(' and ');
+}
+
 /** A fix that sets sysctls now (in the snapshot's namespace when it has one); its file comes from withSharedFile. */
 export function sysctlFix(host: Host, title: string, sysctls: Record<string, string>, testedBy: string, then: string[] = []): Fix {
   const netns = host.snapshot.scope.netns;

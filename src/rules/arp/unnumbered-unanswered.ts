@@ -13,7 +13,7 @@ import { ipv4Conf, maxConf, orConf } from '../../model/sysctl.js';
 import type { Route } from '../../snapshot/schema.js';
 import type { Finding, Rule } from '../types.js';
 import { evidenceFor } from './flux.js';
-import { sysctlFix, withSharedFile } from './sysctl-fix.js';
+import { describeSettings, sysctlFix, withSharedFile } from './sysctl-fix.js';
 
 const ID = 'arp/unnumbered-unanswered';
 
@@ -86,15 +86,14 @@ function finding(host: Host, u: Unanswered): Finding {
   const ignore = maxConf(host, u.name, 'arp_ignore');
   const fromAll = (ignore.all ?? 0) > 0;
   const uplinks = host.interfaces.filter((i) => arpCapable(i) && ifaddrs(i).some((a) => a.scope === 0 && a.prefixlen < 31)).map((i) => i.name);
-  const sysctls: Record<string, string> = { [ignore.names[1]]: '0' };
+  const sysctls: Record<string, string> = fromAll ? { [ignore.names[0]]: '0', [ignore.names[1]]: '0' } : { [ignore.names[1]]: '0' };
   if (fromAll) {
-    sysctls[ignore.names[0]] = '0';
     for (const up of uplinks) sysctls[`net.ipv4.conf.${up.replaceAll('.', '/')}.arp_ignore`] = String(Math.max(ignore.all ?? 1, 1));
   }
   const fix = sysctlFix(host,
     fromAll
-      ? `arp_ignore 0 on all and ${u.name}, and ${Math.max(ignore.all ?? 1, 1)} on the uplinks (${uplinks.join(', ') || 'none'}) only: the interface's value cannot go below all's`
-      : `arp_ignore 0 on ${u.name}`,
+      ? `${describeSettings(sysctls)}: ${u.name}'s own value cannot go below all's, so all goes to 0 and the uplinks keep ${Math.max(ignore.all ?? 1, 1)} by their own`
+      : describeSettings(sysctls),
     sysctls,
     'a namespace with a route to a peer through an unnumbered veth and all.arp_ignore 1: the peer\'s requests for the host\'s address go unanswered, and after the fix\'s sysctls they are answered',
   );
