@@ -106,3 +106,27 @@ test('trace arp: several answering interfaces and a foreign sender are exit 1, o
     assert.doesNotMatch(r.stderr, /at .*\.js:\d+/);
   }
 });
+
+/** The snapshot with an interface renamed everywhere it is named (interfaces, routes, sysctls). */
+function renamed(s: Snapshot, from: string, to: string, sysctls: Record<string, string> = {}): Snapshot {
+  const key = (k: string): string => k.replace(`.conf.${from}.`, `.conf.${to}.`);
+  return {
+    ...s,
+    interfaces: s.interfaces.map((i) => (i.name === from ? { ...i, name: to } : i)),
+    routes: s.routes.map((r) => (r.dev === from ? { ...r, dev: to } : r)),
+    sysctls: { ...Object.fromEntries(Object.entries(s.sysctls ?? {}).map(([k, v]) => [key(k), v])), ...sysctls },
+  };
+}
+
+test('arp/unnumbered-unanswered stays quiet where the kernel\'s arp_ignore is never asked: Calico\'s proxy ARP, Cilium\'s and the AWS VPC CNI\'s veths', () => {
+  const strict = load('strict-arp.json');
+  const fires = (s: Snapshot): boolean => unnumbered(s).length > 0;
+  const unnumbered = (s: Snapshot) => runChecks(buildHost(s), ALL_RULES).findings.filter((f) => f.ruleId === 'arp/unnumbered-unanswered');
+  assert.ok(fires(renamed(strict, 'vethpod1', 'cali12345')), 'a cali* veth without proxy ARP is left unanswered like any other');
+  assert.ok(!fires(renamed(strict, 'vethpod1', 'cali12345', { 'net.ipv4.conf.cali12345.proxy_arp': '1', 'net.ipv4.conf.cali12345.forwarding': '1' })));
+  assert.ok(!fires(renamed(strict, 'vethpod1', 'lxc12345')));
+  assert.ok(!fires(renamed(strict, 'vethpod1', 'eni12345')));
+  // arp_ignore 3 answers for the host's global addresses: not reported.
+  assert.ok(!fires({ ...strict, sysctls: { ...strict.sysctls, 'net.ipv4.conf.all.arp_ignore': '3' } }));
+  assert.ok(fires({ ...strict, sysctls: { ...strict.sysctls, 'net.ipv4.conf.all.arp_ignore': '0', 'net.ipv4.conf.vethpod1.arp_ignore': '2' } }));
+});

@@ -16,6 +16,8 @@ import { evidenceFor } from './flux.js';
 import { describeSettings, sysctlFix, withSharedFile } from './sysctl-fix.js';
 
 const ID = 'arp/unnumbered-unanswered';
+/** CNIs whose pods' ARP for their gateway never reaches the kernel's arp_ignore. */
+const ANSWERED_ELSEWHERE = new Set(['Cilium', 'the AWS VPC CNI']);
 
 export const unnumberedUnanswered: Rule = {
   meta: {
@@ -58,14 +60,15 @@ function gatewayFor(host: Host, routes: Route[]): string | null {
  * Up, ARP-capable interfaces with no IPv4 address and unicast main-table routes through them, where
  * a request from a neighbour routed there for a host address is not answered. Not reported: an
  * interface with proxy_arp and forwarding on (Calico's cali*: the pods' gateway 169.254.1.1 is not a
- * host address and is answered by proxy ARP whatever arp_ignore says), and Cilium's lxc* (its eBPF
- * program answers ARP before the kernel sees it).
+ * host address and is answered by proxy ARP whatever arp_ignore says), Cilium's lxc* (its eBPF
+ * program answers ARP before the kernel sees it) and the AWS VPC CNI's eni* (its pods hold a permanent
+ * neighbour entry for their gateway 169.254.1.1 and never ask).
  */
 export function unansweredInterfaces(host: Host): Unanswered[] {
   const out: Unanswered[] = [];
   for (const iface of host.interfaces) {
     if (!arpCapable(iface) || ifaddrs(iface).length > 0) continue;
-    if (hostDeviceOf(iface.name)?.project.project === 'Cilium') continue;
+    if (ANSWERED_ELSEWHERE.has(hostDeviceOf(iface.name)?.project.project ?? '')) continue;
     if (orConf(host, iface.name, 'proxy_arp') === true && ipv4Conf(host, iface.name, 'forwarding') === 1) continue;
     const routes = host.routes.filter((r) => r.family === 'inet' && r.type === 'unicast' && r.dev === iface.name && ['main', '254'].includes(r.table) && r.dst !== 'default');
     if (routes.length === 0) continue;
