@@ -45,6 +45,8 @@ export interface BridgedOutcome {
   verdict: 'accept' | 'drop';
   /** The chain, rule or policy that dropped it; null when accepted. */
   droppedBy: string | null;
+  /** The base chain in whose traversal it was dropped; null when accepted. */
+  droppedIn: NfChain | null;
   steps: FilterStep[];
   /** Rules that may match and would change the outcome, and what the model assumed. */
   uncertain: string[];
@@ -133,12 +135,12 @@ export function filterBridged(ruleset: Ruleset, nf: BridgeNf, pkt: BridgedPacket
     uncertain.push(...out.uncertain);
     steps.push({ stage: stage.name, result: out.verdict === 'drop' ? 'dropped' : 'accepted',
       reason: `${out.path.join('; ')}${stage.view.iifname === pkt.bridge && stage.view.bridge === null ? ` (iif and oif are ${pkt.bridge} here)` : ''}` });
-    if (out.verdict === 'drop') return { verdict: 'drop', droppedBy: out.by, steps, uncertain, assumptions };
+    if (out.verdict === 'drop') return { verdict: 'drop', droppedBy: out.by, droppedIn: out.droppedIn, steps, uncertain, assumptions };
   }
   if (steps.length === 0) {
     steps.push({ stage: 'netfilter', result: 'accepted', reason: `there is no forward chain of the bridge${call && nf.present !== false ? ` or ${families.join('/')}` : ''} family to see it` });
   }
-  return { verdict: 'accept', droppedBy: null, steps, uncertain, assumptions };
+  return { verdict: 'accept', droppedBy: null, droppedIn: null, steps, uncertain, assumptions };
 }
 
 /** Forward base chains that drop by policy, by family: what the rule looks for first. */

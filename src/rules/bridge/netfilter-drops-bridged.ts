@@ -99,16 +99,19 @@ function fixes(host: Host, ruleset: Ruleset, nf: BridgeNf, bridge: string, ports
   // An accept for bridge-to-bridge traffic at the top of DOCKER-USER (Docker keeps that chain's rules), or FORWARD.
   let patched = ruleset;
   const accept: string[] = [];
-  const hasLegacy = ruleset.chains.some((c) => c.backend === 'legacy');
+  // Legacy tables that hold something: then plain `iptables` is ambiguous and each command names its backend.
+  const hasLegacy = ruleset.chains.some((c) => c.backend === 'legacy' && (c.rules.length > 0 || c.policy === 'drop'));
   for (const b of blocked) {
     const family = b.proto === 'ipv4' ? 'ip' : 'ip6';
-    // Each backend (nftables, legacy x_tables) with a filter FORWARD of this family gets the accept: both run.
-    for (const backend of [undefined, 'legacy'] as const) {
-      const filter = ruleset.chains.filter((c) => c.family === family && c.table === 'filter' && c.backend === backend);
-      if (!filter.some((c) => c.name === 'FORWARD')) continue;
+    // The accept goes to the filter table of the backend whose FORWARD dropped it; if the other backend
+    // then drops it too (both run on the hook), there as well.
+    for (let round = 0; round < 2; round++) {
+      const dropped = blockedOn(patched, nf, bridge, ports[0]!, ports[1]!).find((x) => x.proto === b.proto)?.outcome.droppedIn;
+      if (!dropped || dropped.family !== family || dropped.table !== 'filter') break;
+      const filter = ruleset.chains.filter((c) => c.family === family && c.table === 'filter' && c.backend === dropped.backend);
       const chain = filter.some((c) => c.name === 'DOCKER-USER') ? 'DOCKER-USER' : 'FORWARD';
-      patched = withBridgeAccept(patched, family, chain, bridge, backend);
-      accept.push(inNs(`${iptablesCommand(family, backend, hasLegacy)} -I ${chain} -i ${bridge} -o ${bridge} -j ACCEPT`));
+      patched = withBridgeAccept(patched, family, chain, bridge, dropped.backend);
+      accept.push(inNs(`${iptablesCommand(family, dropped.backend, hasLegacy)} -I ${chain} -i ${bridge} -o ${bridge} -j ACCEPT`));
     }
   }
   if (clears(patched, nf)) {
