@@ -11,7 +11,7 @@
  */
 import type { Host } from '../host.js';
 import { IP6TABLES_LEGACY_ARGV, IPTABLES_LEGACY_ARGV, NFT_RULESET_ARGV } from '../../snapshot/commands.js';
-import { parseIptablesSave } from './iptables-save.js';
+import { IptablesSaveError, iptablesSaveBackend, parseIptablesSave } from './iptables-save.js';
 import { runHook, type NfPacket } from './evaluate.js';
 import { chainName, parseRuleset, type NfChain, type NfFamily, type Ruleset } from './ruleset.js';
 
@@ -64,31 +64,56 @@ export function bridgeNfOf(host: Host): BridgeNf {
   return { present, iptables: present ? flag('iptables') : false, ip6tables: present ? flag('ip6tables') : false, arptables: present ? flag('arptables') : false };
 }
 
+/** Input roles that hold a packet-filter ruleset. */
+export const RULESET_ROLES: readonly string[] = ['nft-ruleset', 'iptables-save', 'ip6tables-save'];
+
+/** Where a part of the ruleset comes from, and its problem when it cannot be read. */
+export interface RulesetProblem {
+  /** The command (`nft -j list ruleset`) or the input file. */
+  source: string;
+  kind: 'command' | 'file';
+  line: number | null;
+  message: string;
+}
+
 /**
  * The ruleset recorded in the snapshot: nftables' (iptables-nft included) and, where the namespace has
- * them, the legacy iptables tables, all on the same hooks. null when nothing was recorded (nft missing:
- * the collection's gap says why).
+ * them, the legacy iptables tables, all on the same hooks; plus rulesets given as input files
+ * (--input nft-ruleset=, iptables-save=, ip6tables-save=), which replace the recorded ones. null when nothing was recorded (nft
+ * missing: the collection's gap says why) or a part cannot be read: a half-read ruleset would say
+ * traffic passes that a chain it could not read drops.
  */
-export function rulesetOf(host: Host): { ruleset: Ruleset | null; problem: string | null } {
-  const record = (argv: readonly string[]) => host.snapshot.commands.find((c) => c.argv.join(' ') === argv.join(' '));
+export function rulesetOf(host: Host): { ruleset: Ruleset | null; problem: string | null; problems: RulesetProblem[] } {
   const parts: Ruleset[] = [];
-  const problems: string[] = [];
-  const read = (argv: readonly string[], parse: (text: string) => Ruleset) => {
-    const rec = record(argv);
-    if (!rec) return;
+  const problems: RulesetProblem[] = [];
+  const read = (source: string, kind: RulesetProblem['kind'], text: string, parse: (text: string) => Ruleset) => {
     try {
-      parts.push(parse(rec.stdout));
+      parts.push(parse(text));
     } catch (err) {
-      problems.push(`the recorded ${argv.join(' ')} output cannot be read: ${(err as Error).message}`);
+      problems.push({ source, kind, line: err instanceof IptablesSaveError ? err.line : null, message: err instanceof IptablesSaveError ? err.reason : (err as Error).message });
     }
   };
-  read(NFT_RULESET_ARGV, parseRuleset);
-  read(IPTABLES_LEGACY_ARGV, (text) => parseIptablesSave(text, 'ip'));
-  read(IP6TABLES_LEGACY_ARGV, (text) => parseIptablesSave(text, 'ip6'));
-  const problem = problems.length ? problems.join('; ') : null;
-  // A half-read ruleset would say traffic passes that a chain we could not read drops.
-  if (problem || parts.length === 0) return { ruleset: null, problem };
-  return { ruleset: { chains: parts.flatMap((p) => p.chains), skipped: parts.flatMap((p) => p.skipped) }, problem: null };
+  const commands: [readonly string[], (text: string) => Ruleset][] = [
+    [NFT_RULESET_ARGV, parseRuleset],
+    [IPTABLES_LEGACY_ARGV, (text) => parseIptablesSave(text, 'ip')],
+    [IP6TABLES_LEGACY_ARGV, (text) => parseIptablesSave(text, 'ip6')],
+  ];
+  // Ruleset files given as inputs are the ruleset: they replace what the snapshot recorded, as every explicit input does.
+  const given = host.snapshot.files.some((f) => f.role !== null && RULESET_ROLES.includes(f.role));
+  for (const [argv, parse] of given ? [] : commands) {
+    const rec = host.snapshot.commands.find((c) => c.argv.join(' ') === argv.join(' '));
+    if (rec) read(argv.join(' '), 'command', rec.stdout, parse);
+  }
+  for (const f of host.snapshot.files) {
+    if (f.role === 'nft-ruleset') read(f.path, 'file', f.content ?? '', parseRuleset);
+    if (f.role === 'iptables-save' || f.role === 'ip6tables-save') {
+      const family = f.role === 'iptables-save' ? 'ip' : 'ip6';
+      read(f.path, 'file', f.content ?? '', (text) => parseIptablesSave(text, family, iptablesSaveBackend(text)));
+    }
+  }
+  const problem = problems.length ? problems.map((p) => `the ${p.kind === 'file' ? 'file' : 'recorded output of'} ${p.source} cannot be read: ${p.line ? `line ${p.line}: ` : ''}${p.message}`).join('; ') : null;
+  if (problem || parts.length === 0) return { ruleset: null, problem, problems };
+  return { ruleset: { chains: parts.flatMap((p) => p.chains), skipped: parts.flatMap((p) => p.skipped) }, problem: null, problems };
 }
 
 const BRNF_PRIORITY = 0;
