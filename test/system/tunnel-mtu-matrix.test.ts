@@ -209,6 +209,7 @@ test('pings with DF through generated vxlan tunnels agree with the tunnel model,
       if (podFinding !== c.pod[side] > Math.min(c.vx[side], carries[side])) problems.push(`case ${n} node ${side}: pod finding ${podFinding} ${JSON.stringify(c)}`);
       if (findings.length) seen.add('finding');
     }
+    if (n === 0) await checkFromCli(lab.a.name, problems);
     if (tunnelFindings(ha!).length + tunnelFindings(hb!).length) fixed += await applyFixForReal(lab, c, problems, n);
   }
   t.diagnostic(`${pings} pings over ${CASES} cases; ${fixed} fixes applied; seen: ${[...seen].sort().join(', ')}`);
@@ -220,6 +221,13 @@ test('pings with DF through generated vxlan tunnels agree with the tunnel model,
   for (const x of need) assert.ok(seen.has(x), `never seen: ${x}`);
   assert.ok(fixed >= 3, 'fixes applied');
 });
+
+/** `hostnet check --netns` on a node as a user runs it: the rule fires on the live namespace. */
+async function checkFromCli(ns: string, problems: string[]): Promise<void> {
+  const r = await hostnetAsync(['check', '--netns', ns, '--format', 'json']);
+  const ids = (JSON.parse(r.stdout) as { findings: { ruleId: string; interface?: string }[] }).findings.filter((f) => f.ruleId === 'mtu/tunnel-overhead').map((f) => f.interface);
+  if (r.code !== 1 || !ids.includes('vx0')) problems.push(`hostnet check --netns ${ns}: exit ${r.code}, tunnel findings on ${ids.join(', ') || 'nothing'}`);
+}
 
 /** Runs a finding's `ip` fix commands in the node's namespace (comments are for the CNI, not run here). */
 function runFix(node: Ns, findings: ReturnType<typeof tunnelFindings>): void {

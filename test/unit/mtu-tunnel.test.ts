@@ -10,8 +10,9 @@ import { crossTunnel, overheadOf, TUNNEL_KINDS, tunnelOf, tunnels, type DfMode, 
 import { runChecks } from '../../src/rules/engine.js';
 import { ALL_RULES } from '../../src/rules/index.js';
 import type { Interface, Route } from '../../src/snapshot/schema.js';
+import { traceFrame } from '../../src/sim/frame.js';
 import { hostnet } from '../helpers/system.js';
-import { iface, snapshot } from './bridge-lab-helpers.js';
+import { bridge, iface, port, snapshot } from './bridge-lab-helpers.js';
 
 const route = (dst: string, dev: string, over: Partial<Route> = {}): Route => ({
   family: dst.includes(':') ? 'inet6' : 'inet', table: 'main', type: 'unicast', dst, gateway: null, dev, protocol: null, scope: null, metric: null, prefsrc: null, mtu: null, ...over,
@@ -108,4 +109,16 @@ test('the Calico VXLAN example: check reports the tunnel and its pod with verifi
   assert.match(trace.stdout, /vxlan\.calico encap: .*1450 \+ 50 = 1500 bytes > underlay eth0's MTU 1450: df unset/);
   const fits = hostnet(['trace', 'packet', '--snapshot', 'examples/mtu-vxlan-overhead/snapshot.json', '--in', 'host', '--dst', '10.244.2.7', '--size', '1400']);
   assert.match(fits.stdout, /1400 \+ 50 = 1450 bytes <= underlay eth0's MTU 1450: sent whole/);
+});
+
+test('trace frame: a vxlan bridge port answers a DF packet too large for its underlay with ICMP, and encapsulates what fits', () => {
+  const vx = port('vx0', 4, 'br0', { kind: 'vxlan', kindData: { remote: '10.0.0.12', df: 'unset' }, mtu: 1500 });
+  const host = node({ name: 'tap-unused', kind: 'tun' }, { interfaces: [bridge('br0', 5), port('tap1', 6, 'br0'), vx] });
+  const at = (size: number) => traceFrame(host, { bridge: 'br0', ingress: 'tap1', dst: '52:54:00:00:00:99', size });
+  const big = at(1450);
+  assert.deepEqual(big.egress, []);
+  assert.ok(big.steps.some((s) => s.stage === 'encap' && /ICMP to the sender on vx0/.test(s.result)), JSON.stringify(big.steps));
+  assert.deepEqual(at(1400).egress, ['vx0']);
+  const noDf = traceFrame(host, { bridge: 'br0', ingress: 'tap1', dst: '52:54:00:00:00:99', size: 1450, df: false });
+  assert.deepEqual(noDf.egress, ['vx0']);
 });
