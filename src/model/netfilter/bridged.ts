@@ -10,7 +10,8 @@
  * first packet of a flow as conntrack state `new` and its answers as `established`.
  */
 import type { Host } from '../host.js';
-import { NFT_RULESET_ARGV } from '../../snapshot/commands.js';
+import { IP6TABLES_LEGACY_ARGV, IPTABLES_LEGACY_ARGV, NFT_RULESET_ARGV } from '../../snapshot/commands.js';
+import { parseIptablesSave } from './iptables-save.js';
 import { runHook, type NfPacket } from './evaluate.js';
 import { chainName, parseRuleset, type NfChain, type NfFamily, type Ruleset } from './ruleset.js';
 
@@ -61,15 +62,31 @@ export function bridgeNfOf(host: Host): BridgeNf {
   return { present, iptables: present ? flag('iptables') : false, ip6tables: present ? flag('ip6tables') : false, arptables: present ? flag('arptables') : false };
 }
 
-/** The ruleset recorded in the snapshot; null when none was (nft missing: the collection's gap says why). */
+/**
+ * The ruleset recorded in the snapshot: nftables' (iptables-nft included) and, where the namespace has
+ * them, the legacy iptables tables, all on the same hooks. null when nothing was recorded (nft missing:
+ * the collection's gap says why).
+ */
 export function rulesetOf(host: Host): { ruleset: Ruleset | null; problem: string | null } {
-  const rec = host.snapshot.commands.find((c) => c.argv.join(' ') === NFT_RULESET_ARGV.join(' '));
-  if (!rec) return { ruleset: null, problem: null };
-  try {
-    return { ruleset: parseRuleset(rec.stdout), problem: null };
-  } catch (err) {
-    return { ruleset: null, problem: `the recorded ${NFT_RULESET_ARGV.join(' ')} output cannot be read: ${(err as Error).message}` };
-  }
+  const record = (argv: readonly string[]) => host.snapshot.commands.find((c) => c.argv.join(' ') === argv.join(' '));
+  const parts: Ruleset[] = [];
+  const problems: string[] = [];
+  const read = (argv: readonly string[], parse: (text: string) => Ruleset) => {
+    const rec = record(argv);
+    if (!rec) return;
+    try {
+      parts.push(parse(rec.stdout));
+    } catch (err) {
+      problems.push(`the recorded ${argv.join(' ')} output cannot be read: ${(err as Error).message}`);
+    }
+  };
+  read(NFT_RULESET_ARGV, parseRuleset);
+  read(IPTABLES_LEGACY_ARGV, (text) => parseIptablesSave(text, 'ip'));
+  read(IP6TABLES_LEGACY_ARGV, (text) => parseIptablesSave(text, 'ip6'));
+  const problem = problems.length ? problems.join('; ') : null;
+  // A half-read ruleset would say traffic passes that a chain we could not read drops.
+  if (problem || parts.length === 0) return { ruleset: null, problem };
+  return { ruleset: { chains: parts.flatMap((p) => p.chains), skipped: parts.flatMap((p) => p.skipped) }, problem: null };
 }
 
 const BRNF_PRIORITY = 0;

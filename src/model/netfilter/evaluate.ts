@@ -5,7 +5,7 @@
  * match, a set lookup, a rate limit) is "may match": the rule is skipped and said so, never guessed.
  */
 import { inPrefix } from '../../net/ip.js';
-import { chainName, type NfChain, type NfRule, type Ruleset } from './ruleset.js';
+import { chainName, sameTable, type NfChain, type NfRule, type Ruleset } from './ruleset.js';
 
 export interface NfPacket {
   proto: 'ipv4' | 'ipv6' | 'arp';
@@ -75,7 +75,7 @@ function runBase(ruleset: Ruleset, base: NfChain, pkt: NfPacket, path: string[],
       stack.pop();
       continue;
     }
-    const target = ruleset.chains.find((c) => c.family === frame.chain.family && c.table === frame.chain.table && c.name === verdict.target);
+    const target = ruleset.chains.find((c) => sameTable(c, frame.chain) && c.name === verdict.target);
     if (!target || stack.length >= MAX_DEPTH) {
       uncertain.push(`${where}: ${target ? 'chains nest too deep' : `chain ${verdict.target} is not in the ruleset`}`);
       continue;
