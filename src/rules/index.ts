@@ -44,6 +44,7 @@ import { managesCni } from './nm/manages-cni.js';
 import { cloudSetup } from './nm/cloud-setup.js';
 import { reloadFlushesCni } from './firewalld/reload-flushes-cni.js';
 import { blackHole } from './mtu/black-hole.js';
+import { tunnelOverhead } from './mtu/tunnel-overhead.js';
 import { strictAsymmetric } from './rpfilter/strict-asymmetric.js';
 import { managesCniLink } from './networkd/manages-cni-link.js';
 import { dropsForeignRoutes } from './networkd/drops-foreign-routes.js';
@@ -89,6 +90,7 @@ export const ALL_RULES: readonly Rule[] = [
   networkManagerTap,
   encapMtu,
   blackHole,
+  tunnelOverhead,
   strictAsymmetric,
   apiserverAddressRule,
   managesCni,
