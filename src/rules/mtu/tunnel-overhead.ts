@@ -6,6 +6,7 @@
  * tunnel's DF setting and on who sends (the node, a pod), and the fix is the CNI's MTU setting.
  */
 import type { Host } from '../../model/host.js';
+import { cniDeviceOf } from '../../model/cni-devices.js';
 import { crossTunnel, forwardUsesPmtu, MEASURED_KINDS, senderMtu, tunnels, type Tunnel } from '../../model/mtu/tunnel.js';
 import type { Evidence, Finding, Fix, Rule, Severity } from '../types.js';
 
@@ -77,27 +78,20 @@ function evidence(t: Tunnel, senders: { mtu: number; routeMtu: boolean }): Evide
   ];
 }
 
-/** Who owns the device, from its name: the CNI whose setting must change, not just the device. */
-function owner(name: string): 'calico' | 'flannel' | 'cilium' | null {
-  if (/^(vxlan(-v6)?\.calico|tunl0|wireguard\.cali|wg-v6\.cali)$/.test(name)) return 'calico';
-  if (/^flannel(-v6)?[.-]/.test(name)) return 'flannel';
-  if (/^cilium_(vxlan|geneve)$/.test(name)) return 'cilium';
-  return null;
-}
-
 const CALICO_FIELD: Record<string, string> = { 'vxlan.calico': 'vxlanMTU', 'vxlan-v6.calico': 'vxlanMTUV6', tunl0: 'ipipMTU', 'wireguard.cali': 'wireguardMTU', 'wg-v6.cali': 'wireguardMTUV6' };
 
 /** The commands that set the tunnel's MTU where its owner keeps it. */
 function ownerCommands(name: string, mtu: number): string[] {
-  switch (owner(name)) {
-    case 'calico':
+  // Who owns the device (src/model/cni-devices.ts): the CNI whose setting must change, not just the device.
+  switch (cniDeviceOf(name)?.project.project) {
+    case 'Calico':
       return [
         `# Calico operator install: kubectl patch installation default --type=merge -p '{"spec":{"calicoNetwork":{"mtu":${mtu}}}}'`,
         `# Calico manifest install: kubectl patch felixconfiguration default --type=merge -p '{"spec":{"${CALICO_FIELD[name] ?? 'vxlanMTU'}":${mtu}}}' (and veth_mtu in the calico-config ConfigMap for new pods)`,
       ];
     case 'flannel':
       return [`# flannel sets ${name} from its --iface underlay's MTU minus the overhead (FLANNEL_MTU in /run/flannel/subnet.env): run it with --iface naming the real underlay, or give that device the path's MTU, then restart flannel and the pods`];
-    case 'cilium':
+    case 'Cilium':
       return [`# Cilium: set its MTU to the underlay's (--mtu / Helm MTU=${mtu + 50}); Cilium subtracts the tunnel overhead on its routes`];
     default:
       return [];
