@@ -44,6 +44,7 @@ import { managesCni } from './nm/manages-cni.js';
 import { cloudSetup } from './nm/cloud-setup.js';
 import { reloadFlushesCni } from './firewalld/reload-flushes-cni.js';
 import { blackHole } from './mtu/black-hole.js';
+import { tunnelOverhead } from './mtu/tunnel-overhead.js';
 import { strictAsymmetric } from './rpfilter/strict-asymmetric.js';
 import { arpFlux } from './arp/flux.js';
 import { ipvsWithoutStrictArp } from './arp/ipvs-without-strict-arp.js';
@@ -92,6 +93,7 @@ export const ALL_RULES: readonly Rule[] = [
   networkManagerTap,
   encapMtu,
   blackHole,
+  tunnelOverhead,
   strictAsymmetric,
   arpFlux,
   ipvsWithoutStrictArp,
