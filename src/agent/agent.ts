@@ -56,6 +56,8 @@ export interface CheckAnswer extends CheckSummary {
   fromLastCheck: boolean;
   /** With fromLastCheck: seconds until POST /check runs a new check. */
   retryAfterSeconds?: number;
+  /** The agent's --ignore: whoever re-checks its snapshot (kubectl hostnet check NODE) leaves them out too. */
+  ignoredRules: string[];
 }
 
 export class Agent {
@@ -180,13 +182,16 @@ export class Agent {
     const last = this.lastSummary;
     if (minMs > 0 && this.current) {
       const summary = await this.current;
-      return { ...summary, checkedAt: new Date(this.lastSummary?.at ?? Date.now()).toISOString(), fromLastCheck: false };
+      return this.answer(summary, false);
     }
     if (minMs > 0 && last && now - last.at < minMs) {
-      return { ...last.summary, checkedAt: new Date(last.at).toISOString(), fromLastCheck: true, retryAfterSeconds: Math.ceil((last.at + minMs - now) / 1000) };
+      return { ...this.answer(last.summary, true, last.at), retryAfterSeconds: Math.ceil((last.at + minMs - now) / 1000) };
     }
-    const summary = await this.trigger();
-    return { ...summary, checkedAt: new Date(this.lastSummary?.at ?? Date.now()).toISOString(), fromLastCheck: false };
+    return this.answer(await this.trigger(), false);
+  }
+
+  private answer(summary: CheckSummary, fromLastCheck: boolean, at = this.lastSummary?.at ?? Date.now()): CheckAnswer {
+    return { ...summary, checkedAt: new Date(at).toISOString(), fromLastCheck, ignoredRules: [...this.o.ignore] };
   }
 
   /** The last successful check's snapshot (redacted), gzipped; null before the first. */

@@ -45,6 +45,9 @@ export const ROLE_KINDS: Record<string, Kind> = {
     test: needs(/NetworkAttachmentDefinition|cniVersion|"?kind"?\s*:\s*"?(List|Network)\b|"?type"?\s*:/, 'it has no NetworkAttachmentDefinition kind, no cniVersion and no CNI type'),
   },
   'kubernetes-node': { what: 'Kubernetes Node objects (kubectl get nodes -o yaml)', test: needs(/\bkind"?\s*:\s*"?Node\b/, 'it has no object of kind Node') },
+  'nft-ruleset': { what: 'the JSON output of nft -j list ruleset', test: needs(/"nftables"\s*:/, 'it has no "nftables" array (nft -j prints JSON; plain `nft list ruleset` text is not read)') },
+  'iptables-save': { what: 'the output of iptables-save', test: needs(/^\*(filter|nat|mangle|raw|security)\s*$/m, 'it has no *filter, *nat, ... table line') },
+  'ip6tables-save': { what: 'the output of ip6tables-save', test: needs(/^\*(filter|nat|mangle|raw|security)\s*$/m, 'it has no *filter, *nat, ... table line') },
   'helm-values': { what: 'a Helm values file', test: needs(/^[\w"'-]+\s*:/m, 'it has no top-level "key:"') },
   provisioning: {
     what: 'a Butane, Ignition, MachineConfig or cloud-init file',

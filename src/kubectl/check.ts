@@ -29,12 +29,23 @@ export async function checkNode(cluster: Cluster, namespace: string, node: strin
   const source = `${node}.json`;
   const snapshot = parseSnapshot(await fetchSnapshot(cluster, pod), source);
   const host = buildHost(snapshot);
-  const report = runChecks(host, ALL_RULES, { ignore: opts.ignore }, inputDiagnostics(host));
+  const report = runChecks(host, ALL_RULES, { ignore: withAgentIgnores(opts.ignore, answer, node) }, inputDiagnostics(host));
   const text = opts.output === 'json' ? renderJson(report, { source })
     : opts.output === 'yaml' ? stringify(JSON.parse(renderJson(report, { source })))
     : renderText(report, { color: useColor(), source, scope: checkScope(host) });
   process.stdout.write(text);
   return atOrAbove(report.findings, opts.failOn).length > 0 ? ExitCode.findings : ExitCode.ok;
+}
+
+/**
+ * The user's --ignore and the agent's own, so the findings are the ones the agent reports. Rules this
+ * plugin does not know (an agent newer than the plugin) cannot run here anyway.
+ */
+function withAgentIgnores(own: readonly string[], answer: CheckAnswer, node: string): string[] {
+  const known = new Set(ALL_RULES.map((r) => r.meta.id));
+  const agents = (answer.ignoredRules ?? []).filter((id) => known.has(id) && !own.includes(id));
+  if (agents.length) process.stderr.write(`kubectl hostnet: leaving out what the agent on ${node} ignores (its --ignore): ${agents.join(', ')}\n`);
+  return [...own, ...agents];
 }
 
 /** The agent's last snapshot as text (redacted by the agent). */

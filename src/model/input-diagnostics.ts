@@ -8,12 +8,21 @@ import type { Host } from './host.js';
 import { loadLinkConfigs } from './link/index.js';
 import { calicoVppDiagnostics } from './vpp/view.js';
 import { BONDING_DIR, bondModeKnown, parseBonding } from '../sources/bonding.js';
+import { rulesetOf } from './netfilter/bridged.js';
 
 export function inputDiagnostics(host: Host): Diagnostic[] {
   const link = loadLinkConfigs(host).diagnostics
     .filter((d) => d.severity !== 'note')
     .map((d) => ({ where: placeOf(host, d.file, d.line), message: `${d.message} [${d.id}]` }));
-  return [...link, ...calicoVppDiagnostics(host), ...bondingDiagnostics(host)];
+  return [...link, ...calicoVppDiagnostics(host), ...bondingDiagnostics(host), ...rulesetDiagnostics(host)];
+}
+
+/** A packet-filter ruleset (collected or given) that cannot be read: the netfilter rules and traces cannot run. */
+function rulesetDiagnostics(host: Host): Diagnostic[] {
+  return rulesetOf(host).problems.map((p) => ({
+    where: p.line ? `${p.source}:${p.line}` : p.source,
+    message: `${p.message}: the packet-filter ruleset is not read, so bridge/netfilter-drops-bridged and trace frame's netfilter steps do not run`,
+  }));
 }
 
 /** A bonding mode the driver does not name: no bond rule can say what the bond does. */

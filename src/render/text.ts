@@ -4,6 +4,7 @@ import type { Report } from '../rules/engine.js';
 import { VERIFICATION_METHODS, type Evidence, type Finding, type Fix, type FixFile, type Severity } from '../rules/types.js';
 import { nothingToCheck, type ScopeItem } from '../model/scope.js';
 import { printableDeep } from '../printable.js';
+import type { Gap } from '../snapshot/schema.js';
 
 export interface TextOptions {
   color: boolean;
@@ -48,7 +49,7 @@ Calico/VPP, NetworkAttachmentDefinitions). To see it at work, check a bundled ex
   }
   lines.push(...renderSharedFiles(shared, c));
   if (report.gaps.length > 0) {
-    lines.push('', c.dim(`Not seen (${report.gaps.length}): ${report.gaps.map((g) => `${g.source} (${g.reason})`).join('; ')}`));
+    lines.push('', c.dim(`Not seen (${report.gaps.length}): ${report.gaps.map(describeGap).join('; ')}`));
   }
   const counts = HEADINGS.map(([s]) => {
     const n = report.findings.filter((f) => f.severity === s).length;
@@ -237,4 +238,10 @@ function where(e: Evidence): string {
   if (e.file) parts.push(e.line ? `${e.file}:${e.line}` : e.file);
   if (e.interface && !e.file) parts.push(e.interface);
   return parts.length ? `${parts.join(' ')}: ` : '';
+}
+
+/** A gap in one line: what was not read and why, with the first words of the detail. */
+function describeGap(g: Gap): string {
+  const detail = g.detail && g.detail.length > 100 ? `${g.detail.slice(0, 99)}…` : g.detail;
+  return `${g.source} (${g.reason}${detail ? `: ${detail}` : ''})`;
 }

@@ -44,7 +44,11 @@ import { managesCni } from './nm/manages-cni.js';
 import { cloudSetup } from './nm/cloud-setup.js';
 import { reloadFlushesCni } from './firewalld/reload-flushes-cni.js';
 import { blackHole } from './mtu/black-hole.js';
+import { tunnelOverhead } from './mtu/tunnel-overhead.js';
 import { strictAsymmetric } from './rpfilter/strict-asymmetric.js';
+import { arpFlux } from './arp/flux.js';
+import { ipvsWithoutStrictArp } from './arp/ipvs-without-strict-arp.js';
+import { unnumberedUnanswered } from './arp/unnumbered-unanswered.js';
 import { managesCniLink } from './networkd/manages-cni-link.js';
 import { dropsForeignRoutes } from './networkd/drops-foreign-routes.js';
 
@@ -89,7 +93,11 @@ export const ALL_RULES: readonly Rule[] = [
   networkManagerTap,
   encapMtu,
   blackHole,
+  tunnelOverhead,
   strictAsymmetric,
+  arpFlux,
+  ipvsWithoutStrictArp,
+  unnumberedUnanswered,
   apiserverAddressRule,
   managesCni,
   cloudSetup,

@@ -1,12 +1,14 @@
 /**
  * One IPv4 packet through a plain Linux host (no Calico/VPP): sent by the host, or arriving on an
  * interface; each check the kernel makes on the way, in its order, each as a step:
- * receive size -> reverse-path filter -> local delivery, or forwarding -> route -> egress size.
+ * receive size -> reverse-path filter -> local delivery, or forwarding -> route -> egress size ->
+ * encapsulation (a tunnel device: its overhead against the underlay's MTU).
  * Each check is a pure lookup (the model), a decision, and the step that records it.
  */
 import { describeRoute, fibLookup } from '../model/fib.js';
 import type { Host } from '../model/host.js';
 import { checkRx, routeMtu } from '../model/mtu/index.js';
+import { crossTunnel, forwardUsesPmtu, tunnelOfRoute, type Origin } from '../model/mtu/tunnel.js';
 import { checkReversePath } from '../model/rpfilter/index.js';
 import { ipv4Conf } from '../model/sysctl.js';
 import type { Interface } from '../snapshot/schema.js';
@@ -40,8 +42,26 @@ function fromHost(host: Host, req: TraceRequest, t: TraceRecorder): PacketVerdic
   if (req.size !== undefined && mtu !== null) {
     t.step('linux', 'ip_output', `${req.size} bytes <= the route's MTU ${mtu}${dev && route.mtu && route.mtu > dev.mtu ? `, above ${dev.name}'s own MTU ${dev.mtu} (the device's other end decides whether it takes it: mtu/black-hole)` : ''}`);
   }
+  const tunnel = tunnelStep(host, req, route, 'local', t);
+  if (tunnel) return tunnel;
   t.step('linux', `${route.dev} tx`, `out ${route.dev}${route.gateway ? ` to ${route.gateway}` : ''}`);
   return { kind: 'forwarded', where: route.dev ?? '?', nextHop: route.gateway ?? req.dst };
+}
+
+/**
+ * A sized packet routed into a tunnel: encapsulated, and checked against the underlay (the first such
+ * packet: no PMTU learned yet). Null when the route is not into a tunnel or no size is traced.
+ */
+function tunnelStep(host: Host, req: TraceRequest, route: ReturnType<typeof fibLookup>, origin: Origin, t: TraceRecorder): PacketVerdict | null {
+  const tunnel = req.size === undefined ? null : tunnelOfRoute(host, route);
+  if (!tunnel) return null;
+  const c = crossTunnel(tunnel, { size: req.size!, df: true, origin }, forwardUsesPmtu(host));
+  t.step('linux', `${tunnel.device.name} encap`, c.reason, `${tunnel.device.name} in the snapshot (${tunnel.underlay ? `underlay: ${tunnel.underlay.how}` : 'no underlay found'})`);
+  if (c.kind === 'dropped') return t.drop(`linux ${tunnel.device.name} encap`, `the encapsulated packet does not fit the underlay and cannot be fragmented: dropped silently (mtu/tunnel-overhead)`);
+  if (c.kind === 'icmp') return t.drop(`linux ${tunnel.device.name} encap`, `the sender is told by ICMP (mtu ${c.mtu}), not a black hole unless that ICMP is filtered`);
+  const where = tunnel.underlay?.device ?? route!.dev ?? '?';
+  t.step('linux', `${where} tx`, `the outer packet (${c.outer ?? '?'} bytes${c.fragments === 'outer' ? ', in fragments' : ''}) out ${where} towards ${tunnel.remote ?? 'the remote the tunnel\'s FDB names'}`);
+  return { kind: 'forwarded', where: `${tunnel.device.name} → ${where}`, nextHop: tunnel.remote };
 }
 
 function fromInterface(host: Host, req: TraceRequest, iif: Interface, t: TraceRecorder): PacketVerdict {
@@ -80,6 +100,8 @@ function forward(host: Host, req: TraceRequest, iif: Interface, route: ReturnTyp
     t.step('linux', 'ip_forward', `${req.size} bytes with DF > the MTU ${mtu} out ${route.dev}: dropped, ICMP "fragmentation needed" (mtu ${mtu}) goes back to ${req.src}`);
     return t.drop('linux ip_forward', `${req.size} bytes do not fit ${route.dev}'s MTU ${mtu}: the sender is told by ICMP, not a black hole unless that ICMP is filtered`);
   }
+  const tunnel = tunnelStep(host, req, route, 'forwarded', t);
+  if (tunnel) return tunnel;
   t.step('linux', `${route.dev} tx`, `out ${route.dev}${route.gateway ? ` to ${route.gateway}` : ''}`);
   return { kind: 'forwarded', where: route.dev ?? '?', nextHop: route.gateway ?? req.dst };
 }

@@ -20,5 +20,8 @@ export const INPUT_ROLES: Record<string, string> = {
   'network-attachment-definition': 'NetworkAttachmentDefinitions (YAML or JSON, several documents, List kinds) to check against the node (docs/nad.md)',
   provisioning: 'a Butane or Ignition config, an OpenShift MachineConfig or cloud-init user data (#cloud-config): the .link/.network files (and other files hostnet reads) it installs count as installed at their paths',
   'kubernetes-node': 'Kubernetes Node objects (kubectl get nodes -o yaml, one node or a List): the SR-IOV resources they advertise are compared with the NADs\' resourceName (docs/nad.md)',
+  'nft-ruleset': 'the output of `nft -j list ruleset` saved on the host (iptables-nft rules included), when it cannot be collected live (docs/host-paths.md)',
+  'iptables-save': 'the output of `iptables-save` (or iptables-legacy-save); the backend is read from its header line: "(nf_tables)" or legacy',
+  'ip6tables-save': 'the output of `ip6tables-save` (or ip6tables-legacy-save); the backend is read from its header line',
   'helm-values': 'a Helm values file whose tmm.cniNetworks, customEnvVars and resources are checked with the NADs (docs/nad.md)',
 };

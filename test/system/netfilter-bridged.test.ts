@@ -2,11 +2,14 @@
 // bridge namespace given generated bridge-nf-call-* sysctls and generated rulesets (iptables-nft
 // policies and Docker-like chains, native nft tables of the ip, ip6, inet and bridge families); real
 // ARP, IPv4 and IPv6 pings, compared with the netfilter model's verdict on the ruleset as
-// `nft -j list ruleset` prints it. Then the fixes hostnet proposes are applied for real.
+// `nft -j list ruleset` prints it, and rules written through iptables-legacy (x_tables, which nft does
+// not show) as `iptables-legacy-save` prints them. Then the fixes hostnet proposes are applied for real.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { filterBridged, parseRuleset, type BridgeNf, type BridgedPacket, type Ruleset } from '../../src/model/netfilter/index.js';
+import { readFileSync } from 'node:fs';
+import { filterBridged, parseRuleset, rulesetOf, type BridgeNf, type BridgedPacket, type Ruleset } from '../../src/model/netfilter/index.js';
+import { IP6TABLES_LEGACY_ARGV, IPTABLES_LEGACY_ARGV, NFT_RULESET_ARGV } from '../../src/snapshot/commands.js';
 import { rng, type Rng } from '../helpers/rng.js';
 import { buildHost } from '../../src/model/host.js';
 import { netfilterDropsBridged } from '../../src/rules/bridge/netfilter-drops-bridged.js';
@@ -44,6 +47,8 @@ function buildLab(t: Parameters<typeof netns>[0]): Lab {
 
 /** One generated case: the sysctls and the ruleset, as commands and nft text. */
 interface Case {
+  /** The iptables rules went through iptables-legacy (x_tables), which nft does not show. */
+  legacy: boolean;
   callIptables: 0 | 1;
   callIp6tables: 0 | 1;
   iptables: string[][];
@@ -51,14 +56,20 @@ interface Case {
   label: string[];
 }
 
-function generate(r: Rng, forceArpDrop = false): Case {
+/** Forced shapes, so coverage never depends on the seed: an ARP drop, the legacy backend, Docker's drop with ARP left alone. */
+interface Force { arpDrop?: boolean; legacy?: boolean; forwardDrop?: boolean }
+
+function generate(r: Rng, force: Force = {}): Case {
+  const forceArpDrop = force.arpDrop === true;
   const label: string[] = [];
   const iptables: string[][] = [];
   const nft: string[] = [];
-  for (const [tool, fam] of [['iptables', 4], ['ip6tables', 6]] as const) {
+  const legacy = force.legacy === true || r.chance(0.35);
+  for (const [base, fam] of [['iptables', 4], ['ip6tables', 6]] as const) {
+    const tool = legacy ? `${base}-legacy` : base;
     const addrs = fam === 4 ? IP4 : IP6;
     const plen = fam === 4 ? '32' : '128';
-    if (r.chance(0.7)) { iptables.push([tool, '-P', 'FORWARD', 'DROP']); label.push(`${tool} FORWARD DROP`); }
+    if (force.forwardDrop || r.chance(0.7)) { iptables.push([tool, '-P', 'FORWARD', 'DROP']); label.push(`${tool} FORWARD DROP`); }
     if (r.chance(0.6)) {
       // Docker's layout: FORWARD jumps to DOCKER-USER, then an isolation chain that returns.
       iptables.push([tool, '-N', 'DOCKER-USER'], [tool, '-N', 'DOCKER-ISOLATION-STAGE-1'], [tool, '-A', 'FORWARD', '-j', 'DOCKER-USER'],
@@ -66,7 +77,7 @@ function generate(r: Rng, forceArpDrop = false): Case {
         [tool, '-A', 'DOCKER-ISOLATION-STAGE-1', '-i', 'docker0', '!', '-o', 'docker0', '-j', 'DROP'],
         [tool, '-A', 'DOCKER-ISOLATION-STAGE-1', '-j', 'RETURN']);
       label.push(`${tool} docker chains`);
-      const user = r.pick(['none', 'bridge', 'port', 'src', 'dst-return', 'drop-src'] as const);
+      const user = force.forwardDrop ? r.pick(['none', 'port'] as const) : r.pick(['none', 'bridge', 'port', 'src', 'dst-return', 'drop-src'] as const);
       label.push(`DOCKER-USER ${user}`);
       if (user === 'bridge') iptables.push([tool, '-I', 'DOCKER-USER', '-i', 'br0', '-o', 'br0', '-j', 'ACCEPT']);
       // The IP hooks see the bridge as iif: a rule naming the port never matches.
@@ -76,12 +87,12 @@ function generate(r: Rng, forceArpDrop = false): Case {
       if (user === 'drop-src') iptables.push([tool, '-I', 'DOCKER-USER', '-s', `${r.pick(addrs)}/${plen}`, '-j', 'DROP']);
       iptables.push([tool, '-A', 'DOCKER-USER', '-j', 'RETURN']);
     }
-    if (r.chance(0.3)) {
+    if (!force.forwardDrop && r.chance(0.3)) {
       iptables.push([tool, '-A', 'FORWARD', '-i', 'br0', '-o', 'br0', '-j', 'ACCEPT']);
       label.push(`${tool} -i br0 -o br0 ACCEPT`);
     }
   }
-  if (r.chance(0.4)) {
+  if (!force.forwardDrop && r.chance(0.4)) {
     const policy = r.pick(['accept', 'drop']);
     const rules = r.pick([
       ['ct state established,related accept', 'iifname "br0" ip saddr 10.77.0.0/24 accept'],
@@ -94,7 +105,7 @@ function generate(r: Rng, forceArpDrop = false): Case {
     nft.push(`table inet lab {\n  chain forward {\n    type filter hook forward priority ${r.pick(['-10', '0', '10'])}; policy ${policy};\n${rules.map((x) => `    ${x}\n`).join('')}  }\n}`);
     label.push(`inet lab ${policy}${rules.length ? ` +${rules.length}` : ''}`);
   }
-  if (forceArpDrop || r.chance(0.35)) {
+  if (forceArpDrop || (!force.forwardDrop && r.chance(0.35))) {
     const policy = forceArpDrop ? 'accept' : r.pick(['accept', 'drop']);
     const rules = policy === 'drop'
       ? r.pick([['ether type arp accept'], ['ether type { ip, arp } accept'], ['ether type arp accept', 'iifname "p2" accept', 'iifname "p1" ether type ip6 accept']])
@@ -102,13 +113,18 @@ function generate(r: Rng, forceArpDrop = false): Case {
     nft.push(`table bridge labbr {\n  chain forward {\n    type filter hook forward priority ${r.pick(['-200', '100'])}; policy ${policy};\n${rules.map((x) => `    ${x}\n`).join('')}  }\n}`);
     label.push(`bridge ${policy} ${rules.join('; ')}`);
   }
-  const c: Case = { callIptables: r.chance(0.75) ? 1 : 0, callIp6tables: r.chance(0.75) ? 1 : 0, iptables, nft: nft.join('\n'), label };
+  const c: Case = { legacy, callIptables: r.chance(0.75) ? 1 : 0, callIp6tables: r.chance(0.75) ? 1 : 0, iptables, nft: nft.join('\n'), label };
   label.unshift(`call-iptables=${c.callIptables} call-ip6tables=${c.callIp6tables}`);
   return c;
 }
 
 function apply(lab: Lab, c: Case): void {
   lab.br.exec('nft', 'flush', 'ruleset');
+  for (const tool of ['iptables-legacy', 'ip6tables-legacy']) {
+    lab.br.exec(tool, '-F');
+    lab.br.exec(tool, '-X');
+    lab.br.exec(tool, '-P', 'FORWARD', 'ACCEPT');
+  }
   lab.br.exec('sysctl', '-qw', `net.bridge.bridge-nf-call-iptables=${c.callIptables}`, `net.bridge.bridge-nf-call-ip6tables=${c.callIp6tables}`);
   for (const argv of c.iptables) lab.br.exec(...argv);
   if (c.nft) spawnChecked(['ip', 'netns', 'exec', lab.br.name, 'nft', '-f', '-'], c.nft);
@@ -131,6 +147,14 @@ function packet(proto: BridgedPacket['proto'], from: 0 | 1, ctState: BridgedPack
   };
 }
 
+/** The snapshot with the bridge namespace's rulesets as collect records them: nft's and the legacy tables'. */
+function withRulesets(base: Snapshot, lab: Lab): Snapshot {
+  const commands = [NFT_RULESET_ARGV, IPTABLES_LEGACY_ARGV, IP6TABLES_LEGACY_ARGV].map((argv) => ({ argv: [...argv], exitCode: 0, stdout: lab.br.exec(...argv) }));
+  return { ...base, commands };
+}
+
+const minimal = SnapshotSchema.parse(JSON.parse(readFileSync(new URL('../fixtures/snapshots/minimal.json', import.meta.url), 'utf8')));
+
 /** What the model says of the same three observations. */
 function predict(ruleset: Ruleset, nf: BridgeNf): Observed & { uncertain: string[] } {
   const uncertain: string[] = [];
@@ -146,7 +170,7 @@ function predict(ruleset: Ruleset, nf: BridgeNf): Observed & { uncertain: string
 }
 
 test('bridged ARP, IPv4 and IPv6 through br_netfilter and generated rulesets: the model agrees with the kernel', (t) => {
-  if (!requireRealSystem(t, { tools: ['ip', 'nft', 'iptables', 'ip6tables', 'ping'] })) return;
+  if (!requireRealSystem(t, { tools: ['ip', 'nft', 'iptables', 'ip6tables', 'iptables-legacy', 'ip6tables-legacy', 'ping'] })) return;
   const seed = Number(process.env.HOSTNET_SEED ?? Date.now() % 1_000_000);
   const count = Number(process.env.HOSTNET_CASES ?? 30);
   t.diagnostic(`seed ${seed} (HOSTNET_SEED=${seed} replays it), ${count} cases`);
@@ -156,11 +180,10 @@ test('bridged ARP, IPv4 and IPv6 through br_netfilter and generated rulesets: th
   const seen = (k: string) => coverage.set(k, (coverage.get(k) ?? 0) + 1);
   const disagreements: string[] = [];
   for (let n = 0; n < count; n++) {
-    // Every tenth case drops ARP in a bridge table, so that case is always covered.
-    const c = generate(r, n % 10 === 3);
+    // Every tenth case drops ARP in a bridge table and every tenth writes through iptables-legacy, so both are always covered.
+    const c = generate(r, { arpDrop: n % 10 === 3, legacy: n % 10 === 6 });
     apply(lab, c);
-    const json = lab.br.exec('nft', '-j', 'list', 'ruleset');
-    const ruleset = parseRuleset(json);
+    const ruleset = rulesetOf(buildHost(withRulesets(minimal, lab))).ruleset!;
     const nf: BridgeNf = { present: true, iptables: c.callIptables === 1, ip6tables: c.callIp6tables === 1, arptables: true };
     const expected = predict(ruleset, nf);
     // Each ping is a new ICMP id, so a new conntrack entry: earlier cases leave nothing it could match.
@@ -170,12 +193,14 @@ test('bridged ARP, IPv4 and IPv6 through br_netfilter and generated rulesets: th
       seen(`${k} ${got[k] ? 'passes' : 'blocked'}`);
       if (got[k] !== expected[k]) disagreements.push(`case ${n} [${c.label.join(' | ')}]: ${k} kernel ${got[k]} model ${expected[k]}`);
     }
-    if (c.callIptables === 0 && c.label.some((l) => l === 'iptables FORWARD DROP')) seen('drop policy bypassed by call-iptables=0');
+    if (c.callIptables === 0 && c.label.some((l) => /^iptables(-legacy)? FORWARD DROP$/.test(l))) seen('drop policy bypassed by call-iptables=0');
+    if (c.legacy && (!got.ping4 || !got.ping6)) seen('legacy iptables blocks');
+    if (c.legacy && got.ping4 && c.label.includes('iptables-legacy FORWARD DROP')) seen('legacy drop policy accepted around');
     if (c.label.some((l) => l.startsWith('DOCKER-USER port'))) seen('port name in an IP hook');
   }
   t.diagnostic(`coverage: ${[...coverage].map(([k, v]) => `${k} ${v}`).join(', ')}`);
   assert.deepEqual(disagreements, [], `seed ${seed}`);
-  for (const k of ['arp passes', 'arp blocked', 'ping4 passes', 'ping4 blocked', 'ping6 passes', 'ping6 blocked']) {
+  for (const k of ['arp passes', 'arp blocked', 'ping4 passes', 'ping4 blocked', 'ping6 passes', 'ping6 blocked', 'legacy iptables blocks']) {
     if (count >= 30) assert.ok((coverage.get(k) ?? 0) > 0, `coverage: no case where ${k} (seed ${seed})`);
   }
 });
@@ -194,14 +219,13 @@ function observe(lab: Lab): Observed {
 
 /** The rule on the bridge namespace as collected, with the ruleset and sysctls of this moment. */
 function findings(lab: Lab, base: Snapshot, call: { iptables: 0 | 1; ip6tables: 0 | 1 }) {
-  const json = lab.br.exec('nft', '-j', 'list', 'ruleset');
-  const snapshot = { ...base, commands: [{ argv: ['nft', '-j', 'list', 'ruleset'], exitCode: 0, stdout: json }],
+  const snapshot = { ...withRulesets(base, lab),
     sysctls: { 'net.bridge.bridge-nf-call-iptables': String(call.iptables), 'net.bridge.bridge-nf-call-ip6tables': String(call.ip6tables), 'net.bridge.bridge-nf-call-arptables': '1' } };
   return netfilterDropsBridged.check(buildHost(snapshot as Snapshot));
 }
 
 test('bridge/netfilter-drops-bridged: every fix it proposes, applied for real, lets the pings through', (t) => {
-  if (!requireRealSystem(t, { tools: ['ip', 'nft', 'iptables', 'ip6tables', 'ping'] })) return;
+  if (!requireRealSystem(t, { tools: ['ip', 'nft', 'iptables', 'ip6tables', 'iptables-legacy', 'ip6tables-legacy', 'ping'] })) return;
   const seed = Number(process.env.HOSTNET_SEED ?? Date.now() % 1_000_000) + 1;
   const count = Number(process.env.HOSTNET_CASES ?? 30) / 2;
   t.diagnostic(`seed ${seed} (HOSTNET_SEED=${seed - 1} replays it), ${count} cases`);
@@ -213,12 +237,18 @@ test('bridge/netfilter-drops-bridged: every fix it proposes, applied for real, l
   const recorded = base.commands.find((x) => x.argv.join(' ') === 'nft -j list ruleset');
   assert.ok(recorded, 'collect --netns recorded no nft ruleset');
   assert.deepEqual(parseRuleset(recorded.stdout), parseRuleset(lab.br.exec('nft', '-j', 'list', 'ruleset')));
+  // The first test's cases wrote through iptables-legacy in their own namespace; this one has none yet.
+  // Once it has legacy tables, collect records them too.
+  lab.br.exec('iptables-legacy', '-P', 'FORWARD', 'DROP');
+  const again = SnapshotSchema.parse(JSON.parse(hostnet(['collect', '--netns', lab.br.name]).stdout));
+  assert.match(again.commands.find((x) => x.argv.join(' ') === 'iptables-legacy-save')?.stdout ?? '', /^:FORWARD DROP/m, 'collect --netns did not record the legacy tables');
+  lab.br.exec('iptables-legacy', '-P', 'FORWARD', 'ACCEPT');
   assert.equal(base.sysctls?.['net.bridge.bridge-nf-call-iptables'], '1');
   const r = rng(seed);
   const tried = new Map<string, number>();
   for (let n = 0; n < count; n++) {
     // Docker's usual host: both sysctls at 1 (br_netfilter's default).
-    const c = { ...generate(r), callIptables: 1 as const, callIp6tables: 1 as const };
+    const c = { ...generate(r, { legacy: n % 5 === 2, forwardDrop: n % 5 >= 2 }), callIptables: 1 as const, callIp6tables: 1 as const };
     apply(lab, c);
     const before = observe(lab);
     const found = findings(lab, base, { iptables: 1, ip6tables: 1 });
@@ -241,12 +271,12 @@ test('bridge/netfilter-drops-bridged: every fix it proposes, applied for real, l
         if (cmd.includes('bridge-nf-call-ip6tables=0')) off.ip6tables = 0;
       }
       const after = observe(lab);
-      const kind = fix.commands.some((x) => x.includes('sysctl')) ? 'sysctl' : 'accept rule';
+      const kind = fix.commands.some((x) => x.includes('sysctl')) ? 'sysctl' : fix.commands.some((x) => x.includes('tables-legacy ')) ? 'legacy accept rule' : 'accept rule';
       tried.set(kind, (tried.get(kind) ?? 0) + 1);
       assert.ok(claimed.every((k) => after[k]), `case ${n} [${c.label.join(' | ')}]: after "${fix.title}" (${fix.commands.join('; ')}): ${JSON.stringify(after)}`);
       assert.deepEqual(findings(lab, base, off).filter((f) => f.severity === 'error').map((f) => f.message), [], `case ${n}: the rule still reports the bridge after the fix`);
     }
   }
   t.diagnostic(`fixes applied: ${[...tried].map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  if (count >= 15) for (const k of ['accept rule', 'sysctl']) assert.ok((tried.get(k) ?? 0) > 0, `coverage: no ${k} fix applied (seed ${seed})`);
+  if (count >= 15) for (const k of ['accept rule', 'legacy accept rule', 'sysctl']) assert.ok((tried.get(k) ?? 0) > 0, `coverage: no ${k} fix applied (seed ${seed})`);
 });

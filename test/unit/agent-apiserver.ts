@@ -19,6 +19,8 @@ import { join } from 'node:path';
 import { Event } from 'kubernetes-models/v1/Event';
 import { Node } from 'kubernetes-models/v1/Node';
 import { NodeCondition } from 'kubernetes-models/v1/NodeCondition';
+import type { TestContext } from 'node:test';
+import type { Agent } from '../../src/agent/agent.js';
 
 export type Misbehaviour = { status: number; retryAfter?: number } | 'hang' | 'reset';
 
@@ -389,4 +391,19 @@ function fieldsMatch(object: Record<string, unknown>, selector: string | null): 
     const actual = key!.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], object);
     return String(actual) === value;
   });
+}
+
+/**
+ * Starts the agent's HTTP server and registers its teardown with the test: open connections closed,
+ * the server, the agent and the fake API server stopped, in that order.
+ */
+export async function listenForTest(t: TestContext, agent: Agent, server: FakeApiServer): Promise<{ url: string; port: number }> {
+  const { server: http, port } = await agent.listen('127.0.0.1', 0);
+  t.after(async () => {
+    http.closeAllConnections();
+    await new Promise((r) => http.close(r));
+    await agent.stop();
+    await server.stop();
+  });
+  return { url: `http://127.0.0.1:${port}`, port };
 }

@@ -10,7 +10,7 @@ import { Agent, type EndpointAccess } from '../../src/agent/agent.js';
 import { KubeAuthorizer } from '../../src/agent/auth.js';
 import { loadKubeConfig } from '../../src/agent/kube.js';
 import { AgentMetrics } from '../../src/agent/metrics.js';
-import { FakeApiServer } from './agent-apiserver.js';
+import { FakeApiServer, listenForTest } from './agent-apiserver.js';
 import { syntheticSnapshot, TRAP_RULE } from './report-synthetic.js';
 
 async function agentWith(t: TestContext, access: (server: FakeApiServer) => EndpointAccess, checkMinIntervalMs = 0): Promise<{ url: string; server: FakeApiServer; agent: Agent; collections: () => number }> {
@@ -27,14 +27,8 @@ async function agentWith(t: TestContext, access: (server: FakeApiServer) => Endp
       return syntheticSnapshot();
     },
   });
-  const { server: http, port } = await agent.listen('127.0.0.1', 0);
-  t.after(async () => {
-    http.closeAllConnections();
-    await new Promise((r) => http.close(r));
-    await agent.stop();
-    await server.stop();
-  });
-  return { url: `http://127.0.0.1:${port}`, server, agent, collections: () => collections };
+  const { url } = await listenForTest(t, agent, server);
+  return { url, server, agent, collections: () => collections };
 }
 
 const kube = (protectMetrics: boolean) => (server: FakeApiServer): EndpointAccess => ({ mode: 'kube', authorizer: new KubeAuthorizer(loadKubeConfig(server.kubeconfig()), 2000), protectMetrics });

@@ -2,7 +2,7 @@
 // when a unit is inactive), the iptables nat table is kept raw, and the model reads both back. The
 // tools are stand-ins on PATH that print what the real ones print.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -33,7 +33,7 @@ test('systemctl is-active exiting 3 is an answer; iptables-save is kept; the mod
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   tool(dir, 'systemctl', 'printf "active\\ninactive\\ninactive\\nactive\\n"; exit 3');
   tool(dir, 'iptables-save', 'printf "*nat\\n:PREROUTING ACCEPT [0:0]\\n:KUBE-SERVICES - [0:0]\\n:CNI-HOSTPORT-DNAT - [0:0]\\nCOMMIT\\n"');
-  const got = await withPath(dir, collectDaemons);
+  const got = await withPath(dir, () => collectDaemons(true));
   assert.deepEqual(got.gaps, []);
   assert.deepEqual(got.commands.map((c) => [c.argv[0], c.exitCode]), [['systemctl', 3], ['iptables-save', 0]]);
   const base = parseSnapshot(readFileSync(new URL('../fixtures/snapshots/minimal.json', import.meta.url), 'utf8'), 'm');
@@ -48,8 +48,18 @@ test('no systemd (systemctl prints nothing and fails), no iptables: gaps, not fa
   const dir = mkdtempSync(join(tmpdir(), 'hn-daemons-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   tool(dir, 'systemctl', 'echo "System has not been booted with systemd as init system (PID 1). Can\'t operate." >&2; exit 1');
-  const got = await withPath(dir, collectDaemons);
+  const got = await withPath(dir, () => collectDaemons(true));
   assert.deepEqual(got.commands, []);
   assert.deepEqual(got.gaps.map((g) => [g.source.split(' ')[0], g.reason]), [['systemctl', 'failed'], ['iptables-save', 'missing-tool']]);
   assert.match(got.gaps[0]!.detail, /not been booted with systemd/);
+});
+
+test('systemd not init (no /run/systemd/system): systemctl is not run, the gap says why', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'hn-daemons-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  tool(dir, 'systemctl', `touch ${join(dir, 'ran')}; echo active`);
+  const got = await withPath(dir, () => collectDaemons(false));
+  assert.equal(existsSync(join(dir, 'ran')), false, 'systemctl was run');
+  assert.deepEqual(got.gaps.map((g) => [g.source.split(' ')[0], g.reason]), [['systemctl', 'unsupported'], ['iptables-save', 'missing-tool']]);
+  assert.match(got.gaps[0]!.detail, /systemd is not this system's init/);
 });

@@ -25,7 +25,7 @@ import { agentCommand } from '../../src/cli/agent.js';
 import { withClusterConfig } from '../../src/cli/input.js';
 import { EXTRA_SOURCES, NETWORK_DIRS } from '../../src/collect/files.js';
 import { hostnetAsync } from '../helpers/system.js';
-import { FakeApiServer } from './agent-apiserver.js';
+import { FakeApiServer, listenForTest } from './agent-apiserver.js';
 import { syntheticSnapshot, TRAP_RULE } from './report-synthetic.js';
 
 const DEPLOY = fileURLToPath(new URL('../../deploy/', import.meta.url));
@@ -101,13 +101,7 @@ test('the ClusterRole grants exactly the API calls the agent makes, no more', { 
     collect: async () => withClusterConfig(syntheticSnapshot({ traps }), server.kubeconfig(), () => {}, 'node1', 2000),
     access: { mode: 'kube', authorizer, protectMetrics: false },
   });
-  const { server: http, port } = await agent.listen('127.0.0.1', 0);
-  t.after(async () => {
-    http.closeAllConnections();
-    await new Promise((r) => http.close(r));
-    await agent.stop();
-    await server.stop();
-  });
+  const { port } = await listenForTest(t, agent, server);
   await agent.trigger();
   traps = [];
   await agent.trigger();

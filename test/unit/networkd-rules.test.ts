@@ -65,7 +65,7 @@ test('netplan match {name: "*"}: every CNI link is taken, DHCP runs on them and 
   assert.ok(f!.evidence.some((e) => e.interface === 'cali1a2b3c4d5e6' && /192\.168\.12\.5 dev cali1a2b3c4d5e6/.test(e.message)));
   const fix = f!.fixes[0]!;
   assert.equal(fix.verified, true, fix.verification?.summary);
-  assert.match(fix.files[0]!.content, /^Name=cali\* vxlan\.calico tunl0 kube-ipvs0$/m);
+  assert.match(fix.files[0]!.content, /^Name=cali\* vxlan\.calico tunl\* kube-ipvs0$/m);
   assert.match(fix.files[0]!.content, /^Unmanaged=yes$/m);
   assert.ok(fix.files[0]!.path.split('/').pop()! < '10-netplan-def1.network');
 });

@@ -17,6 +17,7 @@
 import type { Host } from '../host.js';
 import { sysctl } from '../sysctl.js';
 import type { Interface, Route } from '../../snapshot/schema.js';
+import { crossTunnel, isTunnelKind, tunnelOf } from './tunnel.js';
 
 /** An IP packet may exceed a veth receiver's MTU by one VLAN tag (4 bytes). */
 export const VETH_RX_SLACK = 4;
@@ -168,8 +169,18 @@ export function withFrameSize(host: Host, ingress: string, size: number, decisio
     const out = host.interface(name);
     const check = out ? checkBridgeEgress(host, out, size, df) : null;
     if (check?.fragmented) steps.push({ stage: 'egress size', result: `fragmented on ${name}`, reason: check.reason });
-    if (!check || check.passes) egress.push(name);
-    else steps.push({ stage: 'egress size', result: `dropped on ${name}`, reason: check.reason });
+    if (check && !check.passes) {
+      steps.push({ stage: 'egress size', result: `dropped on ${name}`, reason: check.reason });
+      continue;
+    }
+    // A tunnel port encapsulates what it sends: the bridged packet meets the underlay's MTU there
+    // (modelled from skb_tunnel_check_pmtu; the matrix measures routed vxlan, not bridged).
+    if (out && isTunnelKind(out.kind)) {
+      const c = crossTunnel(tunnelOf(host, out), { size: check?.fragmented ?? size, df, origin: 'bridged' });
+      steps.push({ stage: 'encap', result: c.kind === 'sent' ? `encapsulated on ${name}` : `${c.kind === 'icmp' ? 'ICMP to the sender' : 'dropped'} on ${name}`, reason: c.reason });
+      if (c.kind !== 'sent') continue;
+    }
+    egress.push(name);
   }
   const verdict = decision.verdict === 'forwarded' && egress.length === 0 ? (decision.passedUpOn.length ? 'local' : 'dropped') : decision.verdict;
   return { verdict, egress, passedUpOn: decision.passedUpOn, steps };

@@ -10,7 +10,8 @@
  * first packet of a flow as conntrack state `new` and its answers as `established`.
  */
 import type { Host } from '../host.js';
-import { NFT_RULESET_ARGV } from '../../snapshot/commands.js';
+import { IP6TABLES_LEGACY_ARGV, IPTABLES_LEGACY_ARGV, NFT_RULESET_ARGV } from '../../snapshot/commands.js';
+import { IptablesSaveError, iptablesSaveBackend, parseIptablesSave } from './iptables-save.js';
 import { runHook, type NfPacket } from './evaluate.js';
 import { chainName, parseRuleset, type NfChain, type NfFamily, type Ruleset } from './ruleset.js';
 
@@ -44,6 +45,8 @@ export interface BridgedOutcome {
   verdict: 'accept' | 'drop';
   /** The chain, rule or policy that dropped it; null when accepted. */
   droppedBy: string | null;
+  /** The base chain in whose traversal it was dropped; null when accepted. */
+  droppedIn: NfChain | null;
   steps: FilterStep[];
   /** Rules that may match and would change the outcome, and what the model assumed. */
   uncertain: string[];
@@ -61,15 +64,56 @@ export function bridgeNfOf(host: Host): BridgeNf {
   return { present, iptables: present ? flag('iptables') : false, ip6tables: present ? flag('ip6tables') : false, arptables: present ? flag('arptables') : false };
 }
 
-/** The ruleset recorded in the snapshot; null when none was (nft missing: the collection's gap says why). */
-export function rulesetOf(host: Host): { ruleset: Ruleset | null; problem: string | null } {
-  const rec = host.snapshot.commands.find((c) => c.argv.join(' ') === NFT_RULESET_ARGV.join(' '));
-  if (!rec) return { ruleset: null, problem: null };
-  try {
-    return { ruleset: parseRuleset(rec.stdout), problem: null };
-  } catch (err) {
-    return { ruleset: null, problem: `the recorded ${NFT_RULESET_ARGV.join(' ')} output cannot be read: ${(err as Error).message}` };
+/** Input roles that hold a packet-filter ruleset. */
+export const RULESET_ROLES: readonly string[] = ['nft-ruleset', 'iptables-save', 'ip6tables-save'];
+
+/** Where a part of the ruleset comes from, and its problem when it cannot be read. */
+export interface RulesetProblem {
+  /** The command (`nft -j list ruleset`) or the input file. */
+  source: string;
+  kind: 'command' | 'file';
+  line: number | null;
+  message: string;
+}
+
+/**
+ * The ruleset recorded in the snapshot: nftables' (iptables-nft included) and, where the namespace has
+ * them, the legacy iptables tables, all on the same hooks; plus rulesets given as input files
+ * (--input nft-ruleset=, iptables-save=, ip6tables-save=), which replace the recorded ones. null when nothing was recorded (nft
+ * missing: the collection's gap says why) or a part cannot be read: a half-read ruleset would say
+ * traffic passes that a chain it could not read drops.
+ */
+export function rulesetOf(host: Host): { ruleset: Ruleset | null; problem: string | null; problems: RulesetProblem[] } {
+  const parts: Ruleset[] = [];
+  const problems: RulesetProblem[] = [];
+  const read = (source: string, kind: RulesetProblem['kind'], text: string, parse: (text: string) => Ruleset) => {
+    try {
+      parts.push(parse(text));
+    } catch (err) {
+      problems.push({ source, kind, line: err instanceof IptablesSaveError ? err.line : null, message: err instanceof IptablesSaveError ? err.reason : (err as Error).message });
+    }
+  };
+  const commands: [readonly string[], (text: string) => Ruleset][] = [
+    [NFT_RULESET_ARGV, parseRuleset],
+    [IPTABLES_LEGACY_ARGV, (text) => parseIptablesSave(text, 'ip')],
+    [IP6TABLES_LEGACY_ARGV, (text) => parseIptablesSave(text, 'ip6')],
+  ];
+  // Ruleset files given as inputs are the ruleset: they replace what the snapshot recorded, as every explicit input does.
+  const given = host.snapshot.files.some((f) => f.role !== null && RULESET_ROLES.includes(f.role));
+  for (const [argv, parse] of given ? [] : commands) {
+    const rec = host.snapshot.commands.find((c) => c.argv.join(' ') === argv.join(' '));
+    if (rec) read(argv.join(' '), 'command', rec.stdout, parse);
   }
+  for (const f of host.snapshot.files) {
+    if (f.role === 'nft-ruleset') read(f.path, 'file', f.content ?? '', parseRuleset);
+    if (f.role === 'iptables-save' || f.role === 'ip6tables-save') {
+      const family = f.role === 'iptables-save' ? 'ip' : 'ip6';
+      read(f.path, 'file', f.content ?? '', (text) => parseIptablesSave(text, family, iptablesSaveBackend(text)));
+    }
+  }
+  const problem = problems.length ? problems.map((p) => `the ${p.kind === 'file' ? 'file' : 'recorded output of'} ${p.source} cannot be read: ${p.line ? `line ${p.line}: ` : ''}${p.message}`).join('; ') : null;
+  if (problem || parts.length === 0) return { ruleset: null, problem, problems };
+  return { ruleset: { chains: parts.flatMap((p) => p.chains), skipped: parts.flatMap((p) => p.skipped) }, problem: null, problems };
 }
 
 const BRNF_PRIORITY = 0;
@@ -116,12 +160,12 @@ export function filterBridged(ruleset: Ruleset, nf: BridgeNf, pkt: BridgedPacket
     uncertain.push(...out.uncertain);
     steps.push({ stage: stage.name, result: out.verdict === 'drop' ? 'dropped' : 'accepted',
       reason: `${out.path.join('; ')}${stage.view.iifname === pkt.bridge && stage.view.bridge === null ? ` (iif and oif are ${pkt.bridge} here)` : ''}` });
-    if (out.verdict === 'drop') return { verdict: 'drop', droppedBy: out.by, steps, uncertain, assumptions };
+    if (out.verdict === 'drop') return { verdict: 'drop', droppedBy: out.by, droppedIn: out.droppedIn, steps, uncertain, assumptions };
   }
   if (steps.length === 0) {
     steps.push({ stage: 'netfilter', result: 'accepted', reason: `there is no forward chain of the bridge${call && nf.present !== false ? ` or ${families.join('/')}` : ''} family to see it` });
   }
-  return { verdict: 'accept', droppedBy: null, steps, uncertain, assumptions };
+  return { verdict: 'accept', droppedBy: null, droppedIn: null, steps, uncertain, assumptions };
 }
 
 /** Forward base chains that drop by policy, by family: what the rule looks for first. */

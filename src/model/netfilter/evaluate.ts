@@ -5,7 +5,7 @@
  * match, a set lookup, a rate limit) is "may match": the rule is skipped and said so, never guessed.
  */
 import { inPrefix } from '../../net/ip.js';
-import { chainName, type NfChain, type NfRule, type Ruleset } from './ruleset.js';
+import { chainName, sameTable, type NfChain, type NfRule, type Ruleset } from './ruleset.js';
 
 export interface NfPacket {
   proto: 'ipv4' | 'ipv6' | 'arp';
@@ -28,6 +28,8 @@ export interface HookOutcome {
   verdict: 'accept' | 'drop';
   /** Which chain, rule or policy decided, in words. */
   by: string;
+  /** The base chain whose traversal dropped it (its table and backend: where a fix goes); null when accepted. */
+  droppedIn: NfChain | null;
   /** Each chain entered and each rule that matched, in order. */
   path: string[];
   /** Rules the model cannot decide that would have changed the outcome had they matched. */
@@ -42,9 +44,9 @@ export function runHook(ruleset: Ruleset, bases: NfChain[], pkt: NfPacket): Hook
   const uncertain: string[] = [];
   for (const base of bases) {
     const r = runBase(ruleset, base, pkt, path, uncertain);
-    if (r.verdict === 'drop') return { verdict: 'drop', by: r.by, path, uncertain };
+    if (r.verdict === 'drop') return { verdict: 'drop', by: r.by, droppedIn: base, path, uncertain };
   }
-  return { verdict: 'accept', by: bases.length ? 'every chain on the hook accepted' : 'no chain on this hook', path, uncertain };
+  return { verdict: 'accept', by: bases.length ? 'every chain on the hook accepted' : 'no chain on this hook', droppedIn: null, path, uncertain };
 }
 
 type Frame = { chain: NfChain; next: number };
@@ -75,7 +77,7 @@ function runBase(ruleset: Ruleset, base: NfChain, pkt: NfPacket, path: string[],
       stack.pop();
       continue;
     }
-    const target = ruleset.chains.find((c) => c.family === frame.chain.family && c.table === frame.chain.table && c.name === verdict.target);
+    const target = ruleset.chains.find((c) => sameTable(c, frame.chain) && c.name === verdict.target);
     if (!target || stack.length >= MAX_DEPTH) {
       uncertain.push(`${where}: ${target ? 'chains nest too deep' : `chain ${verdict.target} is not in the ruleset`}`);
       continue;

@@ -2,3 +2,4 @@
 export * from './ruleset.js';
 export * from './evaluate.js';
 export * from './bridged.js';
+export * from './iptables-save.js';

@@ -23,6 +23,8 @@ export interface NfChain {
   prio: number | null;
   policy: 'accept' | 'drop' | null;
   rules: NfRule[];
+  /** Set for chains of legacy iptables (x_tables), which nft does not show; unset for nftables'. */
+  backend?: 'legacy';
 }
 
 export interface Ruleset {
@@ -104,7 +106,13 @@ function priority(family: NfFamily, prio: unknown): number | null {
   return base + (m![2] === '-' ? -1 : 1) * Number(m![3] ?? 0);
 }
 
-/** A chain's name as nft and iptables users read it: `ip filter FORWARD`. */
-export function chainName(c: Pick<NfChain, 'family' | 'table' | 'name'>): string {
+/** A chain's name as nft and iptables users read it: `ip filter FORWARD`, `iptables-legacy filter FORWARD`. */
+export function chainName(c: Pick<NfChain, 'family' | 'table' | 'name' | 'backend'>): string {
+  if (c.backend === 'legacy') return `${c.family === 'ip6' ? 'ip6tables' : 'iptables'}-legacy ${c.table} ${c.name}`;
   return `${c.family} ${c.table} ${c.name}`;
+}
+
+/** Whether two chains are in the same table of the same backend: where a jump can go. */
+export function sameTable(a: NfChain, b: NfChain): boolean {
+  return a.family === b.family && a.table === b.table && a.backend === b.backend;
 }

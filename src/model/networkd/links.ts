@@ -1,47 +1,14 @@
 /**
- * Which `.network` file systemd-networkd gives each link, and which links are a CNI's. networkd tries
+ * Which `.network` file systemd-networkd gives each link. networkd tries
  * the files in lexical order and takes the first whose [Match] holds (net_match_config(), the same
  * function udevd uses for `.link` files, with Name= in the place of OriginalName=); a link no file
- * takes, or whose file says Unmanaged=yes, is left alone.
+ * takes, or whose file says Unmanaged=yes, is left alone. Which links are a CNI's: src/model/cni-devices.ts.
  */
 import type { Host } from '../host.js';
 import type { Interface } from '../../snapshot/schema.js';
 import { linkDeviceFromInterface, type LinkDevice } from '../link/device.js';
 import { firstMismatch } from '../link/explain.js';
 import type { LoadedNetworkConfig, NetworkdConfig } from './load.js';
-
-/** Interfaces a CNI, kube-proxy or a container runtime creates and configures itself. */
-export interface CniLinkPattern {
-  /** Exact name, or a prefix when it ends in `*` (an fnmatch glob in a Name= line). */
-  name: string;
-  owner: string;
-}
-
-export const CNI_LINK_PATTERNS: readonly CniLinkPattern[] = [
-  { name: 'cali*', owner: 'Calico (workload veths)' },
-  { name: 'vxlan.calico', owner: 'Calico (VXLAN)' },
-  { name: 'vxlan-v6.calico', owner: 'Calico (VXLAN, IPv6)' },
-  { name: 'wireguard.cali', owner: 'Calico (WireGuard)' },
-  { name: 'wg-v6.cali', owner: 'Calico (WireGuard, IPv6)' },
-  { name: 'tunl0', owner: 'Calico IPIP (the kernel\'s ipip fallback device)' },
-  { name: 'cilium_*', owner: 'Cilium' },
-  { name: 'lxc*', owner: 'Cilium (endpoint veths)' },
-  { name: 'flannel*', owner: 'flannel' },
-  { name: 'cni0', owner: 'the CNI bridge plugin' },
-  { name: 'veth*', owner: 'a container runtime or the CNI bridge plugin' },
-  { name: 'kube-ipvs0', owner: 'kube-proxy (IPVS)' },
-  { name: 'kube-bridge', owner: 'kube-router' },
-  { name: 'nodelocaldns', owner: 'NodeLocal DNSCache' },
-  { name: 'antrea-gw0', owner: 'Antrea' },
-  { name: 'ovn-k8s-mp*', owner: 'OVN-Kubernetes' },
-  { name: 'genev_sys_*', owner: 'OVN-Kubernetes (Geneve)' },
-  { name: 'weave', owner: 'Weave Net' },
-  { name: 'docker0', owner: 'Docker' },
-];
-
-export function cniOwner(name: string): CniLinkPattern | null {
-  return CNI_LINK_PATTERNS.find((p) => (p.name.endsWith('*') ? name.startsWith(p.name.slice(0, -1)) : name === p.name)) ?? null;
-}
 
 export interface LinkNetwork {
   iface: Interface;

@@ -99,11 +99,20 @@ function fixes(host: Host, ruleset: Ruleset, nf: BridgeNf, bridge: string, ports
   // An accept for bridge-to-bridge traffic at the top of DOCKER-USER (Docker keeps that chain's rules), or FORWARD.
   let patched = ruleset;
   const accept: string[] = [];
+  // Legacy tables that hold something: then plain `iptables` is ambiguous and each command names its backend.
+  const hasLegacy = ruleset.chains.some((c) => c.backend === 'legacy' && (c.rules.length > 0 || c.policy === 'drop'));
   for (const b of blocked) {
     const family = b.proto === 'ipv4' ? 'ip' : 'ip6';
-    const chain = ruleset.chains.some((c) => c.family === family && c.table === 'filter' && c.name === 'DOCKER-USER') ? 'DOCKER-USER' : 'FORWARD';
-    patched = withBridgeAccept(patched, family, chain, bridge);
-    accept.push(inNs(`${b.proto === 'ipv4' ? 'iptables' : 'ip6tables'} -I ${chain} -i ${bridge} -o ${bridge} -j ACCEPT`));
+    // The accept goes to the filter table of the backend whose FORWARD dropped it; if the other backend
+    // then drops it too (both run on the hook), there as well.
+    for (let round = 0; round < 2; round++) {
+      const dropped = blockedOn(patched, nf, bridge, ports[0]!, ports[1]!).find((x) => x.proto === b.proto)?.outcome.droppedIn;
+      if (!dropped || dropped.family !== family || dropped.table !== 'filter') break;
+      const filter = ruleset.chains.filter((c) => c.family === family && c.table === 'filter' && c.backend === dropped.backend);
+      const chain = filter.some((c) => c.name === 'DOCKER-USER') ? 'DOCKER-USER' : 'FORWARD';
+      patched = withBridgeAccept(patched, family, chain, bridge, dropped.backend);
+      accept.push(inNs(`${iptablesCommand(family, dropped.backend, hasLegacy)} -I ${chain} -i ${bridge} -o ${bridge} -j ACCEPT`));
+    }
   }
   if (clears(patched, nf)) {
     out.push({
@@ -136,11 +145,22 @@ function fixes(host: Host, ruleset: Ruleset, nf: BridgeNf, bridge: string, ports
 }
 
 /** The ruleset with `iifname BR oifname BR accept` first in one chain, as `iptables -I CHAIN -i BR -o BR -j ACCEPT` writes it. */
-function withBridgeAccept(ruleset: Ruleset, family: 'ip' | 'ip6', chain: string, bridge: string): Ruleset {
+function withBridgeAccept(ruleset: Ruleset, family: 'ip' | 'ip6', chain: string, bridge: string, backend: 'legacy' | undefined): Ruleset {
   const rule = { handle: null, comment: null, expr: [
     { match: { op: '==', left: { meta: { key: 'iifname' } }, right: bridge } },
     { match: { op: '==', left: { meta: { key: 'oifname' } }, right: bridge } },
     { accept: null },
   ] };
-  return { ...ruleset, chains: ruleset.chains.map((c) => (c.family === family && c.table === 'filter' && c.name === chain ? { ...c, rules: [rule, ...c.rules] } : c)) };
+  return { ...ruleset, chains: ruleset.chains.map((c) => (c.family === family && c.table === 'filter' && c.name === chain && c.backend === backend ? { ...c, rules: [rule, ...c.rules] } : c)) };
+}
+
+/**
+ * The command that writes to a backend: `iptables` for nftables' tables on a host with no legacy ones
+ * (iptables-nft is what Debian, RHEL and Ubuntu install as iptables), the explicit -legacy or -nft name
+ * where both backends hold rules, since plain `iptables` writes to only one of them.
+ */
+function iptablesCommand(family: 'ip' | 'ip6', backend: 'legacy' | undefined, hasLegacy: boolean): string {
+  const base = family === 'ip' ? 'iptables' : 'ip6tables';
+  if (backend === 'legacy') return `${base}-legacy`;
+  return hasLegacy ? `${base}-nft` : base;
 }

@@ -6,7 +6,7 @@
  */
 import { cniChains, FIREWALLD_CONF, FIREWALLD_DIRECT, firewalldReload, isPortmapChain } from '../../model/firewalld.js';
 import type { Host } from '../../model/host.js';
-import { cniFamilyOf } from '../../model/networkmanager/cni.js';
+import { cniDeviceOf } from '../../model/cni-devices.js';
 import { unitOn } from '../../model/services.js';
 import type { Evidence, Finding, Fix, Rule } from '../types.js';
 
@@ -29,7 +29,7 @@ export const reloadFlushesCni: Rule = {
     const reload = firewalldReload(host);
     if (!reload.flushesIptables) return [];
     const seen = cniChains(host);
-    const cni = host.interfaces.filter((i) => cniFamilyOf(i.name));
+    const cni = host.interfaces.filter((i) => cniDeviceOf(i.name));
     if (seen.chains.length === 0 && (seen.source !== null || cni.length === 0)) return [];
     const portmap = seen.chains.filter(isPortmapChain);
     const why = reload.backend.value === 'iptables' ? 'FirewallBackend=iptables' : `${reload.directRules} direct rule(s) in ${FIREWALLD_DIRECT}`;

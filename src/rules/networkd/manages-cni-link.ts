@@ -7,9 +7,10 @@
  */
 import type { Host } from '../../model/host.js';
 import {
-  cniOwner, loadNetworkd, matchLines, networkForLink, restartEffect, describeRoute,
+  loadNetworkd, matchLines, networkForLink, restartEffect, describeRoute,
   type LinkNetwork, type LoadedNetworkConfig, type NetworkdConfig, type RestartEffect,
 } from '../../model/networkd/index.js';
+import { describeOwner, hostDeviceOf } from '../../model/cni-devices.js';
 import type { Evidence, Finding, Fix, Rule } from '../types.js';
 
 const ID = 'networkd/manages-cni-link';
@@ -39,7 +40,7 @@ function fixFileName(before: string): string {
 }
 
 function unmanagedFix(links: readonly LinkNetwork[], cfg: NetworkdConfig): Fix {
-  const patterns = [...new Set(links.map((l) => cniOwner(l.iface.name)!.name))];
+  const patterns = [...new Set(links.map((l) => hostDeviceOf(l.iface.name)!.device.glob))];
   const first = cfg.networks.map((n) => baseOf(n.path)).sort()[0] ?? FIX_NAME;
   const path = `/etc/systemd/network/${fixFileName(first)}`;
   const content = [
@@ -69,11 +70,11 @@ function finding(network: LoadedNetworkConfig, links: LinkNetwork[], effect: Res
   const match = matchLines(network);
   const names = links.map((l) => l.iface.name);
   const shown = names.slice(0, MAX_LINKS_SHOWN).join(', ') + (names.length > MAX_LINKS_SHOWN ? ` and ${names.length - MAX_LINKS_SHOWN} more` : '');
-  const owners = [...new Set(links.map((l) => cniOwner(l.iface.name)!.owner))].join(', ');
+  const owners = [...new Set(links.map((l) => describeOwner(hostDeviceOf(l.iface.name)!)))].join(', ');
   const evidence: Evidence[] = [
     ...match.map((m) => ({ message: `[Match] ${m.key}= takes the link${names.length > 1 ? 's' : ''}`, file: m.file, line: m.line })),
     ...harmed.slice(0, MAX_LINKS_SHOWN).map(({ l, what }) => ({
-      message: `${l.iface.name} (${cniOwner(l.iface.name)!.owner}): ${what.length ? `networkd ${what.join('; ')}` : 'configured by networkd (link-local addressing, ActivationPolicy, MTU of the file) and reconfigured on every restart'}`,
+      message: `${l.iface.name} (${describeOwner(hostDeviceOf(l.iface.name)!)}): ${what.length ? `networkd ${what.join('; ')}` : 'configured by networkd (link-local addressing, ActivationPolicy, MTU of the file) and reconfigured on every restart'}`,
       interface: l.iface.name,
     })),
   ];
@@ -104,7 +105,7 @@ export const managesCniLink: Rule = {
   check(host: Host): Finding[] {
     const cfg = loadNetworkd(host);
     if (cfg.networks.length === 0) return [];
-    const taken = host.interfaces.filter((i) => cniOwner(i.name) !== null)
+    const taken = host.interfaces.filter((i) => hostDeviceOf(i.name) !== null)
       .map((i) => networkForLink(host, cfg, i))
       .filter((ln) => ln.managed);
     if (taken.length === 0) return [];

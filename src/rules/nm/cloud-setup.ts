@@ -5,7 +5,7 @@
  * Calico tell users to disable it and reboot.
  */
 import type { Host } from '../../model/host.js';
-import { cniFamilyOf } from '../../model/networkmanager/cni.js';
+import { cniDeviceOf } from '../../model/cni-devices.js';
 import { maskOf, unitOn } from '../../model/services.js';
 import type { Evidence, Finding, Rule } from '../types.js';
 
@@ -37,7 +37,7 @@ export const cloudSetup: Rule = {
     const on = units.map((u) => unitOn(host, u)).filter((e) => e !== null);
     const tables = cloudSetupRoutes(host);
     if (on.length === 0 && tables.length === 0) return [];
-    const cni = host.interfaces.filter((i) => cniFamilyOf(i.name));
+    const cni = host.interfaces.filter((i) => cniDeviceOf(i.name));
     if (cni.length === 0) return [];
     const evidence: Evidence[] = [
       ...on,

@@ -6,7 +6,8 @@
  */
 import type { Host } from '../../model/host.js';
 import { joinSpecs, loadNmConfig, NM_CONF_DIRS, type NmConfig } from '../../model/networkmanager/config.js';
-import { CNI_FAMILIES, cniFamilyOf, familySpecs, type CniFamily } from '../../model/networkmanager/cni.js';
+import { CNI_PROJECTS, cniDeviceOf, type CniProject } from '../../model/cni-devices.js';
+import { familySpecs } from '../../model/networkmanager/cni.js';
 import { nmDecision } from '../../model/networkmanager/manage.js';
 import { splitSpecs } from '../../model/networkmanager/spec.js';
 import { activeState, maskOf } from '../../model/services.js';
@@ -43,7 +44,7 @@ export const managesCni: Rule = {
     const running = nmRunning(host, config);
     if (!running || config.refused) return [];
     const managed = host.interfaces.flatMap((iface) => {
-      const family = cniFamilyOf(iface.name);
+      const family = cniDeviceOf(iface.name)?.project;
       const decision = family ? nmDecision(host, config, iface) : null;
       return family && decision?.managed ? [{ iface, family, decision }] : [];
     });
@@ -53,7 +54,7 @@ export const managesCni: Rule = {
       ruleId: ID,
       severity: 'warning' as const,
       interface: iface.name,
-      message: `NetworkManager would manage ${iface.name}, which ${family.owner} created: ${decision.reason}. It then rewrites its addresses and routes, may run DHCP on it or take it down and up; exclude ${family.owner}'s devices in [keyfile] unmanaged-devices=`,
+      message: `NetworkManager would manage ${iface.name}, which ${family.project} created: ${decision.reason}. It then rewrites its addresses and routes, may run DHCP on it or take it down and up; exclude ${family.project}'s devices in [keyfile] unmanaged-devices=`,
       evidence: [
         running,
         { message: `${iface.name}: ${describe(iface)}`, interface: iface.name, field: 'state', value: iface.operstate ?? 'unknown' },
@@ -76,13 +77,13 @@ function unmanagedEvidence(config: NmConfig): Evidence[] {
 }
 
 /** The documented exclusion, keeping the specs already excluded (a later file replaces the whole value). */
-export function exclusionFix(config: NmConfig, families: readonly CniFamily[]): Fix {
+export function exclusionFix(config: NmConfig, families: readonly CniProject[]): Fix {
   const current = config.values.get('keyfile')?.get('unmanaged-devices');
   const kept = current ? splitSpecs(current.value) : [];
-  const ordered = CNI_FAMILIES.filter((f) => families.includes(f));
+  const ordered = CNI_PROJECTS.filter((f) => families.includes(f));
   const specs = [...kept, ...familySpecs(ordered).filter((s) => !kept.includes(s))];
   return {
-    title: `Tell NetworkManager to leave ${ordered.map((f) => f.owner).join(', ')}'s devices alone (${NM_FIX_PATH}${kept.length ? ', keeping the devices already excluded' : ''})`,
+    title: `Tell NetworkManager to leave ${ordered.map((f) => f.project).join(', ')}'s devices alone (${NM_FIX_PATH}${kept.length ? ', keeping the devices already excluded' : ''})`,
     files: [{ path: NM_FIX_PATH, content: `[keyfile]\nunmanaged-devices=${joinSpecs(specs, ';')}\n` }],
     commands: ['systemctl reload NetworkManager', 'nmcli -t -f DEVICE,STATE device   # the CNI devices now show "unmanaged"'],
   };
