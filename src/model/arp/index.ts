@@ -143,16 +143,9 @@ export function arpIgnore(host: Host, iface: Interface, sender: string, target: 
   }
 }
 
-/** fib_validate_source for an ARP request's sender: checkReversePath plus the two cases it leaves out. */
+/** fib_validate_source for an ARP request's sender: the reverse-path check, own addresses and unnumbered interfaces included. */
 function senderCheck(host: Host, iface: Interface, sender: string): { passes: boolean | null; reason: string } {
   const rp = checkReversePath(host, iface.name, sender);
-  const acceptLocal = orConf(host, iface.name, 'accept_local') === true;
-  if (rp.setting.value === 0 && !acceptLocal && isConfiguredAddress(host, sender)) {
-    return { passes: false, reason: `${sender} is one of this host's own addresses and accept_local is off: refused as a martian source (rp_filter off does not skip this)` };
-  }
-  if (rp.passes === true && (rp.setting.value ?? 0) > 0 && rp.reverse && rp.reverse.dev !== iface.name && ifaddrs(iface).length === 0) {
-    return { passes: false, reason: `${rp.reason.replace(/: accepted$/, '')}; but ${iface.name} has no IPv4 address, and then any rp_filter refuses a sender whose route back leaves elsewhere` };
-  }
   return { passes: rp.passes, reason: rp.reason };
 }
 

@@ -5,6 +5,8 @@
  * the flow turned around: the packet's source is looked up, its destination is the flow's source
  * (`from` of a rule), the incoming interface is loopback (not the receiving interface: an `iif eth1`
  * rule never matches), no outgoing interface, and the packet's mark only where src_valid_mark is set;
+ * - with rp_filter off, only one thing is checked: a source that is one of the host's own configured
+ *   addresses is a martian unless accept_local is set;
  * - no route back, or a lookup that fails (a blackhole, unreachable or prohibit route or rule): dropped,
  *   in loose and strict mode alike; a route back that is not unicast (a local address unless
  *   accept_local is set): dropped;
@@ -49,7 +51,14 @@ export function checkReversePath(host: Host, iif: string, src: string, packet: R
   const shown = `rp_filter ${value ?? '?'} = max(all ${setting.all ?? '?'}, ${iif} ${setting.own ?? '?'})`;
   const none = { setting, reverse: null, rule: null };
   if (value === null) return { passes: null, ...none, reason: `${shown}: unknown (the snapshot has no sysctls); not checked` };
-  if (value === 0) return { passes: true, ...none, reason: `${shown}: off, the source is not checked` };
+  if (value === 0) {
+    // Even with the check off, a source that is one of this namespace's own addresses is a martian
+    // (fib_validate_source's shortcut, inet_lookup_ifaddr_rcu), unless accept_local is set.
+    if (orConf(host, iif, 'accept_local') !== true && isConfiguredAddress(host, src)) {
+      return { passes: false, ...none, reason: `${shown}: off, but ${src} is one of this host's own addresses and accept_local is off: dropped as a martian source` };
+    }
+    return { passes: true, ...none, reason: `${shown}: off, the source is not checked` };
+  }
   const mark = orConf(host, iif, 'src_valid_mark') === true ? packet.mark ?? 0 : 0;
   const lookup = policyLookup(host.routes, host.snapshot.rules, { dst: src, src: packet.dst ?? null, iif: 'lo', oif: null, mark });
   const mode = rpFilterMode(value);
@@ -72,6 +81,10 @@ export function checkReversePath(host: Host, iif: string, src: string, packet: R
   return value === 1
     ? { passes: false, ...found, reason: `${shown} (strict): the best route back to ${src} (${back}) leaves by ${reverse.dev ?? '?'}, not ${iif}: dropped, silently (IPReversePathFilter)` }
     : { passes: true, ...found, reason: `${shown} (loose): there is a route back to ${src} (${back}): accepted` };
+}
+
+function isConfiguredAddress(host: Host, ip: string): boolean {
+  return host.interfaces.some((i) => i.addresses.some((a) => a.family === 'inet' && a.local === ip));
 }
 
 /** The kernel's own main-table rule: not worth naming in a reason. */
