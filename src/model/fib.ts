@@ -146,9 +146,14 @@ export function policyLookup(routes: readonly Route[], rules: readonly RoutingRu
   return { route: null, rule: null, failure: `no rule's table has a route to ${flow.dst}`, unmodelled };
 }
 
-/** `ip rule` words for a rule, as the trace shows it. */
-export function describeRule(r: RoutingRule): string {
-  const parts: string[] = [`${r.priority ?? '?'}:`];
+/** What to add to the `ip` words: `proto X` where who installed it matters (networkd removes others'). */
+export interface DescribeOptions {
+  protocol?: boolean;
+}
+
+/** `ip rule` words for a rule, as `ip rule` prints it. */
+export function describeRule(r: RoutingRule, opts: DescribeOptions = {}): string {
+  const parts: string[] = r.priority === null ? [] : [`${r.priority}:`];
   if (r.not) parts.push('not');
   parts.push(`from ${r.src ?? 'all'}`);
   if (r.dst) parts.push(`to ${r.dst}`);
@@ -157,10 +162,11 @@ export function describeRule(r: RoutingRule): string {
   if (r.oif) parts.push(`oif ${r.oif}`);
   parts.push(r.action && r.action !== 'lookup' ? r.action : `lookup ${r.table ?? '?'}`);
   if (r.suppressPrefixlength != null) parts.push(`suppress_prefixlength ${r.suppressPrefixlength}`);
+  if (opts.protocol && r.protocol) parts.push(`proto ${r.protocol}`);
   return parts.join(' ');
 }
 
-export function describeRoute(r: Route): string {
+export function describeRoute(r: Route, opts: DescribeOptions = {}): string {
   return [r.type !== 'unicast' ? r.type : null, r.dst, r.gateway ? `via ${r.gateway}` : null, r.dev ? `dev ${r.dev}` : null,
-    r.table !== 'main' ? `table ${r.table}` : null, r.mtu ? `mtu ${r.mtu}` : null].filter(Boolean).join(' ');
+    r.table !== 'main' ? `table ${r.table}` : null, r.mtu ? `mtu ${r.mtu}` : null, opts.protocol && r.protocol ? `proto ${r.protocol}` : null].filter(Boolean).join(' ');
 }

@@ -24,9 +24,14 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { interfacesFromIpAddr, rulesFromIp, routesFromIp } from '../../src/collect/ip.js';
 import { buildHost } from '../../src/model/host.js';
-import { describeRoute, describeRule, loadNetworkdConfig, networkForLink, restartEffect } from '../../src/model/networkd/index.js';
-import type { FileRecord } from '../../src/snapshot/schema.js';
+import { describeRoute, describeRule } from '../../src/model/fib.js';
+import { loadNetworkdConfig, networkForLink, restartEffect } from '../../src/model/networkd/index.js';
+import type { FileRecord, Route, RoutingRule } from '../../src/snapshot/schema.js';
 import { daemons, NETWORKD, snapshotOf } from '../helpers/networkd.js';
+
+/** Routes and rules as words, with who installed them: networkd removes what others did. */
+const routeWords = (r: Route): string => describeRoute(r, { protocol: true });
+const ruleWords = (r: RoutingRule): string => describeRule(r, { protocol: true });
 import { rng, type Rng } from '../helpers/rng.js';
 import { netns, sh } from '../helpers/system.js';
 
@@ -232,25 +237,25 @@ function compareRemovals(t: TestContext, label: string, conf: string | null, ver
     const s = snapshotOf(work, files);
     const effect = restartEffect(buildHost(s), loadNetworkdConfig(files, { systemdVersion: version }));
     const after = {
-      routes: routesFromIp(JSON.parse(readFileSync(join(work, 'routes-after.json'), 'utf8') || '[]'), 'inet').map(describeRoute),
-      rules: rulesFromIp(JSON.parse(readFileSync(join(work, 'rules-after.json'), 'utf8')), 'inet').map(describeRule),
+      routes: routesFromIp(JSON.parse(readFileSync(join(work, 'routes-after.json'), 'utf8') || '[]'), 'inet').map(routeWords),
+      rules: rulesFromIp(JSON.parse(readFileSync(join(work, 'rules-after.json'), 'utf8')), 'inet').map(ruleWords),
       addresses: interfacesFromIpAddr(JSON.parse(readFileSync(join(work, 'ip-addr-after.json'), 'utf8'))).flatMap((i) => i.addresses.filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen} ${i.name}`)),
     };
     const before = {
-      routes: s.routes.map(describeRoute),
-      rules: s.rules!.map(describeRule),
+      routes: s.routes.map(routeWords),
+      rules: s.rules!.map(ruleWords),
       addresses: s.interfaces.flatMap((i) => i.addresses.filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen} ${i.name}`)),
     };
     const removedAddresses = new Set(effect.addresses.filter((a) => a.address.family === 'inet').map((a) => `${a.address.local}/${a.address.prefixlen} ${a.by.iface.name}`));
     assert.deepEqual(after.addresses, before.addresses.filter((a) => !removedAddresses.has(a)), 'addresses');
-    assert.deepEqual(after.rules, before.rules.filter((r) => !effect.rules.map(describeRule).includes(r)), 'rules');
+    assert.deepEqual(after.rules, before.rules.filter((r) => !effect.rules.map(ruleWords).includes(r)), 'rules');
     // The kernel removes a route with its address (its gateway no longer reachable, its prefix route gone): only
     // routes the model says networkd removes, and those through a link that lost every IPv4 address, may go.
-    const removedRoutes = new Set(effect.routes.map((r) => describeRoute(r.route)));
+    const removedRoutes = new Set(effect.routes.map((r) => routeWords(r.route)));
     const lostAll = new Set(s.interfaces.filter((i) => i.addresses.some((a) => a.family === 'inet') && i.addresses.filter((a) => a.family === 'inet').every((a) => removedAddresses.has(`${a.local}/${a.prefixlen} ${i.name}`))).map((i) => i.name));
     for (const r of before.routes) {
       const gone = !after.routes.includes(r);
-      const viaLost = s.routes.some((x) => describeRoute(x) === r && x.dev !== null && lostAll.has(x.dev));
+      const viaLost = s.routes.some((x) => routeWords(x) === r && x.dev !== null && lostAll.has(x.dev));
       if (removedRoutes.has(r)) assert.ok(gone, `the model says networkd removes ${r}; it is still there`);
       else if (gone) assert.ok(viaLost, `${r} is gone, but the model keeps it`);
     }
@@ -259,7 +264,7 @@ function compareRemovals(t: TestContext, label: string, conf: string | null, ver
     } else {
       assert.equal(effect.rules.length + effect.routes.length, 0, 'the fix keeps every foreign route and rule');
     }
-    t.diagnostic(`systemd-networkd ${version}, ${label}: removed ${[...removedRoutes, ...effect.rules.map(describeRule), ...removedAddresses].join('; ') || 'nothing'}`);
+    t.diagnostic(`systemd-networkd ${version}, ${label}: removed ${[...removedRoutes, ...effect.rules.map(ruleWords), ...removedAddresses].join('; ') || 'nothing'}`);
     assert.ok(readdirSync(work).length > 0);
   }
 }

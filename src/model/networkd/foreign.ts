@@ -105,30 +105,6 @@ export function restartEffect(host: Host, cfg: NetworkdConfig): RestartEffect {
   return effect;
 }
 
-/** `ip route` words for a route. */
-export function describeRoute(r: Route): string {
-  const parts = [r.type !== 'unicast' ? `${r.type} ${r.dst}` : r.dst];
-  if (r.gateway) parts.push(`via ${r.gateway}`);
-  if (r.dev) parts.push(`dev ${r.dev}`);
-  if (r.table !== 'main') parts.push(`table ${r.table}`);
-  if (r.protocol) parts.push(`proto ${r.protocol}`);
-  return parts.join(' ');
-}
-
-/** `ip rule` words for a rule. */
-export function describeRule(r: RoutingRule): string {
-  const parts: string[] = [r.priority === null ? '' : `${r.priority}:`];
-  if (r.not) parts.push('not');
-  parts.push(`from ${r.src ?? 'all'}`);
-  if (r.dst) parts.push(`to ${r.dst}`);
-  if (r.fwmark) parts.push(`fwmark ${r.fwmark}`);
-  if (r.iif) parts.push(`iif ${r.iif}`);
-  if (r.oif) parts.push(`oif ${r.oif}`);
-  parts.push(r.action ?? `lookup ${r.table ?? '?'}`);
-  if (r.protocol) parts.push(`proto ${r.protocol}`);
-  return parts.filter((p) => p !== '').join(' ');
-}
-
 export function describeNexthop(n: NextHop): string {
   const parts = [`id ${n.id}`];
   if (n.group) parts.push(`group ${n.group.join('/')}`);

@@ -7,9 +7,10 @@
  */
 import type { Host } from '../../model/host.js';
 import {
-  describeNexthop, describeRoute, describeRule, FOREIGN_SETTINGS, loadNetworkd, restartEffect,
+  describeNexthop, FOREIGN_SETTINGS, loadNetworkd, restartEffect,
   type ForeignKind, type ForeignSetting, type NetworkdConfig,
 } from '../../model/networkd/index.js';
+import { describeRoute, describeRule } from '../../model/fib.js';
 import type { Evidence, Finding, Fix, Rule } from '../types.js';
 
 const ID = 'networkd/drops-foreign-routes';
@@ -76,8 +77,8 @@ export const dropsForeignRoutes: Rule = {
     const effect = restartEffect(host, cfg);
     if (effect.dropping.length === 0) return [];
     const lists: Record<ForeignKind, string[]> = {
-      routes: effect.routes.map((r) => describeRoute(r.route)),
-      rules: effect.rules.map(describeRule),
+      routes: effect.routes.map((r) => describeRoute(r.route, { protocol: true })),
+      rules: effect.rules.map((r) => describeRule(r, { protocol: true })),
       nexthops: effect.nexthops.map((n) => describeNexthop(n.nexthop)),
     };
     const kinds = (Object.keys(lists) as ForeignKind[]).filter((k) => lists[k].length > 0);

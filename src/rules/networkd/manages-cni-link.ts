@@ -7,10 +7,11 @@
  */
 import type { Host } from '../../model/host.js';
 import {
-  loadNetworkd, matchLines, networkForLink, restartEffect, describeRoute,
+  loadNetworkd, matchLines, networkForLink, restartEffect,
   type LinkNetwork, type LoadedNetworkConfig, type NetworkdConfig, type RestartEffect,
 } from '../../model/networkd/index.js';
 import { describeOwner, hostDeviceOf } from '../../model/cni-devices.js';
+import { describeRoute } from '../../model/fib.js';
 import type { Evidence, Finding, Fix, Rule } from '../types.js';
 
 const ID = 'networkd/manages-cni-link';
@@ -28,7 +29,7 @@ function consequences(ln: LinkNetwork, effect: RestartEffect): string[] {
   if (s.dhcp && s.dhcp.value !== 'no') out.push(`runs a DHCP client on it (DHCP=${s.dhcp.value} at ${baseOf(s.dhcp.file)}:${s.dhcp.line})`);
   const addresses = effect.addresses.filter((a) => a.by.iface.name === ln.iface.name).map((a) => `${a.address.local}/${a.address.prefixlen}`);
   if (addresses.length) out.push(`removes its address${addresses.length > 1 ? 'es' : ''} ${addresses.join(', ')}`);
-  const routes = effect.routes.filter((r) => r.route.dev === ln.iface.name).map((r) => describeRoute(r.route));
+  const routes = effect.routes.filter((r) => r.route.dev === ln.iface.name).map((r) => describeRoute(r.route, { protocol: true }));
   if (routes.length) out.push(`removes ${routes.length} route${routes.length > 1 ? 's' : ''} through it (${routes.slice(0, 3).join('; ')}${routes.length > 3 ? '; ...' : ''})`);
   return out;
 }
