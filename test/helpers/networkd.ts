@@ -13,6 +13,28 @@ import { ensureDebianRoot, rootsUnavailable, SUITE_BY_VERSION } from './udevd-ro
 
 export const NETWORKD = '/lib/systemd/systemd-networkd';
 
+/**
+ * Shell lines a driver script runs inside its throw-away mount and network namespace, with $R the root
+ * (empty for the host's networkd): /proc, /sys and a minimal /dev in the root, and tmpfs over /run,
+ * /etc/systemd and the network directories, so networkd reads only the case's files and never the host's.
+ * Sets $RUN to the chroot prefix.
+ */
+export const NETWORKD_SANDBOX_SH = `if [ -n "$R" ]; then
+  RUN="chroot $R"
+  mount -t proc proc "$R/proc"
+  mount --bind /sys "$R/sys"
+  mount -t tmpfs -o mode=755 hn-networkd-dev "$R/dev"
+  for n in null zero urandom random; do touch "$R/dev/$n"; mount --bind "/dev/$n" "$R/dev/$n"; done
+else
+  RUN=""
+fi
+mount -t tmpfs hn-networkd-run "$R/run"
+mount -t tmpfs hn-networkd-etc "$R/etc/systemd"
+for d in usr/lib/systemd/network usr/local/lib/systemd/network; do if [ -d "$R/$d" ]; then mount -t tmpfs hn-networkd-lib "$R/$d"; fi; done
+mkdir -p "$R/run/systemd/netif" "$R/run/udev/data" "$R/etc/systemd/network" "$R/etc/systemd/networkd.conf.d"
+$RUN chown systemd-network:systemd-network /run/systemd/netif
+`;
+
 /** The networkd versions this machine can run: its own (252 on Debian 12) and Debian 13's (257) from the test root. */
 export function daemons(t: TestContext): { version: number; root: string }[] | null {
   if (!requireRealSystem(t, { tools: ['ip', 'bash', 'timeout'] })) return null;

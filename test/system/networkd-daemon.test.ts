@@ -27,7 +27,7 @@ import { buildHost } from '../../src/model/host.js';
 import { describeRoute, describeRule } from '../../src/model/fib.js';
 import { loadNetworkdConfig, networkForLink, restartEffect } from '../../src/model/networkd/index.js';
 import type { FileRecord, Route, RoutingRule } from '../../src/snapshot/schema.js';
-import { daemons, NETWORKD, snapshotOf } from '../helpers/networkd.js';
+import { daemons, NETWORKD, NETWORKD_SANDBOX_SH, snapshotOf } from '../helpers/networkd.js';
 
 /** Routes and rules as words, with who installed them: networkd removes what others did. */
 const routeWords = (r: Route): string => describeRoute(r, { protocol: true });
@@ -51,20 +51,7 @@ for l in lo eth0 cali1a2b3c vxlan.calico flannel.1 cni0 veth9f8e7d lxc12ab34; do
 /** Run inside the namespace: private /run, /etc/systemd, network directories; links; then one networkd start per case directory. */
 const DRIVER = `set -eu
 work="$1"; R="$2"
-if [ -n "$R" ]; then
-  RUN="chroot $R"
-  mount -t proc proc "$R/proc"
-  mount --bind /sys "$R/sys"
-  mount -t tmpfs -o mode=755 hn-networkd-dev "$R/dev"
-  for n in null zero urandom random; do touch "$R/dev/$n"; mount --bind "/dev/$n" "$R/dev/$n"; done
-else
-  RUN=""
-fi
-mount -t tmpfs hn-networkd-run "$R/run"
-mount -t tmpfs hn-networkd-etc "$R/etc/systemd"
-for d in usr/lib/systemd/network usr/local/lib/systemd/network; do if [ -d "$R/$d" ]; then mount -t tmpfs hn-networkd-lib "$R/$d"; fi; done
-mkdir -p "$R/run/systemd/netif" "$R/run/udev/data" "$R/etc/systemd/network" "$R/etc/systemd/networkd.conf.d"
-$RUN chown systemd-network:systemd-network /run/systemd/netif
+${NETWORKD_SANDBOX_SH}
 . "$work/setup.sh"
 touch "$R/run/udev/control"
 for l in /sys/class/net/*; do printf 'I:1\\n' > "$R/run/udev/data/n$(cat "$l/ifindex")"; done

@@ -21,7 +21,7 @@ import { acceptsRa } from '../../src/model/ipv6/ra.js';
 import { forwardingIgnoresRa } from '../../src/rules/ipv6/forwarding-ignores-ra.js';
 import { loadNetworkdConfig, networkdRa, networkForLink, IPV6_FORWARDING_SINCE } from '../../src/model/networkd/index.js';
 import type { FileRecord } from '../../src/snapshot/schema.js';
-import { daemons, NETWORKD, snapshotOf } from '../helpers/networkd.js';
+import { daemons, NETWORKD, NETWORKD_SANDBOX_SH, snapshotOf } from '../helpers/networkd.js';
 import { rng, type Rng } from '../helpers/rng.js';
 import { netns, sh } from '../helpers/system.js';
 
@@ -37,20 +37,7 @@ const CASES = Number(process.env.HOSTNET_NETWORKD_RA_CASES ?? 12);
 const DRIVER = `set -eu
 work="$1"; R="$2"
 exec 9< "/run/netns/$3"
-if [ -n "$R" ]; then
-  RUN="chroot $R"
-  mount -t proc proc "$R/proc"
-  mount --bind /sys "$R/sys"
-  mount -t tmpfs -o mode=755 hn-networkd-dev "$R/dev"
-  for n in null zero urandom random; do touch "$R/dev/$n"; mount --bind "/dev/$n" "$R/dev/$n"; done
-else
-  RUN=""
-fi
-mount -t tmpfs hn-networkd-run "$R/run"
-mount -t tmpfs hn-networkd-etc "$R/etc/systemd"
-for d in usr/lib/systemd/network usr/local/lib/systemd/network; do if [ -d "$R/$d" ]; then mount -t tmpfs hn-networkd-lib "$R/$d"; fi; done
-mkdir -p "$R/run/systemd/netif" "$R/run/udev/data" "$R/etc/systemd/network" "$R/etc/systemd/networkd.conf.d"
-$RUN chown systemd-network:systemd-network /run/systemd/netif
+${NETWORKD_SANDBOX_SH}
 sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.up0.accept_dad=0
 ip link set lo up; ip link set up0 up
 touch "$R/run/udev/control"
