@@ -121,6 +121,20 @@ function addressValue(text: string): { family: IpFamily; value: bigint } | null 
 }
 
 /**
+ * The address `offset` places into `cidr`'s subnet (0 the network address; a negative offset counts back
+ * from the last, -1 being it); null for text that is not a prefix or an offset outside the subnet.
+ */
+export function addressInPrefix(cidr: string, offset: number): string | null {
+  const p = parsePrefix(cidr);
+  if (!p) return null;
+  const subnet = address(p.address, p.family, p.prefixlen);
+  const first = subnet.startAddress().bigInt();
+  const last = subnet.endAddress().bigInt();
+  const n = offset >= 0 ? first + BigInt(offset) : last + 1n + BigInt(offset);
+  return n < first || n > last ? null : fromBigInt(n, p.family);
+}
+
+/**
  * An address of `local/len`'s subnet other than `local` (Calico/VPP's pick for a "fake" next hop,
  * vpp_runner.go pickNextHopIP): the one before the last, or after the first when that is `local`
  * itself; null when the subnet has no such address (a /32 or /128).

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { BlockList, isIPv4 as nodeIsIPv4, isIPv6 as nodeIsIPv6 } from 'node:net';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { familyOf, inPrefix, isCidr, isIPv4, isIPv6, networkPrefix, parsePrefix, subnetHop } from '../../src/net/ip.js';
+import { addressInPrefix, familyOf, inPrefix, isCidr, isIPv4, isIPv6, networkPrefix, parsePrefix, subnetHop } from '../../src/net/ip.js';
 import { parseHwAddr, parseMac } from '../../src/net/mac.js';
 
 const v4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((o) => o.join('.'));
@@ -116,4 +116,21 @@ test('parseMac: the written forms of one 6-byte address all give its colon form;
   }));
   for (const s of ['', 'a:b:c:d:e:f', 'aa:bb:cc:dd:ee:fg', 'aabb.ccdd.eeff', 'aa:bb:cc:dd:ee:ff:']) assert.equal(parseMac(s), null, s);
   assert.equal(parseHwAddr('aabb.ccdd.eeff'), 'aa:bb:cc:dd:ee:ff');
+});
+
+test('addressInPrefix: offsets from the start and back from the end, in both families; outside the subnet is null', () => {
+  assert.equal(addressInPrefix('192.0.2.0/24', 0), '192.0.2.0');
+  assert.equal(addressInPrefix('192.0.2.77/24', 1), '192.0.2.1');
+  assert.equal(addressInPrefix('192.0.2.0/24', -1), '192.0.2.255');
+  assert.equal(addressInPrefix('192.0.2.0/24', -2), '192.0.2.254');
+  assert.equal(addressInPrefix('192.0.2.0/24', 256), null);
+  assert.equal(addressInPrefix('192.0.2.0/24', -257), null);
+  assert.equal(addressInPrefix('2001:db8::/64', -2), '2001:db8::ffff:ffff:ffff:fffe');
+  assert.equal(addressInPrefix('not a prefix', 0), null);
+  fc.assert(fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 8, max: 30 }), fc.integer({ min: 0, max: 3 }), (n, len, k) => {
+    const ip = [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
+    const last = addressInPrefix(`${ip}/${len}`, -1 - k)!;
+    assert.ok(inPrefix(last, `${ip}/${len}`));
+    assert.equal(addressInPrefix(`${ip}/${len}`, 2 ** (32 - len) - 1 - k), last);
+  }), { numRuns: 500 });
 });

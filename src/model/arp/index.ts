@@ -158,13 +158,14 @@ export function isLocalAddress(host: Host, ip: string): boolean {
   return fibLookup(host.routes, ip)?.type === 'local' || isConfiguredAddress(host, ip);
 }
 
-function ipv4Int(ip: string): number {
-  return ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+/** The first octet of a dotted quad: what the kernel's martian tests (0/8, 127/8, 224/4) look at. */
+function firstOctet(ip: string): number {
+  return Number(ip.split('.')[0]);
 }
 
 /** 0/8, 127/8 (without route_localnet), multicast or limited broadcast: the route lookup refuses these senders. */
 function martianSender(host: Host, iface: string, ip: string): string | null {
-  const first = ipv4Int(ip) >>> 24;
+  const first = firstOctet(ip);
   if (first === 0) return 'in 0.0.0.0/8';
   if (first >= 224 && first < 240) return 'a multicast address';
   if (ip === '255.255.255.255') return 'the limited broadcast address';
@@ -207,7 +208,7 @@ export function arpAnswer(host: Host, req: ArpRequest): ArpAnswer {
     s.add(off);
     return out(false, null);
   }
-  const t = ipv4Int(req.target) >>> 24;
+  const t = firstOctet(req.target);
   if ((t >= 224 && t < 240) || (t === 127 && orConf(host, iface.name, 'route_localnet') !== true)) {
     s.add(`${req.target} is ${t === 127 ? 'a loopback' : 'a multicast'} address: the request is dropped`);
     return out(false, null);

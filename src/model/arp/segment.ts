@@ -7,39 +7,30 @@
  */
 import type { Host } from '../host.js';
 import type { Interface } from '../../snapshot/schema.js';
+import { addressInPrefix, inPrefix, networkPrefix } from '../../net/ip.js';
 import { ifaddrs, isLocalAddress, type Ifa } from './index.js';
 
-/** A subnet of an interface: its first address and length (no /32: a host address says nothing of a segment). */
+/** A subnet of an interface: its network prefix (no /31 or /32: a host address says nothing of a segment). */
 export interface Subnet {
   iface: string;
-  network: number;
+  /** The network prefix, `192.0.2.0/24`. */
+  cidr: string;
   prefixlen: number;
   address: string;
 }
 
-export function ipToInt(ip: string): number {
-  return ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
-}
-
-export function intToIp(n: number): string {
-  return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
-}
-
-function maskOf(len: number): number {
-  return len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-}
-
 export function subnetOf(iface: string, ifa: Ifa): Subnet {
-  return { iface, network: (ipToInt(ifa.match) & maskOf(ifa.prefixlen)) >>> 0, prefixlen: ifa.prefixlen, address: ifa.local };
+  return { iface, cidr: networkPrefix(`${ifa.match}/${ifa.prefixlen}`), prefixlen: ifa.prefixlen, address: ifa.local };
 }
 
 export function subnetHolds(s: Subnet, ip: string): boolean {
-  return ((ipToInt(ip) & maskOf(s.prefixlen)) >>> 0) === s.network;
+  return inPrefix(ip, s.cidr);
 }
 
+/** One subnet holds the other: the narrower's network address lies in the wider. */
 function overlap(a: Subnet, b: Subnet): boolean {
-  const len = Math.min(a.prefixlen, b.prefixlen);
-  return ((a.network & maskOf(len)) >>> 0) === ((b.network & maskOf(len)) >>> 0);
+  const [wide, narrow] = a.prefixlen <= b.prefixlen ? [a, b] : [b, a];
+  return inPrefix(narrow.cidr.split('/')[0]!, wide.cidr);
 }
 
 /** The interface takes part in ARP itself: up, not loopback or NOARP, not a port of a bridge or bond. */
@@ -79,10 +70,11 @@ export function sharedSegments(host: Host): { interfaces: string[]; subnets: Sub
  * router). Any off-host address of the subnet gets the same answer unless a more specific route covers it.
  */
 export function neighbourIn(host: Host, s: Subnet): string | null {
+  // From the last host address (the one before the broadcast) back, at most 65 tries, never the network address.
   const size = 2 ** (32 - s.prefixlen);
-  for (let k = size - 2; k >= 1 && k >= size - 66; k--) {
-    const ip = intToIp((s.network + k) >>> 0);
-    if (!isLocalAddress(host, ip)) return ip;
+  for (let k = 2; k <= Math.min(size - 1, 66); k++) {
+    const ip = addressInPrefix(s.cidr, -k);
+    if (ip !== null && !isLocalAddress(host, ip)) return ip;
   }
   return null;
 }
