@@ -177,6 +177,7 @@ test('rp_filter verdicts agree with the kernel\'s counters on generated settings
     // source. Where a table covers S's subnet only (from R1 lookup 100, iif lo, fwmark, goto, throw, a `to S`
     // rule), S is not "anywhere": the finding speaks of the others, which the trace comparison above holds.
     if (c.shape === 'two-defaults' && ANY_SOURCE_ALIKE.has(c.rules)) {
+      seen.add(`rule claim checked: ${findings.length > 0 ? 'finding' : 'no finding'}`);
       assert.equal(findings.length > 0, effective === 1 && real === 'dropped', `case ${n} ${JSON.stringify(c)}: finding`);
     } else if (c.rules === 'none') {
       assert.equal(findings.length, 0, `case ${n} ${JSON.stringify(c)}: no finding`);
@@ -200,5 +201,7 @@ test('rp_filter verdicts agree with the kernel\'s counters on generated settings
   for (const need of ['rules from-R1-e1 rp_filter 1 delivered', 'rules iif-e1-e1 rp_filter 1 dropped', 'rules iif-lo-e1 rp_filter 1 delivered', 'rules goto-e1 rp_filter 1 delivered',
     'rules suppress-e1 rp_filter 1 delivered', 'rules blackhole-rule rp_filter 1 dropped', 'rules from-R1-e2 rp_filter 1 dropped',
     'mark fwmark-e1 src_valid_mark 1 rp_filter 1 delivered', 'mark fwmark-e1 src_valid_mark 0 rp_filter 1 dropped', 'mark not-fwmark-e1 src_valid_mark 1 rp_filter 1 dropped']) assert.ok(seen.has(need), `never seen: ${need}`);
+  // The rule's claim was held to the kernel both ways (forced: two defaults with no rules, and suppress-e1).
+  for (const need of ['rule claim checked: finding', 'rule claim checked: no finding']) assert.ok(seen.has(need), `never seen: ${need}`);
   assert.ok(fixed >= 1, 'the fix was applied');
 });
